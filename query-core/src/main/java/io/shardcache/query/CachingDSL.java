@@ -1,0 +1,295 @@
+package io.shardcache.query;
+
+import io.shardcache.query.internal.CachingConnectionProvider;
+import io.shardcache.query.internal.DogpileEngine;
+import io.shardcache.query.internal.KeyMaterial;
+import io.shardcache.query.internal.ReadContext;
+import io.shardcache.query.internal.ResultCodec;
+import io.shardcache.query.spi.CacheBackend;
+import io.shardcache.query.spi.CacheListener;
+import java.time.InstantSource;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.random.RandomGenerator;
+import org.jooq.Configuration;
+import org.jooq.ConnectionProvider;
+import org.jooq.DSLContext;
+import org.jooq.ResultQuery;
+import org.jooq.conf.Settings;
+import org.jooq.impl.DSL;
+import org.jooq.impl.DefaultConnectionProvider;
+
+/**
+ * A jOOQ {@link DSLContext} whose reads can be served from a cache.
+ *
+ * <pre>{@code
+ * CachingDSL cached = CachingDSL.wrap(dsl, regions);              // in-process (Caffeine) regions
+ * Result<Record2<Integer, Integer>> r = cached.fromCache("reports")
+ *     .select(ACCOUNTS.BID, count()).from(ACCOUNTS).groupBy(ACCOUNTS.BID)
+ *     .fetch();                                                   // any jOOQ fetch works unchanged
+ * }</pre>
+ *
+ * <p>{@link #fromCache(String)} returns an ordinary {@code DSLContext}. Reads executed through it
+ * ({@code SELECT}, {@code VALUES}, {@code WITH ... SELECT} without writes or row locks) are keyed by
+ * the SHA-1 of their rendered SQL and typed bind values and served from the region; every other
+ * statement passes straight through to the database. Nothing run on {@link #dsl()} is cached.
+ *
+ * <p><b>Concurrency.</b> Thread-safe. N concurrent callers of one missing key cause one database
+ * execution per cluster (one per JVM takes part in the backend's lock); callers of a stale key get
+ * the stale rows while one caller refreshes. See the region settings in {@link Region}.
+ *
+ * <p><b>Failures.</b> A query that fails fails for every caller waiting on that execution, and
+ * nothing is stored. A backend that is down or slow degrades to running the query on the database
+ * (unless the region says {@link OnBackendFailure#FAIL}). A corrupt or foreign entry is a miss.
+ *
+ * <p><b>Transactions.</b> Reads inside a jOOQ transaction ({@code dsl.transaction(...)} with
+ * {@code cached.on(trx.dsl())}), or on a single connection with auto-commit off, bypass the cache:
+ * uncommitted rows are never cached or served. Rows read on a pooled connection that is not in
+ * auto-commit are returned but not stored.
+ */
+public final class CachingDSL implements AutoCloseable {
+
+    /**
+     * A {@link Configuration#data(Object)} key whose value, if present on a wrapped DSL, becomes
+     * part of every cache key (the sharding module puts the logical shard here), so that the same
+     * SQL on two shards never shares an entry.
+     */
+    public static final String SCOPE = "io.shardcache.scope";
+
+    private final DSLContext dsl;
+    private final Regions regions;
+    private final DogpileEngine engine;
+    private final byte[] keyContext;
+    private final DSLContext reader;
+    private final AutoCloseable owned;
+    private final ConcurrentHashMap<String, DSLContext> regionDsls = new ConcurrentHashMap<>();
+
+    private CachingDSL(DSLContext dsl, Regions regions, DogpileEngine engine, AutoCloseable owned) {
+        this.dsl = dsl;
+        this.regions = regions;
+        this.engine = engine;
+        this.owned = owned;
+        Configuration c = dsl.configuration();
+        Settings s = c.settings();
+        Object scope = c.data(SCOPE);
+        this.keyContext = KeyMaterial.context(ResultCodec.VERSION, c.dialect().getName(),
+            String.valueOf(s.getRenderMapping()), String.valueOf(s.isRenderSchema()), scope == null ? "" : scope.toString());
+        this.reader = DSL.using(c.dialect());
+    }
+
+    /** Caches in this process (an {@link InProcessCacheBackend} with its defaults). */
+    public static CachingDSL wrap(DSLContext dsl, Regions regions) {
+        return builder(dsl, regions).build();
+    }
+
+    /** Caches in {@code backend}, which the caller owns and closes. */
+    public static CachingDSL wrap(DSLContext dsl, Regions regions, CacheBackend backend) {
+        return builder(dsl, regions).backend(backend).build();
+    }
+
+    public static Builder builder(DSLContext dsl, Regions regions) {
+        return new Builder(dsl, regions);
+    }
+
+    /**
+     * A DSL whose reads are cached in {@code region}, keyed by their SQL and bind values.
+     *
+     * @throws IllegalArgumentException listing the known regions if {@code region} is not one
+     */
+    public DSLContext fromCache(String region) {
+        Region r = regions.get(region);
+        DSLContext d = regionDsls.get(region);
+        return d != null ? d : regionDsls.computeIfAbsent(region, name -> derive(r, null));
+    }
+
+    /**
+     * A DSL whose reads are cached in {@code region} under a key of the caller's choosing, which
+     * {@link #invalidate(String, String)} can name later. The statement's own fingerprint is still
+     * checked, so a key reused for a different query is a miss, never the other query's rows.
+     */
+    public DSLContext fromCache(String region, String customKey) {
+        Region r = regions.get(region);
+        if (customKey == null || customKey.isEmpty())
+            throw new IllegalArgumentException("custom cache key for region '" + region + "' must not be null or empty");
+        return derive(r, customKey);
+    }
+
+    /** The same caches over another DSL (a transaction's, a shard's); it shares this one's engine. */
+    public CachingDSL on(DSLContext other) {
+        return new CachingDSL(Objects.requireNonNull(other, "other"), regions, engine, null);
+    }
+
+    /** The wrapped DSL: nothing run on it is cached. */
+    public DSLContext dsl() {
+        return dsl;
+    }
+
+    public Regions regions() {
+        return regions;
+    }
+
+    /** Drops every entry of the region at once (O(1): bumps the region's generation). */
+    public void invalidate(String region) {
+        engine.backend().incrementGeneration("region:" + regions.get(region).name());
+    }
+
+    /** Marks every entry of the region stale: served while one caller refreshes it. */
+    public void invalidateSoft(String region) {
+        engine.backend().incrementGeneration("soft:" + regions.get(region).name());
+    }
+
+    /** Drops the entry of {@code query} (its SQL and binds as they render now); true if there was one. */
+    public boolean invalidate(String region, ResultQuery<?> query) {
+        DogpileEngine.Lookup k = probe(regions.get(region), null, query);
+        return engine.backend().delete(region, k.storageKey());
+    }
+
+    /** Marks the entry of {@code query} stale, keeping it servable until its hard TTL; true if there was one. */
+    public boolean invalidateSoft(String region, ResultQuery<?> query) {
+        return engine.markStale(probe(regions.get(region), null, query));
+    }
+
+    /** Drops the entry stored under a custom key; true if there was one. */
+    public boolean invalidate(String region, String customKey) {
+        Region r = regions.get(region);
+        return engine.deleteCustom(r, keyContext, customKey);
+    }
+
+    /** The key {@code query} has in {@code region}, with its readable material; runs nothing. */
+    public CacheKey keyOf(String region, ResultQuery<?> query) {
+        return probe(regions.get(region), null, query).key();
+    }
+
+    /** What the region's cache did so far, through this DSL and every DSL made by {@link #on}. */
+    public RegionStats stats(String region) {
+        return engine.stats(regions.get(region).name());
+    }
+
+    /** Waits for background refreshes and releases what {@link #wrap} created; not the wrapped DSL. */
+    @Override
+    public void close() {
+        if (owned != null) {
+            try {
+                owned.close();
+            } catch (Exception e) {
+                throw new ShardcacheException("closing the caching DSL failed", e);
+            }
+        }
+    }
+
+    private DSLContext derive(Region region, String customKey) {
+        return DSL.using(derivedConfiguration(region, customKey, null));
+    }
+
+    private Configuration derivedConfiguration(Region region, String customKey, java.util.function.Consumer<DogpileEngine.Lookup> probe) {
+        Configuration base = dsl.configuration();
+        ConnectionProvider connections = base.connectionProvider();
+        ReadContext context = new ReadContext(engine, region, keyContext, customKey, connections,
+            connections instanceof DefaultConnectionProvider, reader, probe);
+        return base.derive(new CachingConnectionProvider(context));
+    }
+
+    /** Renders and "executes" {@code query} without running it, to learn its key. */
+    private DogpileEngine.Lookup probe(Region region, String customKey, ResultQuery<?> query) {
+        Objects.requireNonNull(query, "query");
+        AtomicReference<DogpileEngine.Lookup> seen = new AtomicReference<>();
+        try {
+            DSL.using(derivedConfiguration(region, customKey, seen::set)).fetch(query);
+        } catch (org.jooq.exception.DataAccessException e) {
+            // e.g. a statement kind that cannot be probed; seen stays empty and the message below says why
+        }
+        DogpileEngine.Lookup k = seen.get();
+        if (k == null)
+            throw new IllegalArgumentException("query is not a cacheable read (only SELECT, VALUES and WITH ... SELECT are cached): "
+                + dsl.render(query));
+        return k;
+    }
+
+    /**
+     * Settings of a {@link CachingDSL}; each may be set once.
+     */
+    public static final class Builder {
+        private final DSLContext dsl;
+        private final Regions regions;
+        private CacheBackend backend;
+        private CacheListener listener;
+        private InstantSource clock;
+        private RandomGenerator random;
+        private Executor refreshExecutor;
+
+        private Builder(DSLContext dsl, Regions regions) {
+            this.dsl = Objects.requireNonNull(dsl, "dsl");
+            this.regions = Objects.requireNonNull(regions, "regions");
+        }
+
+        /** Where entries live; default: a new {@link InProcessCacheBackend}, closed with the DSL. */
+        public Builder backend(CacheBackend backend) {
+            once("backend", this.backend);
+            this.backend = Objects.requireNonNull(backend, "backend");
+            return this;
+        }
+
+        /** Hears hits, misses, regenerations and errors; default: none. */
+        public Builder listener(CacheListener listener) {
+            once("listener", this.listener);
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /** The clock entries are dated by; tests move it instead of sleeping. Default: the system's. */
+        public Builder clock(InstantSource clock) {
+            once("clock", this.clock);
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** The randomness of early refresh; must be thread-safe. Default: {@code ThreadLocalRandom}. */
+        public Builder random(RandomGenerator random) {
+            once("random", this.random);
+            this.random = Objects.requireNonNull(random, "random");
+            return this;
+        }
+
+        /** Runs background refreshes; default: a virtual thread per refresh, closed with the DSL. */
+        public Builder refreshExecutor(Executor executor) {
+            once("refreshExecutor", this.refreshExecutor);
+            this.refreshExecutor = Objects.requireNonNull(executor, "refreshExecutor");
+            return this;
+        }
+
+        public CachingDSL build() {
+            CacheBackend b = backend;
+            ExecutorService ownedExecutor = null;
+            Executor e = refreshExecutor;
+            if (e == null)
+                e = ownedExecutor = Executors.newVirtualThreadPerTaskExecutor();
+            CacheBackend ownedBackend = null;
+            if (b == null)
+                b = ownedBackend = InProcessCacheBackend.builder().clock(clock != null ? clock : InstantSource.system()).build();
+            DogpileEngine engine = new DogpileEngine(regions, b,
+                listener != null ? listener : CacheListener.NONE,
+                clock != null ? clock : InstantSource.system(),
+                random != null ? random : (RandomGenerator) () -> ThreadLocalRandom.current().nextLong(),
+                e);
+            ExecutorService ex = ownedExecutor;
+            CacheBackend ob = ownedBackend;
+            AutoCloseable owned = () -> {
+                if (ex != null)
+                    ex.close();   // waits for refreshes in flight
+                if (ob != null)
+                    ob.close();
+            };
+            return new CachingDSL(dsl, regions, engine, owned);
+        }
+
+        private void once(String option, Object current) {
+            if (current != null)
+                throw new IllegalStateException(option + " is already set to " + current);
+        }
+    }
+}

@@ -1,0 +1,182 @@
+package io.shardcache.query;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.shardcache.query.internal.LocalLocks;
+import io.shardcache.query.spi.CacheBackend;
+import io.shardcache.query.spi.RegenerationLocks;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Cache entries in this process's heap, on Caffeine: one cache per region, each bounded by the
+ * bytes its entries take, evicting by Caffeine's W-TinyLFU and expiring each entry at its hard TTL.
+ * It is the default backend of {@link CachingDSL#wrap(org.jooq.DSLContext, Regions)}.
+ *
+ * <p>Entries are the same encoded bytes Redis would hold (so sizes are exact and cached results can
+ * never be mutated by a caller); generations are in-memory counters; regeneration locks are local.
+ * Nothing is shared with other processes: for a cluster-wide cache use the Redis backend.
+ *
+ * <p>Thread-safe. It cannot fail, so {@link OnBackendFailure} never applies to it.
+ */
+public final class InProcessCacheBackend implements CacheBackend {
+
+    /** The byte budget of each region unless {@link Builder#maxBytes(String, long)} says otherwise. */
+    public static final long DEFAULT_MAX_BYTES_PER_REGION = 64L << 20;
+
+    // Rough per-entry overhead of the map node, key string and array header, in bytes.
+    private static final int ENTRY_OVERHEAD = 96;
+
+    private final long defaultMaxBytes;
+    private final Map<String, Long> maxBytes;
+    private final Ticker ticker;
+    private final ConcurrentHashMap<String, Cache<String, Stored>> regions = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, AtomicLong> generations = new ConcurrentHashMap<>();
+    private final LocalLocks locks = new LocalLocks();
+
+    private record Stored(byte[] bytes, long ttlNanos) {
+    }
+
+    private InProcessCacheBackend(Builder b) {
+        this.defaultMaxBytes = b.defaultMaxBytes;
+        this.maxBytes = Map.copyOf(b.maxBytes);
+        this.ticker = b.clock == null ? Ticker.systemTicker() : () -> nanos(b.clock.instant());
+    }
+
+    /** A backend with {@link #DEFAULT_MAX_BYTES_PER_REGION} per region. */
+    public static InProcessCacheBackend create() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public byte[] get(String region, String key) {
+        Stored s = cache(region).getIfPresent(key);
+        return s == null ? null : s.bytes();
+    }
+
+    @Override
+    public void put(String region, String key, byte[] entry, Duration timeToLive) {
+        cache(region).put(key, new Stored(entry, timeToLive.toNanos()));
+    }
+
+    @Override
+    public boolean delete(String region, String key) {
+        return cache(region).asMap().remove(key) != null;
+    }
+
+    @Override
+    public long generation(String counter) {
+        AtomicLong g = generations.get(counter);
+        return g == null ? 0 : g.get();
+    }
+
+    @Override
+    public long incrementGeneration(String counter) {
+        return generations.computeIfAbsent(counter, c -> new AtomicLong()).incrementAndGet();
+    }
+
+    @Override
+    public RegenerationLocks locks() {
+        return locks;
+    }
+
+    @Override
+    public String describe() {
+        return "in-process";
+    }
+
+    /** Bytes currently held by a region's entries (Caffeine's weighted size), for tests and metrics. */
+    public long weightedSize(String region) {
+        return cache(region).policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);
+    }
+
+    private Cache<String, Stored> cache(String region) {
+        Cache<String, Stored> c = regions.get(region);
+        return c != null ? c : regions.computeIfAbsent(region, this::newCache);
+    }
+
+    private Cache<String, Stored> newCache(String region) {
+        return Caffeine.newBuilder()
+            .maximumWeight(maxBytes.getOrDefault(region, defaultMaxBytes))
+            .weigher((String k, Stored v) -> v.bytes().length + 2 * k.length() + ENTRY_OVERHEAD)
+            .expireAfter(new Expiry<String, Stored>() {
+                @Override
+                public long expireAfterCreate(String key, Stored value, long currentTime) {
+                    return value.ttlNanos();
+                }
+
+                @Override
+                public long expireAfterUpdate(String key, Stored value, long currentTime, long currentDuration) {
+                    return value.ttlNanos();
+                }
+
+                @Override
+                public long expireAfterRead(String key, Stored value, long currentTime, long currentDuration) {
+                    return currentDuration;
+                }
+            })
+            .ticker(ticker)
+            .executor(Runnable::run)   // maintenance on the caller: deterministic, no extra threads
+            .build();
+    }
+
+    private static long nanos(Instant i) {
+        return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+    }
+
+    /** Settings for {@link InProcessCacheBackend}; each may be set once. */
+    public static final class Builder {
+        private long defaultMaxBytes = DEFAULT_MAX_BYTES_PER_REGION;
+        private boolean defaultSet;
+        private final Map<String, Long> maxBytes = new HashMap<>();
+        private InstantSource clock;
+
+        private Builder() {
+        }
+
+        /** The byte budget of every region not named in {@link #maxBytes(String, long)}. */
+        public Builder maxBytesPerRegion(long bytes) {
+            if (defaultSet)
+                throw new IllegalStateException("maxBytesPerRegion is already set to " + defaultMaxBytes);
+            if (bytes <= 0)
+                throw new IllegalArgumentException("maxBytesPerRegion must be positive, got " + bytes);
+            defaultMaxBytes = bytes;
+            defaultSet = true;
+            return this;
+        }
+
+        /** The byte budget of one region. */
+        public Builder maxBytes(String region, long bytes) {
+            Objects.requireNonNull(region, "region");
+            if (bytes <= 0)
+                throw new IllegalArgumentException("maxBytes of region '" + region + "' must be positive, got " + bytes);
+            if (maxBytes.putIfAbsent(region, bytes) != null)
+                throw new IllegalStateException("maxBytes of region '" + region + "' is already set to " + maxBytes.get(region));
+            return this;
+        }
+
+        /** The clock that expires entries; tests move it instead of sleeping. Default: the system's. */
+        public Builder clock(InstantSource clock) {
+            if (this.clock != null)
+                throw new IllegalStateException("clock is already set");
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        public InProcessCacheBackend build() {
+            return new InProcessCacheBackend(this);
+        }
+    }
+}

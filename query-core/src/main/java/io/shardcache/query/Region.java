@@ -1,0 +1,238 @@
+package io.shardcache.query;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import org.jooq.Record;
+import org.jooq.Result;
+
+/**
+ * The immutable settings of one cache region. Built through {@link Regions#builder()}:
+ *
+ * <pre>{@code
+ * Regions.builder()
+ *     .region("reports", r -> r.ttl(Duration.ofMinutes(10))
+ *                              .staleFor(Duration.ofHours(1))
+ *                              .asyncRefresh(true))
+ *     .build();
+ * }</pre>
+ *
+ * <p>An entry is <em>fresh</em> for {@link #ttl()} after it was computed, then <em>stale</em> for
+ * {@link #staleFor()} (served while one caller regenerates it), then gone: the backend forgets it
+ * at the hard TTL, {@link #hardTtl()} = ttl + staleFor.
+ *
+ * @param name           the region's name, used in keys and errors
+ * @param ttl            how long an entry is fresh (the soft TTL); default {@link #DEFAULT_TTL}
+ * @param staleFor       how long a stale entry may still be served; default {@link #DEFAULT_STALE_FOR}
+ * @param asyncRefresh   whether a stale entry is refreshed in the background while every caller gets
+ *                       the stale value at once; default {@link #DEFAULT_ASYNC_REFRESH}
+ * @param lockWait       how long a caller waits on a miss for another caller's regeneration;
+ *                       default {@link #DEFAULT_LOCK_WAIT}
+ * @param lockLease      how long a regeneration lock is held at most if its holder never releases it;
+ *                       default {@link #DEFAULT_LOCK_LEASE}
+ * @param earlyRefresh   XFetch's beta: 0 disables probabilistic early refresh, 1 is the paper's
+ *                       default, larger refreshes earlier; default {@link #DEFAULT_EARLY_REFRESH}
+ * @param maxEntryBytes  entries larger than this (after compression) are not stored;
+ *                       default {@link #DEFAULT_MAX_ENTRY_BYTES}
+ * @param compressAbove  results whose encoding is larger than this are compressed;
+ *                       default {@link #DEFAULT_COMPRESS_ABOVE}
+ * @param onLockTimeout  what a caller does when {@code lockWait} runs out; default {@link OnLockTimeout#QUERY_DATABASE}
+ * @param onBackendFailure what a caller does when the backend fails; default {@link OnBackendFailure#QUERY_DATABASE}
+ * @param cacheIf        decides whether a freshly computed result is stored (dogpile's
+ *                       {@code should_cache_fn}); default: always
+ */
+public record Region(
+    String name,
+    Duration ttl,
+    Duration staleFor,
+    boolean asyncRefresh,
+    Duration lockWait,
+    Duration lockLease,
+    double earlyRefresh,
+    int maxEntryBytes,
+    int compressAbove,
+    OnLockTimeout onLockTimeout,
+    OnBackendFailure onBackendFailure,
+    Predicate<? super Result<Record>> cacheIf) {
+
+    public static final Duration DEFAULT_TTL = Duration.ofHours(1);
+    public static final Duration DEFAULT_STALE_FOR = Duration.ZERO;
+    public static final boolean DEFAULT_ASYNC_REFRESH = false;
+    public static final Duration DEFAULT_LOCK_WAIT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_LOCK_LEASE = Duration.ofSeconds(60);
+    public static final double DEFAULT_EARLY_REFRESH = 0.0;
+    public static final int DEFAULT_MAX_ENTRY_BYTES = 1 << 20;
+    public static final int DEFAULT_COMPRESS_ABOVE = 16 << 10;
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.\\-]{1,64}");
+
+    public Region {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(ttl, "ttl");
+        Objects.requireNonNull(staleFor, "staleFor");
+        Objects.requireNonNull(lockWait, "lockWait");
+        Objects.requireNonNull(lockLease, "lockLease");
+        Objects.requireNonNull(onLockTimeout, "onLockTimeout");
+        Objects.requireNonNull(onBackendFailure, "onBackendFailure");
+        Objects.requireNonNull(cacheIf, "cacheIf");
+    }
+
+    /** Fresh time plus stale time: when the backend forgets an entry. */
+    public Duration hardTtl() {
+        return ttl.plus(staleFor);
+    }
+
+    static void checkName(String name) {
+        if (name == null || !NAME.matcher(name).matches())
+            throw new IllegalArgumentException("region name " + (name == null ? "null" : "'" + name + "'")
+                + " is not valid: use 1 to 64 letters, digits, '_', '.' or '-' (it becomes part of cache keys)");
+    }
+
+    /**
+     * Collects one region's settings. Each option may be set once; conflicting values fail at
+     * {@link Regions.Builder#build()} with a message that names both.
+     */
+    public static final class Builder {
+        private final String name;
+        private Duration ttl;
+        private Duration staleFor;
+        private Boolean asyncRefresh;
+        private Duration lockWait;
+        private Duration lockLease;
+        private Double earlyRefresh;
+        private Integer maxEntryBytes;
+        private Integer compressAbove;
+        private OnLockTimeout onLockTimeout;
+        private OnBackendFailure onBackendFailure;
+        private Predicate<? super Result<Record>> cacheIf;
+
+        Builder(String name) {
+            this.name = name;
+        }
+
+        /** How long an entry is fresh; must be positive. */
+        public Builder ttl(Duration ttl) {
+            once("ttl", this.ttl, ttl);
+            this.ttl = positive("ttl", ttl);
+            return this;
+        }
+
+        /** How long after {@code ttl} a stale entry may still be served; zero or positive. */
+        public Builder staleFor(Duration staleFor) {
+            once("staleFor", this.staleFor, staleFor);
+            this.staleFor = notNegative("staleFor", staleFor);
+            return this;
+        }
+
+        /** Serve stale entries at once and refresh them on a background virtual thread. Needs {@code staleFor}. */
+        public Builder asyncRefresh(boolean asyncRefresh) {
+            once("asyncRefresh", this.asyncRefresh, asyncRefresh);
+            this.asyncRefresh = asyncRefresh;
+            return this;
+        }
+
+        /** How long a miss waits for another caller's regeneration; zero or positive. */
+        public Builder lockWait(Duration lockWait) {
+            once("lockWait", this.lockWait, lockWait);
+            this.lockWait = notNegative("lockWait", lockWait);
+            return this;
+        }
+
+        /** The longest a regeneration lock is held if its holder never releases it; positive. */
+        public Builder lockLease(Duration lockLease) {
+            once("lockLease", this.lockLease, lockLease);
+            this.lockLease = positive("lockLease", lockLease);
+            return this;
+        }
+
+        /** XFetch's beta (Vattani et al., VLDB 2015): 0 is off, 1 the usual, above 1 earlier. */
+        public Builder earlyRefresh(double beta) {
+            once("earlyRefresh", this.earlyRefresh, beta);
+            if (!(beta >= 0) || Double.isInfinite(beta))
+                throw new IllegalArgumentException("region '" + name + "': earlyRefresh must be a finite number >= 0, got " + beta);
+            this.earlyRefresh = beta;
+            return this;
+        }
+
+        /** Entries larger than this many bytes (after compression) are not stored; positive. */
+        public Builder maxEntryBytes(int maxEntryBytes) {
+            once("maxEntryBytes", this.maxEntryBytes, maxEntryBytes);
+            if (maxEntryBytes <= 0)
+                throw new IllegalArgumentException("region '" + name + "': maxEntryBytes must be positive, got " + maxEntryBytes);
+            this.maxEntryBytes = maxEntryBytes;
+            return this;
+        }
+
+        /** Results encoded larger than this many bytes are compressed; zero or positive. */
+        public Builder compressAbove(int compressAbove) {
+            once("compressAbove", this.compressAbove, compressAbove);
+            if (compressAbove < 0)
+                throw new IllegalArgumentException("region '" + name + "': compressAbove must be >= 0, got " + compressAbove);
+            this.compressAbove = compressAbove;
+            return this;
+        }
+
+        public Builder onLockTimeout(OnLockTimeout onLockTimeout) {
+            once("onLockTimeout", this.onLockTimeout, onLockTimeout);
+            this.onLockTimeout = Objects.requireNonNull(onLockTimeout, "onLockTimeout");
+            return this;
+        }
+
+        public Builder onBackendFailure(OnBackendFailure onBackendFailure) {
+            once("onBackendFailure", this.onBackendFailure, onBackendFailure);
+            this.onBackendFailure = Objects.requireNonNull(onBackendFailure, "onBackendFailure");
+            return this;
+        }
+
+        /** Stores a freshly computed result only if this returns true (e.g. {@code r -> !r.isEmpty()}). */
+        public Builder cacheIf(Predicate<? super Result<Record>> cacheIf) {
+            once("cacheIf", this.cacheIf, cacheIf);
+            this.cacheIf = Objects.requireNonNull(cacheIf, "cacheIf");
+            return this;
+        }
+
+        Region build() {
+            Duration t = ttl != null ? ttl : DEFAULT_TTL;
+            Duration s = staleFor != null ? staleFor : DEFAULT_STALE_FOR;
+            boolean async = asyncRefresh != null ? asyncRefresh : DEFAULT_ASYNC_REFRESH;
+            if (async && s.isZero())
+                throw new IllegalArgumentException("region '" + name + "': asyncRefresh(true) needs staleFor > 0, but staleFor is "
+                    + (staleFor == null ? "unset (0s)" : "0s") + ": with no stale window there is never a stale entry to serve while refreshing");
+            try {
+                t.plus(s).toMillis();
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException("region '" + name + "': ttl " + t + " plus staleFor " + s + " is too long", e);
+            }
+            return new Region(name, t, s, async,
+                lockWait != null ? lockWait : DEFAULT_LOCK_WAIT,
+                lockLease != null ? lockLease : DEFAULT_LOCK_LEASE,
+                earlyRefresh != null ? earlyRefresh : DEFAULT_EARLY_REFRESH,
+                maxEntryBytes != null ? maxEntryBytes : DEFAULT_MAX_ENTRY_BYTES,
+                compressAbove != null ? compressAbove : DEFAULT_COMPRESS_ABOVE,
+                onLockTimeout != null ? onLockTimeout : OnLockTimeout.QUERY_DATABASE,
+                onBackendFailure != null ? onBackendFailure : OnBackendFailure.QUERY_DATABASE,
+                cacheIf != null ? cacheIf : r -> true);
+        }
+
+        private void once(String option, Object current, Object next) {
+            if (current != null)
+                throw new IllegalStateException("region '" + name + "': " + option + " is already set to " + current
+                    + "; it cannot be set again to " + next);
+        }
+
+        private Duration positive(String option, Duration d) {
+            Objects.requireNonNull(d, option);
+            if (d.isNegative() || d.isZero())
+                throw new IllegalArgumentException("region '" + name + "': " + option + " must be positive, got " + d);
+            return d;
+        }
+
+        private Duration notNegative(String option, Duration d) {
+            Objects.requireNonNull(d, option);
+            if (d.isNegative())
+                throw new IllegalArgumentException("region '" + name + "': " + option + " must not be negative, got " + d);
+            return d;
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package io.shardcache.query;
+
+/**
+ * Counts of what one region's cache did since its {@link CachingDSL} was created; a snapshot.
+ *
+ * @param hits               fresh entries served (including entries another caller filled while this one waited)
+ * @param staleServed        stale entries served while one caller regenerates
+ * @param misses             lookups that found no usable entry
+ * @param regenerations      queries run on the database to (re)compute an entry
+ * @param stored             entries written to the backend
+ * @param loadFailures       regenerations whose query threw (nothing stored)
+ * @param lockTimeouts       misses that gave up waiting for another caller's regeneration
+ * @param backendErrors      backend calls that failed or timed out
+ * @param rejectedEntries    entries read but not used: corrupt, from another version, or another query's (fingerprint)
+ * @param skippedTooLarge    results not stored because the entry exceeded {@code maxEntryBytes}
+ * @param skippedUnsupported results not stored because a column type has no codec
+ * @param skippedDeclined    results not stored because {@code cacheIf} declined them
+ * @param skippedTransaction reads that bypassed the cache because the connection was in a transaction
+ */
+public record RegionStats(
+    long hits, long staleServed, long misses, long regenerations, long stored, long loadFailures,
+    long lockTimeouts, long backendErrors, long rejectedEntries, long skippedTooLarge,
+    long skippedUnsupported, long skippedDeclined, long skippedTransaction) {
+}

@@ -1,0 +1,94 @@
+package io.shardcache.query.internal;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import org.jooq.exception.DataAccessException;
+import org.jooq.tools.jdbc.DefaultConnection;
+
+/**
+ * A connection whose real JDBC connection is acquired lazily, on first use.
+ *
+ * <p>Reads ({@link SqlClassifier}) get a {@link CachedReadStatement}, so a cache hit never takes a
+ * connection from the pool - and keeps working while the database is unreachable. Every other
+ * statement and call goes to the real connection, acquired from the user's provider at that moment
+ * and given back when jOOQ releases this one.
+ *
+ * <p>Not thread-safe, like any JDBC connection; jOOQ acquires one per execution.
+ */
+final class CachingConnection extends DefaultConnection {
+
+    private final ReadContext context;
+    private Connection real;
+
+    CachingConnection(ReadContext context) {
+        super(null);
+        this.context = context;
+    }
+
+    ReadContext context() {
+        return context;
+    }
+
+    @Override
+    public Connection getDelegate() {
+        if (real == null) {
+            real = context.connections().acquire();
+            if (real == null)
+                throw new DataAccessException("shardcache: the ConnectionProvider of the wrapped DSLContext returned no connection");
+        }
+        return real;
+    }
+
+    void releaseDelegate() {
+        Connection c = real;
+        real = null;
+        if (c != null)
+            context.connections().release(c);
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql) throws SQLException {
+        return prepare(sql, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY, 0);
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int type, int concurrency) throws SQLException {
+        return prepare(sql, type, concurrency, 0);
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int type, int concurrency, int holdability) throws SQLException {
+        return prepare(sql, type, concurrency, holdability);
+    }
+
+    private PreparedStatement prepare(String sql, int type, int concurrency, int holdability) throws SQLException {
+        boolean read = SqlClassifier.isCacheableRead(sql);
+        if (read || context.probe() != null)   // a probe never runs anything, reads or not
+            return new CachedReadStatement(this, sql, type, concurrency, holdability, read);
+        return holdability == 0
+            ? getDelegate().prepareStatement(sql, type, concurrency)
+            : getDelegate().prepareStatement(sql, type, concurrency, holdability);
+    }
+
+    @Override
+    public void close() {
+        releaseDelegate();
+    }
+
+    @Override
+    public boolean isClosed() throws SQLException {
+        return real != null && real.isClosed();
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+        return iface.isInstance(this) ? iface.cast(this) : getDelegate().unwrap(iface);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) throws SQLException {
+        return iface.isInstance(this) || getDelegate().isWrapperFor(iface);
+    }
+}

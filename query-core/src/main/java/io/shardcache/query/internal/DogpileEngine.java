@@ -1,0 +1,478 @@
+package io.shardcache.query.internal;
+
+import io.shardcache.query.CacheBackendException;
+import io.shardcache.query.CacheKey;
+import io.shardcache.query.LockTimeoutException;
+import io.shardcache.query.OnBackendFailure;
+import io.shardcache.query.OnLockTimeout;
+import io.shardcache.query.Region;
+import io.shardcache.query.RegionStats;
+import io.shardcache.query.Regions;
+import io.shardcache.query.ShardcacheException;
+import io.shardcache.query.spi.CacheBackend;
+import io.shardcache.query.spi.CacheListener;
+import io.shardcache.query.spi.RegenerationLocks.Lease;
+import io.shardcache.query.spi.SkipReason;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.random.RandomGenerator;
+import org.jooq.Record;
+import org.jooq.Result;
+
+/**
+ * The dogpile engine: serves a result from the cache, or has exactly one caller regenerate it.
+ *
+ * <h2>Algorithm</h2>
+ * For a key in a region, {@link #fetch} reads the entry once and then:
+ * <ol>
+ * <li><b>Fresh</b> (younger than the soft TTL, not soft-invalidated, not picked for early refresh):
+ *     decode and return it.</li>
+ * <li><b>Stale</b> (past the soft TTL, within the hard TTL): the first caller in this JVM registers a
+ *     flight for the key and <em>tries</em> the regeneration lock without waiting. If it gets the
+ *     lock it regenerates: on a background (virtual) thread with {@code asyncRefresh}, returning the
+ *     stale rows at once, else inline. Everyone else - other threads here that find the flight, and
+ *     callers in other JVMs that find the lock taken - is served the stale rows and never waits.</li>
+ * <li><b>Missing</b>: callers in this JVM share one flight (a future); only its leader touches the
+ *     distributed lock, waiting up to {@code lockWait}. Having the lock, it re-reads the entry (another
+ *     JVM may have filled it meanwhile), else runs the query, stores, and releases. When the wait runs
+ *     out it follows {@link OnLockTimeout}.</li>
+ * </ol>
+ * With {@code earlyRefresh(beta)} a fresh entry is treated as stale with probability rising as its
+ * expiry nears, scaled by how long it took to compute (XFetch, Vattani et al., VLDB 2015), so a hot
+ * key is usually refreshed before it ever expires.
+ *
+ * <h2>Invariants</h2>
+ * <ul>
+ * <li>At most one flight per key per engine: {@code flights} holds it from the moment a leader is
+ *     chosen until its outcome is published, and is removed only by its own leader.</li>
+ * <li>A loader failure completes the flight exceptionally: every caller of that flight gets the
+ *     exception, nothing is stored, and the lock is released.</li>
+ * <li>Entries are only ever used after their envelope checksum and key fingerprint were verified; a
+ *     damaged or foreign entry is a miss and is overwritten by the regeneration.</li>
+ * <li>A backend failure never stops a caller from getting correct rows unless the region says
+ *     {@link OnBackendFailure#FAIL}: the query then runs on the database, still under the JVM-local
+ *     flight, and nothing is stored.</li>
+ * <li>The lock is an efficiency device only; losing it costs at most a duplicate query.</li>
+ * </ul>
+ * Thread-safe.
+ */
+public final class DogpileEngine {
+
+    /** Runs the query on the database. */
+    public interface Loader {
+        Loaded load() throws Exception;
+
+        /** A loader safe to run later on another thread (its inputs copied); the default is itself. */
+        default Loader detached() {
+            return this;
+        }
+    }
+
+    /**
+     * A freshly loaded result.
+     *
+     * @param committed false when the connection was inside a transaction: the rows may be uncommitted
+     */
+    public record Loaded(Result<Record> result, boolean committed) {
+    }
+
+    /** Where an entry lives; made by {@link #lookup}. */
+    public record Lookup(Region region, CacheKey key, String storageKey, KeyMaterial fingerprint,
+                         long softGeneration, boolean backendDown) {
+        String lockKey() {
+            return storageKey + ":lock";
+        }
+    }
+
+    private final CacheBackend backend;
+    private final Map<String, Telemetry> telemetry;
+    private final InstantSource clock;
+    private final RandomGenerator random;
+    private final Executor refresher;
+    private final ConcurrentHashMap<String, CompletableFuture<Result<Record>>> flights = new ConcurrentHashMap<>();
+
+    public DogpileEngine(Regions regions, CacheBackend backend, CacheListener listener, InstantSource clock,
+                         RandomGenerator random, Executor refresher) {
+        this.backend = backend;
+        this.clock = clock;
+        this.random = random;
+        this.refresher = refresher;
+        Map<String, Telemetry> t = new HashMap<>();
+        for (Region r : regions.all())
+            t.put(r.name(), new Telemetry(listener));
+        this.telemetry = Map.copyOf(t);
+    }
+
+    public CacheBackend backend() {
+        return backend;
+    }
+
+    public RegionStats stats(String region) {
+        return telemetry.get(region).snapshot();
+    }
+
+    /** Names the entry for {@code naming} in the region's current generation. */
+    public Lookup lookup(Region region, KeyMaterial naming, KeyMaterial fingerprint) {
+        CacheKey key = new CacheKey(region.name(), naming.sha1Hex(), fingerprint.fingerprintUnsafe(), naming::describe);
+        try {
+            long generation = backend.generation(regionCounter(region.name()));
+            long soft = backend.generation(softCounter(region.name()));
+            return new Lookup(region, key, storageKey(region.name(), generation, naming), fingerprint, soft, false);
+        } catch (CacheBackendException e) {
+            onBackendFailure(region, key, e);
+            return new Lookup(region, key, region.name() + ":?:" + naming.sha1Hex(), fingerprint, 0, true);
+        }
+    }
+
+    /** Deletes the entry stored under a custom key in the region's current generation. */
+    public boolean deleteCustom(Region region, byte[] keyContext, String customKey) {
+        KeyMaterial naming = KeyMaterial.ofCustom(keyContext, customKey);
+        long generation = backend.generation(regionCounter(region.name()));
+        return backend.delete(region.name(), storageKey(region.name(), generation, naming));
+    }
+
+    /** Rewrites an entry as stale (it stays servable until its hard TTL); false if there is none. */
+    public boolean markStale(Lookup k) {
+        Entry e = read(k);
+        if (e == null)
+            return false;
+        long now = clock.millis();
+        long left = e.hardExpiry() - now;
+        if (left <= 0)
+            return false;
+        backend.put(k.region().name(), k.storageKey(), e.markedStale(now), Duration.ofMillis(left));
+        return true;
+    }
+
+    static String storageKey(String region, long generation, KeyMaterial naming) {
+        return region + ":" + generation + ":" + naming.sha1Hex();
+    }
+
+    static String regionCounter(String region) {
+        return "region:" + region;
+    }
+
+    static String softCounter(String region) {
+        return "soft:" + region;
+    }
+
+    /** Telemetry for reads that never reach {@link #fetch}, such as those inside a transaction. */
+    public void skipped(CacheKey key, SkipReason reason) {
+        telemetry.get(key.region()).skipped(key, reason);
+    }
+
+    /**
+     * The rows for {@code k}: from the cache, or from {@code loader} run by exactly one caller.
+     *
+     * @throws SQLException the loader's failure, for every caller of its flight
+     */
+    public Result<Record> fetch(Lookup k, Loader loader) throws SQLException {
+        Telemetry t = telemetry.get(k.region().name());
+        if (k.backendDown()) {
+            t.skipped(k.key(), SkipReason.BACKEND_UNAVAILABLE);
+            return flight(k, () -> regenerate(k, loader, false));
+        }
+        Entry e;
+        try {
+            e = read(k);
+        } catch (CacheBackendException ex) {
+            onBackendFailure(k.region(), k.key(), ex);
+            t.skipped(k.key(), SkipReason.BACKEND_UNAVAILABLE);
+            return flight(k, () -> regenerate(k, loader, false));
+        }
+        if (e != null) {
+            long now = clock.millis();
+            boolean fresh = now < e.softExpiry() && e.softGeneration() >= k.softGeneration();
+            if (fresh && !pickedForEarlyRefresh(k.region(), e, now)) {
+                Result<Record> rows = decode(k, e);
+                if (rows != null) {
+                    t.hit(k.key());
+                    return rows;
+                }
+            } else if (now < e.hardExpiry()) {
+                Result<Record> rows = decode(k, e);
+                if (rows != null)
+                    return refreshServingCurrent(k, rows, fresh, loader);
+            }
+        }
+        t.miss(k.key());
+        return flight(k, () -> regenerateOnMiss(k, loader));
+    }
+
+    /** Stale (or picked for early refresh): one caller refreshes, everyone else gets {@code current}. */
+    private Result<Record> refreshServingCurrent(Lookup k, Result<Record> current, boolean fresh, Loader loader) throws SQLException {
+        Telemetry t = telemetry.get(k.region().name());
+        CompletableFuture<Result<Record>> mine = new CompletableFuture<>();
+        if (flights.putIfAbsent(k.storageKey(), mine) != null)
+            return served(t, k, current, fresh);
+        Optional<Lease> lease;
+        try {
+            lease = backend.locks().tryAcquire(k.lockKey(), k.region().lockLease());
+        } catch (CacheBackendException ex) {
+            t.backendError(k.key(), ex);
+            lease = Optional.empty();
+        }
+        if (lease.isEmpty()) {
+            // Another JVM is refreshing it.
+            land(k, mine, current, null);
+            return served(t, k, current, fresh);
+        }
+        Lease held = lease.get();
+        if (k.region().asyncRefresh()) {
+            Loader detached = loader.detached();
+            try {
+                refresher.execute(() -> {
+                    try {
+                        land(k, mine, regenerate(k, detached, true), null);
+                    } catch (Throwable failure) {
+                        land(k, mine, null, failure);   // already reported by regenerate
+                    } finally {
+                        release(k, held);
+                    }
+                });
+            } catch (RejectedExecutionException closed) {
+                release(k, held);
+                land(k, mine, current, null);
+            }
+            return served(t, k, current, fresh);
+        }
+        try {
+            Result<Record> rows = regenerate(k, loader, true);
+            land(k, mine, rows, null);
+            return rows;
+        } catch (Throwable failure) {
+            land(k, mine, null, failure);
+            throw rethrow(failure);
+        } finally {
+            release(k, held);
+        }
+    }
+
+    private static Result<Record> served(Telemetry t, Lookup k, Result<Record> rows, boolean fresh) {
+        if (fresh)
+            t.hit(k.key());
+        else
+            t.staleServed(k.key());
+        return rows;
+    }
+
+    private Result<Record> regenerateOnMiss(Lookup k, Loader loader) throws Exception {
+        Region r = k.region();
+        Telemetry t = telemetry.get(r.name());
+        long start = System.nanoTime();
+        Optional<Lease> lease;
+        try {
+            lease = backend.locks().acquire(k.lockKey(), r.lockWait(), r.lockLease());
+        } catch (CacheBackendException ex) {
+            onBackendFailure(r, k.key(), ex);
+            return regenerate(k, loader, false);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw new ShardcacheException("interrupted while waiting for the regeneration lock of " + k.key(), ie);
+        }
+        Duration waited = Duration.ofNanos(System.nanoTime() - start);
+        t.lockWaited(k.key(), waited, lease.isPresent());
+        if (lease.isEmpty() && r.onLockTimeout() == OnLockTimeout.FAIL)
+            throw new LockTimeoutException(k.key(), waited, r.lockWait(), r.lockLease());
+        try {
+            // Someone may have filled the entry while we waited.
+            Result<Record> filled = freshOrNull(k);
+            if (filled != null) {
+                t.hit(k.key());
+                return filled;
+            }
+            return regenerate(k, loader, true);
+        } finally {
+            lease.ifPresent(l -> release(k, l));
+        }
+    }
+
+    private Result<Record> freshOrNull(Lookup k) {
+        try {
+            Entry e = read(k, false);
+            long now = clock.millis();
+            if (e != null && now < e.softExpiry() && e.softGeneration() >= k.softGeneration())
+                return decode(k, e);
+        } catch (CacheBackendException ex) {
+            telemetry.get(k.region().name()).backendError(k.key(), ex);
+        }
+        return null;
+    }
+
+    /** Runs the loader; stores its rows when {@code store} and they qualify. */
+    private Result<Record> regenerate(Lookup k, Loader loader, boolean store) throws Exception {
+        Telemetry t = telemetry.get(k.region().name());
+        long start = System.nanoTime();
+        Loaded loaded;
+        try {
+            loaded = loader.load();
+        } catch (Exception | Error failure) {
+            t.loadFailed(k.key(), failure);
+            throw failure;
+        }
+        long nanos = System.nanoTime() - start;
+        t.regenerated(k.key(), Duration.ofNanos(nanos));
+        if (store)
+            store(k, loaded, nanos / 1000);
+        return loaded.result();
+    }
+
+    private void store(Lookup k, Loaded loaded, long regenMicros) {
+        Region r = k.region();
+        Telemetry t = telemetry.get(r.name());
+        if (!loaded.committed()) {
+            t.skipped(k.key(), SkipReason.TRANSACTION);
+            return;
+        }
+        if (!r.cacheIf().test(loaded.result())) {
+            t.skipped(k.key(), SkipReason.DECLINED);
+            return;
+        }
+        byte[] payload;
+        try {
+            payload = ResultCodec.encode(loaded.result());
+        } catch (UnsupportedValueException e) {
+            t.skipped(k.key(), SkipReason.UNSUPPORTED_TYPE);
+            return;
+        }
+        byte[] entry = Entry.encode(clock.millis(), r.ttl().toMillis(), r.hardTtl().toMillis(), regenMicros,
+            k.softGeneration(), k.fingerprint().fingerprintUnsafe(), payload, r.compressAbove());
+        if (entry.length > r.maxEntryBytes()) {
+            t.skipped(k.key(), SkipReason.TOO_LARGE);
+            return;
+        }
+        try {
+            backend.put(r.name(), k.storageKey(), entry, r.hardTtl());
+            t.stored();
+        } catch (CacheBackendException ex) {
+            onBackendFailure(r, k.key(), ex);
+        }
+    }
+
+    private Entry read(Lookup k) {
+        return read(k, true);
+    }
+
+    /**
+     * Reads and verifies the entry; null when absent, corrupt or another query's. The re-read after
+     * taking the lock does not {@code report} a rejection again: it is the same entry.
+     */
+    private Entry read(Lookup k, boolean report) {
+        byte[] bytes = backend.get(k.region().name(), k.storageKey());
+        if (bytes == null)
+            return null;
+        Telemetry t = telemetry.get(k.region().name());
+        try {
+            Entry e = Entry.decode(bytes);
+            if (!e.fingerprintMatches(k.fingerprint())) {
+                if (report)
+                    t.rejected(k.key(), "fingerprint belongs to another query");
+                return null;
+            }
+            return e;
+        } catch (MalformedEntryException ex) {
+            if (report)
+                t.rejected(k.key(), ex.getMessage());
+            return null;
+        }
+    }
+
+    private Result<Record> decode(Lookup k, Entry e) {
+        try {
+            return ResultCodec.decode(e.payload());
+        } catch (MalformedEntryException ex) {
+            telemetry.get(k.region().name()).rejected(k.key(), ex.getMessage());
+            return null;
+        }
+    }
+
+    private boolean pickedForEarlyRefresh(Region r, Entry e, long now) {
+        double beta = r.earlyRefresh();
+        if (beta <= 0 || e.regenMicros() <= 0)
+            return false;
+        double deltaMillis = e.regenMicros() / 1000.0;
+        // 1 - nextDouble() is in (0, 1], so the logarithm is finite and <= 0.
+        return now - deltaMillis * beta * Math.log(1.0 - random.nextDouble()) >= e.softExpiry();
+    }
+
+    /** JVM-local single flight: the first caller of a key runs {@code work}, the others wait for it. */
+    private Result<Record> flight(Lookup k, Work work) throws SQLException {
+        CompletableFuture<Result<Record>> mine = new CompletableFuture<>();
+        CompletableFuture<Result<Record>> running = flights.putIfAbsent(k.storageKey(), mine);
+        if (running != null)
+            return await(k, running);
+        try {
+            Result<Record> rows = work.run();
+            land(k, mine, rows, null);
+            return rows;
+        } catch (Throwable failure) {
+            land(k, mine, null, failure);
+            throw rethrow(failure);
+        }
+    }
+
+    private interface Work {
+        Result<Record> run() throws Exception;
+    }
+
+    /** Publishes a flight's outcome and lets the next caller start a new one. */
+    private void land(Lookup k, CompletableFuture<Result<Record>> flight, Result<Record> rows, Throwable failure) {
+        flights.remove(k.storageKey(), flight);
+        if (failure != null)
+            flight.completeExceptionally(failure);
+        else
+            flight.complete(rows);
+    }
+
+    private static Result<Record> await(Lookup k, CompletableFuture<Result<Record>> running) throws SQLException {
+        try {
+            return running.get();
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw new ShardcacheException("interrupted while waiting for the regeneration of " + k.key(), ie);
+        } catch (ExecutionException ee) {
+            // The leader's exception, re-wrapped so that this caller's stack trace is its own.
+            Throwable cause = ee.getCause();
+            if (cause instanceof SQLException sql)
+                throw new SQLException(sql.getMessage(), sql.getSQLState(), sql.getErrorCode(), sql);
+            if (cause instanceof ShardcacheException se)
+                throw new ShardcacheException(se.getMessage(), se);
+            throw rethrow(cause);
+        }
+    }
+
+    private void release(Lookup k, Lease lease) {
+        try {
+            lease.release();
+        } catch (CacheBackendException ex) {
+            // The lease expires on its own; only efficiency is at stake.
+            telemetry.get(k.region().name()).backendError(k.key(), ex);
+        }
+    }
+
+    private void onBackendFailure(Region r, CacheKey key, CacheBackendException ex) {
+        telemetry.get(r.name()).backendError(key, ex);
+        if (r.onBackendFailure() == OnBackendFailure.FAIL)
+            throw new CacheBackendException("cache backend " + backend.describe() + " failed for " + key
+                + " in region '" + r.name() + "' (onBackendFailure=FAIL): " + ex.getMessage(), ex);
+    }
+
+    private static SQLException rethrow(Throwable t) throws SQLException {
+        if (t instanceof SQLException sql)
+            throw sql;
+        if (t instanceof RuntimeException re)
+            throw re;
+        if (t instanceof Error err)
+            throw err;
+        throw new SQLException("shardcache: regeneration failed: " + t, t);
+    }
+}

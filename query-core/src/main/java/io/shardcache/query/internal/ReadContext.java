@@ -1,0 +1,28 @@
+package io.shardcache.query.internal;
+
+import io.shardcache.query.Region;
+import java.util.function.Consumer;
+import org.jooq.ConnectionProvider;
+import org.jooq.DSLContext;
+
+/**
+ * Everything a cached read needs, fixed when {@code fromCache(region)} is called.
+ *
+ * @param engine           the dogpile engine
+ * @param region           the region the reads are tagged with
+ * @param keyContext       the key material prefix: codec version, dialect, render mapping, scope
+ * @param customKey        the caller's key, or null to key by SQL and binds
+ * @param connections      the user's connection provider: misses and pass-through statements use it
+ * @param singleConnection true when {@code connections} always hands out one connection, which may
+ *                         then be in a transaction: its auto-commit flag is checked on every read
+ * @param reader           reads a JDBC result set into a jOOQ result with inferred types
+ * @param probe            when not null, reads are not run: their lookup goes here (for keyOf/invalidate)
+ */
+public record ReadContext(DogpileEngine engine, Region region, byte[] keyContext, String customKey,
+                          ConnectionProvider connections, boolean singleConnection, DSLContext reader,
+                          Consumer<DogpileEngine.Lookup> probe) {
+
+    KeyMaterial naming(KeyMaterial statement) {
+        return customKey == null ? statement : KeyMaterial.ofCustom(keyContext, customKey);
+    }
+}

@@ -1,0 +1,63 @@
+package io.shardcache.query.internal;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import org.jooq.ConnectionProvider;
+import org.jooq.Record;
+import org.jooq.Result;
+
+/**
+ * Runs a cached read on the database: takes a connection from the user's provider, prepares the
+ * same SQL, replays the recorded binds and options, and reads the rows with the types the driver
+ * reports. Records whether the connection was in auto-commit: rows read inside a transaction may be
+ * uncommitted, so they are returned but never stored.
+ */
+record StatementLoader(ReadContext context, String sql, int type, int concurrency, int holdability, Binds binds,
+                       long maxRows, int queryTimeout) implements DogpileEngine.Loader {
+
+    @Override
+    public DogpileEngine.Loaded load() throws SQLException {
+        ConnectionProvider provider = context.connections();
+        Connection c = provider.acquire();
+        try {
+            boolean committed = c.getAutoCommit();
+            try (PreparedStatement ps = prepare(c, sql, type, concurrency, holdability, binds, maxRows, queryTimeout);
+                 ResultSet rs = ps.executeQuery()) {
+                Result<Record> rows = ResultReader.read(context.reader(), rs);
+                return new DogpileEngine.Loaded(rows, committed);
+            }
+        } finally {
+            provider.release(c);
+        }
+    }
+
+    /** The binds are copied: the statement that recorded them may be reused or gone by then. */
+    @Override
+    public DogpileEngine.Loader detached() {
+        return new StatementLoader(context, sql, type, concurrency, holdability, binds.copy(), maxRows, queryTimeout);
+    }
+
+    static PreparedStatement prepare(Connection c, String sql, int type, int concurrency, int holdability, Binds binds,
+                                     long maxRows, int queryTimeout) throws SQLException {
+        PreparedStatement ps = holdability == 0
+            ? c.prepareStatement(sql, type, concurrency)
+            : c.prepareStatement(sql, type, concurrency, holdability);
+        try {
+            binds.replay(ps, c);
+            if (maxRows > 0) {
+                if (maxRows > Integer.MAX_VALUE)
+                    ps.setLargeMaxRows(maxRows);
+                else
+                    ps.setMaxRows((int) maxRows);
+            }
+            if (queryTimeout > 0)
+                ps.setQueryTimeout(queryTimeout);
+            return ps;
+        } catch (SQLException | RuntimeException e) {
+            ps.close();
+            throw e;
+        }
+    }
+}

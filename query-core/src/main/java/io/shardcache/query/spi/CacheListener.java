@@ -1,0 +1,49 @@
+package io.shardcache.query.spi;
+
+import io.shardcache.query.CacheKey;
+import java.time.Duration;
+
+/**
+ * Hears what the cache does, for metrics and logs. Every method has a no-op default, so a
+ * listener overrides only what it needs (as jOOQ's {@code ExecuteListener}).
+ *
+ * <p>Methods are called synchronously on the thread that caused the event (for background
+ * refreshes, the refreshing thread), so they must be fast and must not block. An exception thrown
+ * by a listener is logged and otherwise ignored: it never fails a query.
+ */
+public interface CacheListener {
+
+    /** A listener that does nothing. */
+    CacheListener NONE = new CacheListener() { };
+
+    /** A fresh entry was served. */
+    default void hit(CacheKey key) {
+    }
+
+    /** There was no usable entry: the caller waits for (or performs) regeneration. */
+    default void miss(CacheKey key) {
+    }
+
+    /** A stale entry was served while another caller (or a background thread) regenerates it. */
+    default void staleServed(CacheKey key) {
+    }
+
+    /** The query ran on the database for this key and took {@code took}. */
+    default void regenerated(CacheKey key, Duration took) {
+    }
+
+    /** A miss waited {@code waited} for the regeneration lock; {@code acquired} is false on timeout. */
+    default void lockWaited(CacheKey key, Duration waited, boolean acquired) {
+    }
+
+    /** A result was not stored, or the cache was not consulted, for {@code reason}. */
+    default void skipped(CacheKey key, SkipReason reason) {
+    }
+
+    /**
+     * Something failed: the loader (the query) or the backend. For a loader failure, every caller
+     * of that flight also gets the exception and nothing is stored.
+     */
+    default void error(CacheKey key, Throwable error) {
+    }
+}

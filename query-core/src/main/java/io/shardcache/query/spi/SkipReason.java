@@ -1,0 +1,15 @@
+package io.shardcache.query.spi;
+
+/** Why a result was not stored in, or not served from, the cache. */
+public enum SkipReason {
+    /** The encoded entry is larger than the region's {@code maxEntryBytes}. */
+    TOO_LARGE,
+    /** A column holds a type the result codec does not encode (e.g. intervals, composite types). */
+    UNSUPPORTED_TYPE,
+    /** The region's {@code cacheIf} predicate declined the result. */
+    DECLINED,
+    /** The connection was inside a transaction: its rows may be uncommitted, so they are neither cached nor served from cache. */
+    TRANSACTION,
+    /** The backend failed; the query ran on the database instead. */
+    BACKEND_UNAVAILABLE
+}

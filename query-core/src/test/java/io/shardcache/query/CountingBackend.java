@@ -1,0 +1,85 @@
+package io.shardcache.query;
+
+import io.shardcache.query.spi.CacheBackend;
+import io.shardcache.query.spi.RegenerationLocks;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A backend decorator for tests: counts lock attempts and puts, and can be switched to fail every
+ * call the way an unreachable Redis would.
+ */
+final class CountingBackend implements CacheBackend {
+
+    final CacheBackend delegate;
+    final AtomicInteger lockAttempts = new AtomicInteger();
+    final AtomicInteger puts = new AtomicInteger();
+    final AtomicBoolean down = new AtomicBoolean();
+
+    CountingBackend(CacheBackend delegate) {
+        this.delegate = delegate;
+    }
+
+    private void check() {
+        if (down.get())
+            throw new CacheBackendException("test backend is down");
+    }
+
+    @Override
+    public byte[] get(String region, String key) {
+        check();
+        return delegate.get(region, key);
+    }
+
+    @Override
+    public void put(String region, String key, byte[] entry, Duration timeToLive) {
+        check();
+        puts.incrementAndGet();
+        delegate.put(region, key, entry, timeToLive);
+    }
+
+    @Override
+    public boolean delete(String region, String key) {
+        check();
+        return delegate.delete(region, key);
+    }
+
+    @Override
+    public long generation(String counter) {
+        check();
+        return delegate.generation(counter);
+    }
+
+    @Override
+    public long incrementGeneration(String counter) {
+        check();
+        return delegate.incrementGeneration(counter);
+    }
+
+    @Override
+    public RegenerationLocks locks() {
+        RegenerationLocks locks = delegate.locks();
+        return new RegenerationLocks() {
+            @Override
+            public Optional<Lease> tryAcquire(String lockKey, Duration lease) {
+                lockAttempts.incrementAndGet();
+                check();
+                return locks.tryAcquire(lockKey, lease);
+            }
+
+            @Override
+            public Optional<Lease> acquire(String lockKey, Duration wait, Duration lease) throws InterruptedException {
+                lockAttempts.incrementAndGet();
+                check();
+                return locks.acquire(lockKey, wait, lease);
+            }
+        };
+    }
+
+    @Override
+    public String describe() {
+        return "counting(" + delegate.describe() + ")";
+    }
+}

@@ -1,0 +1,282 @@
+package io.shardcache.query;
+
+import static io.shardcache.query.Items.ID;
+import static io.shardcache.query.Items.ITEMS;
+import static io.shardcache.query.Items.NAME;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.shardcache.query.spi.CacheListener;
+import io.shardcache.testing.ServicesExtension;
+import io.shardcache.testing.TestSchema;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.jooq.DSLContext;
+import org.jooq.Record3;
+import org.jooq.Result;
+import org.jooq.exception.DataAccessException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The dogpile engine end to end on PostgreSQL with the in-process backend. Executions are counted
+ * by PostgreSQL itself (see {@link Db}); threads start on one gate.
+ */
+@ExtendWith(ServicesExtension.class)
+class DogpileIT {
+
+    private Db db;
+    private final TestClock clock = new TestClock();
+    private CountingBackend backend;
+
+    @BeforeEach
+    void setUp(TestSchema schema) throws Exception {
+        db = new Db(schema, 16);
+        backend = new CountingBackend(InProcessCacheBackend.builder().clock(clock).build());
+    }
+
+    @AfterEach
+    void tearDown() {
+        db.close();
+    }
+
+    private CachingDSL cached(Regions regions) {
+        return CachingDSL.builder(db.dsl, regions).backend(backend).clock(clock).build();
+    }
+
+    private CachingDSL cached(Regions regions, CacheListener listener) {
+        return CachingDSL.builder(db.dsl, regions).backend(backend).clock(clock).listener(listener).build();
+    }
+
+    /** Runs {@code task} on {@code n} threads released at once; returns each thread's outcome. */
+    private static <T> List<Future<T>> onGate(int n, Function<Integer, T> task) throws InterruptedException {
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        CountDownLatch ready = new CountDownLatch(n);
+        CountDownLatch gate = new CountDownLatch(1);
+        List<Future<T>> futures = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int id = i;
+            futures.add(pool.submit(() -> {
+                ready.countDown();
+                gate.await();
+                return task.apply(id);
+            }));
+        }
+        ready.await();
+        gate.countDown();
+        pool.shutdown();
+        assertThat(pool.awaitTermination(60, TimeUnit.SECONDS)).as("all callers finished").isTrue();
+        return futures;
+    }
+
+    @Test
+    void sixtyFourThreadsOnOneColdKeyRunTheQueryOnce() throws Exception {
+        CachingDSL cached = cached(Regions.builder().region("items").build());
+        DSLContext items = cached.fromCache("items");
+
+        List<Future<Result<Record3<Integer, String, Integer>>>> results = onGate(64, i ->
+            items.select(ID, NAME, Db.touchSlow("cold", 0.3)).from(ITEMS).where(ID.eq(7)).fetch());
+
+        assertThat(db.executions("cold")).as("PostgreSQL executions").isEqualTo(1);
+        for (Future<Result<Record3<Integer, String, Integer>>> f : results) {
+            Result<Record3<Integer, String, Integer>> r = f.get();
+            assertThat(r).hasSize(1);
+            assertThat(r.get(0).value1()).isEqualTo(7);
+            assertThat(r.get(0).value2()).isEqualTo("item 7");
+        }
+        assertThat(backend.lockAttempts.get()).as("lock attempts: one thread per JVM takes part").isEqualTo(1);
+        assertThat(backend.puts.get()).isEqualTo(1);
+        RegionStats stats = cached.stats("items");
+        assertThat(stats.regenerations()).isEqualTo(1);
+        assertThat(stats.misses() + stats.hits()).isEqualTo(64);
+    }
+
+    @Test
+    void staleEntryWithAsyncRefreshRegeneratesOnceWhileCallersGetTheStaleRowsAtOnce() throws Exception {
+        CountDownLatch refreshed = new CountDownLatch(1);
+        CachingDSL cached = cached(Regions.builder()
+                .region("reports", r -> r.ttl(Duration.ofMinutes(1)).staleFor(Duration.ofHours(1)).asyncRefresh(true))
+                .build(),
+            new CacheListener() {
+                @Override
+                public void regenerated(CacheKey key, Duration took) {
+                    refreshed.countDown();
+                }
+            });
+        DSLContext reports = cached.fromCache("reports");
+        long gate = 0x5ca1ab1eL;
+        Function<Integer, String> read = i ->
+            reports.select(NAME, Db.touchGated("stale", gate)).from(ITEMS).where(ID.eq(3)).fetchOne(NAME);
+
+        assertThat(read.apply(0)).isEqualTo("item 3");
+        assertThat(db.executions("stale")).isEqualTo(1);
+
+        db.execute("update items set name = 'renamed' where id = 3");
+        clock.advance(Duration.ofMinutes(2));   // past the soft TTL, well within the stale window
+
+        try (Connection holder = db.pool.getConnection(); Statement s = holder.createStatement()) {
+            s.execute("select pg_advisory_lock(" + gate + ")");   // the refresh will block inside PostgreSQL
+            List<Future<String>> stale = onGate(16, read);
+            for (Future<String> f : stale)
+                assertThat(f.get()).as("served stale while the refresh is blocked").isEqualTo("item 3");
+            assertThat(db.executions("stale")).as("refresh has not finished").isEqualTo(1);
+            assertThat(cached.stats("reports").staleServed()).isEqualTo(16);
+            s.execute("select pg_advisory_unlock(" + gate + ")");
+        }
+        assertThat(refreshed.await(30, TimeUnit.SECONDS)).isTrue();
+        awaitStored(cached, "reports", 2);
+
+        assertThat(db.executions("stale")).as("exactly one refresh").isEqualTo(2);
+        assertThat(read.apply(0)).isEqualTo("renamed");
+        assertThat(db.executions("stale")).isEqualTo(2);
+    }
+
+    @Test
+    void loaderExceptionIsNotCachedAndTheNextCallRunsAgain() throws Exception {
+        CachingDSL cached = cached(Regions.builder().region("items").build());
+        DSLContext items = cached.fromCache("items");
+
+        for (int attempt = 1; attempt <= 2; attempt++) {
+            assertThatThrownBy(() -> items.select(ID, Db.touchFail("fail")).from(ITEMS).where(ID.eq(1)).fetch())
+                .isInstanceOf(DataAccessException.class)
+                .hasMessageContaining("loader failure for fail");
+            assertThat(db.executions("fail")).isZero();   // the failing function's write rolled back with it
+        }
+        assertThat(backend.puts.get()).isZero();
+        assertThat(cached.stats("items").loadFailures()).isEqualTo(2);
+        assertThat(cached.stats("items").regenerations()).isZero();
+    }
+
+    @Test
+    void loaderExceptionReachesEveryCallerOfTheFlight() throws Exception {
+        CachingDSL cached = cached(Regions.builder().region("items").build());
+        DSLContext items = cached.fromCache("items");
+        long gate = 0xfa11L;
+        db.execute("create table fail_switch (on_ boolean); insert into fail_switch values (true)");
+
+        List<Future<Object>> outcomes;
+        try (Connection holder = db.pool.getConnection(); Statement s = holder.createStatement()) {
+            s.execute("select pg_advisory_lock(" + gate + ")");
+            Thread releaser = Thread.ofVirtual().start(() -> {
+                try {
+                    while (cached.stats("items").misses() < 8)
+                        Thread.sleep(5);
+                    Thread.sleep(100);   // let the last caller that counted its miss join the flight
+                    s.execute("select pg_advisory_unlock(" + gate + ")");
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            outcomes = onGate(8, i -> {
+                try {
+                    return items.select(ID, Db.touchGated("g", gate), org.jooq.impl.DSL.field(
+                            "case when (select on_ from fail_switch) then 1 / (select count(*)::int - 100 from items) else 1 end", Integer.class))
+                        .from(ITEMS).where(ID.eq(2)).fetch();
+                } catch (DataAccessException e) {
+                    return e;
+                }
+            });
+            releaser.join();
+        }
+        for (Future<Object> f : outcomes)
+            assertThat(f.get()).isInstanceOf(DataAccessException.class);
+        assertThat(cached.stats("items").loadFailures()).as("one failed flight").isEqualTo(1);
+        assertThat(backend.puts.get()).isZero();
+
+        db.execute("update fail_switch set on_ = false");
+        assertThat(items.select(ID, Db.touch("g2")).from(ITEMS).where(ID.eq(2)).fetch()).hasSize(1);
+        assertThat(backend.puts.get()).isEqualTo(1);
+    }
+
+    @Test
+    void backendOutageFallsBackToTheDatabaseWithoutErrors() throws Exception {
+        CachingDSL cached = cached(Regions.builder().region("items").build());
+        DSLContext items = cached.fromCache("items");
+        backend.down.set(true);
+
+        for (int i = 0; i < 3; i++)
+            assertThat(items.select(NAME, Db.touch("down")).from(ITEMS).where(ID.eq(5)).fetchOne(NAME)).isEqualTo("item 5");
+
+        assertThat(db.executions("down")).isEqualTo(3);
+        assertThat(cached.stats("items").backendErrors()).isGreaterThanOrEqualTo(3);
+
+        backend.down.set(false);
+        items.select(NAME, Db.touch("down")).from(ITEMS).where(ID.eq(5)).fetchOne(NAME);
+        items.select(NAME, Db.touch("down")).from(ITEMS).where(ID.eq(5)).fetchOne(NAME);
+        assertThat(db.executions("down")).as("cached again once the backend is back").isEqualTo(4);
+    }
+
+    @Test
+    void backendOutageFailsWhenTheRegionSaysSo() {
+        CachingDSL cached = cached(Regions.builder().region("strict", r -> r.onBackendFailure(OnBackendFailure.FAIL)).build());
+        backend.down.set(true);
+        assertThatThrownBy(() -> cached.fromCache("strict").selectFrom(ITEMS).where(ID.eq(1)).fetch())
+            .isInstanceOf(CacheBackendException.class)
+            .hasMessageContaining("strict")
+            .hasMessageContaining("onBackendFailure=FAIL");
+    }
+
+    @Test
+    void lockTimeoutFailsOrQueriesTheDatabaseAsConfigured() throws Exception {
+        Regions regions = Regions.builder()
+            .region("patient", r -> r.lockWait(Duration.ofMillis(50)))
+            .region("strict", r -> r.lockWait(Duration.ofMillis(50)).onLockTimeout(OnLockTimeout.FAIL))
+            .build();
+        CachingDSL cached = cached(regions);
+        // Another process holds the regeneration lock of these keys.
+        CacheKey patientKey = cached.keyOf("patient", db.dsl.select(NAME, Db.touch("lt")).from(ITEMS).where(ID.eq(9)));
+        CacheKey strictKey = cached.keyOf("strict", db.dsl.select(NAME, Db.touch("lt")).from(ITEMS).where(ID.eq(9)));
+        backend.delegate.locks().tryAcquire("patient:0:" + patientKey.hash() + ":lock", Duration.ofMinutes(1)).orElseThrow();
+        backend.delegate.locks().tryAcquire("strict:0:" + strictKey.hash() + ":lock", Duration.ofMinutes(1)).orElseThrow();
+
+        assertThat(cached.fromCache("patient").select(NAME, Db.touch("lt")).from(ITEMS).where(ID.eq(9)).fetchOne(NAME))
+            .isEqualTo("item 9");
+        assertThat(db.executions("lt")).isEqualTo(1);
+        assertThat(cached.stats("patient").lockTimeouts()).isEqualTo(1);
+
+        assertThatThrownBy(() -> cached.fromCache("strict").select(NAME, Db.touch("lt")).from(ITEMS).where(ID.eq(9)).fetch())
+            .isInstanceOf(LockTimeoutException.class)
+            .hasMessageContaining("region 'strict'")
+            .hasMessageContaining("lockWait=50ms");
+        assertThat(db.executions("lt")).isEqualTo(1);
+    }
+
+    @Test
+    void earlyRefreshRegeneratesAFreshEntryNearItsExpiry() throws Exception {
+        // nextLong() = -1 makes nextDouble() just below 1, so -log(1 - u) is about 37: a sure pick.
+        CachingDSL cached = CachingDSL.builder(db.dsl, Regions.builder()
+                .region("xfetch", r -> r.ttl(Duration.ofMinutes(10)).earlyRefresh(100))
+                .region("plain", r -> r.ttl(Duration.ofMinutes(10)))
+                .build())
+            .backend(backend).clock(clock).random(() -> -1L).build();
+        for (String region : List.of("xfetch", "plain")) {
+            DSLContext d = cached.fromCache(region);
+            d.select(NAME, Db.touchSlow(region, 0.05)).from(ITEMS).where(ID.eq(4)).fetch();
+            d.select(NAME, Db.touchSlow(region, 0.05)).from(ITEMS).where(ID.eq(4)).fetch();
+            assertThat(db.executions(region)).as("fresh and far from expiry: served").isEqualTo(1);
+        }
+        clock.advance(Duration.ofMinutes(10).minusSeconds(1));   // 1s left; delta 50ms x beta 100 x ~37 >> 1s
+        for (String region : List.of("xfetch", "plain"))
+            cached.fromCache(region).select(NAME, Db.touchSlow(region, 0.05)).from(ITEMS).where(ID.eq(4)).fetch();
+
+        assertThat(db.executions("xfetch")).as("refreshed early").isEqualTo(2);
+        assertThat(db.executions("plain")).as("no early refresh without beta").isEqualTo(1);
+    }
+
+    private static void awaitStored(CachingDSL cached, String region, long stored) throws InterruptedException {
+        for (int i = 0; i < 3000 && cached.stats(region).stored() < stored; i++)
+            Thread.sleep(10);
+        assertThat(cached.stats(region).stored()).isEqualTo(stored);
+    }
+}

@@ -1,0 +1,22 @@
+package io.shardcache.query;
+
+import static org.jooq.impl.DSL.field;
+import static org.jooq.impl.DSL.name;
+import static org.jooq.impl.DSL.table;
+
+import java.math.BigDecimal;
+import org.jooq.Field;
+import org.jooq.Record;
+import org.jooq.Table;
+import org.jooq.impl.SQLDataType;
+
+/** The {@code items} table of {@link Db}, written as generated code would declare it. */
+final class Items {
+    static final Table<Record> ITEMS = table(name("items"));
+    static final Field<Integer> ID = field(name("items", "id"), SQLDataType.INTEGER.notNull());
+    static final Field<String> NAME = field(name("items", "name"), SQLDataType.CLOB.notNull());
+    static final Field<BigDecimal> PRICE = field(name("items", "price"), SQLDataType.NUMERIC(10, 2));
+
+    private Items() {
+    }
+}
