@@ -20,6 +20,11 @@ import org.jooq.impl.SQLDataType;
  * legacy {@code java.sql} classes, and {@code java.sql.Time} keeps no fraction of a second, so a
  * cached {@code LocalTime} would lose its microseconds; read as {@code java.time}, every query
  * field (typed or plain SQL) converts from the full value exactly as from a live result set.
+ *
+ * <p>A PostgreSQL enum whose Java {@code EnumType} is registered with jOOQ (as generated code does)
+ * is read as {@code OTHER}: the driver hands over its label, which a typed enum field converts just
+ * as it does from a live row. A plain-SQL read of such a column sees the label (a {@code String})
+ * where a live plain-SQL read would see the registered Java enum.
  */
 final class ResultReader {
 
@@ -48,6 +53,8 @@ final class ResultReader {
         int precision = meta.getPrecision(i);
         int scale = meta.getScale(i);
         Class<?> type = t.getType();
+        if (t.isEnum())
+            return SQLDataType.OTHER;
         if (type == java.sql.Time.class)
             t = SQLDataType.LOCALTIME;
         else if (type == java.sql.Date.class)

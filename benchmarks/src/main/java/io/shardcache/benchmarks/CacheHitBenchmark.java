@@ -1,0 +1,133 @@
+package io.shardcache.benchmarks;
+
+import io.shardcache.query.CachingDSL;
+import io.shardcache.query.RegionStats;
+import io.shardcache.query.Regions;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.jooq.DSLContext;
+import org.jooq.Record;
+import org.jooq.ResultQuery;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * What one cache hit costs next to the query it saves, in one run:
+ * <ul>
+ *   <li>{@code directFetch}: a one-row primary-key select on PostgreSQL through a HikariCP pool;</li>
+ *   <li>{@code inProcessHit}: the same statement through {@code cached.fromCache("r")}, served from
+ *       the in-process (Caffeine) backend; the entry is filled in setup and is never missed after;</li>
+ *   <li>{@code keyOnly}: {@code cached.keyOf("r", query)}: render, bind capture and key digests,
+ *       without a lookup;</li>
+ *   <li>{@code renderOnly}: {@code dsl.render(query)}: jOOQ's own rendering, for scale.</li>
+ * </ul>
+ * Every method builds its query the same way, so the differences are what each adds. One id (one
+ * key) throughout: this is the hit path, not the cache's hit ratio.
+ *
+ * <p>Setup fails the run if the warm entry is not served as a hit, and teardown fails it if any
+ * read through the cache missed during the measurement, so the figure is a hit's and nothing else.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@State(Scope.Benchmark)
+// A fixed heap keeps GC sizing out of the comparison; the jOOQ banner and pool chatter are noise here.
+@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-Dorg.jooq.no-logo=true", "-Dorg.jooq.no-tips=true",
+    "-Dorg.slf4j.simpleLogger.log.com.zaxxer.hikari=warn"})
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 10, time = 1)
+public class CacheHitBenchmark {
+
+    static final String REGION = "r";
+    static final long ID = 4_242;
+
+    private BenchDatabase db;
+    private BenchDatabase.Rows rows;
+    private DSLContext dsl;
+    private CachingDSL cached;
+    private DSLContext fromCache;
+
+    @Setup(Level.Trial)
+    public void setUp() throws Exception {
+        db = new BenchDatabase(2);
+        try {
+            rows = db.rows();
+            dsl = db.dsl();
+            cached = CachingDSL.wrap(dsl, Regions.builder().region(REGION, r -> r.ttl(Duration.ofHours(1))).build());
+            fromCache = cached.fromCache(REGION);
+            System.out.println("# " + db.describeServer() + "; schema " + db.schema() + ", " + BenchDatabase.ROWS + " rows");
+            warmAndCheck();
+        } catch (Exception | Error e) {
+            tearDown();
+            throw e;
+        }
+    }
+
+    /** Fills the entry, then proves the next read is a hit with the same row as the database's. */
+    private void warmAndCheck() {
+        Record live = query(dsl).fetchOne();
+        if (live == null)
+            throw new IllegalStateException("no row with id " + ID + " in " + db.schema());
+        query(fromCache).fetchOne();
+        RegionStats filled = cached.stats(REGION);
+        if (filled.misses() != 1 || filled.stored() != 1)
+            throw new IllegalStateException("the first cached read should miss once and store once: " + filled);
+        Record hit = query(fromCache).fetchOne();
+        RegionStats afterHit = cached.stats(REGION);
+        if (afterHit.hits() != filled.hits() + 1 || afterHit.misses() != filled.misses())
+            throw new IllegalStateException("the second cached read is not a hit: before " + filled + ", after " + afterHit);
+        if (!live.equals(hit))
+            throw new IllegalStateException("the cached row " + hit + " differs from the database's " + live);
+        System.out.println("# key " + cached.keyOf(REGION, query(dsl)).describe());
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws Exception {
+        try {
+            if (cached != null) {
+                RegionStats stats = cached.stats(REGION);
+                System.out.println("# region stats after the trial: " + stats);
+                cached.close();
+                if (stats.misses() != 1)
+                    throw new IllegalStateException("reads through the cache missed during the trial: " + stats);
+            }
+        } finally {
+            if (db != null)
+                db.close();
+        }
+    }
+
+    private ResultQuery<Record> query(DSLContext ctx) {
+        return ctx.selectFrom(rows.table()).where(rows.id().eq(ID));
+    }
+
+    @Benchmark
+    public void directFetch(Blackhole bh) {
+        bh.consume(query(dsl).fetchOne());
+    }
+
+    @Benchmark
+    public void inProcessHit(Blackhole bh) {
+        bh.consume(query(fromCache).fetchOne());
+    }
+
+    @Benchmark
+    public void keyOnly(Blackhole bh) {
+        bh.consume(cached.keyOf(REGION, query(dsl)));
+    }
+
+    @Benchmark
+    public void renderOnly(Blackhole bh) {
+        bh.consume(dsl.render(query(dsl)));
+    }
+}

@@ -1,0 +1,51 @@
+package io.shardcache.benchmarks;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+
+/**
+ * The entry point of {@code shardcache-benchmarks.jar}: the first argument names a subcommand, the
+ * rest are passed to it.
+ *
+ * <pre>
+ * java -jar benchmarks/target/shardcache-benchmarks.jar jmh -l
+ * java -jar benchmarks/target/shardcache-benchmarks.jar jmh CacheHitBenchmark -f 1 -wi 5 -i 10
+ * </pre>
+ *
+ * No subcommand, or an unknown one, prints the usage and exits with status 2.
+ */
+public final class Main {
+
+    private Main() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String command = args.length == 0 ? "" : args[0];
+        String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
+        switch (command) {
+            case "jmh" -> org.openjdk.jmh.Main.main(rest);
+            case "help", "-h", "--help" -> usage(System.out);
+            default -> {
+                if (!command.isEmpty())
+                    System.err.println("unknown subcommand '" + command + "'");
+                usage(System.err);
+                System.exit(2);
+            }
+        }
+    }
+
+    private static void usage(PrintStream out) {
+        out.println("""
+            usage: java -jar shardcache-benchmarks.jar <subcommand> [arguments]
+
+            subcommands:
+              jmh [jmh options]   run JMH benchmarks; all arguments go to JMH, for example
+                                    jmh -l                                   list the benchmarks
+                                    jmh -h                                   JMH's own options
+                                    jmh CacheHitBenchmark -f 1 -wi 5 -i 10   cache hit vs direct fetch
+              help                this text
+
+            PostgreSQL comes from SHARDCACHE_PG_URL, else 127.0.0.1:5432 (user postgres), else an
+            embedded server; see io.shardcache.testing.TestServices.""");
+    }
+}

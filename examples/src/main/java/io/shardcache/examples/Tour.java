@@ -1,0 +1,151 @@
+package io.shardcache.examples;
+
+import static org.jooq.impl.DSL.count;
+import static org.jooq.impl.DSL.field;
+import static org.jooq.impl.DSL.name;
+import static org.jooq.impl.DSL.table;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.shardcache.query.CachingDSL;
+import io.shardcache.query.RegionStats;
+import io.shardcache.query.Regions;
+import io.shardcache.testing.EmbeddedPostgresServer;
+import io.shardcache.testing.EmbeddedServices;
+import io.shardcache.testing.PostgresService;
+import io.shardcache.testing.TestServices;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.Record;
+import org.jooq.Record2;
+import org.jooq.Result;
+import org.jooq.SQLDialect;
+import org.jooq.Table;
+import org.jooq.impl.DSL;
+
+/**
+ * A tour of shardcache on a PostgreSQL of its own: it starts an embedded server (or uses
+ * {@code SHARDCACHE_PG_URL}), loads pgbench-like data, and shows a cached aggregate, a stampede
+ * that reaches the database once, and invalidation.
+ *
+ * <p>Run: {@code ./mvnw -q -DskipTests package && java -jar examples/target/shardcache-examples.jar}
+ */
+public final class Tour {
+
+    static final Table<Record> ACCOUNTS = table(name("pgbench_accounts"));
+    static final Field<Integer> AID = field(name("aid"), Integer.class);
+    static final Field<Integer> BID = field(name("bid"), Integer.class);
+    static final Field<Integer> ABALANCE = field(name("abalance"), Integer.class);
+
+    public static void main(String[] args) throws Exception {
+        int scale = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        long started = System.nanoTime();
+        EmbeddedPostgresServer embedded = null;
+        PostgresService pg;
+        if (System.getenv("SHARDCACHE_PG_URL") != null) {
+            pg = TestServices.postgres();
+        } else {
+            System.out.println("Starting an embedded PostgreSQL (no installation needed)...");
+            embedded = EmbeddedServices.startPostgres();
+            pg = embedded.service();
+        }
+        System.out.println("PostgreSQL: " + pg.address() + " (" + pg.source() + ")");
+
+        HikariConfig pool = new HikariConfig();
+        pool.setJdbcUrl(pg.jdbcUrl());
+        pool.setMaximumPoolSize(8);
+        try (HikariDataSource dataSource = new HikariDataSource(pool)) {
+            DSLContext dsl = DSL.using(dataSource, SQLDialect.POSTGRES);
+            loadAccounts(dsl, scale);
+
+            Regions regions = Regions.builder()
+                .region("reports", r -> r.ttl(Duration.ofMinutes(10)).staleFor(Duration.ofHours(1)).asyncRefresh(true))
+                .build();
+            try (CachingDSL cached = CachingDSL.wrap(dsl, regions)) {
+                section("1. A heavy aggregate: uncached, then through the cache");
+                time("uncached       ", () -> accountsPerBranch(dsl));
+                time("cached (miss)  ", () -> accountsPerBranch(cached.fromCache("reports")));
+                time("cached (hit)   ", () -> accountsPerBranch(cached.fromCache("reports")));
+                int n = 10_000;
+                long t = System.nanoTime();
+                for (int i = 0; i < n; i++)
+                    accountsPerBranch(cached.fromCache("reports"));
+                System.out.printf("   cached (hit), mean of %,d: %.3f ms%n", n, (System.nanoTime() - t) / 1e6 / n);
+                System.out.println("   " + accountsPerBranch(cached.fromCache("reports")).size() + " branches; key "
+                    + cached.keyOf("reports", aggregate(dsl)));
+
+                section("2. A stampede: 50 threads ask for one cold key at once");
+                stampede(cached, 50);
+
+                section("3. Invalidation: a write, then a read that sees it");
+                int before = balanceOf(cached, 1);
+                dsl.update(ACCOUNTS).set(ABALANCE, ABALANCE.plus(100)).where(AID.eq(1)).execute();
+                System.out.println("   cached balance of account 1 after the write: " + balanceOf(cached, 1) + " (still cached)");
+                cached.invalidate("reports", cached.dsl().select(ABALANCE).from(ACCOUNTS).where(AID.eq(1)));
+                System.out.println("   after invalidate(region, query):             " + balanceOf(cached, 1)
+                    + " (was " + before + ")");
+
+                RegionStats s = cached.stats("reports");
+                section("Region 'reports'");
+                System.out.printf("   hits=%d misses=%d regenerations=%d stored=%d%n", s.hits(), s.misses(), s.regenerations(), s.stored());
+            }
+        } finally {
+            if (embedded != null)
+                embedded.close();
+        }
+        System.out.printf("%nDone in %.1f s.%n", (System.nanoTime() - started) / 1e9);
+    }
+
+    static Result<Record2<Integer, Integer>> accountsPerBranch(DSLContext d) {
+        return aggregate(d).fetch();
+    }
+
+    static org.jooq.ResultQuery<Record2<Integer, Integer>> aggregate(DSLContext d) {
+        return d.select(BID, count()).from(ACCOUNTS).groupBy(BID).orderBy(BID);
+    }
+
+    static int balanceOf(CachingDSL cached, int aid) {
+        return cached.fromCache("reports").select(ABALANCE).from(ACCOUNTS).where(AID.eq(aid)).fetchSingle(ABALANCE);
+    }
+
+    /** pgbench's accounts table: 100,000 rows per unit of scale, one branch per unit. */
+    static void loadAccounts(DSLContext dsl, int scale) {
+        long t = System.nanoTime();
+        dsl.execute("drop table if exists pgbench_accounts");
+        dsl.execute("create table pgbench_accounts (aid int primary key, bid int not null, abalance int not null, filler char(84))");
+        dsl.execute("insert into pgbench_accounts select a, (a - 1) / 100000 + 1, 0, '' from generate_series(1, ?) a", scale * 100_000);
+        dsl.execute("analyze pgbench_accounts");
+        System.out.printf("Loaded %,d accounts in %.1f s.%n", scale * 100_000, (System.nanoTime() - t) / 1e9);
+    }
+
+    static void stampede(CachingDSL cached, int threads) throws InterruptedException {
+        DSLContext reports = cached.fromCache("reports");
+        long regenerationsBefore = cached.stats("reports").regenerations();
+        CountDownLatch gate = new CountDownLatch(1);
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < threads; i++)
+                pool.submit(() -> {
+                    gate.await();
+                    return reports.select(BID, count()).from(ACCOUNTS).where(ABALANCE.ge(0)).groupBy(BID).fetch();
+                });
+            gate.countDown();
+        }
+        System.out.println("   " + threads + " callers, database executions: "
+            + (cached.stats("reports").regenerations() - regenerationsBefore));
+    }
+
+    static void time(String label, Runnable query) {
+        long t = System.nanoTime();
+        query.run();
+        System.out.printf("   %s %8.2f ms%n", label, (System.nanoTime() - t) / 1e6);
+    }
+
+    static void section(String title) {
+        System.out.println();
+        System.out.println(title);
+    }
+}
