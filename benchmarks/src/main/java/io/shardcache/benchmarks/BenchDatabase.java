@@ -4,25 +4,19 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.shardcache.testing.PostgresService;
 import io.shardcache.testing.TestServices;
-import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.OffsetDateTime;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 import org.jooq.DSLContext;
-import org.jooq.Field;
-import org.jooq.Record;
 import org.jooq.SQLDialect;
-import org.jooq.Table;
 import org.jooq.impl.DSL;
-import org.jooq.impl.SQLDataType;
 
 /**
- * A benchmark's own PostgreSQL schema, {@code bench_<random>}, holding one table of {@value #ROWS}
- * rows, and a HikariCP pool with a jOOQ {@link DSLContext} over it, as an application would run.
+ * A benchmark's own PostgreSQL schema, {@code bench_<random>}, holding one table ({@link RowsTable})
+ * of {@value #ROWS} rows, and a HikariCP pool with a jOOQ {@link DSLContext} over it, as an application would run.
  *
  * <p>The server is the one {@link TestServices#postgres()} finds (SHARDCACHE_PG_URL, loopback, or
  * embedded). {@link #close()} drops the schema (only this one, which it created) and closes the
@@ -36,25 +30,7 @@ final class BenchDatabase implements AutoCloseable {
     private final String schema;
     private final HikariDataSource pool;
     private final DSLContext dsl;
-    private final Rows rows;
-
-    /**
-     * The table as jOOQ's code generator would declare it: schema-qualified names, typed fields.
-     */
-    record Rows(Table<Record> table, Field<Long> id, Field<String> name, Field<BigDecimal> price,
-                Field<OffsetDateTime> createdAt, Field<Boolean> active) {
-
-        // DSL.* spelled out: the accessors table() and name() would shadow static imports.
-        static Rows in(String schema) {
-            return new Rows(
-                DSL.table(DSL.name(schema, "rows")),
-                DSL.field(DSL.name(schema, "rows", "id"), SQLDataType.BIGINT.notNull()),
-                DSL.field(DSL.name(schema, "rows", "name"), SQLDataType.CLOB.notNull()),
-                DSL.field(DSL.name(schema, "rows", "price"), SQLDataType.NUMERIC(10, 2)),
-                DSL.field(DSL.name(schema, "rows", "created_at"), SQLDataType.TIMESTAMPWITHTIMEZONE.notNull()),
-                DSL.field(DSL.name(schema, "rows", "active"), SQLDataType.BOOLEAN.notNull()));
-        }
-    }
+    private final RowsTable rows;
 
     BenchDatabase(int poolSize) throws SQLException {
         this.postgres = TestServices.postgres();
@@ -79,14 +55,14 @@ final class BenchDatabase implements AutoCloseable {
             throw e;
         }
         this.dsl = DSL.using(pool, SQLDialect.POSTGRES);
-        this.rows = Rows.in(schema);
+        this.rows = new RowsTable(schema);
     }
 
     DSLContext dsl() {
         return dsl;
     }
 
-    Rows rows() {
+    RowsTable rows() {
         return rows;
     }
 

@@ -7,7 +7,12 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.jooq.DSLContext;
 import org.jooq.Record;
+import org.jooq.Result;
 import org.jooq.ResultQuery;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
+import org.jooq.tools.jdbc.MockConnection;
+import org.jooq.tools.jdbc.MockResult;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -28,9 +33,13 @@ import org.openjdk.jmh.infra.Blackhole;
  *   <li>{@code directFetch}: a one-row primary-key select on PostgreSQL through a HikariCP pool;</li>
  *   <li>{@code inProcessHit}: the same statement through {@code cached.fromCache("r")}, served from
  *       the in-process (Caffeine) backend; the entry is filled in setup and is never missed after;</li>
- *   <li>{@code keyOnly}: {@code cached.keyOf("r", query)}: render, bind capture and key digests,
- *       without a lookup;</li>
- *   <li>{@code renderOnly}: {@code dsl.render(query)}: jOOQ's own rendering, for scale.</li>
+ *   <li>{@code keyOnly}: {@code cached.keyOf("r", query)}: render, bind capture, key digests and
+ *       the entry's name, without reading the entry;</li>
+ *   <li>{@code renderOnly}: {@code dsl.render(query)}: jOOQ's own rendering, for scale;</li>
+ *   <li>{@code jooqFloor}: the same {@code fetchOne()} on jOOQ's {@link MockConnection}, which answers
+ *       with the row fetched in setup: what jOOQ itself spends to render, execute and build a record
+ *       with no database and no cache. No cache that serves rows underneath jOOQ (at the JDBC
+ *       level, as shardcache does) can be faster than this.</li>
  * </ul>
  * Every method builds its query the same way, so the differences are what each adds. One id (one
  * key) throughout: this is the hit path, not the cache's hit ratio.
@@ -44,7 +53,7 @@ import org.openjdk.jmh.infra.Blackhole;
 // A fixed heap keeps GC sizing out of the comparison; the jOOQ banner and pool chatter are noise here.
 @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-Dorg.jooq.no-logo=true", "-Dorg.jooq.no-tips=true",
     "-Dorg.slf4j.simpleLogger.log.com.zaxxer.hikari=warn"})
-@Warmup(iterations = 5, time = 1)
+@Warmup(iterations = 5, time = 2)
 @Measurement(iterations = 10, time = 1)
 public class CacheHitBenchmark {
 
@@ -52,10 +61,11 @@ public class CacheHitBenchmark {
     static final long ID = 4_242;
 
     private BenchDatabase db;
-    private BenchDatabase.Rows rows;
+    private RowsTable rows;
     private DSLContext dsl;
     private CachingDSL cached;
     private DSLContext fromCache;
+    private DSLContext mock;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
@@ -68,7 +78,11 @@ public class CacheHitBenchmark {
             System.out.println("# " + db.describeServer() + "; schema " + db.schema() + ", " + BenchDatabase.ROWS + " rows");
             warmAndCheck();
         } catch (Exception | Error e) {
-            tearDown();
+            try {
+                release();
+            } catch (Exception | Error suppressed) {
+                e.addSuppressed(suppressed);
+            }
             throw e;
         }
     }
@@ -89,26 +103,37 @@ public class CacheHitBenchmark {
         if (!live.equals(hit))
             throw new IllegalStateException("the cached row " + hit + " differs from the database's " + live);
         System.out.println("# key " + cached.keyOf(REGION, query(dsl)).describe());
+
+        Result<Record> row = query(dsl).fetch();
+        mock = DSL.using(new MockConnection(ctx -> new MockResult[] {new MockResult(1, row)}), SQLDialect.POSTGRES);
+        if (!live.equals(query(mock).fetchOne()))
+            throw new IllegalStateException("the mock connection does not answer with the live row");
     }
 
     @TearDown(Level.Trial)
     public void tearDown() throws Exception {
+        RegionStats stats = cached.stats(REGION);
+        System.out.println("# region stats after the trial: " + stats);
+        release();
+        if (stats.misses() != 1)
+            throw new IllegalStateException("reads through the cache missed during the trial: " + stats);
+    }
+
+    /** Closes the cache, then drops the schema and closes the pool, even if closing the cache fails. */
+    private void release() throws Exception {
         try {
-            if (cached != null) {
-                RegionStats stats = cached.stats(REGION);
-                System.out.println("# region stats after the trial: " + stats);
+            if (cached != null)
                 cached.close();
-                if (stats.misses() != 1)
-                    throw new IllegalStateException("reads through the cache missed during the trial: " + stats);
-            }
         } finally {
+            cached = null;
             if (db != null)
                 db.close();
+            db = null;
         }
     }
 
     private ResultQuery<Record> query(DSLContext ctx) {
-        return ctx.selectFrom(rows.table()).where(rows.id().eq(ID));
+        return ctx.selectFrom(rows).where(rows.ID.eq(ID));
     }
 
     @Benchmark
@@ -129,5 +154,10 @@ public class CacheHitBenchmark {
     @Benchmark
     public void renderOnly(Blackhole bh) {
         bh.consume(dsl.render(query(dsl)));
+    }
+
+    @Benchmark
+    public void jooqFloor(Blackhole bh) {
+        bh.consume(query(mock).fetchOne());
     }
 }

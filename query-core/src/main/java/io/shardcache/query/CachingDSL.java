@@ -135,23 +135,23 @@ public final class CachingDSL implements AutoCloseable {
 
     /** Drops every entry of the region at once (O(1): bumps the region's generation). */
     public void invalidate(String region) {
-        engine.backend().incrementGeneration("region:" + regions.get(region).name());
+        engine.invalidate(regions.get(region));
     }
 
     /** Marks every entry of the region stale: served while one caller refreshes it. */
     public void invalidateSoft(String region) {
-        engine.backend().incrementGeneration("soft:" + regions.get(region).name());
+        engine.invalidateSoft(regions.get(region));
     }
 
     /** Drops the entry of {@code query} (its SQL and binds as they render now); true if there was one. */
     public boolean invalidate(String region, ResultQuery<?> query) {
-        DogpileEngine.Lookup k = probe(regions.get(region), null, query);
+        DogpileEngine.Lookup k = probe(regions.get(region), query);
         return engine.backend().delete(region, k.storageKey());
     }
 
     /** Marks the entry of {@code query} stale, keeping it servable until its hard TTL; true if there was one. */
     public boolean invalidateSoft(String region, ResultQuery<?> query) {
-        return engine.markStale(probe(regions.get(region), null, query));
+        return engine.markStale(probe(regions.get(region), query));
     }
 
     /** Drops the entry stored under a custom key; true if there was one. */
@@ -162,7 +162,7 @@ public final class CachingDSL implements AutoCloseable {
 
     /** The key {@code query} has in {@code region}, with its readable material; runs nothing. */
     public CacheKey keyOf(String region, ResultQuery<?> query) {
-        return probe(regions.get(region), null, query).key();
+        return probe(regions.get(region), query).key();
     }
 
     /** What the region's cache did so far, through this DSL and every DSL made by {@link #on}. */
@@ -195,11 +195,11 @@ public final class CachingDSL implements AutoCloseable {
     }
 
     /** Renders and "executes" {@code query} without running it, to learn its key. */
-    private DogpileEngine.Lookup probe(Region region, String customKey, ResultQuery<?> query) {
+    private DogpileEngine.Lookup probe(Region region, ResultQuery<?> query) {
         Objects.requireNonNull(query, "query");
         AtomicReference<DogpileEngine.Lookup> seen = new AtomicReference<>();
         try {
-            DSL.using(derivedConfiguration(region, customKey, seen::set)).fetch(query);
+            DSL.using(derivedConfiguration(region, null, seen::set)).fetch(query);
         } catch (org.jooq.exception.DataAccessException e) {
             // e.g. a statement kind that cannot be probed; seen stays empty and the message below says why
         }

@@ -133,6 +133,16 @@ public final class DogpileEngine {
         }
     }
 
+    /** Moves the region to a new generation: every entry of the old one is unreachable at once. */
+    public void invalidate(Region region) {
+        backend.incrementGeneration(regionCounter(region.name()));
+    }
+
+    /** Marks every entry of the region stale: its soft generation moves past theirs. */
+    public void invalidateSoft(Region region) {
+        backend.incrementGeneration(softCounter(region.name()));
+    }
+
     /** Deletes the entry stored under a custom key in the region's current generation. */
     public boolean deleteCustom(Region region, byte[] keyContext, String customKey) {
         KeyMaterial naming = KeyMaterial.ofCustom(keyContext, customKey);

@@ -16,7 +16,6 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Starts and stops a PostgreSQL server from zonky's binaries with {@code initdb} and {@code pg_ctl}.
@@ -44,8 +43,7 @@ public final class LocalPostgres implements EmbeddedPostgresServer {
     private final Path directory;
     private final PostgresService service;
     private final long pid;
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private final Thread shutdownHook;
+    private final ShutdownHook shutdownHook;
 
     private LocalPostgres(RunAs runAs, Path installation, Path directory, int port, long pid) {
         this.runAs = runAs;
@@ -53,8 +51,7 @@ public final class LocalPostgres implements EmbeddedPostgresServer {
         this.directory = directory;
         this.pid = pid;
         this.service = new PostgresService(ServiceSource.EMBEDDED, "127.0.0.1", port, "postgres", "postgres", "");
-        this.shutdownHook = new Thread(this::closeQuietly, "shardcache-embedded-postgres-" + port);
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        this.shutdownHook = new ShutdownHook("shardcache-embedded-postgres-" + port, this::closeQuietly);
     }
 
     /** Unpacks (once), initialises a fresh data directory, and starts a server on a free port. */
@@ -102,15 +99,8 @@ public final class LocalPostgres implements EmbeddedPostgresServer {
 
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
+        if (!shutdownHook.close()) {
             return;
-        }
-        if (Thread.currentThread() != shutdownHook) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(shutdownHook);
-            } catch (IllegalStateException shuttingDown) {
-                // The hook is running or about to; stopping twice is harmless.
-            }
         }
         Exception problem = null;
         try {

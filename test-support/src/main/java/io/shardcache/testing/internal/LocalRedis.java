@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.concurrent.atomic.AtomicBoolean;
 import redis.embedded.RedisServer;
 import redis.embedded.core.ExecutableProvider;
 
@@ -32,15 +31,13 @@ public final class LocalRedis implements EmbeddedRedisServer {
     private final RedisServer server;
     private final Path directory;
     private final RedisService service;
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private final Thread shutdownHook;
+    private final ShutdownHook shutdownHook;
 
     private LocalRedis(RedisServer server, Path directory, int port) {
         this.server = server;
         this.directory = directory;
         this.service = new RedisService(ServiceSource.EMBEDDED, "127.0.0.1", port);
-        this.shutdownHook = new Thread(this::closeQuietly, "shardcache-embedded-redis-" + port);
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        this.shutdownHook = new ShutdownHook("shardcache-embedded-redis-" + port, this::closeQuietly);
     }
 
     /** Starts a server on a free port of 127.0.0.1; retries with another port if that one was taken. */
@@ -85,15 +82,8 @@ public final class LocalRedis implements EmbeddedRedisServer {
 
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
+        if (!shutdownHook.close()) {
             return;
-        }
-        if (Thread.currentThread() != shutdownHook) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(shutdownHook);
-            } catch (IllegalStateException shuttingDown) {
-                // The hook is running or about to; stopping twice is harmless.
-            }
         }
         try {
             // SIGTERM, then waits for the process to exit.
