@@ -40,6 +40,10 @@ import org.openjdk.jmh.infra.Blackhole;
  *       with the row fetched in setup: what jOOQ itself spends to render, execute and build a record
  *       with no database and no cache. No cache that serves rows underneath jOOQ (at the JDBC
  *       level, as shardcache does) can be faster than this.</li>
+ *   <li>{@code directFetchReused} and {@code inProcessHitReused}: the same two reads with the query
+ *       object built once and kept ({@code keepStatement(true)}), the reuse jOOQ's manual recommends
+ *       for hot queries: jOOQ then re-binds without rendering again, on the database's prepared
+ *       statement or on shardcache's cached-read statement.</li>
  * </ul>
  * Every method builds its query the same way, so the differences are what each adds. One id (one
  * key) throughout: this is the hit path, not the cache's hit ratio.
@@ -66,6 +70,8 @@ public class CacheHitBenchmark {
     private CachingDSL cached;
     private DSLContext fromCache;
     private DSLContext mock;
+    private org.jooq.CloseableResultQuery<Record> directReused;
+    private org.jooq.CloseableResultQuery<Record> cachedReused;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
@@ -77,6 +83,10 @@ public class CacheHitBenchmark {
             fromCache = cached.fromCache(REGION);
             System.out.println("# " + db.describeServer() + "; schema " + db.schema() + ", " + BenchDatabase.ROWS + " rows");
             warmAndCheck();
+            directReused = reusable(dsl);
+            cachedReused = reusable(fromCache);
+            if (!directReused.fetchOne().equals(cachedReused.fetchOne()))
+                throw new IllegalStateException("the reused cached query answers another row than the database");
         } catch (Exception | Error e) {
             try {
                 release();
@@ -121,6 +131,10 @@ public class CacheHitBenchmark {
 
     /** Closes the cache, then drops the schema and closes the pool, even if closing the cache fails. */
     private void release() throws Exception {
+        if (directReused != null)
+            directReused.close();
+        if (cachedReused != null)
+            cachedReused.close();
         try {
             if (cached != null)
                 cached.close();
@@ -134,6 +148,21 @@ public class CacheHitBenchmark {
 
     private ResultQuery<Record> query(DSLContext ctx) {
         return ctx.selectFrom(rows).where(rows.ID.eq(ID));
+    }
+
+    /** The query built once, with a named parameter, its statement kept between executions. */
+    private org.jooq.CloseableResultQuery<Record> reusable(DSLContext ctx) {
+        return ctx.selectFrom(rows).where(rows.ID.eq(DSL.param("id", ID))).keepStatement(true);
+    }
+
+    @Benchmark
+    public void directFetchReused(Blackhole bh) {
+        bh.consume(directReused.bind("id", ID).fetchOne());
+    }
+
+    @Benchmark
+    public void inProcessHitReused(Blackhole bh) {
+        bh.consume(cachedReused.bind("id", ID).fetchOne());
     }
 
     @Benchmark

@@ -234,6 +234,17 @@ class FetchVariantsIT {
     }
 
     @Test
+    void aKeptQueryRebindsOnEveryExecution() {
+        try (var kept = fromCache.select(ID, C_TEXT).from(T).where(ID.eq(org.jooq.impl.DSL.param("id", 1))).keepStatement(true)) {
+            for (int round = 0; round < 2; round++)
+                for (int id = 1; id <= 3; id++)
+                    assertSame(live.select(ID, C_TEXT).from(T).where(ID.eq(id)).fetchOne(), kept.bind("id", id).fetchOne());
+        }
+        assertThat(cached.stats("r").misses()).as("one miss per id").isEqualTo(3);
+        assertThat(cached.stats("r").hits()).as("the second round is served from cache").isEqualTo(3);
+    }
+
+    @Test
     void bindValuesOfEveryTypeKeyDistinctEntries() {
         sameAsLive(d -> d.select(ID).from(T).where(C_UUID.eq(UUID.fromString("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"))).fetch());
         sameAsLive(d -> d.select(ID).from(T).where(C_TSTZ.eq(OffsetDateTime.parse("2024-06-01T12:34:56.789+05:30"))).fetch());

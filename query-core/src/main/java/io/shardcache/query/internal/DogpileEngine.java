@@ -95,6 +95,11 @@ public final class DogpileEngine {
 
     private final CacheBackend backend;
     private final Map<String, Telemetry> telemetry;
+    /** Each region's two counter names, built once: a hit reads both. */
+    private final Map<String, Counters> counters;
+
+    private record Counters(String generation, String soft) {
+    }
     private final InstantSource clock;
     private final RandomGenerator random;
     private final Executor refresher;
@@ -107,9 +112,13 @@ public final class DogpileEngine {
         this.random = random;
         this.refresher = refresher;
         Map<String, Telemetry> t = new HashMap<>();
-        for (Region r : regions.all())
+        Map<String, Counters> c = new HashMap<>();
+        for (Region r : regions.all()) {
             t.put(r.name(), new Telemetry(listener));
+            c.put(r.name(), new Counters(regionCounter(r.name()), softCounter(r.name())));
+        }
         this.telemetry = Map.copyOf(t);
+        this.counters = Map.copyOf(c);
     }
 
     public CacheBackend backend() {
@@ -124,8 +133,9 @@ public final class DogpileEngine {
     public Lookup lookup(Region region, KeyMaterial naming, KeyMaterial fingerprint) {
         CacheKey key = new CacheKey(region.name(), naming.sha1Hex(), fingerprint.fingerprintUnsafe(), naming::describe);
         try {
-            long generation = backend.generation(regionCounter(region.name()));
-            long soft = backend.generation(softCounter(region.name()));
+            Counters names = counters.get(region.name());
+            long generation = backend.generation(names.generation());
+            long soft = backend.generation(names.soft());
             return new Lookup(region, key, storageKey(region.name(), generation, naming), fingerprint, soft, false);
         } catch (CacheBackendException e) {
             onBackendFailure(region, key, e);
@@ -398,7 +408,7 @@ public final class DogpileEngine {
 
     private Result<Record> decode(Lookup k, Entry e) {
         try {
-            return ResultCodec.decode(e.payload());
+            return e.result();
         } catch (MalformedEntryException ex) {
             telemetry.get(k.region().name()).rejected(k.key(), ex.getMessage());
             return null;

@@ -50,6 +50,11 @@ record Entry(long createdAt, long softTtlMillis, long hardTtlMillis, long regenM
         return material.fingerprintEquals(bytes, FINGERPRINT_AT);
     }
 
+    /** The decoded result; the payload is read in place unless it has to be inflated first. */
+    org.jooq.Result<org.jooq.Record> result() throws MalformedEntryException {
+        return deflated ? ResultCodec.decode(payload()) : ResultCodec.decode(bytes, payloadOffset, payloadLength);
+    }
+
     /** The encoded result, inflated if it was stored deflated. */
     byte[] payload() throws MalformedEntryException {
         if (!deflated)

@@ -47,10 +47,14 @@ public final class KeyMaterial {
     private final String sha1Hex;
     private final byte[] fingerprint;
 
+    // Prototypes to clone: much cheaper than a provider look-up by name on every key.
+    private static final MessageDigest SHA1 = newDigest("SHA-1");
+    private static final MessageDigest SHA256 = newDigest("SHA-256");
+
     private KeyMaterial(byte[] bytes) {
         this.bytes = bytes;
-        this.sha1Hex = HEX.formatHex(digest("SHA-1", bytes));
-        this.fingerprint = Arrays.copyOf(digest("SHA-256", bytes), FINGERPRINT_BYTES);
+        this.sha1Hex = HEX.formatHex(digest(SHA1, bytes));
+        this.fingerprint = Arrays.copyOf(digest(SHA256, bytes), FINGERPRINT_BYTES);
     }
 
     /** The material of one statement: {@code context} comes from {@link #context}. */
@@ -110,9 +114,17 @@ public final class KeyMaterial {
         return new Reader(bytes).describe();
     }
 
-    private static byte[] digest(String algorithm, byte[] input) {
+    private static byte[] digest(MessageDigest prototype, byte[] input) {
         try {
-            return MessageDigest.getInstance(algorithm).digest(input);
+            return ((MessageDigest) prototype.clone()).digest(input);
+        } catch (CloneNotSupportedException e) {
+            return newDigest(prototype.getAlgorithm()).digest(input);
+        }
+    }
+
+    private static MessageDigest newDigest(String algorithm) {
+        try {
+            return MessageDigest.getInstance(algorithm);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(algorithm + " is required by every Java platform", e);
         }

@@ -13,7 +13,7 @@ package io.shardcache.query.internal;
  *
  * <p>PostgreSQL lexing: {@code '...'} (with {@code ''}), {@code E'...'} (with backslash escapes),
  * {@code "..."}, dollar quotes {@code $tag$...$tag$}, {@code --} and nested block comments.
- * Stateless; one pass over the text, no allocation but the keyword comparison.
+ * Stateless; one pass over the text without allocating: it runs on every cached read.
  */
 final class SqlClassifier {
 
@@ -24,47 +24,56 @@ final class SqlClassifier {
         int n = sql.length();
         int i = 0;
         boolean first = true;
-        String previous = null;
+        boolean afterFor = false;   // the previous word was FOR (or FOR KEY): SHARE then locks rows
         while (i < n) {
             char c = sql.charAt(i);
             if (c == '-' && i + 1 < n && sql.charAt(i + 1) == '-') {
-                while (i < n && sql.charAt(i) != '\n') i++;
+                int eol = sql.indexOf('\n', i);
+                i = eol < 0 ? n : eol + 1;
             } else if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
                 i = skipBlockComment(sql, i);
             } else if (c == '\'') {
                 boolean escapes = i > 0 && (sql.charAt(i - 1) == 'E' || sql.charAt(i - 1) == 'e')
-                    && (i < 2 || !Character.isLetterOrDigit(sql.charAt(i - 2)));
-                i = skipQuoted(sql, i, '\'', escapes);
+                    && (i < 2 || !isWordChar(sql.charAt(i - 2)));
+                i = escapes ? skipEscaped(sql, i) : skipQuoted(sql, i, '\'');
             } else if (c == '"') {
-                i = skipQuoted(sql, i, '"', false);
+                i = skipQuoted(sql, i, '"');
             } else if (c == '$' && (i == 0 || !isWordChar(sql.charAt(i - 1)))) {
                 i = skipDollarQuote(sql, i);
             } else if (Character.isLetter(c) || c == '_') {
                 int start = i;
-                while (i < n && isWordChar(sql.charAt(i))) i++;
-                String word = sql.substring(start, i).toLowerCase(java.util.Locale.ROOT);
+                while (i < n && isWordChar(sql.charAt(i)))
+                    i++;
+                int len = i - start;
                 if (first) {
-                    if (!(word.equals("select") || word.equals("with") || word.equals("values") || word.equals("table")))
+                    if (!(is(sql, start, len, "select") || is(sql, start, len, "with")
+                          || is(sql, start, len, "values") || is(sql, start, len, "table")))
                         return false;
                     first = false;
-                } else {
-                    switch (word) {
-                        case "insert", "update", "delete", "merge", "truncate", "into":
-                            return false;
-                        case "share":
-                            if ("for".equals(previous) || "key".equals(previous))
-                                return false;
-                            break;
-                        default:
-                            break;
-                    }
+                } else if (writesOrLocks(sql, start, len, afterFor)) {
+                    return false;
                 }
-                previous = word;
+                afterFor = is(sql, start, len, "for") || (afterFor && is(sql, start, len, "key"));
             } else {
                 i++;
             }
         }
         return !first;
+    }
+
+    /** INSERT UPDATE DELETE MERGE TRUNCATE INTO anywhere, or SHARE right after FOR / FOR KEY. */
+    private static boolean writesOrLocks(String sql, int start, int len, boolean afterFor) {
+        return switch (len) {
+            case 4 -> is(sql, start, len, "into");
+            case 5 -> is(sql, start, len, "merge") || (afterFor && is(sql, start, len, "share"));
+            case 6 -> is(sql, start, len, "insert") || is(sql, start, len, "update") || is(sql, start, len, "delete");
+            case 8 -> is(sql, start, len, "truncate");
+            default -> false;
+        };
+    }
+
+    private static boolean is(String sql, int start, int len, String keyword) {
+        return len == keyword.length() && sql.regionMatches(true, start, keyword, 0, len);
     }
 
     private static boolean isWordChar(char c) {
@@ -90,15 +99,31 @@ final class SqlClassifier {
         return n;
     }
 
-    private static int skipQuoted(String sql, int i, char quote, boolean backslashEscapes) {
+    /** Past a quoted text in which the quote is escaped by doubling it. */
+    private static int skipQuoted(String sql, int i, char quote) {
+        int n = sql.length();
+        int j = i + 1;
+        while (true) {
+            int close = sql.indexOf(quote, j);
+            if (close < 0)
+                return n;
+            if (close + 1 < n && sql.charAt(close + 1) == quote)
+                j = close + 2;
+            else
+                return close + 1;
+        }
+    }
+
+    /** Past an {@code E'...'} string, where a backslash also escapes. */
+    private static int skipEscaped(String sql, int i) {
         int n = sql.length();
         i++;
         while (i < n) {
             char c = sql.charAt(i);
-            if (backslashEscapes && c == '\\') {
+            if (c == '\\') {
                 i += 2;
-            } else if (c == quote) {
-                if (i + 1 < n && sql.charAt(i + 1) == quote)
+            } else if (c == '\'') {
+                if (i + 1 < n && sql.charAt(i + 1) == '\'')
                     i += 2;
                 else
                     return i + 1;
