@@ -1,11 +1,8 @@
 package io.shardcache.query.internal;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.lang.reflect.Array;
 import java.math.BigDecimal;
 import java.math.BigInteger;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.sql.Time;
 import java.sql.Timestamp;
@@ -109,8 +106,6 @@ public final class ResultCodec {
     private static final DSLContext CTX = DSL.using(SQLDialect.POSTGRES);
     private static final ConcurrentHashMap<TypeKey, DataType<?>> TYPES = new ConcurrentHashMap<>();
     private static final ConcurrentHashMap<HeaderKey, Header> HEADERS = new ConcurrentHashMap<>();
-    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
-    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
     private ResultCodec() {
     }
@@ -131,7 +126,7 @@ public final class ResultCodec {
             plans[i] = plan(fields[i], i, result);
 
         int bitmapBytes = bitmapBytes(n);
-        Sink out = new Sink((int) Math.min(1 << 16, 16L + 32L * n + (long) result.size() * (bitmapBytes + 6L * n)));
+        ByteSink out = new ByteSink((int) Math.min(1 << 16, 16L + 32L * n + (long) result.size() * (bitmapBytes + 6L * n)));
         out.writeByte(VERSION);
         int headerStart = out.pos;
         out.writeVarInt(n);
@@ -157,7 +152,7 @@ public final class ResultCodec {
     private record Plan(String label, String typeName, String[] name, Kind kind, boolean array,
                         Class<?> valueClass, TypeKey type) {
 
-        void writeDescriptor(Sink out) throws UnsupportedValueException {
+        void writeDescriptor(ByteSink out) throws UnsupportedValueException {
             try {
                 out.writeVarInt(name.length);
                 for (String part : name)
@@ -176,7 +171,7 @@ public final class ResultCodec {
                 out.writeZigZag(type.length);
         }
 
-        void write(Sink out, Object v) throws UnsupportedValueException {
+        void write(ByteSink out, Object v) throws UnsupportedValueException {
             try {
                 if (kind == Kind.OBJECT && !array)
                     writeTagged(out, v);
@@ -241,7 +236,7 @@ public final class ResultCodec {
         return t == null ? "nothing (unknown type name)" : t.getCastTypeName() + " (" + t.getType().getName() + ")";
     }
 
-    private static void writeTagged(Sink out, Object v) throws Unencodable {
+    private static void writeTagged(ByteSink out, Object v) throws Unencodable {
         Class<?> c = v.getClass();
         Kind k = Kind.of(c);
         if (k != null && k != Kind.OBJECT) {
@@ -255,7 +250,7 @@ public final class ResultCodec {
         }
     }
 
-    private static void writeArray(Sink out, Kind component, Object[] a) throws Unencodable {
+    private static void writeArray(ByteSink out, Kind component, Object[] a) throws Unencodable {
         out.writeVarInt(a.length);
         int bitmap = out.reserve((a.length + 7) >>> 3);
         for (int i = 0; i < a.length; i++) {
@@ -276,7 +271,7 @@ public final class ResultCodec {
         }
     }
 
-    private static void writeScalar(Sink out, Kind k, Object v) throws Unencodable {
+    private static void writeScalar(ByteSink out, Kind k, Object v) throws Unencodable {
         switch (k) {
             case BOOLEAN -> out.writeByte((Boolean) v ? 1 : 0);
             case BYTE -> out.writeByte((Byte) v);
@@ -366,7 +361,7 @@ public final class ResultCodec {
         }
     }
 
-    private static void writeLocalDateTime(Sink out, LocalDateTime t) {
+    private static void writeLocalDateTime(ByteSink out, LocalDateTime t) {
         out.writeZigZag(t.toLocalDate().toEpochDay());
         out.writeVarLong(t.toLocalTime().toNanoOfDay());
     }
@@ -387,7 +382,7 @@ public final class ResultCodec {
     /** Decodes {@code len} bytes from {@code off}; offsets in error messages count from {@code off}. */
     public static Result<Record> decode(byte[] bytes, int off, int len) throws MalformedEntryException {
         Objects.checkFromIndexSize(off, len, bytes.length);
-        Source in = new Source(bytes, off, off + len);
+        ByteSource in = new ByteSource(bytes, off, off + len);
         try {
             return decode(in);
         } catch (RuntimeException e) {
@@ -398,7 +393,7 @@ public final class ResultCodec {
     }
 
     @SuppressWarnings("unchecked")
-    private static Result<Record> decode(Source in) throws MalformedEntryException {
+    private static Result<Record> decode(ByteSource in) throws MalformedEntryException {
         int version = in.readByte();
         if (version != VERSION)
             throw new MalformedEntryException("codec version " + version + ", this build reads " + VERSION, 0);
@@ -436,7 +431,7 @@ public final class ResultCodec {
     }
 
     /** The cached header for these bytes, or a freshly parsed one. */
-    private static Header header(Source in) throws MalformedEntryException {
+    private static Header header(ByteSource in) throws MalformedEntryException {
         int length = in.readLength("header length");
         HeaderKey key = new HeaderKey(in.buf, in.pos, in.pos + length);
         Header header = HEADERS.get(key);
@@ -451,7 +446,7 @@ public final class ResultCodec {
         return header;
     }
 
-    private static Header parseHeader(Source in, int end) throws MalformedEntryException {
+    private static Header parseHeader(ByteSource in, int end) throws MalformedEntryException {
         int at = in.pos;
         int n = in.readVarInt();
         if (n < 0 || n > MAX_COLUMNS || n > end - in.pos)
@@ -491,7 +486,7 @@ public final class ResultCodec {
         return new Header(fields, columns);
     }
 
-    private static Object readValue(Source in, Column c) throws MalformedEntryException {
+    private static Object readValue(ByteSource in, Column c) throws MalformedEntryException {
         if (c.kind == Kind.NONE)
             throw in.malformed("a value in a column that has none");
         if (c.array)
@@ -501,7 +496,7 @@ public final class ResultCodec {
         return readScalar(in, c.kind);
     }
 
-    private static Object readTagged(Source in) throws MalformedEntryException {
+    private static Object readTagged(ByteSource in) throws MalformedEntryException {
         int at = in.pos;
         int tag = in.readByte();
         Kind k = Kind.byCode(tag & KIND_MASK);
@@ -510,7 +505,7 @@ public final class ResultCodec {
         return (tag & ARRAY) != 0 ? readArray(in, k) : readScalar(in, k);
     }
 
-    private static Object[] readArray(Source in, Kind component) throws MalformedEntryException {
+    private static Object[] readArray(ByteSource in, Kind component) throws MalformedEntryException {
         int at = in.pos;
         int n = in.readVarInt();
         if (n < 0 || (n + 7L) >>> 3 > in.remaining())
@@ -536,7 +531,7 @@ public final class ResultCodec {
     }
 
     /** One value; range errors point at its first byte. */
-    private static Object readScalar(Source in, Kind k) throws MalformedEntryException {
+    private static Object readScalar(ByteSource in, Kind k) throws MalformedEntryException {
         int at = in.pos;
         return switch (k) {
             case BOOLEAN -> switch (in.readByte()) {
@@ -625,7 +620,7 @@ public final class ResultCodec {
         };
     }
 
-    private static LocalDate readLocalDate(Source in) throws MalformedEntryException {
+    private static LocalDate readLocalDate(ByteSource in) throws MalformedEntryException {
         int at = in.pos;
         long day = in.readZigZagLong();
         if (day < LocalDate.MIN.toEpochDay() || day > LocalDate.MAX.toEpochDay())
@@ -633,7 +628,7 @@ public final class ResultCodec {
         return LocalDate.ofEpochDay(day);
     }
 
-    private static LocalTime readLocalTime(Source in) throws MalformedEntryException {
+    private static LocalTime readLocalTime(ByteSource in) throws MalformedEntryException {
         int at = in.pos;
         long nanos = in.readVarLong();
         if (nanos < 0 || nanos >= NANOS_PER_DAY)
@@ -641,7 +636,7 @@ public final class ResultCodec {
         return LocalTime.ofNanoOfDay(nanos);
     }
 
-    private static ZoneOffset readOffset(Source in) throws MalformedEntryException {
+    private static ZoneOffset readOffset(ByteSource in) throws MalformedEntryException {
         int at = in.pos;
         int seconds = in.readZigZagInt();
         if (Math.abs(seconds) > MAX_OFFSET_SECONDS)
@@ -649,7 +644,7 @@ public final class ResultCodec {
         return ZoneOffset.ofTotalSeconds(seconds);
     }
 
-    private static int readNanos(Source in) throws MalformedEntryException {
+    private static int readNanos(ByteSource in) throws MalformedEntryException {
         int at = in.pos;
         int nanos = in.readVarInt();
         if (nanos < 0 || nanos > 999_999_999)
@@ -657,7 +652,7 @@ public final class ResultCodec {
         return nanos;
     }
 
-    private static int readMode(Source in) throws MalformedEntryException {
+    private static int readMode(ByteSource in) throws MalformedEntryException {
         int at = in.pos;
         int mode = in.readByte();
         if (mode > 1)
@@ -665,7 +660,7 @@ public final class ResultCodec {
         return mode;
     }
 
-    private static void checkPadding(Source in, int bitmap, int bits) throws MalformedEntryException {
+    private static void checkPadding(ByteSource in, int bitmap, int bits) throws MalformedEntryException {
         if ((bits & 7) != 0 && (in.buf[bitmap + (bits >>> 3)] & 0xFF) >>> (bits & 7) != 0)
             throw new MalformedEntryException("null bitmap has bits beyond its " + bits + " entries", bitmap - in.base);
     }
@@ -795,7 +790,7 @@ public final class ResultCodec {
     // ------------------------------------------------------------------------------------------------
 
     /** A value that cannot be written exactly; becomes an {@link UnsupportedValueException} naming its column. */
-    private static final class Unencodable extends Exception {
+    static final class Unencodable extends Exception {
         Unencodable(String message) {
             super(message, null, false, false);
         }
@@ -821,7 +816,7 @@ public final class ResultCodec {
             long h = to - from;
             int i = from;
             for (; i + 8 <= to; i += 8)           // a word at a time: this runs on every hit
-                h = (h ^ (long) LONG.get(b, i)) * 0x9E3779B97F4A7C15L;
+                h = (h ^ (long) ByteSource.LONG.get(b, i)) * 0x9E3779B97F4A7C15L;
             for (; i < to; i++)
                 h = (h ^ b[i]) * 0x9E3779B97F4A7C15L;
             return (int) (h ^ (h >>> 32));
@@ -839,255 +834,6 @@ public final class ResultCodec {
         @Override
         public boolean equals(Object o) {
             return o instanceof HeaderKey k && k.hash == hash && Arrays.equals(bytes, from, to, k.bytes, k.from, k.to);
-        }
-    }
-
-    /** A growable output buffer. */
-    private static final class Sink {
-        byte[] buf;
-        int pos;
-
-        Sink(int capacity) {
-            buf = new byte[Math.max(capacity, 16)];
-        }
-
-        private void ensure(int n) {
-            long needed = (long) pos + n;
-            if (needed > buf.length) {
-                if (needed > Integer.MAX_VALUE - 16)
-                    throw new OutOfMemoryError("an encoded result would exceed 2 GiB");
-                buf = Arrays.copyOf(buf, (int) Math.min(Integer.MAX_VALUE - 16, Math.max(needed, 2L * buf.length)));
-            }
-        }
-
-        void writeByte(int b) {
-            ensure(1);
-            buf[pos++] = (byte) b;
-        }
-
-        void writeVarInt(int v) {
-            ensure(5);
-            while ((v & ~0x7F) != 0) {
-                buf[pos++] = (byte) (v | 0x80);
-                v >>>= 7;
-            }
-            buf[pos++] = (byte) v;
-        }
-
-        void writeVarLong(long v) {
-            ensure(10);
-            while ((v & ~0x7FL) != 0) {
-                buf[pos++] = (byte) (v | 0x80);
-                v >>>= 7;
-            }
-            buf[pos++] = (byte) v;
-        }
-
-        void writeZigZag(int v) {
-            writeVarInt((v << 1) ^ (v >> 31));
-        }
-
-        void writeZigZag(long v) {
-            writeVarLong((v << 1) ^ (v >> 63));
-        }
-
-        void writeInt(int v) {
-            ensure(4);
-            INT.set(buf, pos, v);
-            pos += 4;
-        }
-
-        void writeLong(long v) {
-            ensure(8);
-            LONG.set(buf, pos, v);
-            pos += 8;
-        }
-
-        void writeBytes(byte[] b) {
-            writeVarInt(b.length);
-            ensure(b.length);
-            System.arraycopy(b, 0, buf, pos, b.length);
-            pos += b.length;
-        }
-
-        /** UTF-8; an unpaired surrogate has no UTF-8 form and would silently become '?', so it is refused. */
-        void writeString(String s) throws Unencodable {
-            int n = s.length();
-            long utf8 = n;
-            for (int i = 0; i < n; i++) {
-                char c = s.charAt(i);
-                if (c < 0x80)
-                    continue;
-                if (c < 0x800)
-                    utf8 += 1;
-                else if (!Character.isSurrogate(c))
-                    utf8 += 2;
-                else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
-                    utf8 += 2;      // 4 bytes for 2 chars
-                    i++;
-                } else
-                    throw new Unencodable("a string holds an unpaired surrogate at index " + i);
-            }
-            if (utf8 > Integer.MAX_VALUE - 16)
-                throw new Unencodable("a string of " + utf8 + " UTF-8 bytes");
-            writeVarInt((int) utf8);
-            if (utf8 == n) {
-                ensure(n);
-                for (int i = 0; i < n; i++)
-                    buf[pos + i] = (byte) s.charAt(i);
-                pos += n;
-            } else {
-                byte[] b = s.getBytes(StandardCharsets.UTF_8);
-                ensure(b.length);
-                System.arraycopy(b, 0, buf, pos, b.length);
-                pos += b.length;
-            }
-        }
-
-        /** Reserves {@code n} zeroed bytes and returns where they start. */
-        int reserve(int n) {
-            ensure(n);
-            int at = pos;
-            Arrays.fill(buf, at, at + n, (byte) 0);
-            pos += n;
-            return at;
-        }
-
-        /** Moves the bytes written since {@code start} up and writes their length in front of them. */
-        void prefixLength(int start) {
-            int length = pos - start;
-            int size = 1;
-            for (int v = length >>> 7; v != 0; v >>>= 7)
-                size++;
-            ensure(size);
-            System.arraycopy(buf, start, buf, start + size, length);
-            pos = start;
-            writeVarInt(length);
-            pos = start + size + length;
-        }
-
-        byte[] toByteArray() {
-            return Arrays.copyOf(buf, pos);
-        }
-    }
-
-    /** A bounds-checked reader; offsets in its errors count from where the entry starts. */
-    private static final class Source {
-        final byte[] buf;
-        final int base, end;
-        int pos;
-
-        Source(byte[] buf, int from, int end) {
-            this.buf = buf;
-            this.base = from;
-            this.pos = from;
-            this.end = end;
-        }
-
-        int remaining() {
-            return end - pos;
-        }
-
-        MalformedEntryException malformed(String problem) {
-            return malformedAt(pos, problem);
-        }
-
-        MalformedEntryException malformedAt(int at, String problem) {
-            return new MalformedEntryException(problem, at - base);
-        }
-
-        private void need(int n) throws MalformedEntryException {
-            if (end - pos < n)
-                throw malformed("truncated: " + n + " bytes needed, " + (end - pos) + " left");
-        }
-
-        int readByte() throws MalformedEntryException {
-            need(1);
-            return buf[pos++] & 0xFF;
-        }
-
-        int readVarInt() throws MalformedEntryException {
-            int start = pos;
-            int result = 0;
-            for (int shift = 0; shift < 32; shift += 7) {
-                need(1);
-                int b = buf[pos++];
-                result |= (b & 0x7F) << shift;
-                if (b >= 0) {
-                    if (shift == 28 && (b & 0x70) != 0)
-                        throw malformedAt(start, "varint overflows 32 bits");
-                    return result;
-                }
-            }
-            throw malformedAt(start, "varint longer than 5 bytes");
-        }
-
-        long readVarLong() throws MalformedEntryException {
-            int start = pos;
-            long result = 0;
-            for (int shift = 0; shift < 64; shift += 7) {
-                need(1);
-                int b = buf[pos++];
-                result |= (long) (b & 0x7F) << shift;
-                if (b >= 0) {
-                    if (shift == 63 && (b & 0x7E) != 0)
-                        throw malformedAt(start, "varint overflows 64 bits");
-                    return result;
-                }
-            }
-            throw malformedAt(start, "varint longer than 10 bytes");
-        }
-
-        int readZigZagInt() throws MalformedEntryException {
-            int v = readVarInt();
-            return (v >>> 1) ^ -(v & 1);
-        }
-
-        long readZigZagLong() throws MalformedEntryException {
-            long v = readVarLong();
-            return (v >>> 1) ^ -(v & 1);
-        }
-
-        int readInt() throws MalformedEntryException {
-            need(4);
-            int v = (int) INT.get(buf, pos);
-            pos += 4;
-            return v;
-        }
-
-        long readLong() throws MalformedEntryException {
-            need(8);
-            long v = (long) LONG.get(buf, pos);
-            pos += 8;
-            return v;
-        }
-
-        /** A length that must fit in what is left. */
-        int readLength(String what) throws MalformedEntryException {
-            int at = pos;
-            int n = readVarInt();
-            if (n < 0 || n > end - pos)
-                throw malformedAt(at, what + " " + Integer.toUnsignedString(n) + " exceeds the " + (end - pos) + " bytes left");
-            return n;
-        }
-
-        /** Skips {@code n} bytes and returns where they start. */
-        int skip(int n) throws MalformedEntryException {
-            need(n);
-            int at = pos;
-            pos += n;
-            return at;
-        }
-
-        String readString() throws MalformedEntryException {
-            int n = readLength("string length");
-            String s = new String(buf, pos, n, StandardCharsets.UTF_8);
-            pos += n;
-            return s;
-        }
-
-        BigInteger readBigInteger(int n) throws MalformedEntryException {
-            return new BigInteger(buf, skip(n), n);
         }
     }
 }
