@@ -5,6 +5,7 @@ import io.shardcache.query.internal.DogpileEngine;
 import io.shardcache.query.internal.KeyMaterial;
 import io.shardcache.query.internal.ReadContext;
 import io.shardcache.query.internal.ResultCodec;
+import io.shardcache.query.internal.ServerMetaData;
 import io.shardcache.query.spi.CacheBackend;
 import io.shardcache.query.spi.CacheListener;
 import java.time.InstantSource;
@@ -15,6 +16,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import java.util.random.RandomGenerator;
 import org.jooq.Configuration;
 import org.jooq.ConnectionProvider;
@@ -49,8 +51,9 @@ import org.jooq.impl.DefaultConnectionProvider;
  *
  * <p><b>Transactions.</b> Reads inside a jOOQ transaction ({@code dsl.transaction(...)} with
  * {@code cached.on(trx.dsl())}), or on a single connection with auto-commit off, bypass the cache:
- * uncommitted rows are never cached or served. Rows read on a pooled connection that is not in
- * auto-commit are returned but not stored.
+ * uncommitted rows are never cached or served. For transactions jOOQ does not manage (Spring's),
+ * tell the builder how to see them with {@link Builder#inTransaction}. Rows read on a pooled
+ * connection that is not in auto-commit are returned but neither stored nor handed to other callers.
  */
 public final class CachingDSL implements AutoCloseable {
 
@@ -67,10 +70,14 @@ public final class CachingDSL implements AutoCloseable {
     private final byte[] keyContext;
     private final DSLContext reader;
     private final AutoCloseable owned;
+    private final BooleanSupplier inTransaction;
+    private final ServerMetaData serverMetaData;
     private final ConcurrentHashMap<String, DSLContext> regionDsls = new ConcurrentHashMap<>();
 
-    private CachingDSL(DSLContext dsl, Regions regions, DogpileEngine engine, AutoCloseable owned) {
+    private CachingDSL(DSLContext dsl, Regions regions, DogpileEngine engine, AutoCloseable owned, BooleanSupplier inTransaction) {
         this.dsl = dsl;
+        this.inTransaction = inTransaction;
+        this.serverMetaData = ReadContext.serverMetaData(dsl.configuration().connectionProvider());
         this.regions = regions;
         this.engine = engine;
         this.owned = owned;
@@ -121,7 +128,7 @@ public final class CachingDSL implements AutoCloseable {
 
     /** The same caches over another DSL (a transaction's, a shard's); it shares this one's engine. */
     public CachingDSL on(DSLContext other) {
-        return new CachingDSL(Objects.requireNonNull(other, "other"), regions, engine, null);
+        return new CachingDSL(Objects.requireNonNull(other, "other"), regions, engine, null, inTransaction);
     }
 
     /** The wrapped DSL: nothing run on it is cached. */
@@ -143,15 +150,30 @@ public final class CachingDSL implements AutoCloseable {
         engine.invalidateSoft(regions.get(region));
     }
 
-    /** Drops the entry of {@code query} (its SQL and binds as they render now); true if there was one. */
+    /**
+     * Drops the entry of {@code query} (its SQL and binds as they render now); true if there was one.
+     *
+     * @throws CacheBackendException if the backend cannot be reached: the entry may still be there
+     */
     public boolean invalidate(String region, ResultQuery<?> query) {
-        DogpileEngine.Lookup k = probe(regions.get(region), query);
+        DogpileEngine.Lookup k = reachable(probe(regions.get(region), query));
         return engine.backend().delete(region, k.storageKey());
     }
 
-    /** Marks the entry of {@code query} stale, keeping it servable until its hard TTL; true if there was one. */
+    /**
+     * Marks the entry of {@code query} stale, keeping it servable until its hard TTL; true if there was one.
+     *
+     * @throws CacheBackendException if the backend cannot be reached
+     */
     public boolean invalidateSoft(String region, ResultQuery<?> query) {
-        return engine.markStale(probe(regions.get(region), query));
+        return engine.markStale(reachable(probe(regions.get(region), query)));
+    }
+
+    private DogpileEngine.Lookup reachable(DogpileEngine.Lookup k) {
+        if (k.backendDown())
+            throw new CacheBackendException("cannot invalidate " + k.key() + " in region '" + k.region().name()
+                + "': the cache backend " + engine.backend().describe() + " did not answer");
+        return k;
     }
 
     /** Drops the entry stored under a custom key; true if there was one. */
@@ -160,7 +182,12 @@ public final class CachingDSL implements AutoCloseable {
         return engine.deleteCustom(r, keyContext, customKey);
     }
 
-    /** The key {@code query} has in {@code region}, with its readable material; runs nothing. */
+    /**
+     * The key {@code query} has in {@code region}, with its readable material; runs nothing. The
+     * query is attached to a probing configuration for the call, so it must not be in use on another
+     * thread, and must not hold a kept statement ({@code keepStatement(true)} after an execution):
+     * jOOQ would re-run that statement instead.
+     */
     public CacheKey keyOf(String region, ResultQuery<?> query) {
         return probe(regions.get(region), query).key();
     }
@@ -190,7 +217,7 @@ public final class CachingDSL implements AutoCloseable {
         Configuration base = dsl.configuration();
         ConnectionProvider connections = base.connectionProvider();
         ReadContext context = new ReadContext(engine, region, keyContext, customKey, connections,
-            connections instanceof DefaultConnectionProvider, reader, probe);
+            connections instanceof DefaultConnectionProvider, reader, inTransaction, serverMetaData, probe);
         return base.derive(new CachingConnectionProvider(context));
     }
 
@@ -221,6 +248,7 @@ public final class CachingDSL implements AutoCloseable {
         private InstantSource clock;
         private RandomGenerator random;
         private Executor refreshExecutor;
+        private BooleanSupplier inTransaction;
 
         private Builder(DSLContext dsl, Regions regions) {
             this.dsl = Objects.requireNonNull(dsl, "dsl");
@@ -262,6 +290,18 @@ public final class CachingDSL implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Tells whether the calling thread is inside a transaction that jOOQ does not manage, such as
+         * Spring's ({@code TransactionSynchronizationManager::isActualTransactionActive}); reads then
+         * bypass the cache, as they do in jOOQ's own transactions. Called on every cached read, so it
+         * must be cheap. Default: never.
+         */
+        public Builder inTransaction(BooleanSupplier inTransaction) {
+            once("inTransaction", this.inTransaction);
+            this.inTransaction = Objects.requireNonNull(inTransaction, "inTransaction");
+            return this;
+        }
+
         public CachingDSL build() {
             CacheBackend b = backend;
             ExecutorService ownedExecutor = null;
@@ -284,7 +324,7 @@ public final class CachingDSL implements AutoCloseable {
                 if (ob != null)
                     ob.close();
             };
-            return new CachingDSL(dsl, regions, engine, owned);
+            return new CachingDSL(dsl, regions, engine, owned, inTransaction != null ? inTransaction : () -> false);
         }
 
         private void once(String option, Object current) {

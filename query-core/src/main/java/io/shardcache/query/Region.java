@@ -200,7 +200,7 @@ public record Region(
                 throw new IllegalArgumentException("region '" + name + "': asyncRefresh(true) needs staleFor > 0, but staleFor is "
                     + (staleFor == null ? "unset (0s)" : "0s") + ": with no stale window there is never a stale entry to serve while refreshing");
             try {
-                t.plus(s).toMillis();
+                t.plus(s).toNanos();   // the in-process backend expires entries in nanoseconds
             } catch (ArithmeticException e) {
                 throw new IllegalArgumentException("region '" + name + "': ttl " + t + " plus staleFor " + s + " is too long", e);
             }

@@ -17,6 +17,8 @@ final class CountingBackend implements CacheBackend {
     final AtomicInteger lockAttempts = new AtomicInteger();
     final AtomicInteger puts = new AtomicInteger();
     final AtomicBoolean down = new AtomicBoolean();
+    /** Makes the lock service fail with an exception outside the SPI's contract, as a broken client would. */
+    final AtomicBoolean locksBroken = new AtomicBoolean();
 
     CountingBackend(CacheBackend delegate) {
         this.delegate = delegate;
@@ -66,6 +68,8 @@ final class CountingBackend implements CacheBackend {
             public Optional<Lease> tryAcquire(String lockKey, Duration lease) {
                 lockAttempts.incrementAndGet();
                 check();
+                if (locksBroken.get())
+                    throw new IllegalStateException("lock client is shut down");
                 return locks.tryAcquire(lockKey, lease);
             }
 

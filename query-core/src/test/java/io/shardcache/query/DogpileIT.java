@@ -279,4 +279,100 @@ class DogpileIT {
             Thread.sleep(10);
         assertThat(cached.stats(region).stored()).isEqualTo(stored);
     }
+
+    @Test
+    void concurrentCallersOfOneCustomKeyNeverGetEachOthersRows() throws Exception {
+        CachingDSL cached = cached(Regions.builder().region("items").build());
+        DSLContext shared = cached.fromCache("items", "one-key-for-two-queries");
+        List<Future<String>> names = onGate(16, i -> {
+            int id = i % 2 == 0 ? 5 : 6;
+            return shared.select(NAME, Db.touchSlow("ck" + id, 0.3)).from(ITEMS).where(ID.eq(id)).fetchOne(NAME);
+        });
+        for (int i = 0; i < names.size(); i++)
+            assertThat(names.get(i).get()).as("caller %d", i).isEqualTo(i % 2 == 0 ? "item 5" : "item 6");
+    }
+
+    @Test
+    void aLockServiceThatThrowsNeverStrandsLaterCallers() throws Exception {
+        CachingDSL cached = cached(Regions.builder().region("r", r -> r.ttl(Duration.ofMinutes(1)).staleFor(Duration.ofMinutes(1))).build());
+        DSLContext d = cached.fromCache("r");
+        Function<Integer, String> read = i -> d.select(NAME, Db.touch("broken")).from(ITEMS).where(ID.eq(8)).fetchOne(NAME);
+        assertThat(read.apply(0)).isEqualTo("item 8");
+        clock.advance(Duration.ofSeconds(90));   // stale
+        backend.locksBroken.set(true);
+        assertThatThrownBy(() -> read.apply(0)).isInstanceOf(IllegalStateException.class).hasMessage("lock client is shut down");
+        backend.locksBroken.set(false);
+        clock.advance(Duration.ofMinutes(1));    // past the hard TTL: a miss, which must not wait on a dead flight
+        ExecutorService one = Executors.newSingleThreadExecutor();
+        try {
+            assertThat(one.submit(() -> read.apply(0)).get(30, TimeUnit.SECONDS)).isEqualTo("item 8");
+        } finally {
+            one.shutdownNow();
+        }
+        assertThat(db.executions("broken")).isEqualTo(2);
+    }
+
+    @Test
+    void rowsReadOutsideAutoCommitAreNotHandedToOtherCallers() throws Exception {
+        try (var manual = new com.zaxxer.hikari.HikariDataSource()) {
+            manual.setJdbcUrl(db.schema.jdbcUrl());
+            manual.setUsername(db.schema.postgres().user());
+            manual.setAutoCommit(false);
+            manual.setMaximumPoolSize(4);
+            CachingDSL cached = CachingDSL.builder(org.jooq.impl.DSL.using(manual, org.jooq.SQLDialect.POSTGRES),
+                Regions.builder().region("items").build()).backend(backend).clock(clock).build();
+            DSLContext d = cached.fromCache("items");
+            List<Future<String>> names = onGate(4, i -> d.select(NAME, Db.touchSlow("manual", 0.3)).from(ITEMS).where(ID.eq(3)).fetchOne(NAME));
+            for (Future<String> f : names)
+                assertThat(f.get()).isEqualTo("item 3");
+            assertThat(cached.stats("items").regenerations()).as("every caller ran its own query").isEqualTo(4);
+            assertThat(cached.stats("items").stored()).isZero();
+        }
+    }
+
+    @Test
+    void everyCallerOfAFailedFlightGetsTheSameExceptionType() throws Exception {
+        CachingDSL cached = cached(Regions.builder()
+            .region("strict", r -> r.lockWait(Duration.ofMillis(300)).onLockTimeout(OnLockTimeout.FAIL)).build());
+        CacheKey key = cached.keyOf("strict", db.dsl.select(NAME).from(ITEMS).where(ID.eq(10)));
+        backend.delegate.locks().tryAcquire("strict:0:" + key.hash() + ":lock", Duration.ofMinutes(1)).orElseThrow();
+        List<Future<Object>> outcomes = onGate(4, i -> {
+            try {
+                return cached.fromCache("strict").select(NAME).from(ITEMS).where(ID.eq(10)).fetchOne(NAME);
+            } catch (RuntimeException e) {
+                return e;
+            }
+        });
+        for (Future<Object> f : outcomes)
+            assertThat(f.get()).isInstanceOf(LockTimeoutException.class);
+    }
+
+    @Test
+    void aHitTakesNoPooledConnectionEvenWithAFetchSize() throws Exception {
+        var pool = new com.zaxxer.hikari.HikariDataSource();
+        pool.setJdbcUrl(db.schema.jdbcUrl());
+        pool.setUsername(db.schema.postgres().user());
+        pool.setMaximumPoolSize(2);
+        DSLContext withFetchSize = org.jooq.impl.DSL.using(pool, org.jooq.SQLDialect.POSTGRES,
+            new org.jooq.conf.Settings().withFetchSize(100));
+        CachingDSL cached = CachingDSL.builder(withFetchSize, Regions.builder().region("items").build())
+            .backend(backend).clock(clock).build();
+        assertThat(cached.fromCache("items").select(NAME).from(ITEMS).where(ID.eq(11)).fetchOne(NAME)).isEqualTo("item 11");
+        pool.close();   // the database is now unreachable through this DSL
+        assertThat(cached.fromCache("items").select(NAME).from(ITEMS).where(ID.eq(11)).fetchOne(NAME)).isEqualTo("item 11");
+        assertThat(cached.stats("items").hits()).isEqualTo(1);
+    }
+
+    @Test
+    void jooqsServerVersionCheckTakesNoPooledConnection() throws Exception {
+        // jOOQ reads the server version through getMetaData() on the first executions in a JVM. Were
+        // that to take a pooled connection, a cold-start stampede would hold the whole pool while the
+        // one regenerating caller waits for a connection.
+        CachingDSL cached = cached(Regions.builder().region("items").build());
+        cached.fromCache("items").connection(c -> {
+            assertThat(c.getMetaData().getDatabaseMajorVersion()).isGreaterThanOrEqualTo(14);
+            assertThat(c.getMetaData().getDatabaseProductName()).isEqualTo("PostgreSQL");
+            assertThat(db.pool.getHikariPoolMXBean().getActiveConnections()).as("connections held during the call").isZero();
+        });
+    }
 }

@@ -92,4 +92,21 @@ class TransactionIT {
             assertThat(manual.stats("items").stored()).isZero();
         }
     }
+
+    @Test
+    void readsBypassTheCacheWhileTheApplicationSaysItIsInATransaction() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean inFrameworkTransaction = new java.util.concurrent.atomic.AtomicBoolean(true);
+        CachingDSL framework = CachingDSL.builder(db.dsl, Regions.builder().region("items").build())
+            .inTransaction(inFrameworkTransaction::get).build();
+        for (int i = 0; i < 2; i++)
+            framework.fromCache("items").select(NAME, Db.touch("framework")).from(ITEMS).where(ID.eq(4)).fetch();
+        assertThat(db.executions("framework")).isEqualTo(2);
+        assertThat(framework.stats("items").skippedTransaction()).isEqualTo(2);
+        assertThat(framework.stats("items").stored()).isZero();
+
+        inFrameworkTransaction.set(false);
+        for (int i = 0; i < 2; i++)
+            framework.fromCache("items").select(NAME, Db.touch("framework")).from(ITEMS).where(ID.eq(4)).fetch();
+        assertThat(db.executions("framework")).as("cached once outside").isEqualTo(3);
+    }
 }

@@ -30,6 +30,9 @@ final class Binds {
 
     private static final Object[] NONE = new Object[0];
 
+    // What follows a bind in the key material: nothing, a Calendar's zone, or a setNull type name.
+    static final byte EXTRA_NONE = 0, EXTRA_CALENDAR = 1, EXTRA_TYPE_NAME = 2;
+
     // Parallel arrays indexed by parameter index - 1: the common case is a handful of binds.
     private Kind[] kinds = new Kind[4];
     private Object[] values = new Object[4];
@@ -104,12 +107,15 @@ final class Binds {
                 default -> w.writeValue(values[i]);
             }
             Object extra = extra(i);
-            if (extra instanceof Calendar c)
+            if (extra instanceof Calendar c) {
+                w.writeByte(EXTRA_CALENDAR);
                 w.writeString(c.getTimeZone().getID());
-            else if (extra instanceof String typeName)
+            } else if (extra instanceof String typeName) {
+                w.writeByte(EXTRA_TYPE_NAME);
                 w.writeString(typeName);
-            else
-                w.writeByte(0);
+            } else {
+                w.writeByte(EXTRA_NONE);
+            }
         }
     }
 

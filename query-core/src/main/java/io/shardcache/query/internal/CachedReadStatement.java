@@ -26,8 +26,9 @@ import org.jooq.tools.jdbc.MockResultSet;
  * the engine's loader prepares the same SQL on a real connection, replays the binds, and reads the
  * result with the types PostgreSQL reports.
  *
- * <p>Inside a transaction (a single connection not in auto-commit) the cache is bypassed: the
- * statement runs on the real connection and nothing is read from or written to the cache.
+ * <p>Inside a transaction (a single connection not in auto-commit, or the user's
+ * {@code inTransaction} test says so) the cache is bypassed: the statement runs on the real
+ * connection and nothing is read from or written to the cache.
  */
 final class CachedReadStatement extends RejectingPreparedStatement {
 
@@ -81,11 +82,13 @@ final class CachedReadStatement extends RejectingPreparedStatement {
                 context.probe().accept(engine.lookup(context.region(), context.naming(statement), statement));
             return new MockResultSet(context.reader().newResult());
         }
-        if (context.singleConnection() && !connection.getDelegate().getAutoCommit()) {
-            DogpileEngine.Lookup k = engine.lookup(context.region(), context.naming(statement), statement);
-            engine.skipped(k.key(), SkipReason.TRANSACTION);
+        if (context.inTransaction().getAsBoolean()
+            || (context.singleConnection() && !connection.getDelegate().getAutoCommit())) {
+            engine.skipped(engine.keyOf(context.region(), context.naming(statement), statement), SkipReason.TRANSACTION);
+            if (bypass != null)
+                bypass.close();   // a kept statement executed again
             bypass = StatementLoader.prepare(connection.getDelegate(), sql, resultSetType, resultSetConcurrency,
-                resultSetHoldability, binds, maxRows, queryTimeout);
+                resultSetHoldability, binds, maxRows, queryTimeout, fetchSize);
             return bypass.executeQuery();
         }
         DogpileEngine.Lookup k = engine.lookup(context.region(), context.naming(statement), statement);

@@ -72,6 +72,24 @@ final class CachingConnection extends DefaultConnection {
             : getDelegate().prepareStatement(sql, type, concurrency, holdability);
     }
 
+    /** The server's identity without taking a connection; see {@link ServerMetaData}. */
+    @Override
+    public java.sql.DatabaseMetaData getMetaData() {
+        return context.serverMetaData().of(this);
+    }
+
+    /**
+     * jOOQ asks this before a read with a fetch size, only to decide whether to log a hint; taking a
+     * pooled connection for that would make a cache hit depend on the pool. A pool hands out
+     * auto-commit connections unless configured otherwise; a single connection is asked for real.
+     */
+    @Override
+    public boolean getAutoCommit() throws SQLException {
+        if (real == null && !context.singleConnection())
+            return true;
+        return getDelegate().getAutoCommit();
+    }
+
     @Override
     public void close() {
         releaseDelegate();

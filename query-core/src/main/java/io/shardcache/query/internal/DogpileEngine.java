@@ -17,6 +17,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -75,6 +76,14 @@ public final class DogpileEngine {
         default Loader detached() {
             return this;
         }
+
+        /**
+         * False when the loader must run on the caller's thread, e.g. on a user's single connection,
+         * which a background thread must not use while its owner does; such refreshes run inline.
+         */
+        default boolean detachable() {
+            return true;
+        }
     }
 
     /**
@@ -91,7 +100,20 @@ public final class DogpileEngine {
         String lockKey() {
             return storageKey + ":lock";
         }
+
+        /**
+         * The JVM-local flight of this exact statement: the entry's name plus the statement's
+         * fingerprint, because several statements can share one name (a custom key) and must never
+         * share each other's rows.
+         */
+        String flightKey() {
+            return storageKey + "#" + HexFormat.of().formatHex(fingerprint.fingerprintUnsafe());
+        }
     }
+
+    /** Completes a flight whose rows may be uncommitted: each waiter then runs its own query. */
+    private static final Exception NOT_SHAREABLE = new Exception("rows read inside a transaction are not shared", null, false, false) {
+    };
 
     private final CacheBackend backend;
     private final Map<String, Telemetry> telemetry;
@@ -127,6 +149,11 @@ public final class DogpileEngine {
 
     public RegionStats stats(String region) {
         return telemetry.get(region).snapshot();
+    }
+
+    /** The key of a read that does not consult the cache (inside a transaction): no backend call. */
+    public CacheKey keyOf(Region region, KeyMaterial naming, KeyMaterial fingerprint) {
+        return new CacheKey(region.name(), naming.sha1Hex(), fingerprint.fingerprintUnsafe(), naming::describe);
     }
 
     /** Names the entry for {@code naming} in the region's current generation. */
@@ -199,7 +226,7 @@ public final class DogpileEngine {
         Telemetry t = telemetry.get(k.region().name());
         if (k.backendDown()) {
             t.skipped(k.key(), SkipReason.BACKEND_UNAVAILABLE);
-            return flight(k, () -> regenerate(k, loader, false));
+            return flight(k, loader, () -> regenerate(k, loader, false));
         }
         Entry e;
         try {
@@ -207,7 +234,7 @@ public final class DogpileEngine {
         } catch (CacheBackendException ex) {
             onBackendFailure(k.region(), k.key(), ex);
             t.skipped(k.key(), SkipReason.BACKEND_UNAVAILABLE);
-            return flight(k, () -> regenerate(k, loader, false));
+            return flight(k, loader, () -> regenerate(k, loader, false));
         }
         if (e != null) {
             long now = clock.millis();
@@ -225,55 +252,61 @@ public final class DogpileEngine {
             }
         }
         t.miss(k.key());
-        return flight(k, () -> regenerateOnMiss(k, loader));
+        return flight(k, loader, () -> regenerateOnMiss(k, loader));
     }
 
-    /** Stale (or picked for early refresh): one caller refreshes, everyone else gets {@code current}. */
+    /**
+     * Stale (or picked for early refresh): one caller refreshes, everyone else gets {@code current}.
+     * Every path out of here lands the flight it registered, so no caller can wait on it forever.
+     */
     private Result<Record> refreshServingCurrent(Lookup k, Result<Record> current, boolean fresh, Loader loader) throws SQLException {
         Telemetry t = telemetry.get(k.region().name());
+        String fk = k.flightKey();
         CompletableFuture<Result<Record>> mine = new CompletableFuture<>();
-        if (flights.putIfAbsent(k.storageKey(), mine) != null)
+        if (flights.putIfAbsent(fk, mine) != null)
             return served(t, k, current, fresh);
-        Optional<Lease> lease;
+        Lease held = null;
         try {
-            lease = backend.locks().tryAcquire(k.lockKey(), k.region().lockLease());
-        } catch (CacheBackendException ex) {
-            t.backendError(k.key(), ex);
-            lease = Optional.empty();
-        }
-        if (lease.isEmpty()) {
-            // Another JVM is refreshing it.
-            land(k, mine, current, null);
-            return served(t, k, current, fresh);
-        }
-        Lease held = lease.get();
-        if (k.region().asyncRefresh()) {
-            Loader detached = loader.detached();
+            Optional<Lease> lease;
             try {
+                lease = backend.locks().tryAcquire(k.lockKey(), k.region().lockLease());
+            } catch (CacheBackendException ex) {
+                t.backendError(k.key(), ex);
+                lease = Optional.empty();
+            }
+            if (lease.isEmpty()) {
+                // Another JVM is refreshing it.
+                land(fk, mine, new Loaded(current, true));
+                return served(t, k, current, fresh);
+            }
+            held = lease.get();
+            if (k.region().asyncRefresh() && loader.detachable()) {
+                Loader detached = loader.detached();
+                Lease owned = held;
                 refresher.execute(() -> {
                     try {
-                        land(k, mine, regenerate(k, detached, true), null);
+                        land(fk, mine, regenerate(k, detached, true));
                     } catch (Throwable failure) {
-                        land(k, mine, null, failure);   // already reported by regenerate
+                        fail(fk, mine, failure);   // already reported by regenerate
                     } finally {
-                        release(k, held);
+                        release(k, owned);
                     }
                 });
-            } catch (RejectedExecutionException closed) {
-                release(k, held);
-                land(k, mine, current, null);
+                held = null;   // the refresh owns the lease now
+                return served(t, k, current, fresh);
             }
+            Loaded loaded = regenerate(k, loader, true);
+            land(fk, mine, loaded);
+            return loaded.result();
+        } catch (RejectedExecutionException closed) {
+            land(fk, mine, new Loaded(current, true));
             return served(t, k, current, fresh);
-        }
-        try {
-            Result<Record> rows = regenerate(k, loader, true);
-            land(k, mine, rows, null);
-            return rows;
         } catch (Throwable failure) {
-            land(k, mine, null, failure);
+            fail(fk, mine, failure);
             throw rethrow(failure);
         } finally {
-            release(k, held);
+            if (held != null)
+                release(k, held);
         }
     }
 
@@ -285,7 +318,7 @@ public final class DogpileEngine {
         return rows;
     }
 
-    private Result<Record> regenerateOnMiss(Lookup k, Loader loader) throws Exception {
+    private Loaded regenerateOnMiss(Lookup k, Loader loader) throws Exception {
         Region r = k.region();
         Telemetry t = telemetry.get(r.name());
         long start = System.nanoTime();
@@ -308,7 +341,7 @@ public final class DogpileEngine {
             Result<Record> filled = freshOrNull(k);
             if (filled != null) {
                 t.hit(k.key());
-                return filled;
+                return new Loaded(filled, true);
             }
             return regenerate(k, loader, true);
         } finally {
@@ -329,7 +362,7 @@ public final class DogpileEngine {
     }
 
     /** Runs the loader; stores its rows when {@code store} and they qualify. */
-    private Result<Record> regenerate(Lookup k, Loader loader, boolean store) throws Exception {
+    private Loaded regenerate(Lookup k, Loader loader, boolean store) throws Exception {
         Telemetry t = telemetry.get(k.region().name());
         long start = System.nanoTime();
         Loaded loaded;
@@ -343,7 +376,7 @@ public final class DogpileEngine {
         t.regenerated(k.key(), Duration.ofNanos(nanos));
         if (store)
             store(k, loaded, nanos / 1000);
-        return loaded.result();
+        return loaded;
     }
 
     private void store(Lookup k, Loaded loaded, long regenMicros) {
@@ -424,35 +457,54 @@ public final class DogpileEngine {
         return now - deltaMillis * beta * Math.log(1.0 - random.nextDouble()) >= e.softExpiry();
     }
 
-    /** JVM-local single flight: the first caller of a key runs {@code work}, the others wait for it. */
-    private Result<Record> flight(Lookup k, Work work) throws SQLException {
+    /**
+     * JVM-local single flight: the first caller of a statement runs {@code work}, the others wait
+     * for its rows. Rows that may be uncommitted are not handed to the others: each then runs
+     * {@code loader} itself (its own statement, on its own connection), storing nothing.
+     */
+    private Result<Record> flight(Lookup k, Loader loader, Work work) throws SQLException {
+        String fk = k.flightKey();
         CompletableFuture<Result<Record>> mine = new CompletableFuture<>();
-        CompletableFuture<Result<Record>> running = flights.putIfAbsent(k.storageKey(), mine);
-        if (running != null)
-            return await(k, running);
+        CompletableFuture<Result<Record>> running = flights.putIfAbsent(fk, mine);
+        if (running != null) {
+            Result<Record> shared = await(k, running);
+            if (shared != null)
+                return shared;
+            try {
+                return regenerate(k, loader, false).result();
+            } catch (Exception failure) {
+                throw rethrow(failure);
+            }
+        }
         try {
-            Result<Record> rows = work.run();
-            land(k, mine, rows, null);
-            return rows;
+            Loaded loaded = work.run();
+            land(fk, mine, loaded);
+            return loaded.result();
         } catch (Throwable failure) {
-            land(k, mine, null, failure);
+            fail(fk, mine, failure);
             throw rethrow(failure);
         }
     }
 
     private interface Work {
-        Result<Record> run() throws Exception;
+        Loaded run() throws Exception;
     }
 
-    /** Publishes a flight's outcome and lets the next caller start a new one. */
-    private void land(Lookup k, CompletableFuture<Result<Record>> flight, Result<Record> rows, Throwable failure) {
-        flights.remove(k.storageKey(), flight);
-        if (failure != null)
-            flight.completeExceptionally(failure);
+    /** Publishes a flight's rows (if they may be shared) and lets the next caller start a new one. */
+    private void land(String flightKey, CompletableFuture<Result<Record>> flight, Loaded loaded) {
+        flights.remove(flightKey, flight);
+        if (loaded.committed())
+            flight.complete(loaded.result());
         else
-            flight.complete(rows);
+            flight.completeExceptionally(NOT_SHAREABLE);
     }
 
+    private void fail(String flightKey, CompletableFuture<Result<Record>> flight, Throwable failure) {
+        flights.remove(flightKey, flight);
+        flight.completeExceptionally(failure);
+    }
+
+    /** The leader's rows, or null when they may not be shared; its failure, as it was thrown. */
     private static Result<Record> await(Lookup k, CompletableFuture<Result<Record>> running) throws SQLException {
         try {
             return running.get();
@@ -460,12 +512,13 @@ public final class DogpileEngine {
             Thread.currentThread().interrupt();
             throw new ShardcacheException("interrupted while waiting for the regeneration of " + k.key(), ie);
         } catch (ExecutionException ee) {
-            // The leader's exception, re-wrapped so that this caller's stack trace is its own.
             Throwable cause = ee.getCause();
+            if (cause == NOT_SHAREABLE)
+                return null;
+            // A SQLException is re-wrapped so that this caller's stack trace is its own; everything
+            // else is rethrown as the leader got it, keeping its type (LockTimeoutException, ...).
             if (cause instanceof SQLException sql)
                 throw new SQLException(sql.getMessage(), sql.getSQLState(), sql.getErrorCode(), sql);
-            if (cause instanceof ShardcacheException se)
-                throw new ShardcacheException(se.getMessage(), se);
             throw rethrow(cause);
         }
     }

@@ -38,7 +38,7 @@ public final class KeyMaterial {
     // Value tags; part of the material, so append only.
     private static final byte T_NULL = 0, T_BOOLEAN = 1, T_BYTE = 2, T_SHORT = 3, T_INT = 4, T_LONG = 5,
         T_FLOAT = 6, T_DOUBLE = 7, T_DECIMAL = 8, T_BIGINT = 9, T_STRING = 10, T_BYTES = 11, T_OTHER = 12,
-        T_ARRAY = 13, T_SQL_ARRAY = 14;
+        T_ARRAY = 13, T_SQL_ARRAY = 14, T_LEGACY_TIME = 15;
 
     // Section markers, so describe() can read the material back.
     static final byte S_SQL = 1, S_CUSTOM = 2;
@@ -201,6 +201,16 @@ public final class KeyMaterial {
                     writeString(a.getBaseTypeName());
                     writeValue(a.getArray());
                 }
+                case java.util.Date d -> {
+                    // java.sql.Time/Date/Timestamp: toString drops milliseconds (Time) or shows local
+                    // time (Timestamp), while the driver sends the instant as seen in the JVM's default
+                    // zone. So: the instant, the nanos, and that zone.
+                    writeByte(T_LEGACY_TIME);
+                    writeString(d.getClass().getName());
+                    writeLong(d.getTime());
+                    writeInt(d instanceof java.sql.Timestamp ts ? ts.getNanos() : -1);
+                    writeString(java.util.TimeZone.getDefault().getID());
+                }
                 default -> {
                     // java.time, UUID, java.sql temporals, JSON(B) wrappers: toString is exact.
                     // A class without a value-based toString yields a key that never repeats:
@@ -251,8 +261,11 @@ public final class KeyMaterial {
                         if (kind == Binds.Kind.NULL || kind == Binds.Kind.OBJECT_TYPED || kind == Binds.Kind.OBJECT_TYPED_SCALED)
                             sb.append("(sqlType=").append(readInt()).append(",scale=").append(readInt()).append(')');
                         sb.append(' ').append(readValue());
-                        if (b[pos] == 0) pos++;
-                        else sb.append(" [").append(readString()).append(']');
+                        byte extra = b[pos++];
+                        if (extra == Binds.EXTRA_CALENDAR)
+                            sb.append(" [calendar ").append(readString()).append(']');
+                        else if (extra == Binds.EXTRA_TYPE_NAME)
+                            sb.append(" [type ").append(readString()).append(']');
                     }
                     sb.append(']');
                 }
@@ -293,6 +306,13 @@ public final class KeyMaterial {
                 case T_OTHER -> {
                     String type = readString();
                     yield readString() + "::" + type.substring(type.lastIndexOf('.') + 1);
+                }
+                case T_LEGACY_TIME -> {
+                    String type = readString();
+                    long millis = readLong();
+                    int nanos = readInt();
+                    yield java.time.Instant.ofEpochMilli(millis) + (nanos >= 0 ? " nanos=" + nanos : "") + " zone=" + readString()
+                        + "::" + type.substring(type.lastIndexOf('.') + 1);
                 }
                 default -> throw new IllegalStateException("tag " + tag);
             };

@@ -1,6 +1,7 @@
 package io.shardcache.query.internal;
 
 import io.shardcache.query.Region;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.jooq.ConnectionProvider;
 import org.jooq.DSLContext;
@@ -16,11 +17,21 @@ import org.jooq.DSLContext;
  * @param singleConnection true when {@code connections} always hands out one connection, which may
  *                         then be in a transaction: its auto-commit flag is checked on every read
  * @param reader           reads a JDBC result set into a jOOQ result with inferred types
+ * @param inTransaction    true while the calling thread is in a transaction jOOQ does not manage (a
+ *                         framework's): its reads then bypass the cache
+ * @param serverMetaData   the server's identity, answered without taking a connection
  * @param probe            when not null, reads are not run: their lookup goes here (for keyOf/invalidate)
  */
 public record ReadContext(DogpileEngine engine, Region region, byte[] keyContext, String customKey,
                           ConnectionProvider connections, boolean singleConnection, DSLContext reader,
+                          BooleanSupplier inTransaction, ServerMetaData serverMetaData,
                           Consumer<DogpileEngine.Lookup> probe) {
+
+    /** A context whose metadata snapshot is shared by every region of one caching DSL. */
+    public static ServerMetaData serverMetaData(ConnectionProvider connections) {
+        return new ServerMetaData(connections);
+    }
+
 
     KeyMaterial naming(KeyMaterial statement) {
         return customKey == null ? statement : KeyMaterial.ofCustom(keyContext, customKey);

@@ -9,7 +9,11 @@ package io.shardcache.query.internal;
  * nowhere outside literals, quoted identifiers and comments contains a word that writes or locks:
  * {@code INSERT UPDATE DELETE MERGE TRUNCATE INTO} (a data-modifying CTE, {@code SELECT INTO}) or
  * {@code FOR SHARE} / {@code FOR KEY SHARE} / {@code FOR UPDATE} (row locks only make sense inside
- * a transaction). Everything else passes straight through to the database.
+ * a transaction), no second statement after a {@code ;}, and no call of a function whose effect is
+ * the point: sequences ({@code nextval setval currval lastval}), advisory locks
+ * ({@code pg_advisory_*}, {@code pg_try_advisory_*}), {@code set_config}, {@code pg_notify}.
+ * Caching {@code select nextval('s')} would hand every caller the same id. Everything else passes
+ * straight through to the database.
  *
  * <p>PostgreSQL lexing: {@code '...'} (with {@code ''}), {@code E'...'} (with backslash escapes),
  * {@code "..."}, dollar quotes {@code $tag$...$tag$}, {@code --} and nested block comments.
@@ -40,6 +44,10 @@ final class SqlClassifier {
                 i = skipQuoted(sql, i, '"');
             } else if (c == '$' && (i == 0 || !isWordChar(sql.charAt(i - 1)))) {
                 i = skipDollarQuote(sql, i);
+            } else if (c == ';') {
+                if (hasMoreThanWhitespace(sql, i + 1))
+                    return false;   // a second statement
+                i++;
             } else if (Character.isLetter(c) || c == '_') {
                 int start = i;
                 while (i < n && isWordChar(sql.charAt(i)))
@@ -50,7 +58,7 @@ final class SqlClassifier {
                           || is(sql, start, len, "values") || is(sql, start, len, "table")))
                         return false;
                     first = false;
-                } else if (writesOrLocks(sql, start, len, afterFor)) {
+                } else if (writesOrLocks(sql, start, len, afterFor) || (calls(sql, i) && hasEffects(sql, start, len))) {
                     return false;
                 }
                 afterFor = is(sql, start, len, "for") || (afterFor && is(sql, start, len, "key"));
@@ -70,6 +78,42 @@ final class SqlClassifier {
             case 8 -> is(sql, start, len, "truncate");
             default -> false;
         };
+    }
+
+    /** A function whose call changes state: sequences, advisory locks, settings, notifications. */
+    private static boolean hasEffects(String sql, int start, int len) {
+        return is(sql, start, len, "nextval") || is(sql, start, len, "setval") || is(sql, start, len, "currval")
+            || is(sql, start, len, "lastval") || is(sql, start, len, "set_config") || is(sql, start, len, "pg_notify")
+            || (len > 12 && sql.regionMatches(true, start, "pg_advisory_", 0, 12))
+            || (len > 16 && sql.regionMatches(true, start, "pg_try_advisory_", 0, 16));
+    }
+
+    /** The word that ended before {@code end} is followed by an opening parenthesis. */
+    private static boolean calls(String sql, int end) {
+        int n = sql.length();
+        while (end < n && Character.isWhitespace(sql.charAt(end)))
+            end++;
+        return end < n && sql.charAt(end) == '(';
+    }
+
+    /** Anything but white space and comments after {@code from}. */
+    private static boolean hasMoreThanWhitespace(String sql, int from) {
+        int n = sql.length();
+        int i = from;
+        while (i < n) {
+            char c = sql.charAt(i);
+            if (Character.isWhitespace(c) || c == ';') {
+                i++;
+            } else if (c == '-' && i + 1 < n && sql.charAt(i + 1) == '-') {
+                int eol = sql.indexOf('\n', i);
+                i = eol < 0 ? n : eol + 1;
+            } else if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
+                i = skipBlockComment(sql, i);
+            } else {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean is(String sql, int start, int len, String keyword) {

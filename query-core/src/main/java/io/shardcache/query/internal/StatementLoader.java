@@ -23,7 +23,8 @@ record StatementLoader(ReadContext context, String sql, int type, int concurrenc
         Connection c = provider.acquire();
         try {
             boolean committed = c.getAutoCommit();
-            try (PreparedStatement ps = prepare(c, sql, type, concurrency, holdability, binds, maxRows, queryTimeout);
+            // No fetch size: a cached read is materialized whole, and outside a transaction the driver ignores it.
+            try (PreparedStatement ps = prepare(c, sql, type, concurrency, holdability, binds, maxRows, queryTimeout, 0);
                  ResultSet rs = ps.executeQuery()) {
                 Result<Record> rows = ResultReader.read(context.reader(), rs);
                 return new DogpileEngine.Loaded(rows, committed);
@@ -39,8 +40,14 @@ record StatementLoader(ReadContext context, String sql, int type, int concurrenc
         return new StatementLoader(context, sql, type, concurrency, holdability, binds.copy(), maxRows, queryTimeout);
     }
 
+    /** A user's single connection must not be used by a background refresh while its owner uses it. */
+    @Override
+    public boolean detachable() {
+        return !context.singleConnection();
+    }
+
     static PreparedStatement prepare(Connection c, String sql, int type, int concurrency, int holdability, Binds binds,
-                                     long maxRows, int queryTimeout) throws SQLException {
+                                     long maxRows, int queryTimeout, int fetchSize) throws SQLException {
         PreparedStatement ps = holdability == 0
             ? c.prepareStatement(sql, type, concurrency)
             : c.prepareStatement(sql, type, concurrency, holdability);
@@ -54,6 +61,8 @@ record StatementLoader(ReadContext context, String sql, int type, int concurrenc
             }
             if (queryTimeout > 0)
                 ps.setQueryTimeout(queryTimeout);
+            if (fetchSize > 0)
+                ps.setFetchSize(fetchSize);
             return ps;
         } catch (SQLException | RuntimeException e) {
             ps.close();

@@ -70,6 +70,34 @@ class KeyMaterialTest {
     }
 
     @Test
+    void legacyTemporalBindsKeyByInstantNotByToString() throws SQLException {
+        // Time.toString() drops milliseconds, Timestamp.toString() shows local time: the driver sends both exactly.
+        Binds t1 = new Binds();
+        t1.set(1, Binds.Kind.TIME, new java.sql.Time(36_000_123L));
+        Binds t2 = new Binds();
+        t2.set(1, Binds.Kind.TIME, new java.sql.Time(36_000_456L));
+        assertThat(new java.sql.Time(36_000_123L).toString()).isEqualTo(new java.sql.Time(36_000_456L).toString());
+        assertThat(KeyMaterial.ofStatement(CONTEXT, "select ?", 0, t1).sha1Hex())
+            .isNotEqualTo(KeyMaterial.ofStatement(CONTEXT, "select ?", 0, t2).sha1Hex());
+
+        java.sql.Timestamp a = new java.sql.Timestamp(1_000L);
+        java.sql.Timestamp b = new java.sql.Timestamp(1_000L);
+        b.setNanos(1);
+        assertThat(key("select ?", a).sha1Hex()).isNotEqualTo(key("select ?", b).sha1Hex());
+        assertThat(key("select ?", a).sha1Hex()).isEqualTo(key("select ?", new java.sql.Timestamp(1_000L)).sha1Hex());
+    }
+
+    @Test
+    void aCalendarZoneAndANullTypeNameNeverLookAlike() throws SQLException {
+        Binds withCalendar = new Binds();
+        withCalendar.set(1, Binds.Kind.NULL, null, Types.DATE, 0, java.util.Calendar.getInstance(java.util.TimeZone.getTimeZone("UTC")));
+        Binds withTypeName = new Binds();
+        withTypeName.set(1, Binds.Kind.NULL, null, Types.DATE, 0, "UTC");
+        assertThat(KeyMaterial.ofStatement(CONTEXT, "select ?", 0, withCalendar).sha1Hex())
+            .isNotEqualTo(KeyMaterial.ofStatement(CONTEXT, "select ?", 0, withTypeName).sha1Hex());
+    }
+
+    @Test
     void fingerprintIsIndependentOfTheName() throws SQLException {
         KeyMaterial k = key("select ?", 42);
         assertThat(k.fingerprint()).hasSize(KeyMaterial.FINGERPRINT_BYTES);

@@ -24,6 +24,12 @@ class SqlClassifierTest {
         "select E'it\\'s insert' from t",
         "select * from t where \"for\" = 'share'",
         "select count(*) over (partition by a) from t",
+        "select 1;",
+        "select 1; -- done",
+        "select \"nextval\" from t",
+        "select nextval from t",
+        "select 'nextval(1)' from t",
+        "select now(), random()",
     })
     void readsAreCacheable(String sql) {
         assertThat(SqlClassifier.isCacheableRead(sql)).as(sql).isTrue();
@@ -48,6 +54,16 @@ class SqlClassifierTest {
         "",
         "   ",
         "/* only a comment */",
+        "select 1; drop table t",
+        "select 1; select 2",
+        "select nextval('s')",
+        "select NEXTVAL ('s')",
+        "select setval('s', 1)",
+        "select currval('s'), lastval()",
+        "select pg_advisory_lock(1)",
+        "select pg_try_advisory_xact_lock(1)",
+        "select set_config('search_path', 'x', false)",
+        "select pg_notify('channel', 'message')",
     })
     void writesLocksAndOthersPassThrough(String sql) {
         assertThat(SqlClassifier.isCacheableRead(sql)).as(sql).isFalse();
