@@ -24,14 +24,7 @@ final class Db implements AutoCloseable {
 
     Db(TestSchema schema, int poolSize) throws SQLException {
         this.schema = schema;
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(schema.jdbcUrl());
-        config.setUsername(schema.postgres().user());
-        if (schema.postgres().password() != null)
-            config.setPassword(schema.postgres().password());
-        config.setMaximumPoolSize(poolSize);
-        config.setPoolName("test-" + schema.name());
-        this.pool = new HikariDataSource(config);
+        this.pool = newPool(true, poolSize);
         this.dsl = DSL.using(pool, SQLDialect.POSTGRES);
         execute("""
             create table calls (k text primary key, n int not null);
@@ -60,6 +53,19 @@ final class Db implements AutoCloseable {
             create table items (id int primary key, name text not null, price numeric(10,2));
             insert into items select g, 'item ' || g, g * 1.25 from generate_series(1, 100) g;
             """);
+    }
+
+    /** Another pool on this test's schema, for tests that need other pool settings; the caller closes it. */
+    HikariDataSource newPool(boolean autoCommit, int size) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(schema.jdbcUrl());
+        config.setUsername(schema.postgres().user());
+        if (schema.postgres().password() != null)
+            config.setPassword(schema.postgres().password());
+        config.setAutoCommit(autoCommit);
+        config.setMaximumPoolSize(size);
+        config.setPoolName("test-" + schema.name() + (autoCommit ? "" : "-manual-commit"));
+        return new HikariDataSource(config);
     }
 
     /**

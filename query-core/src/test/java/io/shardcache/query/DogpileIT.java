@@ -314,11 +314,7 @@ class DogpileIT {
 
     @Test
     void rowsReadOutsideAutoCommitAreNotHandedToOtherCallers() throws Exception {
-        try (var manual = new com.zaxxer.hikari.HikariDataSource()) {
-            manual.setJdbcUrl(db.schema.jdbcUrl());
-            manual.setUsername(db.schema.postgres().user());
-            manual.setAutoCommit(false);
-            manual.setMaximumPoolSize(4);
+        try (var manual = db.newPool(false, 4)) {
             CachingDSL cached = CachingDSL.builder(org.jooq.impl.DSL.using(manual, org.jooq.SQLDialect.POSTGRES),
                 Regions.builder().region("items").build()).backend(backend).clock(clock).build();
             DSLContext d = cached.fromCache("items");
@@ -349,10 +345,7 @@ class DogpileIT {
 
     @Test
     void aHitTakesNoPooledConnectionEvenWithAFetchSize() throws Exception {
-        var pool = new com.zaxxer.hikari.HikariDataSource();
-        pool.setJdbcUrl(db.schema.jdbcUrl());
-        pool.setUsername(db.schema.postgres().user());
-        pool.setMaximumPoolSize(2);
+        var pool = db.newPool(true, 2);
         DSLContext withFetchSize = org.jooq.impl.DSL.using(pool, org.jooq.SQLDialect.POSTGRES,
             new org.jooq.conf.Settings().withFetchSize(100));
         CachingDSL cached = CachingDSL.builder(withFetchSize, Regions.builder().region("items").build())

@@ -79,11 +79,7 @@ class TransactionIT {
 
     @Test
     void rowsReadOnAPooledConnectionOutsideAutoCommitAreNotStored() throws Exception {
-        try (var pool = new com.zaxxer.hikari.HikariDataSource()) {
-            pool.setJdbcUrl(db.schema.jdbcUrl());
-            pool.setUsername(db.schema.postgres().user());
-            pool.setAutoCommit(false);
-            pool.setMaximumPoolSize(2);
+        try (var pool = db.newPool(false, 2)) {
             CachingDSL manual = CachingDSL.wrap(DSL.using(pool, SQLDialect.POSTGRES), Regions.builder().region("items").build());
             for (int i = 0; i < 2; i++)
                 assertThat(manual.fromCache("items").select(NAME).from(ITEMS).where(ID.eq(2)).fetchOne(NAME)).isEqualTo("item 2");
