@@ -309,8 +309,14 @@ public final class CachingDSL implements AutoCloseable {
             if (e == null)
                 e = ownedExecutor = Executors.newVirtualThreadPerTaskExecutor();
             CacheBackend ownedBackend = null;
-            if (b == null)
-                b = ownedBackend = InProcessCacheBackend.builder().clock(clock != null ? clock : InstantSource.system()).build();
+            if (b == null) {
+                // Only a test's clock is handed over: by default Caffeine keeps its own ticker, which
+                // reads System.nanoTime() on every lookup without allocating an Instant.
+                InProcessCacheBackend.Builder inProcess = InProcessCacheBackend.builder();
+                if (clock != null)
+                    inProcess.clock(clock);
+                b = ownedBackend = inProcess.build();
+            }
             DogpileEngine engine = new DogpileEngine(regions, b,
                 listener != null ? listener : CacheListener.NONE,
                 clock != null ? clock : InstantSource.system(),

@@ -73,9 +73,4 @@ public final class LocalLocks implements RegenerationLocks {
             }
         }
     }
-
-    /** Locks currently held, for tests and diagnostics. */
-    public int held() {
-        return held.size();
-    }
 }
