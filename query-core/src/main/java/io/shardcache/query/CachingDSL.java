@@ -1,8 +1,11 @@
 package io.shardcache.query;
 
 import io.shardcache.query.internal.CachingConnectionProvider;
+import io.shardcache.query.internal.Detached;
 import io.shardcache.query.internal.DogpileEngine;
 import io.shardcache.query.internal.KeyMaterial;
+import io.shardcache.query.internal.PreparedRead;
+import io.shardcache.query.internal.Probe;
 import io.shardcache.query.internal.ReadContext;
 import io.shardcache.query.internal.ResultCodec;
 import io.shardcache.query.internal.ServerMetaData;
@@ -21,6 +24,7 @@ import java.util.random.RandomGenerator;
 import org.jooq.Configuration;
 import org.jooq.ConnectionProvider;
 import org.jooq.DSLContext;
+import org.jooq.Record;
 import org.jooq.ResultQuery;
 import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
@@ -126,6 +130,29 @@ public final class CachingDSL implements AutoCloseable {
         return derive(r, customKey);
     }
 
+    /**
+     * {@code query} rendered once, to be run many times with new values for its parameters and served
+     * from {@code region}: for a hot read, a hit then skips jOOQ's rendering and execution (see
+     * {@link CachedQuery}). It shares entries with the same query run through {@link #fromCache(String)}.
+     *
+     * <pre>{@code
+     * CachedQuery<AccountsRecord> byId = cached.prepare("accounts",
+     *     dsl.selectFrom(ACCOUNTS).where(ACCOUNTS.AID.eq(param("aid", Integer.class))));
+     * AccountsRecord a = byId.fetchOne(42);
+     * }</pre>
+     *
+     * @throws IllegalArgumentException if {@code region} is unknown, the query is not a cacheable read,
+     *         or a parameter or field is of a kind a prepared read cannot reproduce (the message names it)
+     */
+    public <R extends Record> CachedQuery<R> prepare(String region, ResultQuery<R> query) {
+        Region r = regions.get(region);
+        Objects.requireNonNull(query, "query");
+        ConnectionProvider connections = dsl.configuration().connectionProvider();
+        ReadContext context = new ReadContext(engine, r, keyContext, null, connections,
+            connections instanceof DefaultConnectionProvider, reader, inTransaction, serverMetaData, null);
+        return new CachedQuery<>(this, PreparedRead.prepare(context, dsl, query, q -> probe(r, q)));
+    }
+
     /** The same caches over another DSL (a transaction's, a shard's); it shares this one's engine. */
     public CachingDSL on(DSLContext other) {
         return new CachingDSL(Objects.requireNonNull(other, "other"), regions, engine, null, inTransaction);
@@ -156,8 +183,7 @@ public final class CachingDSL implements AutoCloseable {
      * @throws CacheBackendException if the backend cannot be reached: the entry may still be there
      */
     public boolean invalidate(String region, ResultQuery<?> query) {
-        DogpileEngine.Lookup k = reachable(probe(regions.get(region), query));
-        return engine.backend().delete(region, k.storageKey());
+        return delete(probe(regions.get(region), query).lookup());
     }
 
     /**
@@ -166,7 +192,12 @@ public final class CachingDSL implements AutoCloseable {
      * @throws CacheBackendException if the backend cannot be reached
      */
     public boolean invalidateSoft(String region, ResultQuery<?> query) {
-        return engine.markStale(reachable(probe(regions.get(region), query)));
+        return engine.markStale(reachable(probe(regions.get(region), query).lookup()));
+    }
+
+    /** Deletes one entry found by a lookup; for {@link CachedQuery#invalidate}. */
+    boolean delete(DogpileEngine.Lookup k) {
+        return engine.backend().delete(k.region().name(), reachable(k).storageKey());
     }
 
     private DogpileEngine.Lookup reachable(DogpileEngine.Lookup k) {
@@ -189,7 +220,7 @@ public final class CachingDSL implements AutoCloseable {
      * jOOQ would re-run that statement instead.
      */
     public CacheKey keyOf(String region, ResultQuery<?> query) {
-        return probe(regions.get(region), query).key();
+        return probe(regions.get(region), query).lookup().key();
     }
 
     /** What the region's cache did so far, through this DSL and every DSL made by {@link #on}. */
@@ -213,7 +244,7 @@ public final class CachingDSL implements AutoCloseable {
         return DSL.using(derivedConfiguration(region, customKey, null));
     }
 
-    private Configuration derivedConfiguration(Region region, String customKey, java.util.function.Consumer<DogpileEngine.Lookup> probe) {
+    private Configuration derivedConfiguration(Region region, String customKey, java.util.function.Consumer<Probe> probe) {
         Configuration base = dsl.configuration();
         ConnectionProvider connections = base.connectionProvider();
         ReadContext context = new ReadContext(engine, region, keyContext, customKey, connections,
@@ -222,18 +253,20 @@ public final class CachingDSL implements AutoCloseable {
     }
 
     /** Renders and "executes" {@code query} without running it, to learn its key. */
-    private DogpileEngine.Lookup probe(Region region, ResultQuery<?> query) {
+    private Probe probe(Region region, ResultQuery<?> query) {
         Objects.requireNonNull(query, "query");
-        AtomicReference<DogpileEngine.Lookup> seen = new AtomicReference<>();
+        AtomicReference<Probe> seen = new AtomicReference<>();
+        org.jooq.exception.DataAccessException failure = null;
         try {
-            DSL.using(derivedConfiguration(region, null, seen::set)).fetch(query);
+            DSL.using(Detached.fromTransaction(derivedConfiguration(region, null, seen::set))).fetch(query);
         } catch (org.jooq.exception.DataAccessException e) {
             // e.g. a statement kind that cannot be probed; seen stays empty and the message below says why
+            failure = e;
         }
-        DogpileEngine.Lookup k = seen.get();
+        Probe k = seen.get();
         if (k == null)
             throw new IllegalArgumentException("query is not a cacheable read (only SELECT, VALUES and WITH ... SELECT are cached): "
-                + dsl.render(query));
+                + dsl.render(query), failure);
         return k;
     }
 

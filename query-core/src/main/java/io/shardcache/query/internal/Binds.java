@@ -78,6 +78,21 @@ final class Binds {
         return count;
     }
 
+    /** The setter of parameter {@code i} (0-based), null if it was never set. */
+    Kind kind(int i) {
+        return kinds[i];
+    }
+
+    /** The value of parameter {@code i} (0-based) as jOOQ handed it to the driver. */
+    Object value(int i) {
+        return values[i];
+    }
+
+    /** True if parameter {@code i} (0-based) carries a calendar or type name besides its value. */
+    boolean hasExtra(int i) {
+        return extra(i) != null;
+    }
+
     /** An independent copy, for a regeneration that runs after the statement is gone. */
     Binds copy() {
         Binds c = new Binds();

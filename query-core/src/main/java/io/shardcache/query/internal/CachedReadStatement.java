@@ -79,7 +79,7 @@ final class CachedReadStatement extends RejectingPreparedStatement {
         DogpileEngine engine = context.engine();
         if (context.probe() != null) {
             if (cacheable)
-                context.probe().accept(engine.lookup(context.region(), context.naming(statement), statement));
+                context.probe().accept(new Probe(engine.lookup(context.region(), context.naming(statement), statement), sql, maxRows, binds.copy()));
             return new MockResultSet(context.reader().newResult());
         }
         if (context.inTransaction().getAsBoolean()

@@ -52,9 +52,13 @@ public final class KeyMaterial {
     private static final MessageDigest SHA256 = newDigest("SHA-256");
 
     private KeyMaterial(byte[] bytes) {
+        this(bytes, digest(SHA1, bytes), digest(SHA256, bytes));
+    }
+
+    private KeyMaterial(byte[] bytes, byte[] sha1, byte[] sha256) {
         this.bytes = bytes;
-        this.sha1Hex = HEX.formatHex(digest(SHA1, bytes));
-        this.fingerprint = Arrays.copyOf(digest(SHA256, bytes), FINGERPRINT_BYTES);
+        this.sha1Hex = HEX.formatHex(sha1);
+        this.fingerprint = Arrays.copyOf(sha256, FINGERPRINT_BYTES);
     }
 
     /** The material of one statement: {@code context} comes from {@link #context}. */
@@ -66,6 +70,52 @@ public final class KeyMaterial {
         w.writeLong(maxRows);
         binds.writeTo(w);
         return new KeyMaterial(w.toByteArray());
+    }
+
+    /**
+     * The constant part of a prepared statement's material (context, SQL, row limit, bind count),
+     * with both digests already fed with it, so a key costs only the digest of its bind values.
+     * {@link #ofPrepared} produces exactly the material {@link #ofStatement} would for the same
+     * statement and binds, so a prepared read and the same query run through jOOQ share entries.
+     */
+    static Prefix prefix(byte[] context, String sql, long maxRows, int bindCount) {
+        Writer w = new Writer(context.length + sql.length() + 16);
+        w.writeRaw(context);
+        w.writeByte(S_SQL);
+        w.writeString(sql);
+        w.writeLong(maxRows);
+        w.writeInt(bindCount);
+        byte[] prefix = w.toByteArray();
+        MessageDigest sha1 = copy(SHA1);
+        sha1.update(prefix);
+        MessageDigest sha256 = copy(SHA256);
+        sha256.update(prefix);
+        return new Prefix(prefix, sha1, sha256);
+    }
+
+    /** Immutable: the digests are prototypes, cloned for every key. */
+    record Prefix(byte[] bytes, MessageDigest sha1, MessageDigest sha256) {
+    }
+
+    /**
+     * The material of a prepared statement's execution: {@code prefix} then each bind as
+     * {@link Binds#writeTo} writes a bind that has neither SQL type nor extra (the only kinds a
+     * prepared read uses).
+     */
+    static KeyMaterial ofPrepared(Prefix prefix, Binds.Kind[] kinds, Object[] values) throws SQLException {
+        Writer w = new Writer(prefix.bytes().length + values.length * 16);
+        w.writeRaw(prefix.bytes());
+        int from = w.len;
+        for (int i = 0; i < values.length; i++) {
+            w.writeByte(kinds[i].ordinal());
+            w.writeValue(values[i]);
+            w.writeByte(Binds.EXTRA_NONE);
+        }
+        MessageDigest sha1 = copy(prefix.sha1());
+        sha1.update(w.buf, from, w.len - from);
+        MessageDigest sha256 = copy(prefix.sha256());
+        sha256.update(w.buf, from, w.len - from);
+        return new KeyMaterial(w.toByteArray(), sha1.digest(), sha256.digest());
     }
 
     /**
@@ -115,10 +165,15 @@ public final class KeyMaterial {
     }
 
     private static byte[] digest(MessageDigest prototype, byte[] input) {
+        return copy(prototype).digest(input);
+    }
+
+    /** A copy of a digest with its state; the JDK's SHA digests are cloneable. */
+    private static MessageDigest copy(MessageDigest prototype) {
         try {
-            return ((MessageDigest) prototype.clone()).digest(input);
+            return (MessageDigest) prototype.clone();
         } catch (CloneNotSupportedException e) {
-            return newDigest(prototype.getAlgorithm()).digest(input);
+            throw new IllegalStateException(prototype.getAlgorithm() + " digest of " + prototype.getProvider() + " cannot be cloned", e);
         }
     }
 

@@ -20,12 +20,12 @@ import org.jooq.DSLContext;
  * @param inTransaction    true while the calling thread is in a transaction jOOQ does not manage (a
  *                         framework's): its reads then bypass the cache
  * @param serverMetaData   the server's identity, answered without taking a connection
- * @param probe            when not null, reads are not run: their lookup goes here (for keyOf/invalidate)
+ * @param probe            when not null, reads are not run: what they would do goes here (keyOf, invalidate, prepare)
  */
 public record ReadContext(DogpileEngine engine, Region region, byte[] keyContext, String customKey,
                           ConnectionProvider connections, boolean singleConnection, DSLContext reader,
                           BooleanSupplier inTransaction, ServerMetaData serverMetaData,
-                          Consumer<DogpileEngine.Lookup> probe) {
+                          Consumer<Probe> probe) {
 
     /** A context whose metadata snapshot is shared by every region of one caching DSL. */
     public static ServerMetaData serverMetaData(ConnectionProvider connections) {

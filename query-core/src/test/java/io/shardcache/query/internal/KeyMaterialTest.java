@@ -24,6 +24,27 @@ class KeyMaterialTest {
     }
 
     @Test
+    void aPreparedKeyIsTheStatementKeyOfTheSameBinds() throws SQLException {
+        String sql = "select * from t where a = ? and b = ? and c = ? and d = ?";
+        Binds.Kind[] kinds = {Binds.Kind.LONG, Binds.Kind.STRING, Binds.Kind.OBJECT, Binds.Kind.BIG_DECIMAL};
+        Object[] values = {42L, "x", UUID.fromString("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"), new BigDecimal("1.50")};
+        Binds b = new Binds();
+        for (int i = 0; i < values.length; i++)
+            b.set(i + 1, kinds[i], values[i]);
+        KeyMaterial statement = KeyMaterial.ofStatement(CONTEXT, sql, 7, b);
+        KeyMaterial.Prefix prefix = KeyMaterial.prefix(CONTEXT, sql, 7, values.length);
+        KeyMaterial prepared = KeyMaterial.ofPrepared(prefix, kinds, values);
+        assertThat(prepared.sha1Hex()).isEqualTo(statement.sha1Hex());
+        assertThat(prepared.fingerprint()).isEqualTo(statement.fingerprint());
+        assertThat(prepared.describe()).isEqualTo(statement.describe());
+        // The prefix's digests are prototypes: a second key from it is unaffected by the first.
+        values[0] = 43L;
+        assertThat(KeyMaterial.ofPrepared(prefix, kinds, values).sha1Hex()).isNotEqualTo(statement.sha1Hex());
+        values[0] = 42L;
+        assertThat(KeyMaterial.ofPrepared(prefix, kinds, values).sha1Hex()).isEqualTo(statement.sha1Hex());
+    }
+
+    @Test
     void sameStatementSameKey() throws SQLException {
         assertThat(key("select ? from t", 1).sha1Hex()).isEqualTo(key("select ? from t", 1).sha1Hex());
         assertThat(key("select ? from t", 1).sha1Hex()).hasSize(40).matches("[0-9a-f]{40}");

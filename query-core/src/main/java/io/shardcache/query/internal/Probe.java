@@ -1,0 +1,35 @@
+package io.shardcache.query.internal;
+
+/**
+ * What a probing execution saw of one statement: the entry it would use, and the statement itself,
+ * for {@code keyOf}, per-query invalidation and preparing a read. Immutable (the binds are a copy).
+ */
+public final class Probe {
+    private final DogpileEngine.Lookup lookup;
+    private final String sql;
+    private final long maxRows;
+    private final Binds binds;
+
+    Probe(DogpileEngine.Lookup lookup, String sql, long maxRows, Binds binds) {
+        this.lookup = lookup;
+        this.sql = sql;
+        this.maxRows = maxRows;
+        this.binds = binds;
+    }
+
+    public DogpileEngine.Lookup lookup() {
+        return lookup;
+    }
+
+    public String sql() {
+        return sql;
+    }
+
+    long maxRows() {
+        return maxRows;
+    }
+
+    Binds binds() {
+        return binds;
+    }
+}
