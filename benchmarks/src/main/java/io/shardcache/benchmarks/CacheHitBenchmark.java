@@ -1,5 +1,6 @@
 package io.shardcache.benchmarks;
 
+import io.shardcache.query.CachedQuery;
 import io.shardcache.query.CachingDSL;
 import io.shardcache.query.RegionStats;
 import io.shardcache.query.Regions;
@@ -45,6 +46,10 @@ import org.openjdk.jmh.infra.Blackhole;
  *       for hot queries: jOOQ then re-binds without rendering again, on the database's prepared
  *       statement or on shardcache's cached-read statement. Re-binding by name costs jOOQ a walk of
  *       the query ({@code rebindOnly}); {@code ...FixedBinds} is the same kept query without it.</li>
+ *   <li>{@code preparedHit}: the same read prepared once with {@code cached.prepare("r", query)} and
+ *       called with the id: the key is digested from the bind value after the SQL's pre-fed prefix
+ *       and the record is built from the cached row, without jOOQ's render/execute path; it is served
+ *       from the very entry {@code inProcessHit} reads. {@code preparedKeyOnly} is its key alone.</li>
  * </ul>
  * Every method builds its query the same way, so the differences are what each adds. One id (one
  * key) throughout: this is the hit path, not the cache's hit ratio.
@@ -73,6 +78,7 @@ public class CacheHitBenchmark {
     private DSLContext mock;
     private org.jooq.CloseableResultQuery<Record> directReused;
     private org.jooq.CloseableResultQuery<Record> cachedReused;
+    private CachedQuery<Record> prepared;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
@@ -88,6 +94,13 @@ public class CacheHitBenchmark {
             cachedReused = reusable(fromCache);
             if (!directReused.fetchOne().equals(cachedReused.fetchOne()))
                 throw new IllegalStateException("the reused cached query answers another row than the database");
+            prepared = cached.prepare(REGION, dsl.selectFrom(rows).where(rows.ID.eq(DSL.param("id", Long.class))));
+            RegionStats before = cached.stats(REGION);
+            Record preparedHit = prepared.fetchOne(ID);
+            RegionStats after = cached.stats(REGION);
+            if (!directReused.fetchOne().equals(preparedHit) || after.hits() != before.hits() + 1 || after.misses() != before.misses())
+                throw new IllegalStateException("the prepared read is not a hit on the same entry with the database's row: "
+                    + preparedHit + ", before " + before + ", after " + after);
         } catch (Exception | Error e) {
             try {
                 release();
@@ -191,6 +204,18 @@ public class CacheHitBenchmark {
     @Benchmark
     public void inProcessHit(Blackhole bh) {
         bh.consume(query(fromCache).fetchOne());
+    }
+
+    /** The same read prepared once ({@code cached.prepare}): a hit without jOOQ's render/execute path. */
+    @Benchmark
+    public void preparedHit(Blackhole bh) {
+        bh.consume(prepared.fetchOne(ID));
+    }
+
+    /** The prepared read's key alone: digests of the bind values after the SQL's pre-fed prefix. */
+    @Benchmark
+    public void preparedKeyOnly(Blackhole bh) {
+        bh.consume(prepared.keyOf(ID));
     }
 
     @Benchmark

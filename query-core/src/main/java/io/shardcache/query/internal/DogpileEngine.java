@@ -223,10 +223,20 @@ public final class DogpileEngine {
      * @throws SQLException the loader's failure, for every caller of its flight
      */
     public Result<Record> fetch(Lookup k, Loader loader) throws SQLException {
+        return fetch(k, loader, null, rows -> rows);
+    }
+
+    /**
+     * As {@link #fetch(Lookup, Loader)}, for a caller that wants its own records: a fresh hit is
+     * decoded straight into {@code target}'s; every other outcome (rows shared with other callers,
+     * which must stay generic) is handed to {@code adopt}.
+     */
+    Result<Record> fetch(Lookup k, Loader loader, ResultCodec.Target target, java.util.function.UnaryOperator<Result<Record>> adopt)
+        throws SQLException {
         Telemetry t = telemetry.get(k.region().name());
         if (k.backendDown()) {
             t.skipped(k.key(), SkipReason.BACKEND_UNAVAILABLE);
-            return flight(k, loader, () -> regenerate(k, loader, false));
+            return adopt.apply(flight(k, loader, () -> regenerate(k, loader, false)));
         }
         Entry e;
         try {
@@ -234,13 +244,13 @@ public final class DogpileEngine {
         } catch (CacheBackendException ex) {
             onBackendFailure(k.region(), k.key(), ex);
             t.skipped(k.key(), SkipReason.BACKEND_UNAVAILABLE);
-            return flight(k, loader, () -> regenerate(k, loader, false));
+            return adopt.apply(flight(k, loader, () -> regenerate(k, loader, false)));
         }
         if (e != null) {
             long now = clock.millis();
             boolean fresh = now < e.softExpiry() && e.softGeneration() >= k.softGeneration();
             if (fresh && !pickedForEarlyRefresh(k.region(), e, now)) {
-                Result<Record> rows = decode(k, e);
+                Result<Record> rows = decode(k, e, target);
                 if (rows != null) {
                     t.hit(k.key());
                     return rows;
@@ -248,11 +258,11 @@ public final class DogpileEngine {
             } else if (now < e.hardExpiry()) {
                 Result<Record> rows = decode(k, e);
                 if (rows != null)
-                    return refreshServingCurrent(k, rows, fresh, loader);
+                    return adopt.apply(refreshServingCurrent(k, rows, fresh, loader));
             }
         }
         t.miss(k.key());
-        return flight(k, loader, () -> regenerateOnMiss(k, loader));
+        return adopt.apply(flight(k, loader, () -> regenerateOnMiss(k, loader)));
     }
 
     /**
@@ -440,8 +450,12 @@ public final class DogpileEngine {
     }
 
     private Result<Record> decode(Lookup k, Entry e) {
+        return decode(k, e, null);
+    }
+
+    private Result<Record> decode(Lookup k, Entry e, ResultCodec.Target target) {
         try {
-            return e.result();
+            return e.result(target);
         } catch (MalformedEntryException ex) {
             telemetry.get(k.region().name()).rejected(k.key(), ex.getMessage());
             return null;

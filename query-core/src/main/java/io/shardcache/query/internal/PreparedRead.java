@@ -86,6 +86,7 @@ public final class PreparedRead<R extends Record> {
     private final DataType<?>[] fieldTypes;
     private final Record template;
     private final DSLContext dsl;
+    private final ResultCodec.Target target;
 
     private PreparedRead(ReadContext context, Probe probe, Binds.Kind[] kinds, DataType<?>[] types, String[] names,
                          Record template, DSLContext dsl) {
@@ -102,6 +103,7 @@ public final class PreparedRead<R extends Record> {
         for (int i = 0; i < fields.length; i++)
             fieldTypes[i] = fields[i].getDataType();
         this.dsl = dsl;
+        this.target = new ResultCodec.Target(template, fieldTypes, () -> dsl.newResult(fields));
     }
 
     /**
@@ -222,17 +224,20 @@ public final class PreparedRead<R extends Record> {
         Object[] binds = convert(values);
         KeyMaterial key = key(binds);
         DogpileEngine engine = context.engine();
-        StatementLoader loader = new StatementLoader(context, sql, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY,
-            0, binds(binds), maxRows, 0);
+        Loader loader = new Loader(binds);
         try {
             Result<Record> rows;
             if (bypass()) {
                 engine.skipped(engine.keyOf(context.region(), key, key), SkipReason.TRANSACTION);
-                rows = loader.load().result();
+                rows = records(loader.load().result());
             } else {
-                rows = engine.fetch(engine.lookup(context.region(), key, key), loader);
+                // A fresh hit is decoded straight into this query's records; rows shared with other
+                // callers come back generic and are converted here.
+                rows = engine.fetch(engine.lookup(context.region(), key, key), loader, target, this::records);
             }
-            return records(rows);
+            @SuppressWarnings("unchecked")
+            Result<R> typed = (Result<R>) (Result<?>) rows;
+            return typed;
         } catch (SQLException e) {
             throw new DataAccessException("SQL [" + sql + "]; " + e.getMessage(), e);
         }
@@ -282,11 +287,26 @@ public final class PreparedRead<R extends Record> {
         }
     }
 
-    private Binds binds(Object[] values) {
-        Binds b = new Binds();
-        for (int i = 0; i < values.length; i++)
-            b.set(i + 1, kinds[i], values[i]);
-        return b;
+    /** Runs the statement with {@code values}; built on a hit too, so its statement is made only on a miss. */
+    private final class Loader implements DogpileEngine.Loader {
+        private final Object[] values;   // this call's own copy: safe to run later on another thread
+
+        Loader(Object[] values) {
+            this.values = values;
+        }
+
+        @Override
+        public DogpileEngine.Loaded load() throws SQLException {
+            Binds b = new Binds();
+            for (int i = 0; i < values.length; i++)
+                b.set(i + 1, kinds[i], values[i]);
+            return new StatementLoader(context, sql, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY, 0, b, maxRows, 0).load();
+        }
+
+        @Override
+        public boolean detachable() {
+            return !context.singleConnection();
+        }
     }
 
     /** As a statement does: inside a transaction the cache is neither read nor written. */
@@ -304,15 +324,16 @@ public final class PreparedRead<R extends Record> {
         }
     }
 
+    /** Generic rows (from the database, or shared by another caller) as this query's records. */
     @SuppressWarnings("unchecked")
-    private Result<R> records(Result<Record> rows) {
+    private Result<Record> records(Result<Record> rows) {
         int n = fields.length;
         if (rows.fields().length != n)
             throw new IllegalStateException("cached rows of " + sql + " have " + rows.fields().length
                 + " columns, the query has " + n);
-        Result<R> out = (Result<R>) (Result<?>) dsl.newResult(fields);
+        Result<Record> out = dsl.newResult(fields);
         for (Record row : rows) {
-            R r = (R) template.original();
+            Record r = template.original();
             for (int i = 0; i < n; i++) {
                 Object v = row.get(i);
                 if (v != null)

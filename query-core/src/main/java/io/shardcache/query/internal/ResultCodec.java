@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -381,10 +382,23 @@ public final class ResultCodec {
 
     /** Decodes {@code len} bytes from {@code off}; offsets in error messages count from {@code off}. */
     public static Result<Record> decode(byte[] bytes, int off, int len) throws MalformedEntryException {
+        return decode(bytes, off, len, null);
+    }
+
+    /**
+     * The records a query builds, straight from the bytes: each row is a copy of {@code template}
+     * ({@link Record#original()}), its values converted by {@code types}, and it is put in
+     * {@code result}. Used by prepared reads, which would otherwise build every row twice.
+     */
+    record Target(Record template, DataType<?>[] types, Supplier<Result<Record>> result) {
+    }
+
+    /** As {@link #decode(byte[], int, int)}, into {@code target}'s records when it is not null. */
+    static Result<Record> decode(byte[] bytes, int off, int len, Target target) throws MalformedEntryException {
         Objects.checkFromIndexSize(off, len, bytes.length);
         ByteSource in = new ByteSource(bytes, off, off + len);
         try {
-            return decode(in);
+            return decode(in, target);
         } catch (RuntimeException e) {
             // Not expected (every check above is explicit), but a bug or a jOOQ upgrade must turn a hit
             // into a miss, not into a failed query.
@@ -393,7 +407,7 @@ public final class ResultCodec {
     }
 
     @SuppressWarnings("unchecked")
-    private static Result<Record> decode(ByteSource in) throws MalformedEntryException {
+    private static Result<Record> decode(ByteSource in, Target target) throws MalformedEntryException {
         int version = in.readByte();
         if (version != VERSION)
             throw new MalformedEntryException("codec version " + version + ", this build reads " + VERSION, 0);
@@ -407,13 +421,31 @@ public final class ResultCodec {
         if (rows < 0 || rows > in.remaining() / bitmapBytes)
             throw in.malformedAt(at, "row count " + Integer.toUnsignedString(rows) + " for " + in.remaining() + " bytes left");
 
-        Result<Record> result = CTX.newResult(fields);
+        Record template;
+        Field<?>[] into;
+        DataType<?>[] types;
+        Result<Record> result;
+        if (target == null) {
+            template = header.template;
+            into = fields;
+            types = null;
+            result = CTX.newResult(fields);
+        } else {
+            template = target.template();
+            into = template.fields();
+            types = target.types();
+            if (into.length != n)
+                throw in.malformed("the entry has " + n + " columns, the query " + into.length);
+            result = target.result().get();
+        }
         for (int r = 0; r < rows; r++) {
             int bitmap = in.skip(bitmapBytes);
-            Record record = CTX.newRecord(fields);
+            Record record = template.original();
             for (int i = 0; i < n; i++) {
-                if ((in.buf[bitmap + (i >>> 3)] & (1 << (i & 7))) == 0)
-                    record.set((Field<Object>) fields[i], readValue(in, columns[i]));
+                if ((in.buf[bitmap + (i >>> 3)] & (1 << (i & 7))) == 0) {
+                    Object v = readValue(in, columns[i]);
+                    record.set((Field<Object>) into[i], types == null ? v : types[i].convert(v));
+                }
             }
             checkPadding(in, bitmap, n);
             record.changed(false);
@@ -427,7 +459,15 @@ public final class ResultCodec {
     private record Column(Kind kind, boolean array) {
     }
 
-    private record Header(Field<?>[] fields, Column[] columns) {
+    /**
+     * A parsed header, cached across entries of the same shape. {@code template} is an empty record
+     * of its fields: copying it ({@link Record#original()}) shares the fields' row, where
+     * {@code newRecord(fields)} would build the row again for every record of every hit.
+     */
+    private record Header(Field<?>[] fields, Column[] columns, Record template) {
+        Header(Field<?>[] fields, Column[] columns) {
+            this(fields, columns, CTX.newRecord(fields));
+        }
     }
 
     /** The cached header for these bytes, or a freshly parsed one. */
@@ -812,14 +852,27 @@ public final class ResultCodec {
             this.hash = hash;
         }
 
+        /**
+         * Length plus up to 32 bytes at each end, a word at a time: this runs on every hit, and a
+         * header of qualified column names runs to hundreds of bytes. Headers that differ only in the
+         * middle share a bucket and are told apart by {@link #equals}.
+         */
         private static int hash(byte[] b, int from, int to) {
             long h = to - from;
+            int headEnd = Math.min(to, from + 32);
+            int tailStart = Math.max(headEnd, to - 32);
+            h = mix(h, b, from, headEnd);
+            h = mix(h, b, tailStart, to);
+            return (int) (h ^ (h >>> 32));
+        }
+
+        private static long mix(long h, byte[] b, int from, int to) {
             int i = from;
-            for (; i + 8 <= to; i += 8)           // a word at a time: this runs on every hit
+            for (; i + 8 <= to; i += 8)
                 h = (h ^ (long) ByteSource.LONG.get(b, i)) * 0x9E3779B97F4A7C15L;
             for (; i < to; i++)
                 h = (h ^ b[i]) * 0x9E3779B97F4A7C15L;
-            return (int) (h ^ (h >>> 32));
+            return h;
         }
 
         HeaderKey copy() {
