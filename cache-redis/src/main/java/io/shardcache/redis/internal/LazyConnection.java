@@ -1,0 +1,156 @@
+package io.shardcache.redis.internal;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.RedisCodec;
+import io.shardcache.query.CacheBackendException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The one Lettuce connection of a backend, opened on first use rather than at construction, so a
+ * backend can be created while Redis is down.
+ *
+ * <p>Lettuce re-establishes a connection that it once had (auto-reconnect), but it has no lazy
+ * first connect: {@code RedisClient.connect} simply fails while the server is down. So until the
+ * first connection succeeds this class owns the retrying:
+ * <ul>
+ * <li>At most one connection attempt is in flight; concurrent callers share it and each waits at
+ *     most the command timeout for it (the attempt itself goes on in the background).</li>
+ * <li>After an attempt failed, calls fail at once, without touching the network, for
+ *     {@link #RETRY_AFTER}; the first call after that starts the next attempt. A backend pointed at
+ *     a dead server thus costs its callers nothing but an exception.</li>
+ * <li>Once connected the connection is kept for good; from then on outages are Lettuce's business
+ *     (commands rejected while disconnected, reconnect in the background).</li>
+ * </ul>
+ * Thread-safe.
+ */
+public final class LazyConnection implements AutoCloseable {
+
+    /** How long after a failed first-connection attempt the next one may start. */
+    public static final Duration RETRY_AFTER = Duration.ofMillis(500);
+
+    private final RedisClient client;
+    private final RedisURI uri;
+    private final RedisCodec<String, byte[]> codec;
+    private final Duration commandTimeout;
+    private final Failures failures;
+
+    private final Object lock = new Object();
+    /** The current or last attempt; guarded by {@code lock}. */
+    private CompletableFuture<StatefulRedisConnection<String, byte[]>> attempt;
+    /** When the last attempt failed, in {@link System#nanoTime()} (only ever compared, never shown); guarded by {@code lock}. */
+    private long failedAt;
+    private boolean closed;
+    private volatile RedisCommands<String, byte[]> connected;
+
+    public LazyConnection(RedisClient client, RedisURI uri, RedisCodec<String, byte[]> codec, Duration commandTimeout,
+                          Failures failures) {
+        this.client = client;
+        this.uri = uri;
+        this.codec = codec;
+        this.commandTimeout = commandTimeout;
+        this.failures = failures;
+    }
+
+    /** Starts connecting in the background without waiting; a failure is remembered, not thrown. */
+    public void connectInBackground() {
+        synchronized (lock) {
+            if (!closed && attempt == null)
+                attempt = start();
+        }
+    }
+
+    /**
+     * The synchronous command API of the connection, connecting first if need be.
+     *
+     * @param command and {@code key}: what the caller is about to do, for the failure's message
+     * @throws CacheBackendException when there is no connection (yet) or the backend was closed
+     */
+    public RedisCommands<String, byte[]> commands(String command, String key) {
+        RedisCommands<String, byte[]> c = connected;
+        return c != null ? c : connect(command, key);
+    }
+
+    private RedisCommands<String, byte[]> connect(String command, String key) {
+        CompletableFuture<StatefulRedisConnection<String, byte[]>> current;
+        synchronized (lock) {
+            if (closed)
+                throw failures.of(command, key, "the backend is closed");
+            if (connected != null)
+                return connected;
+            if (attempt == null || attempt.isCompletedExceptionally() && System.nanoTime() - failedAt >= RETRY_AFTER.toNanos())
+                attempt = start();
+            current = attempt;
+        }
+        if (current.isCompletedExceptionally()) {
+            try {
+                current.join();
+            } catch (RuntimeException e) {
+                throw failures.of(command, key, new NotConnectedException(
+                    "not connected; the last connection attempt failed, the next starts within " + RETRY_AFTER.toMillis() + "ms",
+                    Failures.unwrap(e)));
+            }
+        }
+        try {
+            return current.get(commandTimeout.toNanos(), TimeUnit.NANOSECONDS).sync();
+        } catch (TimeoutException e) {
+            throw failures.of(command, key, new NotConnectedException("still connecting", e));
+        } catch (ExecutionException e) {
+            throw failures.of(command, key, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw failures.of(command, key, new NotConnectedException("interrupted while connecting", e));
+        }
+    }
+
+    /** Must hold {@code lock}. */
+    private CompletableFuture<StatefulRedisConnection<String, byte[]>> start() {
+        CompletableFuture<StatefulRedisConnection<String, byte[]>> f;
+        try {
+            f = client.connectAsync(codec, uri).toCompletableFuture();
+        } catch (RuntimeException e) {
+            f = CompletableFuture.failedFuture(e);
+        }
+        // The attempt callers see is the one that completes after this bookkeeping, so that an
+        // attempt seen as failed always has its failedAt set.
+        return f.whenComplete((connection, error) -> {
+            synchronized (lock) {
+                if (error != null) {
+                    failedAt = System.nanoTime();
+                } else if (closed) {
+                    connection.closeAsync();
+                } else {
+                    connected = connection.sync();
+                }
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        CompletableFuture<StatefulRedisConnection<String, byte[]>> last;
+        synchronized (lock) {
+            if (closed)
+                return;
+            closed = true;
+            last = attempt;
+            connected = null;
+        }
+        if (last != null && last.isDone() && !last.isCompletedExceptionally())
+            last.join().close();
+        // An attempt still in flight closes its connection itself when it lands (see start).
+    }
+
+    /** Why a command could not even be sent: there is no connection. */
+    static final class NotConnectedException extends Exception {
+        NotConnectedException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

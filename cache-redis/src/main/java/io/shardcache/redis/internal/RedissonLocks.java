@@ -1,0 +1,274 @@
+package io.shardcache.redis.internal;
+
+import io.shardcache.query.CacheBackendException;
+import io.shardcache.query.spi.RegenerationLocks;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.redisson.Redisson;
+import org.redisson.api.RLock;
+import org.redisson.api.RedissonClient;
+import org.redisson.config.Config;
+import org.redisson.config.SingleServerConfig;
+
+/**
+ * Regeneration locks on Redisson's {@link RLock}, one Redisson client per backend.
+ *
+ * <h2>Ownership: one synthetic thread id per lease</h2>
+ * Redisson records a lock's owner as {@code <client id>:<thread id>} and lets only that owner
+ * unlock it. A shardcache lease is released by whichever thread ends the regeneration (an async
+ * refresh hands it to a background thread), so the calling thread's id would be wrong. Every lease
+ * therefore gets a fresh id from a counter, passed to {@code tryLockAsync(..., id)} and to
+ * {@code unlockAsync(id)}; Redisson's per-client id keeps the ids of different processes apart. As
+ * ids are never reused, a lease can never release a later holder's lock, and no acquisition
+ * re-enters another one (Redisson locks are reentrant per owner): a second caller in the same
+ * process waits like a caller anywhere else.
+ *
+ * <h2>Leases, and the watchdog</h2>
+ * Redisson's watchdog is client-wide: a lock taken with {@code leaseTime = -1} gets a Redis TTL of
+ * the client's {@code lockWatchdogTimeout}, renewed every third of it for as long as the owner has
+ * not unlocked and the client lives. It has no bound of its own, but the SPI promises every lease
+ * one (a regeneration that hangs must not block its key forever). So the mode is chosen per lock:
+ * <ul>
+ * <li><b>lease &le; watchdogTimeout</b>: a plain lease; the key's TTL is the lease and nothing renews
+ *     it.</li>
+ * <li><b>lease &gt; watchdogTimeout</b>: the watchdog holds the lock, so a holder whose process died
+ *     or froze loses it within {@code watchdogTimeout}, long before its lease; a live holder keeps
+ *     it, but never past its lease: a timer releases it then, exactly as an expiry would.</li>
+ * </ul>
+ * Either way the lock is held at most {@code lease}, and a dead holder's lock goes away by itself.
+ *
+ * <h2>Waiting</h2>
+ * {@link #acquire} is Redisson's {@code tryLockAsync(wait, lease, id)}: the waiter subscribes to
+ * the lock's channel and tries again when the holder's unlock is published, or when the holder's
+ * TTL runs out; nothing here sleeps or polls. This class waits for that future at most
+ * {@code wait + 3 x commandTimeout}; a waiter that is interrupted or gives up cancels it, and
+ * Redisson unlocks a lock it obtains for a cancelled request.
+ *
+ * <h2>Failures</h2>
+ * Whatever Redisson throws becomes a {@link CacheBackendException} naming the server, the command,
+ * the lock key and the command timeout. Releasing twice does nothing (checked locally); releasing
+ * after expiry does nothing (Redisson finds the owner field gone). Redisson is created with lazy
+ * initialization, so a backend can be built while Redis is down: lock calls then fail fast and
+ * work again once Redis is reachable.
+ *
+ * <p>Thread-safe.
+ */
+public final class RedissonLocks implements RegenerationLocks, AutoCloseable {
+
+    private final RedissonClient redisson;
+    private final String keyPrefix;
+    private final Duration commandTimeout;
+    private final Duration watchdogTimeout;
+    private final Failures failures;
+    private final AtomicLong ids = new AtomicLong();
+    /** Ends watchdog-held leases at their bound; one daemon thread, idle unless such a lease exists. */
+    private final ScheduledThreadPoolExecutor bounds;
+
+    public RedissonLocks(RedisEndpoint endpoint, String keyPrefix, Duration commandTimeout, Duration watchdogTimeout,
+                         Failures failures) {
+        this.keyPrefix = keyPrefix;
+        this.commandTimeout = commandTimeout;
+        this.watchdogTimeout = watchdogTimeout;
+        this.failures = failures;
+        this.redisson = Redisson.create(config(endpoint, commandTimeout, watchdogTimeout));
+        this.bounds = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "shardcache-lock-lease-" + endpoint.address());
+            t.setDaemon(true);
+            return t;
+        });
+        bounds.setRemoveOnCancelPolicy(true);
+        bounds.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    }
+
+    private static Config config(RedisEndpoint endpoint, Duration commandTimeout, Duration watchdogTimeout) {
+        int timeoutMillis = (int) commandTimeout.toMillis();
+        Config config = new Config();
+        endpoint.configure(config);
+        config.setLazyInitialization(true)             // created while Redis is down; connects on first use
+            .setLockWatchdogTimeout(watchdogTimeout.toMillis())
+            .setNettyThreads(2)                        // a lock client is light; Redisson's defaults (32 + 16) are for a data client
+            .setThreads(2);
+        SingleServerConfig server = config.useSingleServer();
+        server.setTimeout(timeoutMillis)
+            .setConnectTimeout(timeoutMillis)
+            .setRetryAttempts(0)                       // a cache fails fast; the caller falls back to the database
+            .setConnectionMinimumIdleSize(1)
+            .setConnectionPoolSize(16)
+            .setSubscriptionConnectionMinimumIdleSize(1);
+        return config;
+    }
+
+    @Override
+    public Optional<Lease> tryAcquire(String lockKey, Duration lease) {
+        Objects.requireNonNull(lockKey, "lockKey");
+        requirePositive(lease);
+        try {
+            return lock(lockKey, Duration.ZERO, lease, false);
+        } catch (InterruptedException cannotHappen) {
+            throw new AssertionError(cannotHappen);
+        }
+    }
+
+    @Override
+    public Optional<Lease> acquire(String lockKey, Duration wait, Duration lease) throws InterruptedException {
+        Objects.requireNonNull(lockKey, "lockKey");
+        requirePositive(lease);
+        if (wait.isNegative())
+            throw new IllegalArgumentException("wait must not be negative, got " + wait);
+        return lock(lockKey, wait, lease, true);
+    }
+
+    private Optional<Lease> lock(String lockKey, Duration wait, Duration lease, boolean interruptible) throws InterruptedException {
+        String name = keyPrefix + lockKey;
+        long id = ids.incrementAndGet();
+        boolean watchdog = lease.compareTo(watchdogTimeout) > 0;
+        long leaseMillis = watchdog ? -1 : Math.max(1, lease.toMillis());
+        String command = "LOCK (wait=" + wait.toMillis() + "ms, lease=" + lease.toMillis() + "ms)";
+        RLock lock = redisson.getLock(name);
+        CompletableFuture<Boolean> acquired;
+        try {
+            acquired = lock.tryLockAsync(wait.toMillis(), leaseMillis, TimeUnit.MILLISECONDS, id).toCompletableFuture();
+        } catch (RuntimeException e) {     // lazy initialization connects on the caller's thread
+            throw failures.of(command, name, e);
+        }
+        boolean got;
+        try {
+            got = await(acquired, wait.plus(commandTimeout.multipliedBy(3)), interruptible);
+        } catch (InterruptedException e) {
+            abandon(acquired, lock, id);
+            throw e;
+        } catch (TimeoutException e) {
+            abandon(acquired, lock, id);
+            throw failures.of(command, name, e);
+        } catch (ExecutionException e) {
+            throw failures.of(command, name, e.getCause());
+        }
+        if (!got)
+            return Optional.empty();
+        RedisLease held = new RedisLease(lock, name, id);
+        if (watchdog)
+            held.bound(lease);
+        return Optional.of(held);
+    }
+
+    /** Gives up on an acquisition; a lock obtained for it anyway is released. */
+    private static void abandon(CompletableFuture<Boolean> acquired, RLock lock, long id) {
+        if (!acquired.cancel(false))
+            acquired.thenAccept(got -> {
+                if (got)
+                    lock.unlockAsync(id);
+            });
+        // When the cancel won, Redisson itself unlocks should its pending attempt still succeed.
+    }
+
+    private final class RedisLease implements Lease {
+        private final RLock lock;
+        private final String name;
+        private final long id;
+        private final AtomicBoolean released = new AtomicBoolean();
+        private volatile ScheduledFuture<?> bound;
+
+        RedisLease(RLock lock, String name, long id) {
+            this.lock = lock;
+            this.name = name;
+            this.id = id;
+        }
+
+        /** Ends a watchdog-held lease at {@code lease} even if its holder is alive and never releases it. */
+        void bound(Duration lease) {
+            try {
+                bound = bounds.schedule(this::expire, lease.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                expire();
+                throw failures.of("LOCK", name, "the backend is closed");
+            }
+        }
+
+        private void expire() {
+            if (released.compareAndSet(false, true))
+                lock.unlockAsync(id);   // if this fails the watchdog stops anyway; the key then expires within watchdogTimeout
+        }
+
+        @Override
+        public void release() {
+            if (!released.compareAndSet(false, true))
+                return;
+            ScheduledFuture<?> b = bound;
+            if (b != null)
+                b.cancel(false);
+            CompletableFuture<Void> unlocked;
+            try {
+                unlocked = lock.unlockAsync(id).toCompletableFuture();
+            } catch (RuntimeException e) {
+                throw failures.of("UNLOCK", name, e);
+            }
+            try {
+                await(unlocked, commandTimeout.multipliedBy(3), false);
+            } catch (ExecutionException e) {
+                if (!ownedBySomeoneElse(e))
+                    throw failures.of("UNLOCK", name, e.getCause());
+                // The lease had expired: nothing to release.
+            } catch (TimeoutException e) {
+                throw failures.of("UNLOCK", name, e);
+            } catch (InterruptedException cannotHappen) {
+                throw new AssertionError(cannotHappen);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "lease of " + name + " (owner id " + id + (released.get() ? ", released)" : ")");
+        }
+    }
+
+    private static boolean ownedBySomeoneElse(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause())
+            if (c instanceof IllegalMonitorStateException)
+                return true;
+        return false;
+    }
+
+    /**
+     * Waits for {@code f} at most {@code limit}. An uninterruptible wait still ends within the
+     * limit, and re-asserts the thread's interrupt afterwards.
+     */
+    private static <T> T await(CompletableFuture<T> f, Duration limit, boolean interruptible)
+        throws InterruptedException, ExecutionException, TimeoutException {
+        if (interruptible)
+            return f.get(limit.toNanos(), TimeUnit.NANOSECONDS);
+        long deadline = System.nanoTime() + limit.toNanos();
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted)
+                Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void requirePositive(Duration lease) {
+        if (lease.isNegative() || lease.isZero())
+            throw new IllegalArgumentException("lease must be positive, got " + lease);
+    }
+
+    @Override
+    public void close() {
+        bounds.shutdownNow();
+        redisson.shutdown(0, 2, TimeUnit.SECONDS);
+    }
+}

@@ -1,0 +1,5 @@
+/**
+ * The Redis cache backend: {@link io.shardcache.redis.RedisCacheBackend}, entries and generation
+ * counters through Lettuce, regeneration locks through Redisson.
+ */
+package io.shardcache.redis;
