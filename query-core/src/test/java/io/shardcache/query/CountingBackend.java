@@ -3,7 +3,9 @@ package io.shardcache.query;
 import io.shardcache.query.spi.CacheBackend;
 import io.shardcache.query.spi.RegenerationLocks;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -19,6 +21,8 @@ final class CountingBackend implements CacheBackend {
     final AtomicBoolean down = new AtomicBoolean();
     /** Makes the lock service fail with an exception outside the SPI's contract, as a broken client would. */
     final AtomicBoolean locksBroken = new AtomicBoolean();
+    /** The size of the last entry put in each region. */
+    final Map<String, Integer> lastPutBytes = new ConcurrentHashMap<>();
 
     CountingBackend(CacheBackend delegate) {
         this.delegate = delegate;
@@ -39,6 +43,7 @@ final class CountingBackend implements CacheBackend {
     public void put(String region, String key, byte[] entry, Duration timeToLive) {
         check();
         puts.incrementAndGet();
+        lastPutBytes.put(region, entry.length);
         delegate.put(region, key, entry, timeToLive);
     }
 
@@ -85,5 +90,10 @@ final class CountingBackend implements CacheBackend {
     @Override
     public String describe() {
         return "counting(" + delegate.describe() + ")";
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
     }
 }

@@ -43,11 +43,12 @@ class DogpileIT {
     @BeforeEach
     void setUp(TestSchema schema) throws Exception {
         db = new Db(schema, 16);
-        backend = new CountingBackend(InProcessCacheBackend.builder().clock(clock).build());
+        backend = new CountingBackend(TestBackends.create(schema.name(), clock));
     }
 
     @AfterEach
     void tearDown() {
+        backend.close();
         db.close();
     }
 

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class FetchVariantsIT {
 
     private Db db;
+    private io.shardcache.query.spi.CacheBackend backend;
     private CachingDSL cached;
     private DSLContext live;
     private DSLContext fromCache;
@@ -40,7 +41,8 @@ class FetchVariantsIT {
     void setUp(TestSchema schema) throws Exception {
         db = new Db(schema, 4);
         AllTypes.create(db);
-        cached = CachingDSL.wrap(db.dsl, Regions.builder().region("r").build());
+        backend = TestBackends.create(schema.name(), java.time.InstantSource.system());
+        cached = CachingDSL.wrap(db.dsl, Regions.builder().region("r").build(), backend);
         live = db.dsl;
         fromCache = cached.fromCache("r");
     }
@@ -48,6 +50,7 @@ class FetchVariantsIT {
     @AfterEach
     void tearDown() {
         cached.close();
+        backend.close();
         db.close();
     }
 

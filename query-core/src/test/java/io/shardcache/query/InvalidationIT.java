@@ -25,14 +25,14 @@ class InvalidationIT {
 
     private Db db;
     private final TestClock clock = new TestClock();
-    private InProcessCacheBackend backend;
+    private CountingBackend backend;
     private CachingDSL cached;
     private DSLContext items;
 
     @BeforeEach
     void setUp(TestSchema schema) throws Exception {
         db = new Db(schema, 4);
-        backend = InProcessCacheBackend.builder().clock(clock).build();
+        backend = new CountingBackend(TestBackends.create(schema.name(), clock));
         cached = CachingDSL.builder(db.dsl, Regions.builder()
                 .region("items", r -> r.ttl(Duration.ofMinutes(10)).staleFor(Duration.ofMinutes(10)))
                 .region("small", r -> r.maxEntryBytes(300))
@@ -47,6 +47,7 @@ class InvalidationIT {
     @AfterEach
     void tearDown() {
         cached.close();
+        backend.close();
         db.close();
     }
 
@@ -162,7 +163,7 @@ class InvalidationIT {
         for (String region : new String[] {"packed", "loose"})
             for (int i = 0; i < 2; i++)
                 assertThat(cached.fromCache(region).select(ID, org.jooq.impl.DSL.repeat(NAME, 20)).from(ITEMS).fetch()).hasSize(100);
-        assertThat(backend.weightedSize("packed")).isLessThan(backend.weightedSize("loose") / 2);
+        assertThat(backend.lastPutBytes.get("packed")).isLessThan(backend.lastPutBytes.get("loose") / 2);
         assertThat(cached.stats("packed").hits()).isEqualTo(1);
     }
 

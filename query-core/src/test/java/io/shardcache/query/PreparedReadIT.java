@@ -113,18 +113,21 @@ class PreparedReadIT {
     private static final ItemsTable ITEMS = ItemsTable.ITEMS;
 
     private Db db;
+    private io.shardcache.query.spi.CacheBackend backend;
     private CachingDSL cached;
 
     @BeforeEach
     void setUp(TestSchema schema) throws Exception {
         db = new Db(schema, 8);
         AllTypes.create(db);
-        cached = CachingDSL.wrap(db.dsl, Regions.builder().region("r").region("other").build());
+        backend = TestBackends.create(schema.name(), java.time.InstantSource.system());
+        cached = CachingDSL.wrap(db.dsl, Regions.builder().region("r").region("other").build(), backend);
     }
 
     @AfterEach
     void tearDown() {
         cached.close();
+        backend.close();
         db.close();
     }
 

@@ -23,17 +23,20 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class TransactionIT {
 
     private Db db;
+    private io.shardcache.query.spi.CacheBackend backend;
     private CachingDSL cached;
 
     @BeforeEach
     void setUp(TestSchema schema) throws Exception {
         db = new Db(schema, 4);
-        cached = CachingDSL.wrap(db.dsl, Regions.builder().region("items").build());
+        backend = TestBackends.create(schema.name(), java.time.InstantSource.system());
+        cached = CachingDSL.wrap(db.dsl, Regions.builder().region("items").build(), backend);
     }
 
     @AfterEach
     void tearDown() {
         cached.close();
+        backend.close();
         db.close();
     }
 

@@ -1,0 +1,24 @@
+package io.shardcache.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.shardcache.query.spi.CacheBackend;
+import java.time.Duration;
+import java.time.InstantSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Guards the claim that query-core's integration tests, scanned from its test jar, run here on
+ * Redis: the backend they are given is a Redis one, and what it stores really lands in Redis.
+ */
+class QueryCoreOnRedisIT {
+
+    @Test
+    void queryCoreTestsGetARedisBackend() {
+        try (CacheBackend backend = TestBackends.create("QueryCoreOnRedisIT", InstantSource.system())) {
+            assertThat(backend.describe()).startsWith("redis://");
+            backend.put("r", "r:0:probe", new byte[] {1, 2, 3}, Duration.ofMinutes(1));
+            assertThat(backend.get("r", "r:0:probe")).containsExactly(1, 2, 3);
+        }
+    }
+}
