@@ -1,6 +1,7 @@
 package io.shardcache.query;
 
 import io.shardcache.query.internal.CachingConnectionProvider;
+import io.shardcache.query.internal.CircuitBreaker;
 import io.shardcache.query.internal.Detached;
 import io.shardcache.query.internal.DogpileEngine;
 import io.shardcache.query.internal.KeyMaterial;
@@ -11,6 +12,7 @@ import io.shardcache.query.internal.ResultCodec;
 import io.shardcache.query.internal.ServerMetaData;
 import io.shardcache.query.spi.CacheBackend;
 import io.shardcache.query.spi.CacheListener;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -67,6 +69,12 @@ public final class CachingDSL implements AutoCloseable {
      * SQL on two shards never shares an entry.
      */
     public static final String SCOPE = "io.shardcache.scope";
+
+    /** Consecutive backend failures that open its circuit; see {@link Builder#circuitBreaker}. */
+    public static final int DEFAULT_CIRCUIT_BREAKER_FAILURES = 3;
+
+    /** How long an open circuit stays open before one call probes the backend again. */
+    public static final Duration DEFAULT_CIRCUIT_BREAKER_OPEN_FOR = Duration.ofSeconds(1);
 
     private final DSLContext dsl;
     private final Regions regions;
@@ -282,6 +290,8 @@ public final class CachingDSL implements AutoCloseable {
         private RandomGenerator random;
         private Executor refreshExecutor;
         private BooleanSupplier inTransaction;
+        private Integer breakerFailures;
+        private Duration breakerOpenFor;
 
         private Builder(DSLContext dsl, Regions regions) {
             this.dsl = Objects.requireNonNull(dsl, "dsl");
@@ -335,6 +345,27 @@ public final class CachingDSL implements AutoCloseable {
             return this;
         }
 
+        /**
+         * After {@code failures} consecutive backend failures (errors or timeouts), the backend is not
+         * called for {@code openFor}: reads go straight to the database instead of each paying the
+         * backend's timeout; then one call at a time probes it, and the first success closes the
+         * circuit. Defaults: {@link #DEFAULT_CIRCUIT_BREAKER_FAILURES},
+         * {@link #DEFAULT_CIRCUIT_BREAKER_OPEN_FOR}.
+         *
+         * @throws IllegalArgumentException if {@code failures < 1} or {@code openFor} is not positive
+         */
+        public Builder circuitBreaker(int failures, Duration openFor) {
+            once("circuitBreaker", breakerOpenFor);
+            Objects.requireNonNull(openFor, "openFor");
+            if (failures < 1)
+                throw new IllegalArgumentException("circuitBreaker failures must be at least 1, got " + failures);
+            if (openFor.isNegative() || openFor.isZero())
+                throw new IllegalArgumentException("circuitBreaker openFor must be positive, got " + openFor);
+            this.breakerFailures = failures;
+            this.breakerOpenFor = openFor;
+            return this;
+        }
+
         public CachingDSL build() {
             CacheBackend b = backend;
             ExecutorService ownedExecutor = null;
@@ -350,9 +381,12 @@ public final class CachingDSL implements AutoCloseable {
                     inProcess.clock(clock);
                 b = ownedBackend = inProcess.build();
             }
-            DogpileEngine engine = new DogpileEngine(regions, b,
-                listener != null ? listener : CacheListener.NONE,
-                clock != null ? clock : InstantSource.system(),
+            CacheListener l = listener != null ? listener : CacheListener.NONE;
+            InstantSource time = clock != null ? clock : InstantSource.system();
+            CacheBackend guarded = new CircuitBreaker(b,
+                breakerFailures != null ? breakerFailures : DEFAULT_CIRCUIT_BREAKER_FAILURES,
+                breakerOpenFor != null ? breakerOpenFor : DEFAULT_CIRCUIT_BREAKER_OPEN_FOR, time, l);
+            DogpileEngine engine = new DogpileEngine(regions, guarded, l, time,
                 random != null ? random : (RandomGenerator) () -> ThreadLocalRandom.current().nextLong(),
                 e);
             ExecutorService ex = ownedExecutor;

@@ -18,6 +18,8 @@ final class CountingBackend implements CacheBackend {
     final CacheBackend delegate;
     final AtomicInteger lockAttempts = new AtomicInteger();
     final AtomicInteger puts = new AtomicInteger();
+    /** Every call that reached this backend, failed or not. */
+    final AtomicInteger calls = new AtomicInteger();
     final AtomicBoolean down = new AtomicBoolean();
     /** Makes the lock service fail with an exception outside the SPI's contract, as a broken client would. */
     final AtomicBoolean locksBroken = new AtomicBoolean();
@@ -29,6 +31,7 @@ final class CountingBackend implements CacheBackend {
     }
 
     private void check() {
+        calls.incrementAndGet();
         if (down.get())
             throw new CacheBackendException("test backend is down");
     }

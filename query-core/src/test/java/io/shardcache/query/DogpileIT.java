@@ -202,20 +202,54 @@ class DogpileIT {
 
     @Test
     void backendOutageFallsBackToTheDatabaseWithoutErrors() throws Exception {
+        List<String> circuit = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CachingDSL cached = cached(Regions.builder().region("items").build(), new CacheListener() {
+            @Override
+            public void circuitOpened(String b, Duration openFor, Throwable cause) {
+                circuit.add("opened for " + openFor.toMillis() + " ms: " + cause.getMessage());
+            }
+
+            @Override
+            public void circuitClosed(String b, Duration openFor) {
+                circuit.add("closed");
+            }
+        });
+        DSLContext items = cached.fromCache("items");
+        Function<Integer, String> read = i -> items.select(NAME, Db.touch("down")).from(ITEMS).where(ID.eq(5)).fetchOne(NAME);
+        backend.down.set(true);
+
+        for (int i = 0; i < 10; i++)
+            assertThat(read.apply(i)).isEqualTo("item 5");
+        assertThat(db.executions("down")).isEqualTo(10);
+        assertThat(cached.stats("items").backendErrors()).isEqualTo(10);
+        assertThat(backend.calls.get()).as("after 3 failures in a row the circuit opened: no read called the backend again")
+            .isEqualTo(CachingDSL.DEFAULT_CIRCUIT_BREAKER_FAILURES);
+        assertThat(circuit).containsExactly("opened for 1000 ms: test backend is down");
+
+        backend.down.set(false);
+        assertThat(read.apply(0)).isEqualTo("item 5");
+        assertThat(backend.calls.get()).as("still open: the backend is not called").isEqualTo(3);
+        assertThat(db.executions("down")).isEqualTo(11);
+
+        clock.advance(CachingDSL.DEFAULT_CIRCUIT_BREAKER_OPEN_FOR);
+        read.apply(0);   // the probe succeeds and closes the circuit; this read fills the entry
+        read.apply(0);
+        assertThat(db.executions("down")).as("cached again once the backend is back").isEqualTo(12);
+        assertThat(circuit).hasSize(2).endsWith("closed");
+    }
+
+    @Test
+    void aFailedProbeKeepsTheCircuitOpen() throws Exception {
         CachingDSL cached = cached(Regions.builder().region("items").build());
         DSLContext items = cached.fromCache("items");
         backend.down.set(true);
-
-        for (int i = 0; i < 3; i++)
-            assertThat(items.select(NAME, Db.touch("down")).from(ITEMS).where(ID.eq(5)).fetchOne(NAME)).isEqualTo("item 5");
-
-        assertThat(db.executions("down")).isEqualTo(3);
-        assertThat(cached.stats("items").backendErrors()).isGreaterThanOrEqualTo(3);
-
-        backend.down.set(false);
-        items.select(NAME, Db.touch("down")).from(ITEMS).where(ID.eq(5)).fetchOne(NAME);
-        items.select(NAME, Db.touch("down")).from(ITEMS).where(ID.eq(5)).fetchOne(NAME);
-        assertThat(db.executions("down")).as("cached again once the backend is back").isEqualTo(4);
+        for (int i = 0; i < 5; i++)
+            items.select(NAME).from(ITEMS).where(ID.eq(6)).fetchOne(NAME);
+        assertThat(backend.calls.get()).isEqualTo(3);
+        clock.advance(CachingDSL.DEFAULT_CIRCUIT_BREAKER_OPEN_FOR);
+        for (int i = 0; i < 5; i++)
+            assertThat(items.select(NAME).from(ITEMS).where(ID.eq(6)).fetchOne(NAME)).isEqualTo("item 6");
+        assertThat(backend.calls.get()).as("one probe, which failed and reopened the circuit").isEqualTo(4);
     }
 
     @Test

@@ -46,4 +46,15 @@ public interface CacheListener {
      */
     default void error(CacheKey key, Throwable error) {
     }
+
+    /**
+     * The backend failed {@code cause}'s way too many times in a row: for {@code openFor} it is not
+     * called at all (reads run on the database), then probed by one call at a time.
+     */
+    default void circuitOpened(String backend, Duration openFor, Throwable cause) {
+    }
+
+    /** A probe of the backend succeeded {@code openFor} after its circuit opened: it is used again. */
+    default void circuitClosed(String backend, Duration openFor) {
+    }
 }

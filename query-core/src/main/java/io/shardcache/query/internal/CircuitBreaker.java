@@ -1,0 +1,179 @@
+package io.shardcache.query.internal;
+
+import io.shardcache.query.CacheBackendException;
+import io.shardcache.query.spi.CacheBackend;
+import io.shardcache.query.spi.CacheListener;
+import io.shardcache.query.spi.RegenerationLocks;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * A backend behind a circuit breaker, so that a cache that is down or black-holed costs its command
+ * timeout a few times, not on every read.
+ *
+ * <h2>States</h2>
+ * <ul>
+ * <li><b>Closed</b>: calls go through. {@code failures} consecutive {@link CacheBackendException}s
+ *     open the circuit; any success resets the count.</li>
+ * <li><b>Open</b> for {@code openFor}: every call fails at once with a {@link CacheBackendException}
+ *     naming the backend, how long ago the circuit opened and the last failure; the engine then
+ *     follows the region's {@code onBackendFailure} as for any backend failure (by default the query
+ *     runs on the database).</li>
+ * <li><b>Half-open</b> after {@code openFor}: one call at a time goes through as a probe; the
+ *     others still fail at once. A successful probe closes the circuit, a failed one opens it for
+ *     another {@code openFor}.</li>
+ * </ul>
+ * So after the backend returns, hits resume within {@code openFor} plus one call.
+ *
+ * <p>Releasing a lease always goes through: a lock left held only costs its lease, but releasing
+ * promptly lets others in. {@link #close()} does not close the delegate, which its creator owns.
+ *
+ * <p>Thread-safe. A call in the closed state reads two volatile fields and writes nothing unless a
+ * failure count has to be reset, so the hit path stays free of shared writes.
+ */
+public final class CircuitBreaker implements CacheBackend {
+
+    private final CacheBackend delegate;
+    private final int threshold;
+    private final long openForMillis;
+    private final InstantSource clock;
+    private final CacheListener listener;
+    private final AtomicInteger failures = new AtomicInteger();
+    private final AtomicBoolean probing = new AtomicBoolean();
+    /** 0 while closed; else when the circuit opened, in the clock's millis. */
+    private volatile long openedAt;
+    private volatile CacheBackendException lastFailure;
+    private final RegenerationLocks locks;
+
+    public CircuitBreaker(CacheBackend delegate, int failures, Duration openFor, InstantSource clock, CacheListener listener) {
+        if (failures < 1)
+            throw new IllegalArgumentException("circuit breaker failures must be at least 1, got " + failures);
+        if (openFor.isNegative() || openFor.isZero())
+            throw new IllegalArgumentException("circuit breaker openFor must be positive, got " + openFor);
+        this.delegate = delegate;
+        this.threshold = failures;
+        this.openForMillis = openFor.toMillis();
+        this.clock = clock;
+        this.listener = listener;
+        this.locks = new BreakerLocks();
+    }
+
+    private <T> T call(Supplier<T> op) {
+        long opened = openedAt;
+        if (opened == 0)
+            return closed(op);
+        long now = clock.millis();
+        if (now - opened < openForMillis || !probing.compareAndSet(false, true))
+            throw open(now, opened);
+        try {
+            T result = op.get();
+            failures.set(0);
+            openedAt = 0;
+            tell(() -> listener.circuitClosed(delegate.describe(), Duration.ofMillis(now - opened)));
+            return result;
+        } catch (CacheBackendException e) {
+            lastFailure = e;
+            openedAt = Math.max(1, clock.millis());
+            throw e;
+        } finally {
+            probing.set(false);
+        }
+    }
+
+    private <T> T closed(Supplier<T> op) {
+        try {
+            T result = op.get();
+            if (failures.get() != 0)
+                failures.set(0);
+            return result;
+        } catch (CacheBackendException e) {
+            lastFailure = e;
+            if (failures.incrementAndGet() >= threshold && openedAt == 0) {
+                openedAt = Math.max(1, clock.millis());
+                tell(() -> listener.circuitOpened(delegate.describe(), Duration.ofMillis(openForMillis), e));
+            }
+            throw e;
+        }
+    }
+
+    /** A listener's exception never fails a read. */
+    private static void tell(Runnable event) {
+        try {
+            event.run();
+        } catch (RuntimeException e) {
+            System.getLogger(CircuitBreaker.class.getName()).log(System.Logger.Level.WARNING, "cache listener failed", e);
+        }
+    }
+
+    private CacheBackendException open(long now, long opened) {
+        CacheBackendException last = lastFailure;
+        return new CacheBackendException("cache backend " + delegate.describe() + " is not called: its circuit opened "
+            + (now - opened) + " ms ago after " + threshold + " consecutive failures (probing again every "
+            + openForMillis + " ms); last failure: " + (last == null ? "none" : last.getMessage()), last);
+    }
+
+    @Override
+    public byte[] get(String region, String key) {
+        return call(() -> delegate.get(region, key));
+    }
+
+    @Override
+    public void put(String region, String key, byte[] entry, Duration timeToLive) {
+        call(() -> {
+            delegate.put(region, key, entry, timeToLive);
+            return null;
+        });
+    }
+
+    @Override
+    public boolean delete(String region, String key) {
+        return call(() -> delegate.delete(region, key));
+    }
+
+    @Override
+    public long generation(String counter) {
+        return call(() -> delegate.generation(counter));
+    }
+
+    @Override
+    public long incrementGeneration(String counter) {
+        return call(() -> delegate.incrementGeneration(counter));
+    }
+
+    @Override
+    public RegenerationLocks locks() {
+        return locks;
+    }
+
+    @Override
+    public String describe() {
+        return delegate.describe();
+    }
+
+    private final class BreakerLocks implements RegenerationLocks {
+        @Override
+        public Optional<Lease> tryAcquire(String lockKey, Duration lease) {
+            return call(() -> delegate.locks().tryAcquire(lockKey, lease));
+        }
+
+        @Override
+        public Optional<Lease> acquire(String lockKey, Duration wait, Duration lease) throws InterruptedException {
+            InterruptedException[] interrupted = new InterruptedException[1];
+            Optional<Lease> got = call(() -> {
+                try {
+                    return delegate.locks().acquire(lockKey, wait, lease);
+                } catch (InterruptedException e) {
+                    interrupted[0] = e;
+                    return Optional.empty();
+                }
+            });
+            if (interrupted[0] != null)
+                throw interrupted[0];
+            return got;
+        }
+    }
+}
