@@ -39,6 +39,8 @@ import org.jooq.Result;
  *                       default {@link #DEFAULT_COMPRESS_ABOVE}
  * @param onLockTimeout  what a caller does when {@code lockWait} runs out; default {@link OnLockTimeout#QUERY_DATABASE}
  * @param onBackendFailure what a caller does when the backend fails; default {@link OnBackendFailure#QUERY_DATABASE}
+ * @param onRefreshFailure what the caller that refreshes a stale entry gets when the query fails;
+ *                       default {@link OnRefreshFailure#SERVE_STALE}
  * @param cacheIf        decides whether a freshly computed result is stored (dogpile's
  *                       {@code should_cache_fn}); default: always
  */
@@ -54,6 +56,7 @@ public record Region(
     int compressAbove,
     OnLockTimeout onLockTimeout,
     OnBackendFailure onBackendFailure,
+    OnRefreshFailure onRefreshFailure,
     Predicate<? super Result<Record>> cacheIf) {
 
     public static final Duration DEFAULT_TTL = Duration.ofHours(1);
@@ -75,6 +78,7 @@ public record Region(
         Objects.requireNonNull(lockLease, "lockLease");
         Objects.requireNonNull(onLockTimeout, "onLockTimeout");
         Objects.requireNonNull(onBackendFailure, "onBackendFailure");
+        Objects.requireNonNull(onRefreshFailure, "onRefreshFailure");
         Objects.requireNonNull(cacheIf, "cacheIf");
     }
 
@@ -103,6 +107,7 @@ public record Region(
         private Double earlyRefresh;
         private Integer maxEntryBytes;
         private Integer compressAbove;
+        private OnRefreshFailure onRefreshFailure;
         private OnLockTimeout onLockTimeout;
         private OnBackendFailure onBackendFailure;
         private Predicate<? super Result<Record>> cacheIf;
@@ -185,6 +190,12 @@ public record Region(
             return this;
         }
 
+        public Builder onRefreshFailure(OnRefreshFailure onRefreshFailure) {
+            once("onRefreshFailure", this.onRefreshFailure, onRefreshFailure);
+            this.onRefreshFailure = Objects.requireNonNull(onRefreshFailure, "onRefreshFailure");
+            return this;
+        }
+
         /** Stores a freshly computed result only if this returns true (e.g. {@code r -> !r.isEmpty()}). */
         public Builder cacheIf(Predicate<? super Result<Record>> cacheIf) {
             once("cacheIf", this.cacheIf, cacheIf);
@@ -212,6 +223,7 @@ public record Region(
                 compressAbove != null ? compressAbove : DEFAULT_COMPRESS_ABOVE,
                 onLockTimeout != null ? onLockTimeout : OnLockTimeout.QUERY_DATABASE,
                 onBackendFailure != null ? onBackendFailure : OnBackendFailure.QUERY_DATABASE,
+                onRefreshFailure != null ? onRefreshFailure : OnRefreshFailure.SERVE_STALE,
                 cacheIf != null ? cacheIf : r -> true);
         }
 

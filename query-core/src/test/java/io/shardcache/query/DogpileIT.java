@@ -253,6 +253,35 @@ class DogpileIT {
     }
 
     @Test
+    void aFailedRefreshServesTheStaleRowsUnlessTheRegionSaysFail() throws Exception {
+        db.execute("create table refresh_fails (yes boolean not null); insert into refresh_fails values (false)");
+        org.jooq.Field<Integer> query = org.jooq.impl.DSL.field(
+            "(select case when (select yes from refresh_fails) then touch_fail('sie') else touch('sie') end)", Integer.class);
+        CachingDSL cached = cached(Regions.builder()
+            .region("lenient", r -> r.ttl(Duration.ofMinutes(1)).staleFor(Duration.ofHours(1)))
+            .region("strict", r -> r.ttl(Duration.ofMinutes(1)).staleFor(Duration.ofHours(1)).onRefreshFailure(OnRefreshFailure.FAIL))
+            .build());
+        DSLContext lenient = cached.fromCache("lenient");
+        DSLContext strict = cached.fromCache("strict");
+        assertThat(lenient.select(NAME, query).from(ITEMS).where(ID.eq(7)).fetchOne(NAME)).isEqualTo("item 7");
+        assertThat(strict.select(NAME, query).from(ITEMS).where(ID.eq(7)).fetchOne(NAME)).isEqualTo("item 7");
+        db.execute("update refresh_fails set yes = true");
+        clock.advance(Duration.ofMinutes(2));
+
+        assertThat(lenient.select(NAME, query).from(ITEMS).where(ID.eq(7)).fetchOne(NAME)).as("stale-if-error").isEqualTo("item 7");
+        assertThat(cached.stats("lenient").loadFailures()).isEqualTo(1);
+        assertThat(cached.stats("lenient").staleServed()).isEqualTo(1);
+        assertThatThrownBy(() -> strict.select(NAME, query).from(ITEMS).where(ID.eq(7)).fetchOne(NAME))
+            .isInstanceOf(DataAccessException.class).hasMessageContaining("loader failure for sie");
+
+        db.execute("update refresh_fails set yes = false");
+        assertThat(lenient.select(NAME, query).from(ITEMS).where(ID.eq(7)).fetchOne(NAME)).as("refreshed this time").isEqualTo("item 7");
+        assertThat(lenient.select(NAME, query).from(ITEMS).where(ID.eq(7)).fetchOne(NAME)).isEqualTo("item 7");
+        assertThat(cached.stats("lenient").hits()).as("the refresh stored a fresh entry").isEqualTo(1);
+        assertThat(db.executions("sie")).as("two fills and one refresh succeeded").isEqualTo(3);
+    }
+
+    @Test
     void backendOutageFailsWhenTheRegionSaysSo() {
         CachingDSL cached = cached(Regions.builder().region("strict", r -> r.onBackendFailure(OnBackendFailure.FAIL)).build());
         backend.down.set(true);

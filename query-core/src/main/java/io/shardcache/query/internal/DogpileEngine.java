@@ -5,6 +5,7 @@ import io.shardcache.query.CacheKey;
 import io.shardcache.query.LockTimeoutException;
 import io.shardcache.query.OnBackendFailure;
 import io.shardcache.query.OnLockTimeout;
+import io.shardcache.query.OnRefreshFailure;
 import io.shardcache.query.Region;
 import io.shardcache.query.RegionStats;
 import io.shardcache.query.Regions;
@@ -41,7 +42,9 @@ import org.jooq.Result;
  *     flight for the key and <em>tries</em> the regeneration lock without waiting. If it gets the
  *     lock it regenerates: on a background (virtual) thread with {@code asyncRefresh}, returning the
  *     stale rows at once, else inline. Everyone else - other threads here that find the flight, and
- *     callers in other JVMs that find the lock taken - is served the stale rows and never waits.</li>
+ *     callers in other JVMs that find the lock taken - is served the stale rows and never waits.
+ *     If an inline refresh fails, its caller too is served the stale rows (stale-if-error, bounded by
+ *     the hard TTL) unless the region says {@link OnRefreshFailure#FAIL}; nothing is stored.</li>
  * <li><b>Missing</b>: callers in this JVM share one flight (a future); only its leader touches the
  *     distributed lock, waiting up to {@code lockWait}. Having the lock, it re-reads the entry (another
  *     JVM may have filled it meanwhile), else runs the query, stores, and releases. When the wait runs
@@ -305,7 +308,17 @@ public final class DogpileEngine {
                 held = null;   // the refresh owns the lease now
                 return served(t, k, current, fresh);
             }
-            Loaded loaded = regenerate(k, loader, true);
+            Loaded loaded;
+            try {
+                loaded = regenerate(k, loader, true);
+            } catch (Exception failure) {
+                if (k.region().onRefreshFailure() != OnRefreshFailure.SERVE_STALE)
+                    throw failure;
+                // Stale-if-error: regenerate reported the failure and stored nothing; the caller
+                // gets the rows it would have had if another caller were refreshing.
+                land(fk, mine, new Loaded(current, true));
+                return served(t, k, current, fresh);
+            }
             land(fk, mine, loaded);
             return loaded.result();
         } catch (RejectedExecutionException closed) {
