@@ -153,6 +153,31 @@ public final class RedisCacheBackend implements CacheBackend {
         return call("GET", k, c -> c.get(k));
     }
 
+    /** One {@code MGET} of both counters and the entry: a hit costs one round trip. */
+    @Override
+    public Read read(String region, String key, String generationCounter, String softCounter) {
+        String g = counterKey(generationCounter);
+        String s = counterKey(softCounter);
+        String k = entryKey(key);
+        java.util.List<io.lettuce.core.KeyValue<String, byte[]>> values = call("MGET", k, c -> c.mget(g, s, k));
+        if (values.size() != 3)
+            throw failures.of("MGET", k, "expected 3 values, got " + values.size());
+        return new Read(counter(g, values.get(0)), counter(s, values.get(1)), values.get(2).getValueOrElse(null));
+    }
+
+    private long counter(String key, io.lettuce.core.KeyValue<String, byte[]> value) {
+        return value.hasValue() ? parseCounter(key, value.getValue()) : 0;
+    }
+
+    private long parseCounter(String key, byte[] value) {
+        String text = new String(value, StandardCharsets.US_ASCII);
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw failures.of("GET", key, "the counter holds '" + abbreviate(text) + "', not an integer");
+        }
+    }
+
     @Override
     public void put(String region, String key, byte[] entry, Duration timeToLive) {
         Objects.requireNonNull(entry, "entry");
@@ -174,14 +199,7 @@ public final class RedisCacheBackend implements CacheBackend {
     public long generation(String counter) {
         String k = counterKey(counter);
         byte[] value = call("GET", k, c -> c.get(k));
-        if (value == null)
-            return 0;
-        String text = new String(value, StandardCharsets.US_ASCII);
-        try {
-            return Long.parseLong(text);
-        } catch (NumberFormatException e) {
-            throw failures.of("GET", k, "the counter holds '" + abbreviate(text) + "', not an integer");
-        }
+        return value == null ? 0 : parseCounter(k, value);
     }
 
     @Override

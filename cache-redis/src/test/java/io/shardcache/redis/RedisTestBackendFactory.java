@@ -30,6 +30,11 @@ public final class RedisTestBackendFactory implements TestBackendFactory {
         }
 
         @Override
+        public Read read(String region, String key, String generationCounter, String softCounter) {
+            return delegate.read(region, key, generationCounter, softCounter);
+        }
+
+        @Override
         public void put(String region, String key, byte[] entry, Duration timeToLive) {
             delegate.put(region, key, entry, timeToLive);
         }

@@ -43,6 +43,12 @@ final class CountingBackend implements CacheBackend {
     }
 
     @Override
+    public Read read(String region, String key, String generationCounter, String softCounter) {
+        check();
+        return delegate.read(region, key, generationCounter, softCounter);
+    }
+
+    @Override
     public void put(String region, String key, byte[] entry, Duration timeToLive) {
         check();
         puts.incrementAndGet();

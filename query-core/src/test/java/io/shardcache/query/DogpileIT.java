@@ -282,6 +282,26 @@ class DogpileIT {
     }
 
     @Test
+    void aHitIsOneBackendCallAndAnInvalidationIsSeenAtOnce() throws Exception {
+        CachingDSL cached = cached(Regions.builder().region("items").build());
+        CachingDSL other = cached(Regions.builder().region("items").build());   // another engine on the same backend
+        Function<CachingDSL, String> read = c -> c.fromCache("items").select(NAME, Db.touch("one")).from(ITEMS).where(ID.eq(8)).fetchOne(NAME);
+        read.apply(cached);
+        int before = backend.calls.get();
+        assertThat(read.apply(cached)).isEqualTo("item 8");
+        assertThat(backend.calls.get() - before).as("counters and entry in one read()").isEqualTo(1);
+
+        other.invalidate("items");
+        before = backend.calls.get();
+        read.apply(cached);
+        assertThat(db.executions("one")).as("the other engine's invalidation is seen by the next read").isEqualTo(2);
+        read.apply(cached);
+        assertThat(db.executions("one")).isEqualTo(2);
+        assertThat(backend.calls.get() - before).as("read, get of the new generation, lock, re-read, put; then one read")
+            .isEqualTo(6);
+    }
+
+    @Test
     void backendOutageFailsWhenTheRegionSaysSo() {
         CachingDSL cached = cached(Regions.builder().region("strict", r -> r.onBackendFailure(OnBackendFailure.FAIL)).build());
         backend.down.set(true);

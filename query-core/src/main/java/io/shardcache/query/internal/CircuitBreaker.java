@@ -122,6 +122,11 @@ public final class CircuitBreaker implements CacheBackend {
     }
 
     @Override
+    public Read read(String region, String key, String generationCounter, String softCounter) {
+        return call(() -> delegate.read(region, key, generationCounter, softCounter));
+    }
+
+    @Override
     public void put(String region, String key, byte[] entry, Duration timeToLive) {
         call(() -> {
             delegate.put(region, key, entry, timeToLive);

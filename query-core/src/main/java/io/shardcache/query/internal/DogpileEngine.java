@@ -99,7 +99,7 @@ public final class DogpileEngine {
 
     /** Where an entry lives; made by {@link #lookup}. */
     public record Lookup(Region region, CacheKey key, String storageKey, KeyMaterial fingerprint,
-                         long softGeneration, boolean backendDown) {
+                         long softGeneration, boolean backendDown, boolean prefetched, byte[] entry) {
         String lockKey() {
             return storageKey + ":lock";
         }
@@ -123,7 +123,24 @@ public final class DogpileEngine {
     /** Each region's two counter names, built once: a hit reads both. */
     private final Map<String, Counters> counters;
 
-    private record Counters(String generation, String soft) {
+    /** A region's counter names, and the generation last read (a guess that saves a round trip). */
+    private static final class Counters {
+        private final String generation;
+        private final String soft;
+        volatile long lastSeen;
+
+        Counters(String generation, String soft) {
+            this.generation = generation;
+            this.soft = soft;
+        }
+
+        String generation() {
+            return generation;
+        }
+
+        String soft() {
+            return soft;
+        }
     }
     private final InstantSource clock;
     private final RandomGenerator random;
@@ -166,10 +183,41 @@ public final class DogpileEngine {
             Counters names = counters.get(region.name());
             long generation = backend.generation(names.generation());
             long soft = backend.generation(names.soft());
-            return new Lookup(region, key, storageKey(region.name(), generation, naming), fingerprint, soft, false);
+            names.lastSeen = generation;
+            return new Lookup(region, key, storageKey(region.name(), generation, naming), fingerprint, soft, false, false, null);
         } catch (CacheBackendException e) {
             onBackendFailure(region, key, e);
-            return new Lookup(region, key, region.name() + ":?:" + naming.sha1Hex(), fingerprint, 0, true);
+            return down(region, key, naming, fingerprint);
+        }
+    }
+
+    private static Lookup down(Region region, CacheKey key, KeyMaterial naming, KeyMaterial fingerprint) {
+        return new Lookup(region, key, region.name() + ":?:" + naming.sha1Hex(), fingerprint, 0, true, false, null);
+    }
+
+    /**
+     * As {@link #lookup}, and reads the entry with the counters in one backend call
+     * ({@link CacheBackend#read}), naming it with the generation this engine saw last; only after
+     * the region's generation moved does it take a second call. For reads that go on to
+     * {@link #fetch}.
+     */
+    public Lookup lookupAndRead(Region region, KeyMaterial naming, KeyMaterial fingerprint) {
+        CacheKey key = new CacheKey(region.name(), naming.sha1Hex(), fingerprint.fingerprintUnsafe(), naming::describe);
+        try {
+            Counters names = counters.get(region.name());
+            long guess = names.lastSeen;
+            String storageKey = storageKey(region.name(), guess, naming);
+            CacheBackend.Read read = backend.read(region.name(), storageKey, names.generation(), names.soft());
+            byte[] entry = read.entry();
+            if (read.generation() != guess) {
+                names.lastSeen = read.generation();
+                storageKey = storageKey(region.name(), read.generation(), naming);
+                entry = backend.get(region.name(), storageKey);
+            }
+            return new Lookup(region, key, storageKey, fingerprint, read.softGeneration(), false, true, entry);
+        } catch (CacheBackendException e) {
+            onBackendFailure(region, key, e);
+            return down(region, key, naming, fingerprint);
         }
     }
 
@@ -243,7 +291,7 @@ public final class DogpileEngine {
         }
         Entry e;
         try {
-            e = read(k);
+            e = k.prefetched() ? verified(k, k.entry(), true) : read(k);
         } catch (CacheBackendException ex) {
             onBackendFailure(k.region(), k.key(), ex);
             t.skipped(k.key(), SkipReason.BACKEND_UNAVAILABLE);
@@ -443,7 +491,10 @@ public final class DogpileEngine {
      * taking the lock does not {@code report} a rejection again: it is the same entry.
      */
     private Entry read(Lookup k, boolean report) {
-        byte[] bytes = backend.get(k.region().name(), k.storageKey());
+        return verified(k, backend.get(k.region().name(), k.storageKey()), report);
+    }
+
+    private Entry verified(Lookup k, byte[] bytes, boolean report) {
         if (bytes == null)
             return null;
         Telemetry t = telemetry.get(k.region().name());

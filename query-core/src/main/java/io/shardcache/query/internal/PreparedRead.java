@@ -233,7 +233,7 @@ public final class PreparedRead<R extends Record> {
             } else {
                 // A fresh hit is decoded straight into this query's records; rows shared with other
                 // callers come back generic and are converted here.
-                rows = engine.fetch(engine.lookup(context.region(), key, key), loader, target, this::records);
+                rows = engine.fetch(engine.lookupAndRead(context.region(), key, key), loader, target, this::records);
             }
             @SuppressWarnings("unchecked")
             Result<R> typed = (Result<R>) (Result<?>) rows;

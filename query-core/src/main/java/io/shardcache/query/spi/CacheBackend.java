@@ -27,6 +27,25 @@ public interface CacheBackend extends AutoCloseable {
      */
     byte[] get(String region, String key);
 
+    /**
+     * The region's two generation counters and the entry stored under {@code key}, read together:
+     * in one round trip where the backend can (Redis: one {@code MGET}), so that a hit costs one
+     * round trip. shardcache names {@code key} ({@code <region>:<generation>:<sha1>}) with the
+     * generation it last saw; when the generation read here differs, it reads the entry of the
+     * generation read here with {@link #get}. The default makes three calls.
+     */
+    default Read read(String region, String key, String generationCounter, String softCounter) {
+        return new Read(generation(generationCounter), generation(softCounter), get(region, key));
+    }
+
+    /**
+     * What {@link #read} found.
+     *
+     * @param entry null if there is no entry under the key
+     */
+    record Read(long generation, long softGeneration, byte[] entry) {
+    }
+
     /** Stores an entry that the backend must forget after {@code timeToLive} (the hard TTL). */
     void put(String region, String key, byte[] entry, Duration timeToLive);
 
