@@ -52,8 +52,11 @@ import org.jooq.impl.DefaultConnectionProvider;
  * the stale rows while one caller refreshes. See the region settings in {@link Region}.
  *
  * <p><b>Failures.</b> A query that fails fails for every caller waiting on that execution, and
- * nothing is stored. A backend that is down or slow degrades to running the query on the database
- * (unless the region says {@link OnBackendFailure#FAIL}). A corrupt or foreign entry is a miss.
+ * nothing is stored; a failed refresh of a stale entry serves the stale rows instead (see
+ * {@link OnRefreshFailure}). A backend that is down or slow degrades to running the query on the
+ * database (unless the region says {@link OnBackendFailure#FAIL}), and after a few failures in a row
+ * a circuit breaker stops calling it for a while ({@link Builder#circuitBreaker}), so an outage does
+ * not cost every read the backend's timeout. A corrupt or foreign entry is a miss.
  *
  * <p><b>Transactions.</b> Reads inside a jOOQ transaction ({@code dsl.transaction(...)} with
  * {@code cached.on(trx.dsl())}), or on a single connection with auto-commit off, bypass the cache:
