@@ -10,18 +10,23 @@ import org.jooq.exception.TooManyRowsException;
 /**
  * A cached read prepared by {@link CachingDSL#prepare}: rendered once, run with new parameter values.
  *
- * <p>Values are given in the order the query's parameters appear in its SQL, each converted by the
- * parameter's data type as jOOQ's {@code bind} would ({@code 42} binds to a {@code Long} parameter).
+ * <p>Values are given in the order the query's parameters appear in its SQL ({@link #parameters()}),
+ * each converted by the parameter's data type as jOOQ's {@code bind} would ({@code 42} binds to a
+ * {@code Long} parameter), except that a conversion that would change the value ({@code 2.9} for an
+ * integer) is refused instead of truncated.
  * A call computes the key from the SQL rendered at preparation plus the values, and on a hit builds
  * the query's own record type from the cached row, without rendering or executing anything through
  * jOOQ: on a one-row primary-key read that is several times cheaper than the same hit through
  * {@link CachingDSL#fromCache(String)}, with which it shares entries (same SQL and values, same key).
  *
  * <p>What can be prepared: parameters whose values jOOQ hands to the driver unchanged (boolean, the
- * integer and decimal types, text, UUID and the {@code java.time} types PostgreSQL binds as they are),
- * each bound once; fields read with jOOQ's own bindings, with or without a converter. Anything else
- * fails at {@link CachingDSL#prepare} with a message naming the parameter or field: run that query
- * through {@code fromCache(region)} instead. NULL values are refused at call time.
+ * integer and decimal types, text, UUID), without a converter or binding of their own, each bound
+ * once; fields that jOOQ knows, read with jOOQ's own bindings, with or without a converter. Not: a
+ * DSL with {@code RecordListener}s or {@code fetchTrimmedCharValues}, plain SQL or {@code select *}.
+ * Anything else fails at {@link CachingDSL#prepare} with a message naming it: run that query through
+ * {@code fromCache(region)} instead. NULL values are refused at call time. A hit runs none of jOOQ's
+ * {@code ExecuteListener}s (nothing is executed); a miss runs the statement on a connection of the
+ * DSL's provider, outside jOOQ's execution, so they do not see it either.
  *
  * <p><b>Concurrency and failures</b> are those of {@link CachingDSL}: one flight per key, a loader
  * failure reaches every caller of that flight (as jOOQ's {@code DataAccessException}) and stores
@@ -91,6 +96,15 @@ public final class CachedQuery<R extends Record> {
      */
     public boolean invalidate(Object... values) {
         return owner.delete(read.lookup(values));
+    }
+
+    /**
+     * The parameters in the order their values are given, e.g. {@code [parameter 1 'o' (Integer),
+     * parameter 2 'n' (Integer)]}: the order of the {@code ?} in {@link #sql()}, which for
+     * {@code limit(...).offset(...)} on PostgreSQL puts the offset first.
+     */
+    public java.util.List<String> parameters() {
+        return read.parameters();
     }
 
     /** The SQL rendered at preparation, with {@code ?} for each parameter. */

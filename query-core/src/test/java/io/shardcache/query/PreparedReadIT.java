@@ -50,6 +50,7 @@ import org.jooq.DSLContext;
 import org.jooq.DataType;
 import org.jooq.Field;
 import org.jooq.Record;
+import org.jooq.Record1;
 import org.jooq.Record2;
 import org.jooq.ResultQuery;
 import org.jooq.TableField;
@@ -333,6 +334,86 @@ class PreparedReadIT {
         CachedQuery<Record> all = cached.prepare("r", db.dsl.select(ALL).from(T).where(ID.gt(param("id", Integer.class))));
         assertThatThrownBy(() -> all.fetchOne(0)).isInstanceOf(TooManyRowsException.class);
         assertThat(all.fetch(0)).hasSize(3);
+    }
+
+    @Test
+    void convertersRunOnCachedValuesAsOnLiveRowsAndNullGetsAFreshValueEachTime() throws Exception {
+        db.execute("update items set name = '  padded  ' where id = 5");
+        Field<String> trimmed = DSL.field(DSL.name("items", "name"), SQLDataType.CLOB.asConvertedDataType(
+            Converter.ofNullable(String.class, String.class, String::trim, s -> s)));
+        CachedQuery<Record2<Integer, String>> q = cached.prepare("r",
+            db.dsl.select(ITEMS.ID, trimmed).from(ITEMS).where(ITEMS.ID.eq(param("id", 0))));
+        String live = db.dsl.select(ITEMS.ID, trimmed).from(ITEMS).where(ITEMS.ID.eq(5)).fetchOne(trimmed);
+        assertThat(live).isEqualTo("padded");
+        assertThat(q.fetchOne(5).value2()).as("miss").isEqualTo(live);
+        assertThat(q.fetchOne(5).value2()).as("hit").isEqualTo(live);
+
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        Field<List<String>> listed = DSL.field(DSL.name("c_text"), SQLDataType.CLOB.asConvertedDataType(
+            (Converter<String, List<String>>) (Converter) Converter.of(String.class, List.class,
+                t -> t == null ? new java.util.ArrayList<>() : new java.util.ArrayList<>(List.of(t)), l -> null)));
+        CachedQuery<Record2<Integer, List<String>>> nulls = cached.prepare("r",
+            db.dsl.select(ID, listed).from(T).where(ID.eq(param("id", 0))));
+        nulls.fetchOne(3);
+        List<String> first = nulls.fetchOne(3).value2();
+        assertThat(first).isEmpty();
+        first.add("leaked");
+        assertThat(nulls.fetchOne(3).value2()).as("NULL converted for every row, never a shared object").isEmpty();
+    }
+
+    @Test
+    void theQueryTimeoutIsKept() {
+        CachedQuery<Record1<Integer>> slow = cached.prepare("r",
+            db.dsl.select(DSL.field("(select 1 from pg_sleep(3))", Integer.class)).from(ITEMS).where(ITEMS.ID.eq(param("id", 0))).queryTimeout(1));
+        assertThatThrownBy(() -> slow.fetchOne(1)).isInstanceOf(DataAccessException.class).hasMessageContaining("cancel");
+    }
+
+    @Test
+    void limitAndOffsetTakeTheirValuesInTheOrderTheDialectBindsThem() {
+        var query = DSL.select(ITEMS.ID).from(ITEMS).orderBy(ITEMS.ID).limit(param("n", 3)).offset(param("o", 11));
+        CachedQuery<Record1<Integer>> page = cached.prepare("r", query);
+        assertThat(page.parameters()).hasSize(2);
+        assertThat(page.parameters().get(0)).contains("'o'");
+        assertThat(page.fetch(11, 3).getValues(ITEMS.ID)).containsExactly(12, 13, 14);
+        assertThat(page.fetch(20, 2).getValues(ITEMS.ID)).containsExactly(21, 22);
+    }
+
+    @Test
+    void lossyConversionsOfValuesAreRefused() {
+        CachedQuery<ItemRecord> byId = cached.prepare("r", db.dsl.selectFrom(ITEMS).where(ITEMS.ID.eq(param("id", 0))));
+        assertThat(byId.fetchOne(5L).getName()).isEqualTo("item 5");
+        assertThat(byId.fetchOne("5").getName()).isEqualTo("item 5");
+        for (Object lossy : List.of(4294967297L, 2.9, true, new BigDecimal("5.5")))
+            assertThatThrownBy(() -> byId.fetchOne(lossy)).as("%s", lossy)
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot bind " + lossy);
+    }
+
+    @Test
+    void whatJooqWouldDoDifferentlyIsRefusedAtPrepare() {
+        Field<String> lowered = DSL.field(DSL.name("c_text"), SQLDataType.CLOB);
+        var lowerParam = param("v", SQLDataType.CLOB.asConvertedDataType(
+            Converter.ofNullable(String.class, String.class, s -> s, s -> s.toLowerCase(java.util.Locale.ROOT))));
+        assertThatThrownBy(() -> cached.prepare("r", db.dsl.select(ID).from(T).where(lowered.eq(lowerParam))))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("parameter 1 'v'").hasMessageContaining("converter");
+        assertThatThrownBy(() -> cached.prepare("r", db.dsl.resultQuery("select id, name from items where id = ?", 3)))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not know the fields");
+        DSLContext listening = DSL.using(db.dsl.configuration().derive(new org.jooq.impl.DefaultRecordListenerProvider(
+            new org.jooq.RecordListener() {
+            })));
+        assertThatThrownBy(() -> cached.on(listening).prepare("r", listening.selectFrom(ITEMS).where(ITEMS.ID.eq(param("id", 0)))))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("RecordListeners");
+        DSLContext trimming = DSL.using(db.dsl.configuration().derive(new org.jooq.conf.Settings().withFetchTrimmedCharValues(true)));
+        assertThatThrownBy(() -> cached.on(trimming).prepare("r", trimming.selectFrom(ITEMS).where(ITEMS.ID.eq(param("id", 0)))))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fetchTrimmedCharValues");
+    }
+
+    @Test
+    void aNullHostileConverterDoesNotBreakPreparation() {
+        Field<Long> cents = DSL.field(DSL.name("items", "price"), SQLDataType.NUMERIC(10, 2).asConvertedDataType(
+            Converter.of(BigDecimal.class, Long.class, b -> b.movePointRight(2).longValueExact(), l -> BigDecimal.valueOf(l, 2))));
+        CachedQuery<Record2<Integer, Long>> q = cached.prepare("r", db.dsl.select(ITEMS.ID, cents).from(ITEMS).where(ITEMS.ID.eq(param("id", 0))));
+        q.fetchOne(4);
+        assertThat(q.fetchOne(4).value2()).isEqualTo(500L);
     }
 
     /** A binding of the application's own: its get() may do anything, so prepare() refuses it. */

@@ -4,7 +4,6 @@ import io.shardcache.query.CacheKey;
 import io.shardcache.query.spi.SkipReason;
 import java.math.BigDecimal;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -13,21 +12,16 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
-import org.jooq.Configuration;
 import org.jooq.ConnectionProvider;
 import org.jooq.DSLContext;
 import org.jooq.DataType;
-import org.jooq.ExecuteListenerProvider;
-import org.jooq.Field;
 import org.jooq.Param;
 import org.jooq.Record;
 import org.jooq.Result;
 import org.jooq.ResultQuery;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
-import org.jooq.impl.DefaultConnectionProvider;
-import org.jooq.tools.jdbc.MockConnection;
-import org.jooq.tools.jdbc.MockResult;
+import org.jooq.impl.IdentityConverter;
 
 /**
  * A cached read rendered once and executed many times with new bind values, without going through
@@ -43,12 +37,10 @@ import org.jooq.tools.jdbc.MockResult;
  * paths name and fingerprint the same entry.
  *
  * <h2>Why it produces the same records</h2>
- * The record type is learned by running the query once on a mock connection answering one row of
- * NULLs: jOOQ builds its own record (a generated {@code TableRecord}, a {@code Record2<…>}, …), which
- * becomes the template. Every row served is a fresh copy of it ({@link Record#original()}), filled
- * with the cached values converted by each field's data type (its converter included) and marked
- * unchanged, as a fetched record is. Fields whose binding is not one of jOOQ's own are refused:
- * a custom {@code Binding.get} could do what no conversion of the cached value reproduces.
+ * {@link RecordShape}: the query's own record type, each value converted from the cached database
+ * value as jOOQ's binding and the field's converter would; what it cannot reproduce is refused here.
+ * Parameters with a converter or binding of their own are refused too: their effect on a value
+ * could differ from the samples'.
  *
  * <p>Immutable and thread-safe; every call works on its own arrays.
  */
@@ -76,34 +68,24 @@ public final class PreparedRead<R extends Record> {
         UUID.class, List.of(new UUID(7, 7), UUID.fromString("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11")));
 
     private final ReadContext context;
+    private final Probe probe;
     private final String sql;
-    private final long maxRows;
     private final KeyMaterial.Prefix prefix;
     private final Binds.Kind[] kinds;
     private final DataType<?>[] types;
     private final String[] names;
-    private final Field<?>[] fields;
-    private final DataType<?>[] fieldTypes;
-    private final Record template;
-    private final DSLContext dsl;
-    private final ResultCodec.Target target;
+    private final RecordShape shape;
 
     private PreparedRead(ReadContext context, Probe probe, Binds.Kind[] kinds, DataType<?>[] types, String[] names,
-                         Record template, DSLContext dsl) {
+                         RecordShape shape) {
         this.context = context;
+        this.probe = probe;
         this.sql = probe.sql();
-        this.maxRows = probe.maxRows();
-        this.prefix = KeyMaterial.prefix(context.keyContext(), sql, maxRows, kinds.length);
+        this.prefix = KeyMaterial.prefix(context.keyContext(), sql, probe.maxRows(), kinds.length);
         this.kinds = kinds;
         this.types = types;
         this.names = names;
-        this.template = template;
-        this.fields = template.fields();
-        this.fieldTypes = new DataType<?>[fields.length];
-        for (int i = 0; i < fields.length; i++)
-            fieldTypes[i] = fields[i].getDataType();
-        this.dsl = dsl;
-        this.target = new ResultCodec.Target(template, fieldTypes, () -> dsl.newResult(fields));
+        this.shape = shape;
     }
 
     /**
@@ -118,7 +100,8 @@ public final class PreparedRead<R extends Record> {
         Probe seen = probe.apply(query);
         Binds binds = seen.binds();
         List<Param<?>> params = new ArrayList<>();
-        for (Param<?> p : query.getParams().values())
+        // The parameters in the order the DSL's dialect binds them (LIMIT/OFFSET differ by dialect).
+        for (Param<?> p : dsl.extractParams(query).values())
             if (!p.isInline())
                 params.add(p);
         if (params.size() != binds.count())
@@ -134,21 +117,18 @@ public final class PreparedRead<R extends Record> {
             Param<?> p = params.get(i);
             names[i] = describe(i, p);
             types[i] = p.getDataType();
+            if (!(p.getConverter() instanceof IdentityConverter<?>) || !p.getBinding().getClass().getName().startsWith("org.jooq.impl."))
+                throw new IllegalArgumentException("cannot prepare " + seen.sql() + ": " + names[i] + " has a converter or"
+                    + " binding of its own (" + p.getBinding().getClass().getName() + "), whose effect on a value a"
+                    + " prepared read cannot reproduce; use fromCache(region) for this query");
             kinds[i] = directKind(names[i], p.getDataType(), probe);
             Binds.Kind recorded = binds.kind(i);
             if (recorded != kinds[i] && recorded != Binds.Kind.NULL)
                 throw new IllegalArgumentException("cannot prepare " + seen.sql() + ": " + names[i] + " is bound with "
                     + recorded + " in the query but with " + kinds[i] + " on its own; use fromCache(region) for this query");
         }
-        for (Field<?> f : query.fields()) {
-            String binding = f.getBinding().getClass().getName();
-            if (!binding.startsWith("org.jooq.impl."))
-                throw new IllegalArgumentException("cannot prepare " + seen.sql() + ": field " + f.getName()
-                    + " reads with the custom binding " + binding + ", which a prepared read cannot run on cached"
-                    + " values; use fromCache(region) for this query");
-        }
-        Record template = template(dsl, query);
-        return new PreparedRead<>(context, seen, kinds, types, names, template, dsl);
+        RecordShape shape = RecordShape.of(dsl, query, seen.sql());
+        return new PreparedRead<>(context, seen, kinds, types, names, shape);
     }
 
     private static String describe(int i, Param<?> p) {
@@ -195,28 +175,13 @@ public final class PreparedRead<R extends Record> {
         return kind;
     }
 
-    /** One record of the query's own type, built by jOOQ from a mock row of NULLs. */
-    private static Record template(DSLContext dsl, ResultQuery<?> query) {
-        Field<?>[] fields = query.fields();
-        Result<Record> nulls = DSL.using(dsl.dialect()).newResult(fields);
-        nulls.add(DSL.using(dsl.dialect()).newRecord(fields));
-        Configuration mock = Detached.fromTransaction(dsl.configuration()
-            .derive(new DefaultConnectionProvider(new MockConnection(ctx -> new MockResult[] {new MockResult(1, nulls)})))
-            .derive(new ExecuteListenerProvider[0]));
-        Result<?> built = DSL.using(mock).fetch(query);
-        if (built.size() != 1)
-            throw new IllegalStateException("jOOQ built " + built.size() + " records from one mock row of " + dsl.render(query));
-        Record r = built.get(0);
-        r.attach(dsl.configuration());
-        return r;
-    }
-
     public String sql() {
         return sql;
     }
 
-    public int parameterCount() {
-        return kinds.length;
+    /** Each parameter as {@code parameter <n> '<name>' (<type>)}, in the order values are given. */
+    public List<String> parameters() {
+        return List.of(names);
     }
 
     /** The rows for {@code values}: from the cache, or from the database by exactly one caller. */
@@ -229,11 +194,11 @@ public final class PreparedRead<R extends Record> {
             Result<Record> rows;
             if (bypass()) {
                 engine.skipped(engine.keyOf(context.region(), key, key), SkipReason.TRANSACTION);
-                rows = records(loader.load().result());
+                rows = shape.records(loader.load().result());
             } else {
                 // A fresh hit is decoded straight into this query's records; rows shared with other
                 // callers come back generic and are converted here.
-                rows = engine.fetch(engine.lookupAndRead(context.region(), key, key), loader, target, this::records);
+                rows = engine.fetch(engine.lookupAndRead(context.region(), key, key), loader, shape, shape::records);
             }
             @SuppressWarnings("unchecked")
             Result<R> typed = (Result<R>) (Result<?>) rows;
@@ -271,12 +236,29 @@ public final class PreparedRead<R extends Record> {
             } catch (RuntimeException e) {
                 throw new IllegalArgumentException("cannot bind " + v + " (" + v.getClass().getName() + ") to " + names[i], e);
             }
-            if (c == null || c.getClass() != types[i].getType())
+            if (c == null || c.getClass() != types[i].getType() || (c != v && !lossless(v, c)))
                 throw new IllegalArgumentException("cannot bind " + v + " (" + v.getClass().getName() + ") to " + names[i]
                     + ": it converts to " + c);
             out[i] = c;
         }
         return out;
+    }
+
+    /**
+     * Whether a converted value means the same as the given one: a number that stays the same number
+     * ({@code 42} for a {@code Long} parameter, not {@code 4294967297L} for an {@code Integer} one, nor
+     * {@code 2.9} for either), or text that was parsed. jOOQ's {@code bind} would truncate silently.
+     */
+    private static boolean lossless(Object given, Object converted) {
+        if (given instanceof Number n && converted instanceof Number m)
+            return decimal(n).compareTo(decimal(m)) == 0;
+        if (given instanceof String text)
+            return !(converted instanceof Boolean) && text.trim().equals(converted.toString());
+        return given.getClass() == converted.getClass();
+    }
+
+    private static BigDecimal decimal(Number n) {
+        return n instanceof BigDecimal d ? d : new BigDecimal(n.toString());
     }
 
     private KeyMaterial key(Object[] binds) {
@@ -300,7 +282,8 @@ public final class PreparedRead<R extends Record> {
             Binds b = new Binds();
             for (int i = 0; i < values.length; i++)
                 b.set(i + 1, kinds[i], values[i]);
-            return new StatementLoader(context, sql, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY, 0, b, maxRows, 0).load();
+            return new StatementLoader(context, sql, probe.type(), probe.concurrency(), probe.holdability(), b,
+                probe.maxRows(), probe.queryTimeout()).load();
         }
 
         @Override
@@ -322,26 +305,5 @@ public final class PreparedRead<R extends Record> {
         } finally {
             provider.release(c);
         }
-    }
-
-    /** Generic rows (from the database, or shared by another caller) as this query's records. */
-    @SuppressWarnings("unchecked")
-    private Result<Record> records(Result<Record> rows) {
-        int n = fields.length;
-        if (rows.fields().length != n)
-            throw new IllegalStateException("cached rows of " + sql + " have " + rows.fields().length
-                + " columns, the query has " + n);
-        Result<Record> out = dsl.newResult(fields);
-        for (Record row : rows) {
-            Record r = template.original();
-            for (int i = 0; i < n; i++) {
-                Object v = row.get(i);
-                if (v != null)
-                    r.set((Field<Object>) fields[i], fieldTypes[i].convert(v));
-            }
-            r.changed(false);
-            out.add(r);
-        }
-        return out;
     }
 }

@@ -17,7 +17,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.Supplier;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -386,11 +385,21 @@ public final class ResultCodec {
     }
 
     /**
-     * The records a query builds, straight from the bytes: each row is a copy of {@code template}
-     * ({@link Record#original()}), its values converted by {@code types}, and it is put in
-     * {@code result}. Used by prepared reads, which would otherwise build every row twice.
+     * The records a query builds, straight from the bytes, for prepared reads, which would otherwise
+     * build every row twice: each row is {@link #newRecord()}, its values {@link #convert}ed.
      */
-    record Target(Record template, DataType<?>[] types, Supplier<Result<Record>> result) {
+    interface Target {
+        Record newRecord();
+
+        Field<?>[] fields();
+
+        Result<Record> newResult();
+
+        /** The value to set for a cached database value ({@code null} for NULL). */
+        Object convert(int column, Object value);
+
+        /** Whether NULL must be converted too (a converter may map it to something else). */
+        boolean convertsNull(int column);
     }
 
     /** As {@link #decode(byte[], int, int)}, into {@code target}'s records when it is not null. */
@@ -421,30 +430,19 @@ public final class ResultCodec {
         if (rows < 0 || rows > in.remaining() / bitmapBytes)
             throw in.malformedAt(at, "row count " + Integer.toUnsignedString(rows) + " for " + in.remaining() + " bytes left");
 
-        Record template;
-        Field<?>[] into;
-        DataType<?>[] types;
-        Result<Record> result;
-        if (target == null) {
-            template = header.template;
-            into = fields;
-            types = null;
-            result = CTX.newResult(fields);
-        } else {
-            template = target.template();
-            into = template.fields();
-            types = target.types();
-            if (into.length != n)
-                throw in.malformed("the entry has " + n + " columns, the query " + into.length);
-            result = target.result().get();
-        }
+        if (target != null && target.fields().length != n)
+            throw in.malformed("the entry has " + n + " columns, the query " + target.fields().length);
+        Field<?>[] into = target == null ? fields : target.fields();
+        Result<Record> result = target == null ? CTX.newResult(fields) : target.newResult();
         for (int r = 0; r < rows; r++) {
             int bitmap = in.skip(bitmapBytes);
-            Record record = template.original();
+            Record record = target == null ? header.template.original() : target.newRecord();
             for (int i = 0; i < n; i++) {
                 if ((in.buf[bitmap + (i >>> 3)] & (1 << (i & 7))) == 0) {
                     Object v = readValue(in, columns[i]);
-                    record.set((Field<Object>) into[i], types == null ? v : types[i].convert(v));
+                    record.set((Field<Object>) into[i], target == null ? v : target.convert(i, v));
+                } else if (target != null && target.convertsNull(i)) {
+                    record.set((Field<Object>) into[i], target.convert(i, null));
                 }
             }
             checkPadding(in, bitmap, n);
