@@ -425,7 +425,7 @@ public final class DogpileEngine {
             Entry e = read(k, false);
             long now = clock.millis();
             if (e != null && now < e.softExpiry() && e.softGeneration() >= k.softGeneration())
-                return decode(k, e);
+                return decode(k, e, null, false);   // a rejection of this entry was reported by the first read
         } catch (CacheBackendException ex) {
             telemetry.get(k.region().name()).backendError(k.key(), ex);
         }
@@ -514,14 +514,19 @@ public final class DogpileEngine {
     }
 
     private Result<Record> decode(Lookup k, Entry e) {
-        return decode(k, e, null);
+        return decode(k, e, null, true);
     }
 
     private Result<Record> decode(Lookup k, Entry e, ResultCodec.Target target) {
+        return decode(k, e, target, true);
+    }
+
+    private Result<Record> decode(Lookup k, Entry e, ResultCodec.Target target, boolean report) {
         try {
             return e.result(target);
         } catch (MalformedEntryException ex) {
-            telemetry.get(k.region().name()).rejected(k.key(), ex.getMessage());
+            if (report)
+                telemetry.get(k.region().name()).rejected(k.key(), ex.getMessage());
             return null;
         }
     }

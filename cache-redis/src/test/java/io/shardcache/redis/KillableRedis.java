@@ -1,0 +1,128 @@
+package io.shardcache.redis;
+
+import io.shardcache.testing.EmbeddedServices;
+import io.shardcache.testing.RedisService;
+import io.shardcache.testing.ServiceSource;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import redis.embedded.core.ExecutableProvider;
+
+/**
+ * A {@code redis-server} process of this test's own on a fixed free port, which the test may kill
+ * with SIGKILL (no goodbye to clients) and start again on the same port, empty. The shared server
+ * of the other tests is never touched.
+ *
+ * <p>The binary is {@code redis-server} from the {@code PATH} if there is one, else the one shipped
+ * in {@code com.github.codemonstur:embedded-redis} (test-support's {@link EmbeddedServices#startRedis()}
+ * starts that one too, but its handle can only stop the server politely, on a port it picks). The
+ * server saves nothing, so a restart comes back empty, as a crashed cache without persistence does.
+ */
+final class KillableRedis implements AutoCloseable {
+
+    private final Path executable;
+    private final Path directory;
+    private final int port;
+    private Process process;
+
+    private KillableRedis(Path executable, Path directory, int port) {
+        this.executable = executable;
+        this.directory = directory;
+        this.port = port;
+    }
+
+    static KillableRedis start() throws IOException, InterruptedException {
+        Path directory = Files.createTempDirectory("shardcache-killable-redis-");
+        KillableRedis redis = new KillableRedis(executable(directory), directory, TcpProxy.freePort());
+        redis.launch();
+        return redis;
+    }
+
+    private static Path executable(Path directory) throws IOException {
+        String path = System.getenv("PATH");
+        if (path != null)
+            for (String dir : path.split(java.io.File.pathSeparator)) {
+                Path candidate = Path.of(dir, "redis-server");
+                if (Files.isExecutable(candidate))
+                    return candidate;
+            }
+        return ExecutableProvider.newJarResourceProvider(directory.toFile()).get().toPath();
+    }
+
+    RedisService service() {
+        return new RedisService(ServiceSource.EMBEDDED, "127.0.0.1", port);
+    }
+
+    String uri() {
+        return service().uri();
+    }
+
+    /** Starts the server and waits (at most 10 s) until it answers {@code PING}. */
+    synchronized void launch() throws IOException, InterruptedException {
+        if (process != null && process.isAlive())
+            throw new IllegalStateException("redis on port " + port + " is already running");
+        process = new ProcessBuilder(List.of(executable.toString(),
+            "--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--dir", directory.toString(), "--logfile", directory.resolve("redis.log").toString()))
+            .redirectErrorStream(true)
+            .redirectOutput(directory.resolve("redis.out").toFile())
+            .start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!answersPing()) {
+            if (!process.isAlive() || System.nanoTime() > deadline)
+                throw new IOException("redis-server (" + executable + ") on port " + port + " did not come up: " + log());
+            Thread.sleep(20);
+        }
+    }
+
+    /** SIGKILL, and waits until the process is gone. */
+    synchronized void kill() throws InterruptedException {
+        if (process == null)
+            return;
+        process.destroyForcibly();
+        if (!process.waitFor(10, TimeUnit.SECONDS))
+            throw new AssertionError("redis-server pid " + process.pid() + " survived SIGKILL for 10 s");
+    }
+
+    private boolean answersPing() {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            s.setSoTimeout(500);
+            OutputStream out = s.getOutputStream();
+            out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            return "+PONG".equals(new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private String log() {
+        StringBuilder b = new StringBuilder();
+        for (String f : List.of("redis.out", "redis.log"))
+            try {
+                b.append('\n').append(Files.readString(directory.resolve(f)));
+            } catch (IOException e) {
+                b.append("\n(no ").append(f).append(')');
+            }
+        return b.toString();
+    }
+
+    /** Kills the server and deletes its directory (and the extracted binary, if it is in there). */
+    @Override
+    public void close() throws IOException, InterruptedException {
+        kill();
+        try (var files = Files.walk(directory)) {
+            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList())
+                Files.deleteIfExists(f);
+        }
+    }
+}
