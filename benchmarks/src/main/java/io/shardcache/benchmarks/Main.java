@@ -1,5 +1,6 @@
 package io.shardcache.benchmarks;
 
+import io.shardcache.benchmarks.stampede.Stampede;
 import java.io.PrintStream;
 import java.util.Arrays;
 
@@ -10,6 +11,7 @@ import java.util.Arrays;
  * <pre>
  * java -jar benchmarks/target/shardcache-benchmarks.jar jmh -l
  * java -jar benchmarks/target/shardcache-benchmarks.jar jmh CacheHitBenchmark -f 1 -wi 5 -i 10
+ * java -jar benchmarks/target/shardcache-benchmarks.jar stampede --jvms 4 --threads 50 --query sleep:200 --mode cold
  * </pre>
  *
  * No subcommand, or an unknown one, prints the usage and exits with status 2.
@@ -24,6 +26,7 @@ public final class Main {
         String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
         switch (command) {
             case "jmh" -> org.openjdk.jmh.Main.main(rest);
+            case "stampede" -> System.exit(Stampede.run(rest, System.out, System.err));
             case "help", "-h", "--help" -> usage(System.out);
             default -> {
                 if (!command.isEmpty())
@@ -43,9 +46,14 @@ public final class Main {
                                     jmh -l                                   list the benchmarks
                                     jmh -h                                   JMH's own options
                                     jmh CacheHitBenchmark -f 1 -wi 5 -i 10   cache hit vs direct fetch
+              stampede [options]  fork JVMs whose threads all read one key at once; count database
+                                  executions and lock attempts, report latencies. For example
+                                    stampede --jvms 4 --threads 50 --query sleep:200 --mode cold
+                                    stampede --help                          its options
               help                this text
 
             PostgreSQL comes from SHARDCACHE_PG_URL, else 127.0.0.1:5432 (user postgres), else an
+            embedded server; Redis (stampede) from SHARDCACHE_REDIS_URL, else 127.0.0.1:6379, else an
             embedded server; see io.shardcache.testing.TestServices.""");
     }
 }

@@ -1,0 +1,123 @@
+package io.shardcache.benchmarks.stampede;
+
+import io.shardcache.query.spi.CacheBackend;
+import io.shardcache.query.spi.RegenerationLocks;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A {@link CacheBackend} that delegates everything and counts the lock attempts the engine makes for
+ * one region's keys ({@code tryAcquire} on the stale path, {@code acquire} on the miss path). The
+ * region is recognised by the lock key, which the engine builds as {@code <region>:<generation>:<sha1>:lock};
+ * other regions' attempts are not counted, and {@link #reset()} forgets the warm-up's. Lock calls,
+ * releases and stores of that region are also written to a {@link Trace}. Thread-safe.
+ */
+final class CountingBackend implements CacheBackend {
+
+    private final CacheBackend delegate;
+    private final String lockKeyPrefix;
+    private final LongAdder tryAcquires = new LongAdder();
+    private final LongAdder acquires = new LongAdder();
+    private final RegenerationLocks locks;
+    private final String region;
+    private final Trace trace;
+
+    CountingBackend(CacheBackend delegate, String region, Trace trace) {
+        this.delegate = delegate;
+        this.region = region;
+        this.trace = trace;
+        this.lockKeyPrefix = region + ":";
+        RegenerationLocks inner = delegate.locks();
+        this.locks = new RegenerationLocks() {
+            @Override
+            public Optional<Lease> tryAcquire(String lockKey, Duration lease) {
+                if (!lockKey.startsWith(lockKeyPrefix))
+                    return inner.tryAcquire(lockKey, lease);
+                tryAcquires.increment();
+                trace.add("tryAcquire");
+                return traced(inner.tryAcquire(lockKey, lease), "tryAcquire");
+            }
+
+            @Override
+            public Optional<Lease> acquire(String lockKey, Duration wait, Duration lease) throws InterruptedException {
+                if (!lockKey.startsWith(lockKeyPrefix))
+                    return inner.acquire(lockKey, wait, lease);
+                acquires.increment();
+                trace.add("acquire");
+                return traced(inner.acquire(lockKey, wait, lease), "acquire");
+            }
+        };
+    }
+
+    private Optional<RegenerationLocks.Lease> traced(Optional<RegenerationLocks.Lease> lease, String call) {
+        trace.add(call + (lease.isPresent() ? ":got" : ":refused"));
+        return lease.map(held -> () -> {
+            trace.add("release");
+            held.release();
+            trace.add("released");
+        });
+    }
+
+    /** Forgets the counts so far (the warm-up's). */
+    void reset() {
+        tryAcquires.reset();
+        acquires.reset();
+    }
+
+    long tryAcquires() {
+        return tryAcquires.sum();
+    }
+
+    long acquires() {
+        return acquires.sum();
+    }
+
+    @Override
+    public byte[] get(String region, String key) {
+        return delegate.get(region, key);
+    }
+
+    /** Delegated, not left to the default: Redis reads counters and entry in one MGET, the default makes three calls. */
+    @Override
+    public Read read(String region, String key, String generationCounter, String softCounter) {
+        return delegate.read(region, key, generationCounter, softCounter);
+    }
+
+    @Override
+    public void put(String region, String key, byte[] entry, Duration timeToLive) {
+        delegate.put(region, key, entry, timeToLive);
+        if (region.equals(this.region))
+            trace.add("stored");
+    }
+
+    @Override
+    public boolean delete(String region, String key) {
+        return delegate.delete(region, key);
+    }
+
+    @Override
+    public long generation(String counter) {
+        return delegate.generation(counter);
+    }
+
+    @Override
+    public long incrementGeneration(String counter) {
+        return delegate.incrementGeneration(counter);
+    }
+
+    @Override
+    public RegenerationLocks locks() {
+        return locks;
+    }
+
+    @Override
+    public String describe() {
+        return delegate.describe();
+    }
+
+    /** Does not close the delegate: whoever created it does. */
+    @Override
+    public void close() {
+    }
+}
