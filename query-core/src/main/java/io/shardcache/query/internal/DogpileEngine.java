@@ -39,9 +39,9 @@ import org.jooq.Result;
  * <li><b>Fresh</b> (younger than the soft TTL, not soft-invalidated, not picked for early refresh):
  *     decode and return it.</li>
  * <li><b>Stale</b> (past the soft TTL, within the hard TTL): the first caller in this JVM registers a
- *     flight for the key and <em>tries</em> the regeneration lock without waiting. If it gets the
- *     lock it regenerates: on a background (virtual) thread with {@code asyncRefresh}, returning the
- *     stale rows at once, else inline. Everyone else - other threads here that find the flight, and
+ *     flight for the key and <em>tries</em> the regeneration lock without waiting. With
+ *     {@code asyncRefresh} it returns the stale rows at once and a background (virtual) thread tries
+ *     the lock and, if it gets it, regenerates; without, it tries the lock and regenerates inline. Everyone else - other threads here that find the flight, and
  *     callers in other JVMs that find the lock taken - is served the stale rows and never waits.
  *     If an inline refresh fails, its caller too is served the stale rows (stale-if-error, bounded by
  *     the hard TTL) unless the region says {@link OnRefreshFailure#FAIL}; nothing is stored.</li>
@@ -117,6 +117,9 @@ public final class DogpileEngine {
     /** Completes a flight whose rows may be uncommitted: each waiter then runs its own query. */
     private static final Exception NOT_SHAREABLE = new Exception("rows read inside a transaction are not shared", null, false, false) {
     };
+
+    /** How long a background refresh that found the lock taken keeps its flight before trying again. */
+    static final Duration REFUSED_LOCK_BACKOFF = Duration.ofMillis(100);
 
     private final CacheBackend backend;
     private final Map<String, Telemetry> telemetry;
@@ -326,6 +329,8 @@ public final class DogpileEngine {
         CompletableFuture<Result<Record>> mine = new CompletableFuture<>();
         if (flights.putIfAbsent(fk, mine) != null)
             return served(t, k, current, fresh);
+        if (k.region().asyncRefresh() && loader.detachable())
+            return refreshInBackground(k, current, fresh, loader.detached(), fk, mine);
         Lease held = null;
         try {
             Optional<Lease> lease;
@@ -341,21 +346,6 @@ public final class DogpileEngine {
                 return served(t, k, current, fresh);
             }
             held = lease.get();
-            if (k.region().asyncRefresh() && loader.detachable()) {
-                Loader detached = loader.detached();
-                Lease owned = held;
-                refresher.execute(() -> {
-                    try {
-                        land(fk, mine, regenerate(k, detached, true));
-                    } catch (Throwable failure) {
-                        fail(fk, mine, failure);   // already reported by regenerate
-                    } finally {
-                        release(k, owned);
-                    }
-                });
-                held = null;   // the refresh owns the lease now
-                return served(t, k, current, fresh);
-            }
             Loaded loaded;
             try {
                 loaded = regenerate(k, loader, true);
@@ -369,9 +359,6 @@ public final class DogpileEngine {
             }
             land(fk, mine, loaded);
             return loaded.result();
-        } catch (RejectedExecutionException closed) {
-            land(fk, mine, new Loaded(current, true));
-            return served(t, k, current, fresh);
         } catch (Throwable failure) {
             fail(fk, mine, failure);
             throw rethrow(failure);
@@ -379,6 +366,47 @@ public final class DogpileEngine {
             if (held != null)
                 release(k, held);
         }
+    }
+
+    /**
+     * With async refresh the caller gets {@code current} at once: even the lock is tried by the
+     * background task, so no caller waits a round trip. The flight stays registered until that task
+     * knows whether it refreshes, so other callers in this JVM neither wait nor try the lock meanwhile.
+     */
+    private Result<Record> refreshInBackground(Lookup k, Result<Record> current, boolean fresh, Loader detached, String fk,
+                                               CompletableFuture<Result<Record>> mine) {
+        Telemetry t = telemetry.get(k.region().name());
+        try {
+            refresher.execute(() -> {
+                Lease lease = null;
+                try {
+                    Optional<Lease> got;
+                    try {
+                        got = backend.locks().tryAcquire(k.lockKey(), k.region().lockLease());
+                    } catch (CacheBackendException ex) {
+                        t.backendError(k.key(), ex);
+                        got = Optional.empty();
+                    }
+                    if (got.isEmpty()) {
+                        // Another JVM is refreshing it: keep the flight a moment, so that this JVM's
+                        // next stale reads are served without asking for the lock again.
+                        Thread.sleep(REFUSED_LOCK_BACKOFF.toMillis());
+                        land(fk, mine, new Loaded(current, true));
+                        return;
+                    }
+                    lease = got.get();
+                    land(fk, mine, regenerate(k, detached, true));
+                } catch (Throwable failure) {
+                    fail(fk, mine, failure);   // already reported by regenerate; the stale rows were served
+                } finally {
+                    if (lease != null)
+                        release(k, lease);
+                }
+            });
+        } catch (RejectedExecutionException closed) {
+            land(fk, mine, new Loaded(current, true));
+        }
+        return served(t, k, current, fresh);
     }
 
     private static Result<Record> served(Telemetry t, Lookup k, Result<Record> rows, boolean fresh) {
