@@ -1,6 +1,7 @@
 package io.shardcache.redis;
 
 import io.shardcache.query.spi.CacheBackend;
+import io.shardcache.query.spi.ForwardingCacheBackend;
 import io.shardcache.query.spi.RegenerationLocks;
 import java.time.Duration;
 import java.util.Map;
@@ -13,22 +14,21 @@ import java.util.function.Consumer;
  * A backend that counts the engine's regeneration lock attempts per lock key and otherwise does
  * what its delegate does; {@code onAcquired} hears every lock key the moment its lease is granted.
  */
-final class CountingBackend implements CacheBackend {
+final class CountingBackend extends ForwardingCacheBackend {
 
-    private final CacheBackend delegate;
     private final Consumer<String> onAcquired;
     private final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
     private final RegenerationLocks locks = new RegenerationLocks() {
         @Override
         public Optional<Lease> tryAcquire(String lockKey, Duration lease) {
             count(lockKey);
-            return granted(lockKey, delegate.locks().tryAcquire(lockKey, lease));
+            return granted(lockKey, delegate().locks().tryAcquire(lockKey, lease));
         }
 
         @Override
         public Optional<Lease> acquire(String lockKey, Duration wait, Duration lease) throws InterruptedException {
             count(lockKey);
-            return granted(lockKey, delegate.locks().acquire(lockKey, wait, lease));
+            return granted(lockKey, delegate().locks().acquire(lockKey, wait, lease));
         }
     };
 
@@ -37,7 +37,7 @@ final class CountingBackend implements CacheBackend {
     }
 
     CountingBackend(CacheBackend delegate, Consumer<String> onAcquired) {
-        this.delegate = delegate;
+        super(delegate);
         this.onAcquired = onAcquired;
     }
 
@@ -57,43 +57,8 @@ final class CountingBackend implements CacheBackend {
     }
 
     @Override
-    public byte[] get(String region, String key) {
-        return delegate.get(region, key);
-    }
-
-    @Override
-    public Read read(String region, String key, String generationCounter, String softCounter) {
-        return delegate.read(region, key, generationCounter, softCounter);
-    }
-
-    @Override
-    public void put(String region, String key, byte[] entry, Duration timeToLive) {
-        delegate.put(region, key, entry, timeToLive);
-    }
-
-    @Override
-    public boolean delete(String region, String key) {
-        return delegate.delete(region, key);
-    }
-
-    @Override
-    public long generation(String counter) {
-        return delegate.generation(counter);
-    }
-
-    @Override
-    public long incrementGeneration(String counter) {
-        return delegate.incrementGeneration(counter);
-    }
-
-    @Override
     public RegenerationLocks locks() {
         return locks;
-    }
-
-    @Override
-    public String describe() {
-        return delegate.describe();
     }
 
     /** Leaves the delegate open: its creator closes it. */

@@ -2,10 +2,9 @@ package io.shardcache.redis;
 
 import io.shardcache.query.TestBackendFactory;
 import io.shardcache.query.spi.CacheBackend;
-import io.shardcache.query.spi.RegenerationLocks;
+import io.shardcache.query.spi.ForwardingCacheBackend;
 import io.shardcache.testing.RedisService;
 import io.shardcache.testing.TestServices;
-import java.time.Duration;
 import java.time.InstantSource;
 
 /**
@@ -23,51 +22,20 @@ public final class RedisTestBackendFactory implements TestBackendFactory {
     }
 
     /** The backend, plus: closing it deletes every key under its prefix (never anything else). */
-    private record Cleaning(CacheBackend delegate, RedisService redis, String prefix) implements CacheBackend {
-        @Override
-        public byte[] get(String region, String key) {
-            return delegate.get(region, key);
-        }
+    private static final class Cleaning extends ForwardingCacheBackend {
+        private final RedisService redis;
+        private final String prefix;
 
-        @Override
-        public Read read(String region, String key, String generationCounter, String softCounter) {
-            return delegate.read(region, key, generationCounter, softCounter);
-        }
-
-        @Override
-        public void put(String region, String key, byte[] entry, Duration timeToLive) {
-            delegate.put(region, key, entry, timeToLive);
-        }
-
-        @Override
-        public boolean delete(String region, String key) {
-            return delegate.delete(region, key);
-        }
-
-        @Override
-        public long generation(String counter) {
-            return delegate.generation(counter);
-        }
-
-        @Override
-        public long incrementGeneration(String counter) {
-            return delegate.incrementGeneration(counter);
-        }
-
-        @Override
-        public RegenerationLocks locks() {
-            return delegate.locks();
-        }
-
-        @Override
-        public String describe() {
-            return delegate.describe();
+        Cleaning(CacheBackend delegate, RedisService redis, String prefix) {
+            super(delegate);
+            this.redis = redis;
+            this.prefix = prefix;
         }
 
         @Override
         public void close() {
             try {
-                delegate.close();
+                super.close();
             } finally {
                 try (RawRedis raw = new RawRedis(redis)) {
                     raw.deleteAll(prefix);

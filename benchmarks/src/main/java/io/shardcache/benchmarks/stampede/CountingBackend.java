@@ -1,6 +1,7 @@
 package io.shardcache.benchmarks.stampede;
 
 import io.shardcache.query.spi.CacheBackend;
+import io.shardcache.query.spi.ForwardingCacheBackend;
 import io.shardcache.query.spi.RegenerationLocks;
 import java.time.Duration;
 import java.util.Optional;
@@ -13,9 +14,8 @@ import java.util.concurrent.atomic.LongAdder;
  * other regions' attempts are not counted, and {@link #reset()} forgets the warm-up's. Lock calls,
  * releases and stores of that region are also written to a {@link Trace}. Thread-safe.
  */
-final class CountingBackend implements CacheBackend {
+final class CountingBackend extends ForwardingCacheBackend {
 
-    private final CacheBackend delegate;
     private final String lockKeyPrefix;
     private final LongAdder tryAcquires = new LongAdder();
     private final LongAdder acquires = new LongAdder();
@@ -24,7 +24,7 @@ final class CountingBackend implements CacheBackend {
     private final Trace trace;
 
     CountingBackend(CacheBackend delegate, String region, Trace trace) {
-        this.delegate = delegate;
+        super(delegate);
         this.region = region;
         this.trace = trace;
         this.lockKeyPrefix = region + ":";
@@ -74,46 +74,15 @@ final class CountingBackend implements CacheBackend {
     }
 
     @Override
-    public byte[] get(String region, String key) {
-        return delegate.get(region, key);
-    }
-
-    /** Delegated, not left to the default: Redis reads counters and entry in one MGET, the default makes three calls. */
-    @Override
-    public Read read(String region, String key, String generationCounter, String softCounter) {
-        return delegate.read(region, key, generationCounter, softCounter);
-    }
-
-    @Override
     public void put(String region, String key, byte[] entry, Duration timeToLive) {
-        delegate.put(region, key, entry, timeToLive);
+        super.put(region, key, entry, timeToLive);
         if (region.equals(this.region))
             trace.add("stored");
     }
 
     @Override
-    public boolean delete(String region, String key) {
-        return delegate.delete(region, key);
-    }
-
-    @Override
-    public long generation(String counter) {
-        return delegate.generation(counter);
-    }
-
-    @Override
-    public long incrementGeneration(String counter) {
-        return delegate.incrementGeneration(counter);
-    }
-
-    @Override
     public RegenerationLocks locks() {
         return locks;
-    }
-
-    @Override
-    public String describe() {
-        return delegate.describe();
     }
 
     /** Does not close the delegate: whoever created it does. */

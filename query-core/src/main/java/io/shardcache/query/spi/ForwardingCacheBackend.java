@@ -1,0 +1,71 @@
+package io.shardcache.query.spi;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * A backend that does what another does: extend it to decorate a backend (count calls, add metrics
+ * or tracing) by overriding only the methods that change. Every method, {@link #read} included,
+ * goes to the delegate, so a decorator never silently turns the delegate's one-round-trip read into
+ * three calls. {@link #close()} closes the delegate; override it when the delegate is owned elsewhere.
+ *
+ * <p>As thread-safe as the delegate and the overriding methods.
+ */
+public abstract class ForwardingCacheBackend implements CacheBackend {
+
+    private final CacheBackend delegate;
+
+    protected ForwardingCacheBackend(CacheBackend delegate) {
+        this.delegate = Objects.requireNonNull(delegate, "delegate");
+    }
+
+    /** The backend calls go to. */
+    protected CacheBackend delegate() {
+        return delegate;
+    }
+
+    @Override
+    public byte[] get(String region, String key) {
+        return delegate.get(region, key);
+    }
+
+    @Override
+    public Read read(String region, String key, String generationCounter, String softCounter) {
+        return delegate.read(region, key, generationCounter, softCounter);
+    }
+
+    @Override
+    public void put(String region, String key, byte[] entry, Duration timeToLive) {
+        delegate.put(region, key, entry, timeToLive);
+    }
+
+    @Override
+    public boolean delete(String region, String key) {
+        return delegate.delete(region, key);
+    }
+
+    @Override
+    public long generation(String counter) {
+        return delegate.generation(counter);
+    }
+
+    @Override
+    public long incrementGeneration(String counter) {
+        return delegate.incrementGeneration(counter);
+    }
+
+    @Override
+    public RegenerationLocks locks() {
+        return delegate.locks();
+    }
+
+    @Override
+    public String describe() {
+        return delegate.describe();
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+}
