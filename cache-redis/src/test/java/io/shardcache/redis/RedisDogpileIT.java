@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.shardcache.query.CachingDSL;
 import io.shardcache.query.Regions;
 import io.shardcache.testing.RedisService;
+import io.shardcache.testing.Gate;
 import io.shardcache.testing.ServicesExtension;
 import io.shardcache.testing.TestSchema;
 import java.util.ArrayList;
@@ -78,7 +79,7 @@ class RedisDogpileIT {
     void sixtyFourThreadsOnAColdKeyRunTheQueryOnceAndAnotherProcessGetsAHit() throws Exception {
         CachingDSL first = process();
 
-        List<Future<Result<Record2<String, Integer>>>> results = onGate(64, i -> read(first, "cold", 0.3));
+        List<Future<Result<Record2<String, Integer>>>> results = Gate.run(64, i -> read(first, "cold", 0.3));
 
         assertThat(db.executions("cold")).as("PostgreSQL executions").isEqualTo(1);
         for (Future<Result<Record2<String, Integer>>> f : results)
@@ -96,7 +97,7 @@ class RedisDogpileIT {
     void sixtyFourThreadsInTwoProcessesOnAColdKeyRunTheQueryOnce() throws Exception {
         List<CachingDSL> processes = List.of(process(), process());
 
-        List<Future<Result<Record2<String, Integer>>>> results = onGate(64, i -> read(processes.get(i % 2), "cold2", 0.5));
+        List<Future<Result<Record2<String, Integer>>>> results = Gate.run(64, i -> read(processes.get(i % 2), "cold2", 0.5));
 
         assertThat(db.executions("cold2")).as("PostgreSQL executions across both processes").isEqualTo(1);
         for (Future<Result<Record2<String, Integer>>> f : results)
@@ -130,24 +131,4 @@ class RedisDogpileIT {
         assertThat(cached.stats("items").backendErrors()).isGreaterThanOrEqualTo(3);
     }
 
-    /** Runs {@code task} on {@code n} threads released at once by one gate. */
-    private static <T> List<Future<T>> onGate(int n, IntFunction<T> task) throws InterruptedException {
-        ExecutorService pool = Executors.newFixedThreadPool(n);
-        CountDownLatch ready = new CountDownLatch(n);
-        CountDownLatch gate = new CountDownLatch(1);
-        List<Future<T>> futures = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            int id = i;
-            futures.add(pool.submit(() -> {
-                ready.countDown();
-                gate.await();
-                return task.apply(id);
-            }));
-        }
-        ready.await();
-        gate.countDown();
-        pool.shutdown();
-        assertThat(pool.awaitTermination(60, TimeUnit.SECONDS)).as("all callers finished").isTrue();
-        return futures;
-    }
 }

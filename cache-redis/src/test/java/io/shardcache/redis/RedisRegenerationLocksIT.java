@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.shardcache.query.spi.RegenerationLocks;
 import io.shardcache.query.spi.RegenerationLocks.Lease;
 import io.shardcache.testing.RedisService;
+import io.shardcache.testing.Gate;
 import io.shardcache.testing.ServicesExtension;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -80,7 +81,7 @@ class RedisRegenerationLocksIT {
     @Test
     void ofManyContendersInTwoProcessesExactlyOneGetsTheLock() throws Exception {
         List<RegenerationLocks> processes = List.of(jvm(), jvm());
-        List<Future<Optional<Lease>>> outcomes = onGate(32, i -> processes.get(i % 2).tryAcquire("hot:lock", LONG));
+        List<Future<Optional<Lease>>> outcomes = Gate.run(32, i -> processes.get(i % 2).tryAcquire("hot:lock", LONG));
         int winners = 0;
         for (Future<Optional<Lease>> f : outcomes)
             winners += f.get().isPresent() ? 1 : 0;
@@ -251,23 +252,4 @@ class RedisRegenerationLocksIT {
         assertThatThrownBy(() -> locks.tryAcquire(null, LONG)).isInstanceOf(NullPointerException.class);
     }
 
-    private static <T> List<Future<T>> onGate(int n, java.util.function.IntFunction<T> task) throws InterruptedException {
-        ExecutorService pool = Executors.newFixedThreadPool(n);
-        CountDownLatch ready = new CountDownLatch(n);
-        CountDownLatch gate = new CountDownLatch(1);
-        List<Future<T>> futures = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            int id = i;
-            futures.add(pool.submit(() -> {
-                ready.countDown();
-                gate.await();
-                return task.apply(id);
-            }));
-        }
-        ready.await();
-        gate.countDown();
-        pool.shutdown();
-        assertThat(pool.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
-        return futures;
-    }
 }

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.shardcache.query.spi.CacheListener;
+import io.shardcache.testing.Gate;
 import io.shardcache.testing.ServicesExtension;
 import io.shardcache.testing.TestSchema;
 import java.sql.Connection;
@@ -60,33 +61,13 @@ class DogpileIT {
         return CachingDSL.builder(db.dsl, regions).backend(backend).clock(clock).listener(listener).build();
     }
 
-    /** Runs {@code task} on {@code n} threads released at once; returns each thread's outcome. */
-    private static <T> List<Future<T>> onGate(int n, Function<Integer, T> task) throws InterruptedException {
-        ExecutorService pool = Executors.newFixedThreadPool(n);
-        CountDownLatch ready = new CountDownLatch(n);
-        CountDownLatch gate = new CountDownLatch(1);
-        List<Future<T>> futures = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            int id = i;
-            futures.add(pool.submit(() -> {
-                ready.countDown();
-                gate.await();
-                return task.apply(id);
-            }));
-        }
-        ready.await();
-        gate.countDown();
-        pool.shutdown();
-        assertThat(pool.awaitTermination(60, TimeUnit.SECONDS)).as("all callers finished").isTrue();
-        return futures;
-    }
 
     @Test
     void sixtyFourThreadsOnOneColdKeyRunTheQueryOnce() throws Exception {
         CachingDSL cached = cached(Regions.builder().region("items").build());
         DSLContext items = cached.fromCache("items");
 
-        List<Future<Result<Record3<Integer, String, Integer>>>> results = onGate(64, i ->
+        List<Future<Result<Record3<Integer, String, Integer>>>> results = Gate.run(64, i ->
             items.select(ID, NAME, Db.touchSlow("cold", 0.3)).from(ITEMS).where(ID.eq(7)).fetch());
 
         assertThat(db.executions("cold")).as("PostgreSQL executions").isEqualTo(1);
@@ -128,7 +109,7 @@ class DogpileIT {
 
         try (Connection holder = db.pool.getConnection(); Statement s = holder.createStatement()) {
             s.execute("select pg_advisory_lock(" + gate + ")");   // the refresh will block inside PostgreSQL
-            List<Future<String>> stale = onGate(16, read);
+            List<Future<String>> stale = Gate.run(16, read::apply);
             for (Future<String> f : stale)
                 assertThat(f.get()).as("served stale while the refresh is blocked").isEqualTo("item 3");
             assertThat(db.executions("stale")).as("refresh has not finished").isEqualTo(1);
@@ -179,7 +160,7 @@ class DogpileIT {
                     throw new RuntimeException(e);
                 }
             });
-            outcomes = onGate(8, i -> {
+            outcomes = Gate.run(8, i -> {
                 try {
                     return items.select(ID, Db.touchGated("g", gate), org.jooq.impl.DSL.field(
                             "case when (select on_ from fail_switch) then 1 / (select count(*)::int - 100 from items) else 1 end", Integer.class))
@@ -368,7 +349,7 @@ class DogpileIT {
     void concurrentCallersOfOneCustomKeyNeverGetEachOthersRows() throws Exception {
         CachingDSL cached = cached(Regions.builder().region("items").build());
         DSLContext shared = cached.fromCache("items", "one-key-for-two-queries");
-        List<Future<String>> names = onGate(16, i -> {
+        List<Future<String>> names = Gate.run(16, i -> {
             int id = i % 2 == 0 ? 5 : 6;
             return shared.select(NAME, Db.touchSlow("ck" + id, 0.3)).from(ITEMS).where(ID.eq(id)).fetchOne(NAME);
         });
@@ -402,7 +383,7 @@ class DogpileIT {
             CachingDSL cached = CachingDSL.builder(org.jooq.impl.DSL.using(manual, org.jooq.SQLDialect.POSTGRES),
                 Regions.builder().region("items").build()).backend(backend).clock(clock).build();
             DSLContext d = cached.fromCache("items");
-            List<Future<String>> names = onGate(4, i -> d.select(NAME, Db.touchSlow("manual", 0.3)).from(ITEMS).where(ID.eq(3)).fetchOne(NAME));
+            List<Future<String>> names = Gate.run(4, i -> d.select(NAME, Db.touchSlow("manual", 0.3)).from(ITEMS).where(ID.eq(3)).fetchOne(NAME));
             for (Future<String> f : names)
                 assertThat(f.get()).isEqualTo("item 3");
             assertThat(cached.stats("items").regenerations()).as("every caller ran its own query").isEqualTo(4);
@@ -416,7 +397,7 @@ class DogpileIT {
             .region("strict", r -> r.lockWait(Duration.ofMillis(300)).onLockTimeout(OnLockTimeout.FAIL)).build());
         CacheKey key = cached.keyOf("strict", db.dsl.select(NAME).from(ITEMS).where(ID.eq(10)));
         backend.delegate.locks().tryAcquire("strict:0:" + key.hash() + ":lock", Duration.ofMinutes(1)).orElseThrow();
-        List<Future<Object>> outcomes = onGate(4, i -> {
+        List<Future<Object>> outcomes = Gate.run(4, i -> {
             try {
                 return cached.fromCache("strict").select(NAME).from(ITEMS).where(ID.eq(10)).fetchOne(NAME);
             } catch (RuntimeException e) {
