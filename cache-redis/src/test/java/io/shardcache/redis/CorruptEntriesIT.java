@@ -1,10 +1,11 @@
 package io.shardcache.redis;
 
-import static io.shardcache.redis.Db.ID;
-import static io.shardcache.redis.Db.ITEMS;
-import static io.shardcache.redis.Db.NAME;
+import static io.shardcache.query.Items.ID;
+import static io.shardcache.query.Items.ITEMS;
+import static io.shardcache.query.Items.NAME;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.shardcache.query.Db;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -57,7 +58,11 @@ class CorruptEntriesIT {
     /** Incremented by {@link Tripwire#readObject}: any Java deserialization of entry bytes shows here. */
     static final AtomicInteger DESERIALIZED = new AtomicInteger();
 
-    /** A class whose deserialization leaves a trace, as a gadget's would do harm. */
+    /**
+     * A class whose deserialization leaves a trace, as a gadget's would do harm. Its
+     * {@code readObject} is deliberate: it is how this test sees whether anything Java-deserialized
+     * the bytes planted in Redis (nothing in shardcache may).
+     */
     static final class Tripwire implements Serializable {
         @Serial
         private static final long serialVersionUID = 1L;
@@ -210,7 +215,11 @@ class CorruptEntriesIT {
         damageAndRead(damage);
     }
 
-    /** The tripwire works: deserializing its bytes is seen, so the zero above means something. */
+    /**
+     * The tripwire works: deserializing its bytes is seen, so the zero above means something. The
+     * only {@code ObjectInputStream} in the project, on bytes this test made itself, never on
+     * anything read from a cache.
+     */
     @Test
     void theTripwireFiresWhenItIsDeserialized() throws Exception {
         byte[] bytes = Damage.JAVA_SERIALIZED_TRIPWIRE.apply(new byte[0], new byte[0]);

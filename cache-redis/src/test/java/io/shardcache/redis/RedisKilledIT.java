@@ -1,10 +1,11 @@
 package io.shardcache.redis;
 
-import static io.shardcache.redis.Db.ID;
-import static io.shardcache.redis.Db.ITEMS;
-import static io.shardcache.redis.Db.NAME;
+import static io.shardcache.query.Items.ID;
+import static io.shardcache.query.Items.ITEMS;
+import static io.shardcache.query.Items.NAME;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.shardcache.query.Db;
 import io.shardcache.query.CachingDSL;
 import io.shardcache.query.RegionStats;
 import io.shardcache.query.Regions;

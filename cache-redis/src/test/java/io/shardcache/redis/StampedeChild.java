@@ -1,9 +1,10 @@
 package io.shardcache.redis;
 
-import static io.shardcache.redis.Db.ID;
-import static io.shardcache.redis.Db.ITEMS;
-import static io.shardcache.redis.Db.NAME;
+import static io.shardcache.query.Items.ID;
+import static io.shardcache.query.Items.ITEMS;
+import static io.shardcache.query.Items.NAME;
 
+import io.shardcache.query.Db;
 import com.zaxxer.hikari.HikariDataSource;
 import io.shardcache.query.CachingDSL;
 import io.shardcache.query.CacheKey;

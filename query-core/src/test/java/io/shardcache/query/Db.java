@@ -15,14 +15,15 @@ import org.jooq.impl.DSL;
  * A test's database: a HikariCP pool on the test's own schema, with a function that counts how
  * often PostgreSQL really executed a query. {@code touch('k')} increments {@code calls.n} for key
  * {@code k} and returns 1; putting it in a select list makes every execution of that select count.
+ * Public for cache-redis, which runs its own integration tests on it through query-core's test jar.
  */
-final class Db implements AutoCloseable {
+public final class Db implements AutoCloseable {
 
-    final TestSchema schema;
-    final HikariDataSource pool;
-    final DSLContext dsl;
+    public final TestSchema schema;
+    public final HikariDataSource pool;
+    public final DSLContext dsl;
 
-    Db(TestSchema schema, int poolSize) throws SQLException {
+    public Db(TestSchema schema, int poolSize) throws SQLException {
         this.schema = schema;
         this.pool = newPool(true, poolSize);
         this.dsl = DSL.using(pool, SQLDialect.POSTGRES);
@@ -56,7 +57,7 @@ final class Db implements AutoCloseable {
     }
 
     /** Another pool on this test's schema, for tests that need other pool settings; the caller closes it. */
-    HikariDataSource newPool(boolean autoCommit, int size) {
+    public HikariDataSource newPool(boolean autoCommit, int size) {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(schema.jdbcUrl());
         config.setUsername(schema.postgres().user());
@@ -72,24 +73,24 @@ final class Db implements AutoCloseable {
      * A select-list field that counts executions under {@code key}: an uncorrelated scalar subquery,
      * so PostgreSQL evaluates it once per execution that produces a row, however many rows.
      */
-    static Field<Integer> touch(String key) {
+    public static Field<Integer> touch(String key) {
         return DSL.field("(select touch({0}))", Integer.class, DSL.val(key));
     }
 
-    static Field<Integer> touchSlow(String key, double seconds) {
+    public static Field<Integer> touchSlow(String key, double seconds) {
         return DSL.field("(select touch_slow({0}, {1}))", Integer.class, DSL.val(key), DSL.val(seconds));
     }
 
-    static Field<Integer> touchGated(String key, long gate) {
+    public static Field<Integer> touchGated(String key, long gate) {
         return DSL.field("(select touch_gated({0}, {1}))", Integer.class, DSL.val(key), DSL.val(gate));
     }
 
-    static Field<Integer> touchFail(String key) {
+    public static Field<Integer> touchFail(String key) {
         return DSL.field("(select touch_fail({0}))", Integer.class, DSL.val(key));
     }
 
     /** How many times PostgreSQL executed a query carrying {@code touch(key)}. */
-    int executions(String key) throws SQLException {
+    public int executions(String key) throws SQLException {
         try (Connection c = pool.getConnection(); Statement s = c.createStatement();
              var rs = s.executeQuery("select coalesce((select n from calls where k = '" + key.replace("'", "''") + "'), 0)")) {
             rs.next();
@@ -97,7 +98,7 @@ final class Db implements AutoCloseable {
         }
     }
 
-    void execute(String sql) throws SQLException {
+    public void execute(String sql) throws SQLException {
         try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
             s.execute(sql);
         }

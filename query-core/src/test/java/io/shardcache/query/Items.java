@@ -11,11 +11,11 @@ import org.jooq.Table;
 import org.jooq.impl.SQLDataType;
 
 /** The {@code items} table of {@link Db}, written as generated code would declare it. */
-final class Items {
-    static final Table<Record> ITEMS = table(name("items"));
-    static final Field<Integer> ID = field(name("items", "id"), SQLDataType.INTEGER.notNull());
-    static final Field<String> NAME = field(name("items", "name"), SQLDataType.CLOB.notNull());
-    static final Field<BigDecimal> PRICE = field(name("items", "price"), SQLDataType.NUMERIC(10, 2));
+public final class Items {
+    public static final Table<Record> ITEMS = table(name("items"));
+    public static final Field<Integer> ID = field(name("items", "id"), SQLDataType.INTEGER.notNull());
+    public static final Field<String> NAME = field(name("items", "name"), SQLDataType.CLOB.notNull());
+    public static final Field<BigDecimal> PRICE = field(name("items", "price"), SQLDataType.NUMERIC(10, 2));
 
     private Items() {
     }
