@@ -43,7 +43,9 @@ public final class KeyMaterial {
     // Section markers, so describe() can read the material back.
     static final byte S_SQL = 1, S_CUSTOM = 2;
 
-    private final byte[] bytes;
+    /** The material is {@code head} then {@code tail}: a prepared read's key keeps the shared prefix as it is. */
+    private final byte[] head;
+    private final byte[] tail;
     private final String sha1Hex;
     private final byte[] fingerprint;
 
@@ -52,11 +54,14 @@ public final class KeyMaterial {
     private static final MessageDigest SHA256 = newDigest("SHA-256");
 
     private KeyMaterial(byte[] bytes) {
-        this(bytes, digest(SHA1, bytes), digest(SHA256, bytes));
+        this(bytes, NO_BYTES, digest(SHA1, bytes), digest(SHA256, bytes));
     }
 
-    private KeyMaterial(byte[] bytes, byte[] sha1, byte[] sha256) {
-        this.bytes = bytes;
+    private static final byte[] NO_BYTES = new byte[0];
+
+    private KeyMaterial(byte[] head, byte[] tail, byte[] sha1, byte[] sha256) {
+        this.head = head;
+        this.tail = tail;
         this.sha1Hex = HEX.formatHex(sha1);
         this.fingerprint = Arrays.copyOf(sha256, FINGERPRINT_BYTES);
     }
@@ -103,19 +108,18 @@ public final class KeyMaterial {
      * prepared read uses).
      */
     static KeyMaterial ofPrepared(Prefix prefix, Binds.Kind[] kinds, Object[] values) throws SQLException {
-        Writer w = new Writer(prefix.bytes().length + values.length * 16);
-        w.writeRaw(prefix.bytes());
-        int from = w.len;
+        Writer w = new Writer(values.length * 16);
         for (int i = 0; i < values.length; i++) {
             w.writeByte(kinds[i].ordinal());
             w.writeValue(values[i]);
             w.writeByte(Binds.EXTRA_NONE);
         }
         MessageDigest sha1 = copy(prefix.sha1());
-        sha1.update(w.buf, from, w.len - from);
+        sha1.update(w.buf, 0, w.len);
         MessageDigest sha256 = copy(prefix.sha256());
-        sha256.update(w.buf, from, w.len - from);
-        return new KeyMaterial(w.toByteArray(), sha1.digest(), sha256.digest());
+        sha256.update(w.buf, 0, w.len);
+        // The prefix is shared, not copied: only describe() ever needs the whole material.
+        return new KeyMaterial(prefix.bytes(), w.toByteArray(), sha1.digest(), sha256.digest());
     }
 
     /**
@@ -161,7 +165,9 @@ public final class KeyMaterial {
 
     /** A readable rendering of the material, for logs and debugging; not used for lookups. */
     public String describe() {
-        return new Reader(bytes).describe();
+        byte[] all = Arrays.copyOf(head, head.length + tail.length);
+        System.arraycopy(tail, 0, all, head.length, tail.length);
+        return new Reader(all).describe();
     }
 
     private static byte[] digest(MessageDigest prototype, byte[] input) {

@@ -35,15 +35,18 @@ final class RecordShape implements ResultCodec.Target {
 
     private final DSLContext dsl;
     private final Record template;
+    /** A generated record's no-arg constructor, resolved once; null for jOOQ's own record types. */
+    private final Constructor<? extends Record> constructor;
     private final Field<?>[] fields;
     private final DataType<?>[] types;
     /** Per field: the converter from the database type, or null when it is the identity. */
     private final Converter<Object, Object>[] converters;
 
     @SuppressWarnings("unchecked")
-    private RecordShape(DSLContext dsl, Record template) {
+    private RecordShape(DSLContext dsl, Record template, Constructor<? extends Record> constructor) {
         this.dsl = dsl;
         this.template = template;
+        this.constructor = constructor;
         this.fields = template.fields();
         this.types = new DataType<?>[fields.length];
         this.converters = new Converter[fields.length];
@@ -74,11 +77,12 @@ final class RecordShape implements ResultCodec.Target {
                 throw refuse(sql, "field " + f.getName() + " reads with the custom binding " + binding
                     + ", which a prepared read cannot run on cached values");
         }
-        Record template = newRecord(dsl, query, fields);
+        Constructor<? extends Record> constructor = generatedConstructor(query.getRecordType());
+        Record template = constructor != null ? construct(constructor, c) : dsl.newRecord(fields);
         if (template.fields().length != fields.length)
             throw refuse(sql, "its record type " + template.getClass().getName() + " has " + template.fields().length
                 + " fields where the query selects " + fields.length + " (an embeddable?)");
-        return new RecordShape(dsl, template);
+        return new RecordShape(dsl, template, constructor);
     }
 
     private static IllegalArgumentException refuse(String sql, String why) {
@@ -86,30 +90,38 @@ final class RecordShape implements ResultCodec.Target {
     }
 
     /**
-     * An empty record of the type jOOQ builds for the query: a generated record through its no-arg
-     * constructor (as jOOQ's record factory does), anything else as {@code newRecord(fields)}, which
-     * picks jOOQ's {@code RecordN} implementation by degree, as a fetch does.
+     * The no-arg constructor of a generated record type, which jOOQ's record factory calls for every
+     * fetched row; null for jOOQ's own types, which {@code newRecord(fields)} (and a copy of it) builds
+     * as a fetch does, picking the {@code RecordN} implementation by degree.
      */
-    private static Record newRecord(DSLContext dsl, ResultQuery<?> query, Field<?>[] fields) {
-        Class<? extends Record> type = query.getRecordType();
-        if (TableRecord.class.isAssignableFrom(type) && !type.getName().startsWith("org.jooq.impl.")) {
-            try {
-                Constructor<? extends Record> constructor = type.getDeclaredConstructor();
-                constructor.setAccessible(true);
-                Record r = constructor.newInstance();
-                r.attach(dsl.configuration());
-                return r;
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                throw new IllegalArgumentException("cannot prepare a read of " + type.getName()
-                    + ": its no-arg constructor cannot be called (" + e + "); use fromCache(region) for this query", e);
-            }
+    private static Constructor<? extends Record> generatedConstructor(Class<? extends Record> type) {
+        if (!TableRecord.class.isAssignableFrom(type) || type.getName().startsWith("org.jooq.impl."))
+            return null;
+        try {
+            Constructor<? extends Record> constructor = type.getDeclaredConstructor();
+            constructor.setAccessible(true);
+            return constructor;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IllegalArgumentException("cannot prepare a read of " + type.getName()
+                + ": its no-arg constructor cannot be called (" + e + "); use fromCache(region) for this query", e);
         }
-        return dsl.newRecord(fields);
     }
 
+    private static Record construct(Constructor<? extends Record> constructor, Configuration configuration) {
+        try {
+            Record r = constructor.newInstance();
+            if (!Boolean.FALSE.equals(configuration.settings().isAttachRecords()))   // as jOOQ attaches fetched records
+                r.attach(configuration);
+            return r;
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot construct " + constructor.getDeclaringClass().getName(), e);
+        }
+    }
+
+    /** An empty record: the constructor once resolved (jOOQ's copy would look it up again per row), or a copy of the template. */
     @Override
     public Record newRecord() {
-        return template.original();
+        return constructor != null ? construct(constructor, dsl.configuration()) : template.original();
     }
 
     @Override
