@@ -26,9 +26,12 @@ final class CountingBackend extends ForwardingCacheBackend {
         }
 
         @Override
-        public Optional<Lease> acquire(String lockKey, Duration wait, Duration lease) throws InterruptedException {
+        public Acquisition acquire(String lockKey, Duration wait, Duration lease) throws InterruptedException {
             count(lockKey);
-            return granted(lockKey, delegate().locks().acquire(lockKey, wait, lease));
+            Acquisition got = delegate().locks().acquire(lockKey, wait, lease);
+            if (got instanceof Acquisition.Held)
+                onAcquired.accept(lockKey);
+            return got;
         }
     };
 

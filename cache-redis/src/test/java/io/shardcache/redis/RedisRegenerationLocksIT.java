@@ -123,7 +123,7 @@ class RedisRegenerationLocksIT {
                 waiting.countDown();
                 // The lease (1 min) and the wait (30 s) are far longer than this test: only the
                 // previous holder's release can let a waiter in.
-                Optional<Lease> got = locks.acquire("w:lock", Duration.ofSeconds(30), LONG);
+                Optional<Lease> got = locks.acquire("w:lock", Duration.ofSeconds(30), LONG).held();
                 if (got.isEmpty())
                     return false;
                 mostAtOnce.accumulateAndGet(holding.incrementAndGet(), Math::max);
@@ -145,13 +145,74 @@ class RedisRegenerationLocksIT {
     }
 
     @Test
+    void aFillAnnouncementEndsTheWaitsOnThatLockInEveryProcessWithoutHandingItOn() throws Exception {
+        RegenerationLocks holder = jvm();
+        List<RegenerationLocks> processes = List.of(jvm(), jvm());
+        for (RegenerationLocks p : processes)
+            awaitSubscribed(p);
+        Lease filling = holder.tryAcquire("f:lock", LONG).orElseThrow();
+        Lease otherKey = holder.tryAcquire("g:lock", LONG).orElseThrow();
+        int waiters = 6;
+        CountDownLatch waiting = new CountDownLatch(waiters + 1);
+        ExecutorService pool = Executors.newFixedThreadPool(waiters + 1);
+        try {
+            List<Future<RegenerationLocks.Acquisition>> outcomes = new ArrayList<>();
+            for (int i = 0; i < waiters; i++) {
+                RegenerationLocks locks = processes.get(i % 2);
+                outcomes.add(pool.submit(() -> {
+                    waiting.countDown();
+                    return locks.acquire("f:lock", Duration.ofSeconds(30), LONG);
+                }));
+            }
+            Future<RegenerationLocks.Acquisition> onOtherKey = pool.submit(() -> {
+                waiting.countDown();
+                return processes.get(0).acquire("g:lock", Duration.ofSeconds(30), LONG);
+            });
+            assertThat(waiting.await(30, TimeUnit.SECONDS)).isTrue();
+            awaitWaiting(processes.get(0), "f:lock", waiters / 2);
+            awaitWaiting(processes.get(1), "f:lock", waiters / 2);
+
+            filling.releaseFilled();
+
+            for (Future<RegenerationLocks.Acquisition> f : outcomes)
+                assertThat(f.get(30, TimeUnit.SECONDS)).as("every waiter hears the fill").isSameAs(RegenerationLocks.Acquisition.FILLED);
+            assertThat(onOtherKey.isDone()).as("a fill of another key ends no wait").isFalse();
+            assertThat(processes.get(1).tryAcquire("f:lock", LONG)).as("no waiter kept the lock").isPresent();
+            otherKey.release();
+            assertThat(onOtherKey.get(30, TimeUnit.SECONDS)).as("a plain release hands the lock on")
+                .isInstanceOf(RegenerationLocks.Acquisition.Held.class);
+            onOtherKey.get().held().orElseThrow().release();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Until a waiter is parked, the lock's release may reach it before the announcement does. */
+    private static void awaitWaiting(RegenerationLocks locks, String lockKey, int waiters) throws InterruptedException {
+        io.shardcache.redis.internal.RedissonLocks redisson = (io.shardcache.redis.internal.RedissonLocks) locks;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (redisson.parkedOn(lockKey) < waiters && System.nanoTime() < deadline)
+            Thread.sleep(5);
+        assertThat(redisson.parkedOn(lockKey)).as("waits parked on %s", lockKey).isEqualTo(waiters);
+    }
+
+    /** Announcements are best effort until the subscription is up; this test is about what follows. */
+    private static void awaitSubscribed(RegenerationLocks locks) throws InterruptedException {
+        io.shardcache.redis.internal.RedissonLocks redisson = (io.shardcache.redis.internal.RedissonLocks) locks;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!redisson.hearsFillAnnouncements() && System.nanoTime() < deadline)
+            Thread.sleep(10);
+        assertThat(redisson.hearsFillAnnouncements()).as("subscribed to fill announcements within 10 s").isTrue();
+    }
+
+    @Test
     void aWaitRunsOutWhileTheLockIsHeld() throws Exception {
         RegenerationLocks one = jvm();
         RegenerationLocks two = jvm();
         Lease held = one.tryAcquire("busy:lock", LONG).orElseThrow();
-        assertThat(two.acquire("busy:lock", Duration.ofMillis(300), LONG)).isEmpty();
+        assertThat(two.acquire("busy:lock", Duration.ofMillis(300), LONG).held()).isEmpty();
         held.release();
-        assertThat(two.acquire("busy:lock", Duration.ofMillis(300), LONG)).isPresent();
+        assertThat(two.acquire("busy:lock", Duration.ofMillis(300), LONG).held()).isPresent();
     }
 
     @Test
@@ -164,7 +225,7 @@ class RedisRegenerationLocksIT {
         try {
             Future<Optional<Lease>> waiter = pool.submit(() -> {
                 started.countDown();
-                return two.acquire("int:lock", Duration.ofSeconds(30), LONG);
+                return two.acquire("int:lock", Duration.ofSeconds(30), LONG).held();
             });
             assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
             waiter.cancel(true);
@@ -174,7 +235,7 @@ class RedisRegenerationLocksIT {
             pool.shutdownNow();
         }
         held.release();
-        assertThat(jvm().acquire("int:lock", Duration.ofSeconds(10), LONG)).as("nobody took it behind our back").isPresent();
+        assertThat(jvm().acquire("int:lock", Duration.ofSeconds(10), LONG).held()).as("nobody took it behind our back").isPresent();
     }
 
     @Test
@@ -184,7 +245,7 @@ class RedisRegenerationLocksIT {
         dead.tryAcquire("exp:lock", Duration.ofMillis(700)).orElseThrow();   // never released
         assertThat(raw.commands().pttl(prefix + "exp:lock")).as("a plain lease is the key's TTL").isBetween(1L, 700L);
 
-        Optional<Lease> next = other.acquire("exp:lock", Duration.ofSeconds(10), LONG);
+        Optional<Lease> next = other.acquire("exp:lock", Duration.ofSeconds(10), LONG).held();
         assertThat(next).as("free once the lease ran out").isPresent();
     }
 
@@ -197,7 +258,7 @@ class RedisRegenerationLocksIT {
         lease.release();
 
         Lease shortLease = one.tryAcquire("twice:lock", Duration.ofMillis(300)).orElseThrow();
-        Lease successor = two.acquire("twice:lock", Duration.ofSeconds(10), LONG).orElseThrow();   // after expiry
+        Lease successor = two.acquire("twice:lock", Duration.ofSeconds(10), LONG).held().orElseThrow();   // after expiry
         shortLease.release();   // expired: must not release the successor's lock
         assertThat(jvm().tryAcquire("twice:lock", LONG)).as("the successor still holds it").isEmpty();
         successor.release();
@@ -225,7 +286,7 @@ class RedisRegenerationLocksIT {
         assertThat(raw.commands().pttl(prefix + "wd:lock")).isBetween(1L, 900L);
 
         holderBackend.close();   // the holder dies without releasing
-        assertThat(other.acquire("wd:lock", Duration.ofSeconds(20), LONG)).isPresent();
+        assertThat(other.acquire("wd:lock", Duration.ofSeconds(20), LONG).held()).isPresent();
         assertThat(Duration.ofNanos(System.nanoTime() - start)).as("well before the 60s lease").isLessThan(Duration.ofSeconds(30));
     }
 
@@ -238,7 +299,7 @@ class RedisRegenerationLocksIT {
         Thread.sleep(1_500);   // past two watchdog timeouts, still within the lease
         assertThat(other.tryAcquire("cap:lock", LONG)).as("renewed within the lease").isEmpty();
 
-        Lease next = other.acquire("cap:lock", Duration.ofSeconds(20), LONG).orElseThrow();
+        Lease next = other.acquire("cap:lock", Duration.ofSeconds(20), LONG).held().orElseThrow();
         stuck.release();   // the bound ended it already: nothing to do, and the new holder keeps it
         assertThat(jvm().tryAcquire("cap:lock", LONG)).isEmpty();
         next.release();
@@ -248,7 +309,7 @@ class RedisRegenerationLocksIT {
     void badArgumentsFailEarly() {
         RegenerationLocks locks = jvm();
         assertThatThrownBy(() -> locks.tryAcquire("k", Duration.ZERO)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lease");
-        assertThatThrownBy(() -> locks.acquire("k", Duration.ofMillis(-1), LONG)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("wait");
+        assertThatThrownBy(() -> locks.acquire("k", Duration.ofMillis(-1), LONG).held()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("wait");
         assertThatThrownBy(() -> locks.tryAcquire(null, LONG)).isInstanceOf(NullPointerException.class);
     }
 

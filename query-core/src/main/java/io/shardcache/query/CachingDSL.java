@@ -395,6 +395,7 @@ public final class CachingDSL implements AutoCloseable {
             ExecutorService ex = ownedExecutor;
             CacheBackend ob = ownedBackend;
             AutoCloseable owned = () -> {
+                engine.close();   // waits for lock releases in flight
                 if (ex != null)
                     ex.close();   // waits for refreshes in flight
                 if (ob != null)

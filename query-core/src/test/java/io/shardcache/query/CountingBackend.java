@@ -17,6 +17,9 @@ final class CountingBackend implements CacheBackend {
 
     final CacheBackend delegate;
     final AtomicInteger lockAttempts = new AtomicInteger();
+    /** Waits for the lock ({@code acquire}) that ended holding it, and that ended with a fill announcement. */
+    final AtomicInteger waitsHeld = new AtomicInteger();
+    final AtomicInteger waitsFilled = new AtomicInteger();
     final AtomicInteger puts = new AtomicInteger();
     /** Every call that reached this backend, failed or not. */
     final AtomicInteger calls = new AtomicInteger();
@@ -88,10 +91,15 @@ final class CountingBackend implements CacheBackend {
             }
 
             @Override
-            public Optional<Lease> acquire(String lockKey, Duration wait, Duration lease) throws InterruptedException {
+            public Acquisition acquire(String lockKey, Duration wait, Duration lease) throws InterruptedException {
                 lockAttempts.incrementAndGet();
                 check();
-                return locks.acquire(lockKey, wait, lease);
+                Acquisition got = locks.acquire(lockKey, wait, lease);
+                if (got instanceof Acquisition.Held)
+                    waitsHeld.incrementAndGet();
+                else if (got == Acquisition.FILLED)
+                    waitsFilled.incrementAndGet();
+                return got;
             }
         };
     }

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.shardcache.query.spi.CacheListener;
+import io.shardcache.query.spi.LockWaitOutcome;
 import io.shardcache.testing.Gate;
 import io.shardcache.testing.ServicesExtension;
 import io.shardcache.testing.TestSchema;
@@ -82,6 +83,38 @@ class DogpileIT {
         RegionStats stats = cached.stats("items");
         assertThat(stats.regenerations()).isEqualTo(1);
         assertThat(stats.misses() + stats.hits()).isEqualTo(64);
+    }
+
+    /**
+     * Four engines on one backend stand for four JVMs. Before fill announcements, the three waiting
+     * leaders took the lock one after another just to re-read the entry.
+     */
+    @Test
+    void waitingJvmsReadTheFilledEntryWithoutTakingTheLockInTurn() throws Exception {
+        Regions regions = Regions.builder().region("items").build();
+        List<CachingDSL> jvms = new ArrayList<>();
+        List<LockWaitOutcome> outcomes = java.util.Collections.synchronizedList(new ArrayList<>());
+        CacheListener listener = new CacheListener() {
+            @Override
+            public void lockWaited(CacheKey key, Duration waited, LockWaitOutcome outcome) {
+                outcomes.add(outcome);
+            }
+        };
+        for (int i = 0; i < 4; i++)
+            jvms.add(cached(regions, listener));
+
+        List<Future<Result<Record3<Integer, String, Integer>>>> results = Gate.run(4 * 8, i ->
+            jvms.get(i % 4).fromCache("items").select(ID, NAME, Db.touchSlow("filled", 0.3)).from(ITEMS).where(ID.eq(3)).fetch());
+
+        for (Future<Result<Record3<Integer, String, Integer>>> f : results)
+            assertThat(f.get().get(0).value2()).isEqualTo("item 3");
+        assertThat(db.executions("filled")).as("PostgreSQL executions").isEqualTo(1);
+        assertThat(backend.lockAttempts.get()).as("lock waits: one per engine").isEqualTo(4);
+        assertThat(backend.waitsHeld.get()).as("waits that ended holding the lock").isEqualTo(1);
+        assertThat(backend.waitsFilled.get()).as("waits ended by the fill announcement").isEqualTo(3);
+        assertThat(outcomes).containsExactlyInAnyOrder(LockWaitOutcome.ACQUIRED, LockWaitOutcome.FILLED,
+            LockWaitOutcome.FILLED, LockWaitOutcome.FILLED);
+        assertThat(jvms.stream().mapToLong(c -> c.stats("items").lockTimeouts()).sum()).isZero();
     }
 
     @Test

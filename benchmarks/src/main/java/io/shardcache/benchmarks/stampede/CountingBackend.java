@@ -40,22 +40,43 @@ final class CountingBackend extends ForwardingCacheBackend {
             }
 
             @Override
-            public Optional<Lease> acquire(String lockKey, Duration wait, Duration lease) throws InterruptedException {
+            public Acquisition acquire(String lockKey, Duration wait, Duration lease) throws InterruptedException {
                 if (!lockKey.startsWith(lockKeyPrefix))
                     return inner.acquire(lockKey, wait, lease);
                 acquires.increment();
                 trace.add("acquire");
-                return traced(inner.acquire(lockKey, wait, lease), "acquire");
+                Acquisition got = inner.acquire(lockKey, wait, lease);
+                return switch (got) {
+                    case Acquisition.Held held -> new Acquisition.Held(traced(Optional.of(held.lease()), "acquire").orElseThrow());
+                    case Acquisition.Filled filled -> {
+                        trace.add("acquire:filled");
+                        yield got;
+                    }
+                    case Acquisition.TimedOut timedOut -> {
+                        trace.add("acquire:timed_out");
+                        yield got;
+                    }
+                };
             }
         };
     }
 
     private Optional<RegenerationLocks.Lease> traced(Optional<RegenerationLocks.Lease> lease, String call) {
         trace.add(call + (lease.isPresent() ? ":got" : ":refused"));
-        return lease.map(held -> () -> {
-            trace.add("release");
-            held.release();
-            trace.add("released");
+        return lease.map(held -> new RegenerationLocks.Lease() {
+            @Override
+            public void release() {
+                trace.add("release");
+                held.release();
+                trace.add("released");
+            }
+
+            @Override
+            public void releaseFilled() {
+                trace.add("release_filled");
+                held.releaseFilled();
+                trace.add("released");
+            }
         });
     }
 

@@ -41,7 +41,7 @@ final class WarmUp {
                 CompletableFuture<Optional<RegenerationLocks.Lease>> second = new CompletableFuture<>();
                 Thread.ofPlatform().start(() -> {
                     try {
-                        second.complete(locks.acquire(key, Duration.ofSeconds(10), lease));
+                        second.complete(locks.acquire(key, Duration.ofSeconds(10), lease).held());
                     } catch (Throwable e) {
                         second.completeExceptionally(e);
                     }

@@ -18,7 +18,7 @@ class CountingBackendTest {
             CountingBackend counting = new CountingBackend(inner, "stampede", trace);
 
             counting.locks().tryAcquire("stampede:0:abc:lock", Duration.ofSeconds(1)).orElseThrow().release();
-            counting.locks().acquire("stampede:0:def:lock", Duration.ofSeconds(1), Duration.ofSeconds(1)).orElseThrow().release();
+            counting.locks().acquire("stampede:0:def:lock", Duration.ofSeconds(1), Duration.ofSeconds(1)).held().orElseThrow().release();
             counting.locks().tryAcquire("warm:0:abc:lock", Duration.ofSeconds(1)).orElseThrow().release();
 
             assertThat(counting.tryAcquires()).isEqualTo(1);

@@ -47,11 +47,18 @@ import org.redisson.config.SingleServerConfig;
  * Either way the lock is held at most {@code lease}, and a dead holder's lock goes away by itself.
  *
  * <h2>Waiting</h2>
- * {@link #acquire} is Redisson's {@code tryLockAsync(wait, lease, id)}: the waiter subscribes to
- * the lock's channel and tries again when the holder's unlock is published, or when the holder's
- * TTL runs out; nothing here sleeps or polls. This class waits for that future at most
- * {@code wait + 3 x commandTimeout}; a waiter that is interrupted or gives up cancels it, and
- * Redisson unlocks a lock it obtains for a cancelled request.
+ * {@link #acquire} does not use Redisson's waiting {@code tryLock}: a waiter that stops early (at a
+ * fill announcement) would leave that request pending, and a pending request that later gets the
+ * lock holds it with nobody to release it. So the wait is a loop of non-waiting attempts: register
+ * for the lock's announcements ({@link FillAnnouncements}), try the lock once, read its remaining
+ * time to live, and sleep on the registration until a release or fill is announced or the lock's
+ * TTL runs out (its holder died), whichever is first; nothing polls. A fill ends the wait without
+ * the lock ({@link Acquisition#FILLED}); a release or expiry leads to the next attempt.
+ *
+ * <h2>Announcements</h2>
+ * Every release is announced after the unlock; {@link Lease#releaseFilled()} first announces the
+ * fill, then releases. Both go on one channel, so waiters hear the fill first and read the entry
+ * instead of taking the lock in turn.
  *
  * <h2>Failures</h2>
  * Whatever Redisson throws becomes a {@link CacheBackendException} naming the server, the command,
@@ -72,6 +79,9 @@ public final class RedissonLocks implements RegenerationLocks, AutoCloseable {
     private final AtomicLong ids = new AtomicLong();
     /** Ends watchdog-held leases at their bound; one daemon thread, idle unless such a lease exists. */
     private final ScheduledThreadPoolExecutor bounds;
+    private final FillAnnouncements fills;
+    /** Waits parked per lock key (for tests: a fill can only end a wait that is parked). */
+    private final java.util.concurrent.ConcurrentHashMap<String, Integer> parked = new java.util.concurrent.ConcurrentHashMap<>();
 
     public RedissonLocks(RedisEndpoint endpoint, String keyPrefix, Duration commandTimeout, Duration watchdogTimeout,
                          Failures failures) {
@@ -87,6 +97,7 @@ public final class RedissonLocks implements RegenerationLocks, AutoCloseable {
         });
         bounds.setRemoveOnCancelPolicy(true);
         bounds.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.fills = new FillAnnouncements(redisson, keyPrefix + "fills");
     }
 
     private static Config config(RedisEndpoint endpoint, Duration commandTimeout, Duration watchdogTimeout) {
@@ -111,56 +122,102 @@ public final class RedissonLocks implements RegenerationLocks, AutoCloseable {
     public Optional<Lease> tryAcquire(String lockKey, Duration lease) {
         Objects.requireNonNull(lockKey, "lockKey");
         requirePositive(lease);
-        try {
-            return lock(lockKey, Duration.ZERO, lease, false);
-        } catch (InterruptedException cannotHappen) {
-            throw new AssertionError(cannotHappen);
-        }
+        return attempt(lockKey, lease);
     }
 
     @Override
-    public Optional<Lease> acquire(String lockKey, Duration wait, Duration lease) throws InterruptedException {
+    public Acquisition acquire(String lockKey, Duration wait, Duration lease) throws InterruptedException {
         Objects.requireNonNull(lockKey, "lockKey");
         requirePositive(lease);
         if (wait.isNegative())
             throw new IllegalArgumentException("wait must not be negative, got " + wait);
-        return lock(lockKey, wait, lease, true);
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            // Registered before the attempt, so a release or fill between the two is not missed.
+            CompletableFuture<Boolean> heard = fills.watch(lockKey);
+            try {
+                Optional<Lease> got = attempt(lockKey, lease);
+                if (got.isPresent()) {
+                    if (Boolean.TRUE.equals(heard.getNow(false))) {
+                        // The fill was announced while we asked (the lock is free because its holder
+                        // just stored the entry): that entry is what this wait was for.
+                        got.get().release();
+                        return Acquisition.FILLED;
+                    }
+                    return new Acquisition.Held(got.get());
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0)
+                    return Acquisition.TIMED_OUT;
+                long ttlMillis = remainingMillis(lockKey);
+                if (ttlMillis == -2)
+                    continue;                                  // released in between: try again at once
+                long nap = ttlMillis < 0 ? left : Math.min(left, TimeUnit.MILLISECONDS.toNanos(ttlMillis + 1));
+                parked(lockKey, 1);
+                try {
+                    if (heard.get(nap, TimeUnit.NANOSECONDS))
+                        return Acquisition.FILLED;
+                } catch (TimeoutException expiredOrOut) {
+                    // the holder's lease ran out (it died or hangs), or our wait did: the loop tells which
+                } catch (ExecutionException cannotHappen) {
+                    throw new AssertionError(cannotHappen);
+                } finally {
+                    parked(lockKey, -1);
+                }
+            } finally {
+                fills.forget(lockKey, heard);
+            }
+        }
     }
 
-    private Optional<Lease> lock(String lockKey, Duration wait, Duration lease, boolean interruptible) throws InterruptedException {
+    /** One attempt, without waiting: Redisson's lock script with a fresh owner id. */
+    private Optional<Lease> attempt(String lockKey, Duration lease) {
         String name = keyPrefix + lockKey;
         long id = ids.incrementAndGet();
         boolean watchdog = lease.compareTo(watchdogTimeout) > 0;
         long leaseMillis = watchdog ? -1 : Math.max(1, lease.toMillis());
-        String command = "LOCK (wait=" + wait.toMillis() + "ms, lease=" + lease.toMillis() + "ms)";
+        String command = "LOCK (lease=" + lease.toMillis() + "ms)";
         RLock lock = redisson.getLock(name);
         CompletableFuture<Boolean> acquired;
         try {
-            acquired = lock.tryLockAsync(wait.toMillis(), leaseMillis, TimeUnit.MILLISECONDS, id).toCompletableFuture();
+            acquired = lock.tryLockAsync(0, leaseMillis, TimeUnit.MILLISECONDS, id).toCompletableFuture();
         } catch (RuntimeException e) {     // lazy initialization connects on the caller's thread
             throw failures.of(command, name, e);
         }
         boolean got;
         try {
-            got = await(acquired, wait.plus(commandTimeout.multipliedBy(3)), interruptible);
-        } catch (InterruptedException e) {
-            abandon(acquired, lock, id);
-            throw e;
+            got = await(acquired, commandTimeout.multipliedBy(3), false);
         } catch (TimeoutException e) {
             abandon(acquired, lock, id);
             throw failures.of(command, name, e);
         } catch (ExecutionException e) {
             throw failures.of(command, name, e.getCause());
+        } catch (InterruptedException cannotHappen) {
+            throw new AssertionError(cannotHappen);
         }
         if (!got)
             return Optional.empty();
-        RedisLease held = new RedisLease(lock, name, id);
+        RedisLease held = new RedisLease(lock, lockKey, name, id);
         if (watchdog)
             held.bound(lease);
         return Optional.of(held);
     }
 
-    /** Gives up on an acquisition; a lock obtained for it anyway is released. */
+    /** The lock's remaining time to live in ms; -2 when it is not held, -1 when it never expires. */
+    private long remainingMillis(String lockKey) {
+        String name = keyPrefix + lockKey;
+        try {
+            return await(redisson.getLock(name).remainTimeToLiveAsync().toCompletableFuture(), commandTimeout.multipliedBy(3), false);
+        } catch (ExecutionException e) {
+            throw failures.of("PTTL", name, e.getCause());
+        } catch (TimeoutException | RuntimeException e) {
+            throw failures.of("PTTL", name, e);
+        } catch (InterruptedException cannotHappen) {
+            throw new AssertionError(cannotHappen);
+        }
+    }
+
+    /** Gives up on an attempt that did not answer in time; a lock it obtains anyway is released. */
     private static void abandon(CompletableFuture<Boolean> acquired, RLock lock, long id) {
         if (!acquired.cancel(false))
             acquired.thenAccept(got -> {
@@ -172,13 +229,15 @@ public final class RedissonLocks implements RegenerationLocks, AutoCloseable {
 
     private final class RedisLease implements Lease {
         private final RLock lock;
+        private final String lockKey;
         private final String name;
         private final long id;
         private final AtomicBoolean released = new AtomicBoolean();
         private volatile ScheduledFuture<?> bound;
 
-        RedisLease(RLock lock, String name, long id) {
+        RedisLease(RLock lock, String lockKey, String name, long id) {
             this.lock = lock;
+            this.lockKey = lockKey;
             this.name = name;
             this.id = id;
         }
@@ -216,18 +275,66 @@ public final class RedissonLocks implements RegenerationLocks, AutoCloseable {
             } catch (ExecutionException e) {
                 if (!ownedBySomeoneElse(e))
                     throw failures.of("UNLOCK", name, e.getCause());
-                // The lease had expired: nothing to release.
+                return;   // the lease had expired: nothing to release, and a successor holds it
             } catch (TimeoutException e) {
                 throw failures.of("UNLOCK", name, e);
             } catch (InterruptedException cannotHappen) {
                 throw new AssertionError(cannotHappen);
             }
+            announce(false);
+        }
+
+        /** Publishes and waits for Redis to take it; a waiter that misses it wakes at the lock's expiry. */
+        private void announce(boolean filled) {
+            try {
+                await(fills.announce(lockKey, filled), commandTimeout.multipliedBy(3), false);
+            } catch (ExecutionException e) {
+                throw failures.of("PUBLISH", fills.channel(), e.getCause());
+            } catch (TimeoutException | RuntimeException e) {
+                throw failures.of("PUBLISH", fills.channel(), e);
+            } catch (InterruptedException cannotHappen) {
+                throw new AssertionError(cannotHappen);
+            }
+        }
+
+        /**
+         * Announces the fill, then unlocks (which announces the release). A failed announcement
+         * does not keep the lock: it is reported after the unlock.
+         */
+        @Override
+        public void releaseFilled() {
+            if (released.get())
+                return;
+            RuntimeException announceFailure = null;
+            try {
+                announce(true);
+            } catch (RuntimeException e) {
+                announceFailure = e;
+            }
+            release();
+            if (announceFailure != null)
+                throw announceFailure;
         }
 
         @Override
         public String toString() {
             return "lease of " + name + " (owner id " + id + (released.get() ? ", released)" : ")");
         }
+    }
+
+    /** How many waits in this process are parked until {@code lockKey} is released, filled or expires; for tests. */
+    public int parkedOn(String lockKey) {
+        Integer n = parked.get(lockKey);
+        return n == null ? 0 : n;
+    }
+
+    private void parked(String lockKey, int delta) {
+        parked.merge(lockKey, delta, (a, b) -> a + b == 0 ? null : a + b);
+    }
+
+    /** Whether fill announcements are subscribed to (they are best effort until then); for tests. */
+    public boolean hearsFillAnnouncements() {
+        return fills.subscribed();
     }
 
     private static boolean ownedBySomeoneElse(Throwable t) {

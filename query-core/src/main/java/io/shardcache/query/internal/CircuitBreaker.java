@@ -166,14 +166,14 @@ public final class CircuitBreaker implements CacheBackend {
         }
 
         @Override
-        public Optional<Lease> acquire(String lockKey, Duration wait, Duration lease) throws InterruptedException {
+        public Acquisition acquire(String lockKey, Duration wait, Duration lease) throws InterruptedException {
             InterruptedException[] interrupted = new InterruptedException[1];
-            Optional<Lease> got = call(() -> {
+            Acquisition got = call(() -> {
                 try {
                     return delegate.locks().acquire(lockKey, wait, lease);
                 } catch (InterruptedException e) {
                     interrupted[0] = e;
-                    return Optional.empty();
+                    return Acquisition.TIMED_OUT;
                 }
             });
             if (interrupted[0] != null)

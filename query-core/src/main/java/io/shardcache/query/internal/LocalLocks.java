@@ -12,7 +12,9 @@ import java.util.concurrent.TimeoutException;
 /**
  * Regeneration locks for one process. A held lock is a map entry with a lease deadline; waiters
  * block on the holder's release future (woken the moment it is released, never polling), bounded
- * by their own wait and by the holder's lease, after which the lock may be taken over.
+ * by their own wait and by the holder's lease, after which the lock may be taken over. A holder that
+ * releases with {@link Lease#releaseFilled()} marks itself filled before waking its waiters, so
+ * they go and read the entry instead of taking the lock one after another.
  */
 public final class LocalLocks implements RegenerationLocks {
 
@@ -22,6 +24,7 @@ public final class LocalLocks implements RegenerationLocks {
         final String key;
         final long expiresAt;
         final CompletableFuture<Void> released = new CompletableFuture<>();
+        volatile boolean filled;
 
         Holder(String key, Duration lease) {
             this.key = key;
@@ -36,6 +39,12 @@ public final class LocalLocks implements RegenerationLocks {
         public void release() {
             held.remove(key, this);
             released.complete(null);
+        }
+
+        @Override
+        public void releaseFilled() {
+            filled = true;
+            release();
         }
     }
 
@@ -53,21 +62,23 @@ public final class LocalLocks implements RegenerationLocks {
     }
 
     @Override
-    public Optional<Lease> acquire(String lockKey, Duration wait, Duration lease) throws InterruptedException {
+    public Acquisition acquire(String lockKey, Duration wait, Duration lease) throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
         while (true) {
             Optional<Lease> got = tryAcquire(lockKey, lease);
             if (got.isPresent())
-                return got;
+                return new Acquisition.Held(got.get());
             Holder current = held.get(lockKey);
             if (current == null)
                 continue;
             long now = System.nanoTime();
             long left = Math.min(deadline - now, current.expiresAt - now);
             if (deadline - now <= 0)
-                return Optional.empty();
+                return Acquisition.TIMED_OUT;
             try {
                 current.released.get(Math.max(left, 1), TimeUnit.NANOSECONDS);
+                if (current.filled)
+                    return Acquisition.FILLED;
             } catch (TimeoutException | ExecutionException e) {
                 // the lease ran out or our wait did: the loop decides which
             }

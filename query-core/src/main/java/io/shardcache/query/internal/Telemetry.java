@@ -3,6 +3,7 @@ package io.shardcache.query.internal;
 import io.shardcache.query.CacheKey;
 import io.shardcache.query.RegionStats;
 import io.shardcache.query.spi.CacheListener;
+import io.shardcache.query.spi.LockWaitOutcome;
 import io.shardcache.query.spi.SkipReason;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -56,10 +57,10 @@ final class Telemetry {
         stored.increment();
     }
 
-    void lockWaited(CacheKey key, Duration waited, boolean acquired) {
-        if (!acquired)
+    void lockWaited(CacheKey key, Duration waited, LockWaitOutcome outcome) {
+        if (outcome == LockWaitOutcome.TIMED_OUT)
             lockTimeouts.increment();
-        if (listener != CacheListener.NONE) guard(key, () -> listener.lockWaited(key, waited, acquired));
+        if (listener != CacheListener.NONE) guard(key, () -> listener.lockWaited(key, waited, outcome));
     }
 
     void skipped(CacheKey key, SkipReason reason) {

@@ -32,8 +32,8 @@ public interface CacheListener {
     default void regenerated(CacheKey key, Duration took) {
     }
 
-    /** A miss waited {@code waited} for the regeneration lock; {@code acquired} is false on timeout. */
-    default void lockWaited(CacheKey key, Duration waited, boolean acquired) {
+    /** A miss waited {@code waited} for another caller's regeneration, and how that ended. */
+    default void lockWaited(CacheKey key, Duration waited, LockWaitOutcome outcome) {
     }
 
     /** A result was not stored, or the cache was not consulted, for {@code reason}. */

@@ -10,9 +10,11 @@ import java.util.Optional;
  * a failover) may cost one extra database query, never wrong data. So a lease always has a bound,
  * and a holder that dies loses its lock when the lease runs out.
  *
- * <p>Waiters must be woken by the release of the lock (or a notification that the entry was
- * filled), not by sleeping and polling. A {@link Lease} may be released from a thread other than
- * the one that took it: regeneration in the background hands the lease to another thread.
+ * <p>Waiters must be woken by the release of the lock, or by the holder's announcement that the
+ * entry was filled ({@link Lease#releaseFilled()}), never by sleeping and polling. The announcement
+ * lets every waiter read the entry at once instead of taking the lock one after another. A
+ * {@link Lease} may be released from a thread other than the one that took it: regeneration in the
+ * background hands the lease to another thread.
  */
 public interface RegenerationLocks {
 
@@ -20,16 +22,53 @@ public interface RegenerationLocks {
     Optional<Lease> tryAcquire(String lockKey, Duration lease);
 
     /**
-     * Waits up to {@code wait} for the lock; empty when the wait ran out.
+     * Waits up to {@code wait} for the lock, and stops waiting early, without it, when the holder
+     * announces that it filled the entry.
      *
+     * @return {@link Acquisition.Held} with the lease, {@link Acquisition#FILLED}, or
+     *         {@link Acquisition#TIMED_OUT} when the wait ran out
      * @throws InterruptedException if the waiting thread is interrupted
      */
-    Optional<Lease> acquire(String lockKey, Duration wait, Duration lease) throws InterruptedException;
+    Acquisition acquire(String lockKey, Duration wait, Duration lease) throws InterruptedException;
+
+    /** How a wait for the lock ended. */
+    sealed interface Acquisition {
+        /** The holder announced it filled the entry: read it; the lock was not taken. */
+        Acquisition FILLED = new Filled();
+        /** The wait ran out. */
+        Acquisition TIMED_OUT = new TimedOut();
+
+        /** The lease when the lock is held, else empty. */
+        default Optional<Lease> held() {
+            return this instanceof Held h ? Optional.of(h.lease()) : Optional.empty();
+        }
+
+        /** The lock is held; the caller must release {@code lease}. */
+        record Held(Lease lease) implements Acquisition {
+        }
+
+        /** See {@link #FILLED}. */
+        record Filled() implements Acquisition {
+        }
+
+        /** See {@link #TIMED_OUT}. */
+        record TimedOut() implements Acquisition {
+        }
+    }
 
     /** A held lock. */
     interface Lease {
 
         /** Releases the lock, from any thread; releasing twice, or after expiry, does nothing. */
         void release();
+
+        /**
+         * Releases the lock and tells its waiters, in every process, that the entry it guards was
+         * stored, so they read it instead of taking the lock in turn. The announcement is best
+         * effort: a waiter that misses it is still woken by the release. The default only releases.
+         */
+        default void releaseFilled() {
+            release();
+        }
     }
 }

@@ -1,0 +1,115 @@
+package io.shardcache.redis.internal;
+
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import org.redisson.api.RTopic;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.StringCodec;
+
+/**
+ * What lock waiters wait for: one Redis pub/sub channel per key prefix ({@code <prefix>locks}),
+ * whose messages say that a lock was released ({@code R<lock key>}) or that the entry it guards
+ * was filled ({@code F<lock key>}, sent before the release).
+ *
+ * <p>A fill announcement is what lets every waiting JVM read the new entry at once: woken by the
+ * release alone, each waiter would take the lock in turn just to re-read the entry, and on a 4-JVM
+ * stampede that hand-off took tens of milliseconds.
+ *
+ * <p>Both messages travel on one channel, so a subscriber hears them in the order they were
+ * published: the fill first. A waiter registers before it tries the lock, so a message published
+ * after its attempt reaches it. One published while the subscription is down (just after start,
+ * while reconnecting) is lost: its waiters wake when the lock expires, as they would if its holder
+ * had died. The subscription is made when the backend starts and, if that failed (Redis down),
+ * again when a waiter registers.
+ *
+ * <p>Thread-safe.
+ */
+final class FillAnnouncements {
+
+    private static final char FILLED = 'F';
+    private static final char RELEASED = 'R';
+
+    private final String channel;
+    private final RTopic topic;
+    /** Waiters per lock key; a set is mutated only inside {@code compute} and read only after its removal. */
+    private final ConcurrentHashMap<String, Set<CompletableFuture<Boolean>>> waiters = new ConcurrentHashMap<>();
+    private final AtomicReference<CompletableFuture<?>> subscription = new AtomicReference<>();
+
+    FillAnnouncements(RedissonClient redisson, String channel) {
+        this.channel = channel;
+        this.topic = redisson.getTopic(channel, StringCodec.INSTANCE);
+        subscribe();
+    }
+
+    String channel() {
+        return channel;
+    }
+
+    /**
+     * Completes with true when a fill of {@code lockKey} is announced, with false when its release
+     * is; pass it to {@link #forget} when done.
+     */
+    CompletableFuture<Boolean> watch(String lockKey) {
+        subscribe();
+        CompletableFuture<Boolean> heard = new CompletableFuture<>();
+        waiters.compute(lockKey, (k, set) -> {
+            Set<CompletableFuture<Boolean>> s = set == null ? new HashSet<>(2) : set;
+            s.add(heard);
+            return s;
+        });
+        return heard;
+    }
+
+    void forget(String lockKey, CompletableFuture<Boolean> heard) {
+        waiters.computeIfPresent(lockKey, (k, set) -> {
+            set.remove(heard);
+            return set.isEmpty() ? null : set;
+        });
+    }
+
+    /** Publishes a fill ({@code filled}) or a release; the future completes when Redis has taken it. */
+    CompletableFuture<Long> announce(String lockKey, boolean filled) {
+        return topic.publishAsync((filled ? FILLED : RELEASED) + lockKey).toCompletableFuture();
+    }
+
+    /** Whether the subscription is active (for tests). */
+    boolean subscribed() {
+        CompletableFuture<?> s = subscription.get();
+        return s != null && s.isDone() && !s.isCompletedExceptionally();
+    }
+
+    private void heard(String message) {
+        if (message.isEmpty() || message.charAt(0) != FILLED && message.charAt(0) != RELEASED)
+            return;   // not ours: nothing else should publish here
+        Set<CompletableFuture<Boolean>> set = waiters.remove(message.substring(1));
+        if (set != null) {
+            boolean filled = message.charAt(0) == FILLED;
+            for (CompletableFuture<Boolean> f : set)
+                f.complete(filled);
+        }
+    }
+
+    /** Subscribes unless a subscription is active or under way; a failed one is tried again. */
+    private void subscribe() {
+        CompletableFuture<?> current = subscription.get();
+        if (current != null && !current.isCompletedExceptionally())
+            return;
+        CompletableFuture<Object> attempt = new CompletableFuture<>();
+        if (!subscription.compareAndSet(current, attempt))
+            return;
+        try {
+            topic.addListenerAsync(String.class, (ch, message) -> heard(message))
+                .whenComplete((id, failure) -> {
+                    if (failure != null)
+                        attempt.completeExceptionally(failure);
+                    else
+                        attempt.complete(id);
+                });
+        } catch (RuntimeException e) {   // lazy initialization connects on the caller's thread
+            attempt.completeExceptionally(e);
+        }
+    }
+}
