@@ -157,6 +157,56 @@ class DogpileIT {
         assertThat(db.executions("stale")).isEqualTo(2);
     }
 
+    /**
+     * Two engines stand for two JVMs. The one that loses the refresh lock waits in the background for
+     * the other's fill, keeping its flight: before, it gave up after 100 ms and its next stale reads
+     * asked for the lock again.
+     */
+    @Test
+    void aJvmThatLosesTheRefreshLockAsksForItOnceAndIsDoneWhenTheOtherFills() throws Exception {
+        Regions regions = Regions.builder()
+            .region("reports", r -> r.ttl(Duration.ofMinutes(1)).staleFor(Duration.ofHours(1)).asyncRefresh(true))
+            .build();
+        CachingDSL a = cached(regions);
+        CachingDSL b = cached(regions);
+        long gate = 0x5ca1ab1fL;
+        Function<CachingDSL, String> read = c ->
+            c.fromCache("reports").select(NAME, Db.touchGated("loser", gate)).from(ITEMS).where(ID.eq(4)).fetchOne(NAME);
+        assertThat(read.apply(a)).isEqualTo("item 4");
+        db.execute("update items set name = 'renamed' where id = 4");
+        clock.advance(Duration.ofMinutes(2));
+        int attemptsBefore = backend.lockAttempts.get();
+
+        try (Connection holder = db.pool.getConnection(); Statement s = holder.createStatement()) {
+            s.execute("select pg_advisory_lock(" + gate + ")");   // a's refresh blocks inside PostgreSQL
+            assertThat(read.apply(a)).isEqualTo("item 4");
+            awaitLockAttempts(attemptsBefore + 1);                  // a holds the lock
+            for (int i = 0; i < 20; i++)
+                assertThat(read.apply(b)).as("b is served stale").isEqualTo("item 4");
+            awaitLockAttempts(attemptsBefore + 2);
+            Thread.sleep(300);   // more than the old 100 ms give-up, so the old behaviour would ask again
+            for (int i = 0; i < 20; i++)
+                assertThat(read.apply(b)).isEqualTo("item 4");
+            assertThat(backend.lockAttempts.get() - attemptsBefore).as("lock requests: one per JVM").isEqualTo(2);
+            s.execute("select pg_advisory_unlock(" + gate + ")");
+        }
+        awaitStored(a, "reports", 2);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        String seen;
+        while (!(seen = read.apply(b)).equals("renamed") && System.nanoTime() < deadline)
+            Thread.sleep(10);
+        assertThat(seen).as("b reads a's refresh").isEqualTo("renamed");
+        assertThat(db.executions("loser")).as("the first fill and exactly one refresh").isEqualTo(2);
+        assertThat(backend.lockAttempts.get() - attemptsBefore).isEqualTo(2);
+    }
+
+    private void awaitLockAttempts(int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (backend.lockAttempts.get() < n && System.nanoTime() < deadline)
+            Thread.sleep(5);
+        assertThat(backend.lockAttempts.get()).isGreaterThanOrEqualTo(n);
+    }
+
     @Test
     void loaderExceptionIsNotCachedAndTheNextCallRunsAgain() throws Exception {
         CachingDSL cached = cached(Regions.builder().region("items").build());

@@ -97,7 +97,7 @@ public final class RedissonLocks implements RegenerationLocks, AutoCloseable {
         });
         bounds.setRemoveOnCancelPolicy(true);
         bounds.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        this.fills = new FillAnnouncements(redisson, keyPrefix + "fills");
+        this.fills = new FillAnnouncements(redisson, keyPrefix + "locks");
     }
 
     private static Config config(RedisEndpoint endpoint, Duration commandTimeout, Duration watchdogTimeout) {

@@ -43,10 +43,12 @@ import org.jooq.Result;
  * <li><b>Fresh</b> (younger than the soft TTL, not soft-invalidated, not picked for early refresh):
  *     decode and return it.</li>
  * <li><b>Stale</b> (past the soft TTL, within the hard TTL): the first caller in this JVM registers a
- *     flight for the key and <em>tries</em> the regeneration lock without waiting. With
- *     {@code asyncRefresh} it returns the stale rows at once and a background (virtual) thread tries
- *     the lock and, if it gets it, regenerates; without, it tries the lock and regenerates inline. Everyone else - other threads here that find the flight, and
- *     callers in other JVMs that find the lock taken - is served the stale rows and never waits.
+ *     flight for the key. With {@code asyncRefresh} it returns the stale rows at once, and a
+ *     background thread takes the lock (waiting, if another JVM is refreshing, for its fill
+ *     announcement, which ends the flight) and regenerates; without, the caller <em>tries</em> the
+ *     lock without waiting and regenerates inline. Everyone else - other threads here that find the
+ *     flight, and callers in other JVMs that find the lock taken - is served the stale rows and
+ *     never waits.
  *     If an inline refresh fails, its caller too is served the stale rows (stale-if-error, bounded by
  *     the hard TTL) unless the region says {@link OnRefreshFailure#FAIL}; nothing is stored.</li>
  * <li><b>Missing</b>: callers in this JVM share one flight (a future); only its leader touches the
@@ -125,8 +127,6 @@ public final class DogpileEngine {
     private static final Exception NOT_SHAREABLE = new Exception("rows read inside a transaction are not shared", null, false, false) {
     };
 
-    /** How long a background refresh that found the lock taken keeps its flight before trying again. */
-    static final Duration REFUSED_LOCK_BACKOFF = Duration.ofMillis(100);
 
     private final CacheBackend backend;
     private final Map<String, Telemetry> telemetry;
@@ -156,6 +156,8 @@ public final class DogpileEngine {
     private final RandomGenerator random;
     private final Executor refresher;
     private final ExecutorService releases = Executors.newVirtualThreadPerTaskExecutor();
+    /** Background refreshes waiting for the lock; {@link #close} interrupts them. */
+    private final java.util.Set<Thread> backgroundWaits = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<String, CompletableFuture<Result<Record>>> flights = new ConcurrentHashMap<>();
 
     public DogpileEngine(Regions regions, CacheBackend backend, CacheListener listener, InstantSource clock,
@@ -377,38 +379,52 @@ public final class DogpileEngine {
     }
 
     /**
-     * With async refresh the caller gets {@code current} at once: even the lock is tried by the
+     * With async refresh the caller gets {@code current} at once: even the lock is taken by the
      * background task, so no caller waits a round trip. The flight stays registered until that task
-     * knows whether it refreshes, so other callers in this JVM neither wait nor try the lock meanwhile.
+     * is done, so other callers in this JVM neither wait nor ask for the lock meanwhile. When another
+     * JVM holds the lock, the task waits (up to {@code lockWait}) for its fill announcement and
+     * refreshes only if that holder released without storing (its refresh failed, or it died).
      */
     private Result<Record> refreshInBackground(Lookup k, Result<Record> current, boolean fresh, Loader detached, String fk,
                                                CompletableFuture<Result<Record>> mine) {
         Telemetry t = telemetry.get(k.region().name());
         try {
             refresher.execute(() -> {
+                Thread me = Thread.currentThread();
+                backgroundWaits.add(me);
                 Lease lease = null;
+                boolean filled = false;
                 try {
-                    Optional<Lease> got;
+                    Acquisition got;
                     try {
-                        got = backend.locks().tryAcquire(k.lockKey(), k.region().lockLease());
+                        got = backend.locks().acquire(k.lockKey(), k.region().lockWait(), k.region().lockLease());
                     } catch (CacheBackendException ex) {
                         t.backendError(k.key(), ex);
-                        got = Optional.empty();
+                        got = Acquisition.TIMED_OUT;
                     }
-                    if (got.isEmpty()) {
-                        // Another JVM is refreshing it: keep the flight a moment, so that this JVM's
-                        // next stale reads are served without asking for the lock again.
-                        Thread.sleep(REFUSED_LOCK_BACKOFF.toMillis());
-                        land(fk, mine, new Loaded(current, true));
+                    backgroundWaits.remove(me);
+                    if (!(got instanceof Acquisition.Held held)) {
+                        land(fk, mine, new Loaded(current, true));   // filled by another JVM, or it took too long
                         return;
                     }
-                    lease = got.get();
-                    land(fk, mine, regenerate(k, detached, true));
+                    lease = held.lease();
+                    Result<Record> rows = freshOrNull(k);
+                    if (rows != null) {                               // filled while we waited for the lock
+                        filled = true;
+                        land(fk, mine, new Loaded(rows, true));
+                        return;
+                    }
+                    Timed timed = load(k, detached);
+                    filled = store(k, timed.loaded(), timed.micros());
+                    land(fk, mine, timed.loaded());
+                } catch (InterruptedException closing) {
+                    land(fk, mine, new Loaded(current, true));
                 } catch (Throwable failure) {
-                    fail(fk, mine, failure);   // already reported by regenerate; the stale rows were served
+                    fail(fk, mine, failure);   // already reported by load; the stale rows were served
                 } finally {
+                    backgroundWaits.remove(me);
                     if (lease != null)
-                        release(k, lease);
+                        release(k, lease, filled);
                 }
             });
         } catch (RejectedExecutionException closed) {
@@ -510,8 +526,12 @@ public final class DogpileEngine {
         }
     }
 
-    /** Waits for the releases under way; the backend must outlive this. */
+    /**
+     * Ends background refreshes that are waiting for another JVM's (they land with the stale rows)
+     * and waits for the lock releases under way; the backend must outlive this.
+     */
     public void close() {
+        backgroundWaits.forEach(Thread::interrupt);
         releases.close();
     }
 
