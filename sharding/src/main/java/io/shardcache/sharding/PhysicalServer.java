@@ -1,0 +1,34 @@
+package io.shardcache.sharding;
+
+/**
+ * One physical server (a PostgreSQL database) of a {@link ShardMap} and the logical shards it holds:
+ * the half-open range {@code [firstShard, endShard)}.
+ *
+ * <p>An immutable value, safe to share. The name is the server's identity across restarts: it is what
+ * {@link Sharding#initialize()} records in the server's metadata table and checks on every later start,
+ * so renaming a server in the map is a change the metadata check reports.
+ *
+ * @param name       the server's name in the map ({@code db1}), used in errors and pool names
+ * @param firstShard the first logical shard it holds
+ * @param endShard   one past the last logical shard it holds
+ * @param replicas   how many read replicas the map declares for it
+ * @param address    where it is, for messages: the JDBC URL without its parameters (so never a password),
+ *                   or the data source class when the pool is configured without a URL
+ */
+public record PhysicalServer(String name, int firstShard, int endShard, int replicas, String address) {
+
+    /** How many logical shards the server holds. */
+    public int shardCount() {
+        return endShard - firstShard;
+    }
+
+    /** Whether logical shard {@code shard} lives on this server. */
+    public boolean holds(int shard) {
+        return shard >= firstShard && shard < endShard;
+    }
+
+    /** {@code db1 [0, 2048)}, the form errors use. */
+    public String describe() {
+        return name + " [" + firstShard + ", " + endShard + ")";
+    }
+}
