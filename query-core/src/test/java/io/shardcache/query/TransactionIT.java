@@ -63,6 +63,46 @@ class TransactionIT {
         assertThat(cached.stats("items").stored()).isEqualTo(1);
     }
 
+    /**
+     * A replica's pool hands out connections in a read-only transaction (BEGIN READ ONLY per use):
+     * such rows are committed data and are stored, unless the snapshot may be older than a commit.
+     */
+    @Test
+    void readOnlyTransactionsOfAPoolAreCachedUnderReadCommittedOnly() throws Exception {
+        for (int isolation : new int[] {Connection.TRANSACTION_READ_COMMITTED, Connection.TRANSACTION_REPEATABLE_READ}) {
+            org.jooq.ConnectionProvider readOnly = new org.jooq.ConnectionProvider() {
+                @Override
+                public Connection acquire() {
+                    try {
+                        Connection c = db.pool.getConnection();
+                        c.setAutoCommit(false);
+                        c.setReadOnly(true);
+                        c.setTransactionIsolation(isolation);
+                        return c;
+                    } catch (java.sql.SQLException e) {
+                        throw new org.jooq.exception.DataAccessException("acquire", e);
+                    }
+                }
+
+                @Override
+                public void release(Connection c) {
+                    try (c) {
+                        c.rollback();
+                    } catch (java.sql.SQLException e) {
+                        throw new org.jooq.exception.DataAccessException("release", e);
+                    }
+                }
+            };
+            CachingDSL onReplica = CachingDSL.wrap(DSL.using(readOnly, SQLDialect.POSTGRES), Regions.builder().region("items").build());
+            for (int i = 0; i < 2; i++)
+                assertThat(onReplica.fromCache("items").select(NAME).from(ITEMS).where(ID.eq(2)).fetchOne(NAME)).isEqualTo("item 2");
+            boolean readCommitted = isolation == Connection.TRANSACTION_READ_COMMITTED;
+            assertThat(onReplica.stats("items").stored()).as("stored at isolation %d", isolation).isEqualTo(readCommitted ? 1 : 0);
+            assertThat(onReplica.stats("items").hits()).as("hits at isolation %d", isolation).isEqualTo(readCommitted ? 1 : 0);
+            onReplica.close();
+        }
+    }
+
     @Test
     void aSingleConnectionOutsideAutoCommitBypassesTheCache() throws Exception {
         try (Connection c = db.pool.getConnection()) {

@@ -11,8 +11,9 @@ import org.jooq.Result;
 /**
  * Runs a cached read on the database: takes a connection from the user's provider, prepares the
  * same SQL, replays the recorded binds and options, and reads the rows with the types the driver
- * reports. Records whether the connection was in auto-commit: rows read inside a transaction may be
- * uncommitted, so they are returned but never stored.
+ * reports. Records whether the rows can only be committed data (see {@link #seesOnlyCommitted}):
+ * rows read inside a transaction that may have written may be uncommitted, so they are returned but
+ * never stored.
  */
 record StatementLoader(ReadContext context, String sql, int type, int concurrency, int holdability, Binds binds,
                        long maxRows, int queryTimeout) implements DogpileEngine.Loader {
@@ -22,7 +23,7 @@ record StatementLoader(ReadContext context, String sql, int type, int concurrenc
         ConnectionProvider provider = context.connections();
         Connection c = provider.acquire();
         try {
-            boolean committed = c.getAutoCommit();
+            boolean committed = seesOnlyCommitted(c);
             // No fetch size: a cached read is materialized whole, and outside a transaction the driver ignores it.
             try (PreparedStatement ps = prepare(c, sql, type, concurrency, holdability, binds, maxRows, queryTimeout, 0);
                  ResultSet rs = ps.executeQuery()) {
@@ -32,6 +33,21 @@ record StatementLoader(ReadContext context, String sql, int type, int concurrenc
         } finally {
             provider.release(c);
         }
+    }
+
+    /**
+     * Whether what a read on {@code c} returns can only be committed data: in auto-commit, or in a
+     * transaction that is read-only from its start (PostgreSQL's driver refuses {@code setReadOnly}
+     * inside a transaction, so a read-only connection began its transaction read-only, and so cannot
+     * have written anything of its own) under READ COMMITTED, where each statement sees what was
+     * committed before it. That is how a replica's pool hands out connections ({@code BEGIN READ
+     * ONLY} per use). Under REPEATABLE READ or SERIALIZABLE the snapshot may predate a later commit,
+     * so such rows are not stored.
+     */
+    static boolean seesOnlyCommitted(Connection c) throws SQLException {
+        if (c.getAutoCommit())
+            return true;
+        return c.isReadOnly() && c.getTransactionIsolation() <= Connection.TRANSACTION_READ_COMMITTED;
     }
 
     /** The binds are copied: the statement that recorded them may be reused or gone by then. */
