@@ -38,6 +38,7 @@ class ShardedCacheIT {
         ShardMap map = ShardMap.builder().logicalShards(16).schemaPattern("shard_%04d").applicationSchema(Items.APP_SCHEMA)
             .physical("db1", dbs.config(a, "db1", 4), 0, 8)
             .physical("db2", dbs.config(b, "db2", 4), 8, 16)
+            .replica("db1", dbs.config(a, "db1-replica", 2))   // the same database, read through a replica pool
             .build();
         sharding = Sharding.create(map, MODULO);
         sharding.createShards(Items.TEMPLATE);
@@ -86,6 +87,15 @@ class ShardedCacheIT {
         assertThat(read(11)).isEqualTo("seven on 11");
         assertThat(cached.stats("items").hits()).isEqualTo(3);
         assertThat(cached.stats("items").misses()).isEqualTo(3);
+    }
+
+    @Test
+    void readsOnAReplicaAreCachedToo() {
+        CachingDSL onReplica = cached.on(sharding.onReplicaShard(4));
+        for (int i = 0; i < 3; i++)
+            assertThat(byId(onReplica.fromCache("items")).fetchOne(NAME)).isEqualTo("seven on 4");
+        assertThat(cached.stats("items").stored()).as("a replica's read-only transaction holds committed rows").isEqualTo(1);
+        assertThat(cached.stats("items").hits()).isEqualTo(2);
     }
 
     @Test
