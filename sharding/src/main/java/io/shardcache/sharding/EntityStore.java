@@ -1,9 +1,9 @@
 package io.shardcache.sharding;
 
 import io.shardcache.sharding.internal.JsonText;
+import io.shardcache.sharding.internal.Transactions;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,8 +14,8 @@ import java.util.regex.Pattern;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.JSONB;
-import org.jooq.Record;
 import org.jooq.Record3;
+import org.jooq.Record;
 import org.jooq.Table;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
@@ -147,7 +147,7 @@ public final class EntityStore {
         sharding.onAll(FanOut.builder().policy(FanOutPolicy.REQUIRE_ALL).shardTimeout(Sharding.DEFAULT_DDL_TIMEOUT).build(),
             ctx -> {
                 String sql = installSql(Sharding.shardNumber(ctx));
-                ctx.connection(c -> runInTransaction(c, sql));
+                ctx.connection(c -> Transactions.runInTransaction(c, sql));
                 return null;
             });
     }
@@ -267,19 +267,6 @@ public final class EntityStore {
             shard, server, e);
     }
 
-    private static void runInTransaction(Connection c, String sql) throws SQLException {
-        boolean autoCommit = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try (Statement s = c.createStatement()) {
-            s.execute(sql);
-            c.commit();
-        } catch (SQLException | RuntimeException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(autoCommit);
-        }
-    }
 
     /** Collects a store's options; each may be set once. Not thread-safe. */
     public static final class Builder {

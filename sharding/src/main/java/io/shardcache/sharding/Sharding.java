@@ -6,9 +6,9 @@ import io.shardcache.sharding.internal.MetadataTable;
 import io.shardcache.sharding.internal.ReadOnlyListener;
 import io.shardcache.sharding.internal.ReplicaConnectionProvider;
 import io.shardcache.sharding.internal.ServerPools;
+import io.shardcache.sharding.internal.Transactions;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -317,7 +317,7 @@ public final class Sharding implements AutoCloseable {
         map.checkShard(shard);
         String sql = expand(template, shard);
         try (Connection c = pools(map.serverOf(shard)).primary().getConnection()) {
-            runInTransaction(c, sql);
+            Transactions.runInTransaction(c, sql);
         } catch (SQLException e) {
             throw new ShardingException("template failed on logical shard " + shard + " (schema " + map.schemaOf(shard)
                 + " on physical server " + map.serverOf(shard).name() + "): " + e.getMessage(), shard,
@@ -335,7 +335,7 @@ public final class Sharding implements AutoCloseable {
         checkTemplate(template);
         onAll(FanOut.builder().policy(FanOutPolicy.REQUIRE_ALL).shardTimeout(DEFAULT_DDL_TIMEOUT).build(), ctx -> {
             String sql = expand(template, shardNumber(ctx));
-            ctx.connection(c -> runInTransaction(c, sql));
+            ctx.connection(c -> Transactions.runInTransaction(c, sql));
             return null;
         });
     }
@@ -408,19 +408,6 @@ public final class Sharding implements AutoCloseable {
                 + "on every shard instead of on each shard's schema: " + template);
     }
 
-    private static void runInTransaction(Connection c, String sql) throws SQLException {
-        boolean autoCommit = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try (Statement s = c.createStatement()) {
-            s.execute(sql);
-            c.commit();
-        } catch (SQLException | RuntimeException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(autoCommit);
-        }
-    }
 
     /** Collects a sharding's options; each may be set once. Not thread-safe. */
     public static final class Builder {

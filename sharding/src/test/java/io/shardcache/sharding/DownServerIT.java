@@ -38,10 +38,7 @@ class DownServerIT {
 
     @AfterAll
     static void stop() throws Exception {
-        if (sharding != null)
-            sharding.close();
-        if (dbs != null)
-            dbs.close();
+        TestDatabases.close(sharding, dbs);
     }
 
     @Test

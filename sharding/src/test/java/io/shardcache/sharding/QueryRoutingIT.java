@@ -39,9 +39,7 @@ class QueryRoutingIT {
         dbs = new TestDatabases();
         a = dbs.create("a");
         b = dbs.create("b");
-        ShardMap map = ShardMap.builder().logicalShards(16).applicationSchema(Items.APP_SCHEMA)
-            .physical("db1", dbs.config(a, "db1", 4), 0, 8)
-            .physical("db2", dbs.config(b, "db2", 4), 8, 16)
+        ShardMap map = dbs.sixteenShards(a, b).applicationSchema(Items.APP_SCHEMA)
             .build();
         sharding = Sharding.create(map, MODULO);
         sharding.createShards(Shop.TEMPLATE);
@@ -50,10 +48,7 @@ class QueryRoutingIT {
 
     @AfterAll
     static void dropDatabases() throws Exception {
-        if (sharding != null)
-            sharding.close();
-        if (dbs != null)
-            dbs.close();
+        TestDatabases.close(sharding, dbs);
     }
 
     private static List<String> idsInSchema(int shard, String table, long from, long to) throws Exception {

@@ -51,10 +51,7 @@ class ReplicaIT {
 
     @AfterAll
     static void stop() throws Exception {
-        if (sharding != null)
-            sharding.close();
-        if (dbs != null)
-            dbs.close();
+        TestDatabases.close(sharding, dbs);
     }
 
     static Map<String, Integer> servedBy(DSLContext ctx, int reads) {

@@ -38,9 +38,7 @@ class ShardMigrationsIT {
         dbs = new TestDatabases();
         a = dbs.create("a");
         b = dbs.create("b");
-        ShardMap map = ShardMap.builder().logicalShards(16).schemaPattern("shard_%04d")
-            .physical("db1", dbs.config(a, "db1", 4), 0, 8)
-            .physical("db2", dbs.config(b, "db2", 4), 8, 16)
+        ShardMap map = dbs.sixteenShards(a, b).schemaPattern("shard_%04d")
             .build();
         sharding = Sharding.create(map, Routers.jumpHash());
         sharding.createShards("create schema %{name}");
@@ -48,10 +46,7 @@ class ShardMigrationsIT {
 
     @AfterEach
     void dropDatabases() throws Exception {
-        if (sharding != null)
-            sharding.close();
-        if (dbs != null)
-            dbs.close();
+        TestDatabases.close(sharding, dbs);
     }
 
     @Test

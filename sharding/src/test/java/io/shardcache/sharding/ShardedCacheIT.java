@@ -35,9 +35,7 @@ class ShardedCacheIT {
         dbs = new TestDatabases();
         a = dbs.create("a");
         String b = dbs.create("b");
-        ShardMap map = ShardMap.builder().logicalShards(16).schemaPattern("shard_%04d").applicationSchema(Items.APP_SCHEMA)
-            .physical("db1", dbs.config(a, "db1", 4), 0, 8)
-            .physical("db2", dbs.config(b, "db2", 4), 8, 16)
+        ShardMap map = dbs.sixteenShards(a, b).schemaPattern("shard_%04d").applicationSchema(Items.APP_SCHEMA)
             .replica("db1", dbs.config(a, "db1-replica", 2))   // the same database, read through a replica pool
             .build();
         sharding = Sharding.create(map, MODULO);
@@ -49,10 +47,7 @@ class ShardedCacheIT {
 
     @AfterAll
     static void dropDatabases() throws Exception {
-        if (sharding != null)
-            sharding.close();
-        if (dbs != null)
-            dbs.close();
+        TestDatabases.close(sharding, dbs);
     }
 
     @BeforeEach

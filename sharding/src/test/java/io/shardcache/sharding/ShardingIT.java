@@ -34,9 +34,7 @@ class ShardingIT {
         dbs = new TestDatabases();
         a = dbs.create("a");
         b = dbs.create("b");
-        ShardMap map = ShardMap.builder().logicalShards(16).schemaPattern("shard_%04d").applicationSchema(Items.APP_SCHEMA)
-            .physical("db1", dbs.config(a, "db1", 4), 0, 8)
-            .physical("db2", dbs.config(b, "db2", 4), 8, 16)
+        ShardMap map = dbs.sixteenShards(a, b).schemaPattern("shard_%04d").applicationSchema(Items.APP_SCHEMA)
             .build();
         sharding = Sharding.create(map, MODULO);
         sharding.createShards(Items.TEMPLATE);
@@ -44,10 +42,7 @@ class ShardingIT {
 
     @AfterAll
     static void dropDatabases() throws Exception {
-        if (sharding != null)
-            sharding.close();
-        if (dbs != null)
-            dbs.close();
+        TestDatabases.close(sharding, dbs);
     }
 
     @Test

@@ -32,6 +32,24 @@ final class TestDatabases implements AutoCloseable {
         return name;
     }
 
+    /**
+     * The usual test map: 16 logical shards, {@code db1} on database {@code a} with shards [0, 8) and
+     * {@code db2} on {@code b} with [8, 16), pools of 4. Callers add what their test needs.
+     */
+    ShardMap.Builder sixteenShards(String a, String b) {
+        return ShardMap.builder().logicalShards(16)
+            .physical("db1", config(a, "db1", 4), 0, 8)
+            .physical("db2", config(b, "db2", 4), 8, 16);
+    }
+
+    /** Closes the sharding (its pools) before dropping the databases; either may be null. */
+    static void close(Sharding sharding, TestDatabases dbs) throws SQLException {
+        if (sharding != null)
+            sharding.close();
+        if (dbs != null)
+            dbs.close();
+    }
+
     /** A pool config for {@code db} whose connections report {@code applicationName}, so tests can tell pools apart. */
     HikariConfig config(String db, String applicationName, int poolSize) {
         HikariConfig c = new HikariConfig();
