@@ -72,6 +72,10 @@ final class BenchDatabase implements AutoCloseable {
 
     /** Where the server came from and what it is, for the benchmark's log and the README. */
     String describeServer() throws SQLException {
+        return describe(postgres);
+    }
+
+    static String describe(PostgresService postgres) throws SQLException {
         try (Connection c = postgres.connect(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("select version()")) {
             rs.next();

@@ -75,11 +75,7 @@ final class BenchDatabases implements AutoCloseable {
 
     /** Where the server came from and what it is, for the benchmark's log and the README. */
     String describeServer() throws SQLException {
-        try (Connection c = postgres.connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("select version()")) {
-            rs.next();
-            return "PostgreSQL from " + postgres.source() + " at " + postgres.address() + ": " + rs.getString(1);
-        }
+        return BenchDatabase.describe(postgres);
     }
 
     /** Drops every database this instance created ({@code with (force)}: a leaked connection must not keep one). */
