@@ -157,7 +157,28 @@ public final class DogpileEngine {
     private final Executor refresher;
     private final ExecutorService releases = Executors.newVirtualThreadPerTaskExecutor();
     /** Background refreshes waiting for the lock; {@link #close} interrupts them. */
-    private final java.util.Set<Thread> backgroundWaits = ConcurrentHashMap.newKeySet();
+    private final java.util.Set<BackgroundWait> backgroundWaits = ConcurrentHashMap.newKeySet();
+
+    /**
+     * A background refresh waiting for another JVM's. {@link #close} interrupts it only while it
+     * still waits: the thread may be a user's pooled one, so an interrupt must not outlive the wait.
+     */
+    private static final class BackgroundWait {
+        private final Thread thread = Thread.currentThread();
+        private boolean waiting = true;
+
+        synchronized void interrupt() {
+            if (waiting)
+                thread.interrupt();
+        }
+
+        synchronized void done() {
+            if (waiting) {
+                waiting = false;
+                Thread.interrupted();   // an interrupt from close() that came after the wait ended
+            }
+        }
+    }
     private final ConcurrentHashMap<String, CompletableFuture<Result<Record>>> flights = new ConcurrentHashMap<>();
 
     public DogpileEngine(Regions regions, CacheBackend backend, CacheListener listener, InstantSource clock,
@@ -390,7 +411,7 @@ public final class DogpileEngine {
         Telemetry t = telemetry.get(k.region().name());
         try {
             refresher.execute(() -> {
-                Thread me = Thread.currentThread();
+                BackgroundWait me = new BackgroundWait();
                 backgroundWaits.add(me);
                 Lease lease = null;
                 boolean filled = false;
@@ -403,6 +424,7 @@ public final class DogpileEngine {
                         got = Acquisition.TIMED_OUT;
                     }
                     backgroundWaits.remove(me);
+                    me.done();
                     if (!(got instanceof Acquisition.Held held)) {
                         land(fk, mine, new Loaded(current, true));   // filled by another JVM, or it took too long
                         return;
@@ -423,6 +445,7 @@ public final class DogpileEngine {
                     fail(fk, mine, failure);   // already reported by load; the stale rows were served
                 } finally {
                     backgroundWaits.remove(me);
+                    me.done();
                     if (lease != null)
                         release(k, lease, filled);
                 }
@@ -531,7 +554,7 @@ public final class DogpileEngine {
      * and waits for the lock releases under way; the backend must outlive this.
      */
     public void close() {
-        backgroundWaits.forEach(Thread::interrupt);
+        backgroundWaits.forEach(BackgroundWait::interrupt);
         releases.close();
     }
 
