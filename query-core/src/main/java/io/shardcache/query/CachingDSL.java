@@ -10,10 +10,16 @@ import io.shardcache.query.internal.Probe;
 import io.shardcache.query.internal.ReadContext;
 import io.shardcache.query.internal.ResultCodec;
 import io.shardcache.query.internal.ServerMetaData;
+import io.shardcache.query.internal.TableCounters;
+import io.shardcache.query.internal.TableName;
+import io.shardcache.query.internal.TrackingConnectionProvider;
+import io.shardcache.query.internal.WriteTracker;
 import io.shardcache.query.spi.CacheBackend;
 import io.shardcache.query.spi.CacheListener;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -22,12 +28,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 import org.jooq.Configuration;
 import org.jooq.ConnectionProvider;
 import org.jooq.DSLContext;
+import org.jooq.ExecuteListenerProvider;
 import org.jooq.Record;
 import org.jooq.ResultQuery;
+import org.jooq.Table;
 import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
 import org.jooq.impl.DefaultConnectionProvider;
@@ -79,6 +88,12 @@ public final class CachingDSL implements AutoCloseable {
     /** How long an open circuit stays open before one call probes the backend again. */
     public static final Duration DEFAULT_CIRCUIT_BREAKER_OPEN_FOR = Duration.ofSeconds(1);
 
+    /**
+     * A {@link Configuration#data(Object)} key whose value, a {@code List<String>} of table names set
+     * by {@link #declaring}, lists tables a DSL's statements touch beyond what jOOQ's model shows.
+     */
+    private static final String DECLARED = "io.shardcache.declared";
+
     private final DSLContext dsl;
     private final Regions regions;
     private final DogpileEngine engine;
@@ -86,22 +101,57 @@ public final class CachingDSL implements AutoCloseable {
     private final DSLContext reader;
     private final AutoCloseable owned;
     private final BooleanSupplier inTransaction;
+    private final Consumer<Runnable> afterCommit;
     private final ServerMetaData serverMetaData;
+    private final TableCounters tables;
+    private final List<TableName> declared;
+    private final boolean singleConnection;
     private final ConcurrentHashMap<String, DSLContext> regionDsls = new ConcurrentHashMap<>();
 
-    private CachingDSL(DSLContext dsl, Regions regions, DogpileEngine engine, AutoCloseable owned, BooleanSupplier inTransaction) {
-        this.dsl = dsl;
+    private CachingDSL(DSLContext dsl, Regions regions, DogpileEngine engine, AutoCloseable owned, BooleanSupplier inTransaction,
+                       Consumer<Runnable> afterCommit) {
         this.inTransaction = inTransaction;
-        this.serverMetaData = ReadContext.serverMetaData(dsl.configuration().connectionProvider());
-        this.regions = regions;
+        this.afterCommit = afterCommit;
         this.engine = engine;
+        ConnectionProvider userConnections = dsl.configuration().connectionProvider();
+        this.singleConnection = userConnections instanceof DefaultConnectionProvider;
+        this.dsl = tracked(dsl);
+        this.serverMetaData = ReadContext.serverMetaData(userConnections);
+        this.regions = regions;
         this.owned = owned;
         Configuration c = dsl.configuration();
         Settings s = c.settings();
-        Object scope = c.data(SCOPE);
+        String scope = scopeOf(c);
         this.keyContext = KeyMaterial.context(ResultCodec.VERSION, c.dialect().getName(),
-            String.valueOf(s.getRenderMapping()), String.valueOf(s.isRenderSchema()), scope == null ? "" : scope.toString());
+            String.valueOf(s.getRenderMapping()), String.valueOf(s.isRenderSchema()), scope);
+        this.tables = engine.tableCounters(scope);
+        this.declared = declaredOf(c);
         this.reader = DSL.using(c.dialect());
+    }
+
+    private static String scopeOf(Configuration c) {
+        Object scope = c.data(SCOPE);
+        return scope == null ? "" : scope.toString();
+    }
+
+    private static List<TableName> declaredOf(Configuration c) {
+        return c.data(DECLARED) instanceof List<?> names ? names.stream().map(n -> new TableName((String) n)).toList() : List.of();
+    }
+
+    /**
+     * {@code user}, with writes tracked by this engine: its connections are wrapped so that commits
+     * are seen, and a listener bumps what each write changes. A DSL already tracked by this engine
+     * (this one's {@link #dsl()}, or a transaction's started on it) is used as it is.
+     */
+    private DSLContext tracked(DSLContext user) {
+        Configuration c = user.configuration();
+        for (ExecuteListenerProvider p : c.executeListenerProviders())
+            if (p.provide() instanceof WriteTracker w && w.engine() == engine)
+                return user;
+        Configuration t = c.derive(new TrackingConnectionProvider(c.connectionProvider(), engine))
+            .deriveAppending(new WriteTracker(engine, ctx -> engine.tableCounters(scopeOf(ctx.configuration())),
+                ctx -> declaredOf(ctx.configuration()), inTransaction, afterCommit));
+        return DSL.using(t);
     }
 
     /** Caches in this process (an {@link InProcessCacheBackend} with its defaults). */
@@ -160,18 +210,63 @@ public final class CachingDSL implements AutoCloseable {
         Objects.requireNonNull(query, "query");
         ConnectionProvider connections = dsl.configuration().connectionProvider();
         ReadContext context = new ReadContext(engine, r, keyContext, null, connections,
-            connections instanceof DefaultConnectionProvider, reader, inTransaction, serverMetaData, null);
+            singleConnection, reader, inTransaction, serverMetaData, null, tables, declared);
         return new CachedQuery<>(this, PreparedRead.prepare(context, dsl, query, q -> probe(r, q)));
     }
 
-    /** The same caches over another DSL (a transaction's, a shard's); it shares this one's engine. */
+    /**
+     * The same caches over another DSL (a transaction's, a shard's); it shares this one's engine.
+     * Writes run through it bump generations in {@code other}'s scope (its {@link #SCOPE}).
+     */
     public CachingDSL on(DSLContext other) {
-        return new CachingDSL(Objects.requireNonNull(other, "other"), regions, engine, null, inTransaction);
+        return new CachingDSL(Objects.requireNonNull(other, "other"), regions, engine, null, inTransaction, afterCommit);
     }
 
-    /** The wrapped DSL: nothing run on it is cached. */
+    /**
+     * This caching DSL, taking its statements to touch {@code tables} as well as whatever jOOQ's
+     * model shows: a plain-SQL read then depends on these tables instead of on every write of its
+     * scope, a plain-SQL write bumps these instead of invalidating the whole scope, and a read of a
+     * view or of a function that reads tables (which no model shows) depends on them too.
+     *
+     * <pre>{@code
+     * cached.declaring(ITEMS).fromCache("items").fetch("select count(*) from items where qty > ?", 3);
+     * cached.declaring(ITEMS).dsl().execute("update items set qty = 0");
+     * }</pre>
+     */
+    public CachingDSL declaring(Table<?>... tables) {
+        List<String> names = new ArrayList<>(declared.stream().map(TableName::value).toList());
+        for (Table<?> t : tables)
+            names.add(TableName.of(Objects.requireNonNull(t, "table")).value());
+        Configuration c = dsl.configuration().derive();
+        c.data(DECLARED, List.copyOf(names));
+        return new CachingDSL(DSL.using(c), regions, engine, null, inTransaction, afterCommit);
+    }
+
+    /**
+     * The wrapped DSL, with writes tracked: nothing run on it is cached, and every write run on it
+     * (or in a transaction started on it, or through a {@link #fromCache} DSL) moves the generations
+     * of the tables it writes, so that no process serves an entry computed before the write once its
+     * commit has returned. Writes made any other way must be announced with {@link #invalidateTables}.
+     */
     public DSLContext dsl() {
         return dsl;
+    }
+
+    /**
+     * Tells every process that {@code tables} were written outside shardcache (another service, a
+     * migration, {@code psql}): each entry whose query reads one of them is a miss from now on. In a
+     * sharded setup it concerns this DSL's logical shard only (see {@link #on}).
+     *
+     * @throws CacheBackendException if the backend cannot be reached: retried before this process
+     *         reads from the backend again, but other processes may serve old rows until it lands
+     */
+    public void invalidateTables(Table<?>... tables) {
+        List<TableName> names = new ArrayList<>();
+        for (Table<?> t : tables)
+            names.add(TableName.of(Objects.requireNonNull(t, "table")));
+        if (names.isEmpty())
+            throw new IllegalArgumentException("invalidateTables needs at least one table");
+        engine.bump(this.tables.forWriteTo(names));
     }
 
     public Regions regions() {
@@ -259,7 +354,7 @@ public final class CachingDSL implements AutoCloseable {
         Configuration base = dsl.configuration();
         ConnectionProvider connections = base.connectionProvider();
         ReadContext context = new ReadContext(engine, region, keyContext, customKey, connections,
-            connections instanceof DefaultConnectionProvider, reader, inTransaction, serverMetaData, probe);
+            singleConnection, reader, inTransaction, serverMetaData, probe, tables, declared);
         return base.derive(new CachingConnectionProvider(context));
     }
 
@@ -293,6 +388,7 @@ public final class CachingDSL implements AutoCloseable {
         private RandomGenerator random;
         private Executor refreshExecutor;
         private BooleanSupplier inTransaction;
+        private Consumer<Runnable> afterCommit;
         private Integer breakerFailures;
         private Duration breakerOpenFor;
 
@@ -349,6 +445,19 @@ public final class CachingDSL implements AutoCloseable {
         }
 
         /**
+         * Runs a task after the transaction that the {@link #inTransaction} test sees commits, e.g.
+         * with Spring: {@code task -> TransactionSynchronizationManager.registerSynchronization(new
+         * TransactionSynchronization() { public void afterCommit() { task.run(); } })}. A write made in
+         * such a transaction bumps its tables' generations through it; without it such a write fails,
+         * since shardcache could not tell when its rows become visible. Default: none.
+         */
+        public Builder afterCommit(Consumer<Runnable> afterCommit) {
+            once("afterCommit", this.afterCommit);
+            this.afterCommit = Objects.requireNonNull(afterCommit, "afterCommit");
+            return this;
+        }
+
+        /**
          * After {@code failures} consecutive backend failures (errors or timeouts), the backend is not
          * called for {@code openFor}: reads go straight to the database instead of each paying the
          * backend's timeout; then one call at a time probes it, and the first success closes the
@@ -401,7 +510,7 @@ public final class CachingDSL implements AutoCloseable {
                 if (ob != null)
                     ob.close();
             };
-            return new CachingDSL(dsl, regions, engine, owned, inTransaction != null ? inTransaction : () -> false);
+            return new CachingDSL(dsl, regions, engine, owned, inTransaction != null ? inTransaction : () -> false, afterCommit);
         }
 
         private void once(String option, Object current) {

@@ -11,9 +11,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -41,6 +43,7 @@ public final class InProcessCacheBackend implements CacheBackend {
     private final ConcurrentHashMap<String, Cache<String, Stored>> regions = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, AtomicLong> generations = new ConcurrentHashMap<>();
     private final LocalLocks locks = new LocalLocks();
+    private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
 
     private record Stored(byte[] bytes, long ttlNanos) {
     }
@@ -71,9 +74,24 @@ public final class InProcessCacheBackend implements CacheBackend {
         cache(region).put(key, new Stored(entry, timeToLive.toNanos()));
     }
 
+    /** Atomic: increments take the same lock, so no counter can move between the check and the store. */
+    @Override
+    public boolean putIfGenerations(String region, String key, byte[] entry, Duration timeToLive, List<String> counters,
+                                    long[] expected) {
+        synchronized (generations) {
+            for (int i = 0; i < expected.length; i++)
+                if (generation(counters.get(i)) != expected[i])
+                    return false;
+            put(region, key, entry, timeToLive);
+            return true;
+        }
+    }
+
     @Override
     public boolean delete(String region, String key) {
-        return cache(region).asMap().remove(key) != null;
+        boolean removed = cache(region).asMap().remove(key) != null;
+        announceEntryChanged(region, key);
+        return removed;
     }
 
     @Override
@@ -84,7 +102,33 @@ public final class InProcessCacheBackend implements CacheBackend {
 
     @Override
     public long incrementGeneration(String counter) {
-        return generations.computeIfAbsent(counter, c -> new AtomicLong()).incrementAndGet();
+        synchronized (generations) {
+            long value = generations.computeIfAbsent(counter, c -> new AtomicLong()).incrementAndGet();
+            for (Watcher w : watchers)
+                w.generationChanged(counter, value);
+            return value;
+        }
+    }
+
+    @Override
+    public long[] incrementGenerations(List<String> counters) {
+        synchronized (generations) {
+            return CacheBackend.super.incrementGenerations(counters);
+        }
+    }
+
+    @Override
+    public void announceEntryChanged(String region, String key) {
+        for (Watcher w : watchers)
+            w.entryChanged(key);
+    }
+
+    /** Watchers are told synchronously, by the thread that made the change. */
+    @Override
+    public boolean watch(Watcher watcher) {
+        watchers.add(Objects.requireNonNull(watcher, "watcher"));
+        watcher.connectionChanged(true);
+        return true;
     }
 
     @Override

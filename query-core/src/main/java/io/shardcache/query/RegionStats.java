@@ -16,9 +16,13 @@ package io.shardcache.query;
  * @param skippedUnsupported results not stored because a column type has no codec
  * @param skippedDeclined    results not stored because {@code cacheIf} declined them
  * @param skippedTransaction reads that bypassed the cache because the connection was in a transaction
+ * @param outdatedEntries    entries read but not used because a table their query reads was written
+ *                           after they were computed (each is also a miss)
+ * @param skippedTableWritten results not stored because a table the query reads was written while it ran
  */
 public record RegionStats(
     long hits, long staleServed, long misses, long regenerations, long stored, long loadFailures,
     long lockTimeouts, long backendErrors, long rejectedEntries, long skippedTooLarge,
-    long skippedUnsupported, long skippedDeclined, long skippedTransaction) {
+    long skippedUnsupported, long skippedDeclined, long skippedTransaction, long outdatedEntries,
+    long skippedTableWritten) {
 }

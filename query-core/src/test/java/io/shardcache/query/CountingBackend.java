@@ -46,9 +46,35 @@ final class CountingBackend implements CacheBackend {
     }
 
     @Override
-    public Read read(String region, String key, String generationCounter, String softCounter) {
+    public Read read(String region, String key, java.util.List<String> counters) {
         check();
-        return delegate.read(region, key, generationCounter, softCounter);
+        return delegate.read(region, key, counters);
+    }
+
+    @Override
+    public boolean putIfGenerations(String region, String key, byte[] entry, Duration timeToLive,
+                                    java.util.List<String> counters, long[] expected) {
+        check();
+        puts.incrementAndGet();
+        lastPutBytes.put(region, entry.length);
+        return delegate.putIfGenerations(region, key, entry, timeToLive, counters, expected);
+    }
+
+    @Override
+    public long[] incrementGenerations(java.util.List<String> counters) {
+        check();
+        return delegate.incrementGenerations(counters);
+    }
+
+    @Override
+    public void announceEntryChanged(String region, String key) {
+        check();
+        delegate.announceEntryChanged(region, key);
+    }
+
+    @Override
+    public boolean watch(Watcher watcher) {
+        return delegate.watch(watcher);
     }
 
     @Override

@@ -92,7 +92,8 @@ final class CachedReadStatement extends RejectingPreparedStatement {
                 resultSetHoldability, binds, maxRows, queryTimeout, fetchSize);
             return bypass.executeQuery();
         }
-        DogpileEngine.Lookup k = engine.lookupAndRead(context.region(), context.naming(statement), statement);
+        DogpileEngine.Lookup k = engine.lookupAndRead(context.region(), context.naming(statement), statement,
+            context.tables().forRead(sql, WriteTracker.executing(sql), context.declared()));
         Result<Record> rows = engine.fetch(k, new StatementLoader(context, sql, resultSetType, resultSetConcurrency,
             resultSetHoldability, binds, maxRows, queryTimeout));
         return new CachedResultSet(rows);

@@ -6,6 +6,7 @@ import io.shardcache.query.spi.CacheListener;
 import io.shardcache.query.spi.RegenerationLocks;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -122,8 +123,14 @@ public final class CircuitBreaker implements CacheBackend {
     }
 
     @Override
-    public Read read(String region, String key, String generationCounter, String softCounter) {
-        return call(() -> delegate.read(region, key, generationCounter, softCounter));
+    public Read read(String region, String key, List<String> counters) {
+        return call(() -> delegate.read(region, key, counters));
+    }
+
+    @Override
+    public boolean putIfGenerations(String region, String key, byte[] entry, Duration timeToLive, List<String> counters,
+                                    long[] expected) {
+        return call(() -> delegate.putIfGenerations(region, key, entry, timeToLive, counters, expected));
     }
 
     @Override
@@ -147,6 +154,25 @@ public final class CircuitBreaker implements CacheBackend {
     @Override
     public long incrementGeneration(String counter) {
         return call(() -> delegate.incrementGeneration(counter));
+    }
+
+    @Override
+    public long[] incrementGenerations(List<String> counters) {
+        return call(() -> delegate.incrementGenerations(counters));
+    }
+
+    @Override
+    public void announceEntryChanged(String region, String key) {
+        call(() -> {
+            delegate.announceEntryChanged(region, key);
+            return null;
+        });
+    }
+
+    /** Not guarded: registering is not a call that can time out, and a watcher must hear even while the circuit is open. */
+    @Override
+    public boolean watch(Watcher watcher) {
+        return delegate.watch(watcher);
     }
 
     @Override

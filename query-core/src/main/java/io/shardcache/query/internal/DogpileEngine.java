@@ -19,8 +19,10 @@ import io.shardcache.query.spi.SkipReason;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -103,12 +105,26 @@ public final class DogpileEngine {
      *
      * @param committed false when the connection was inside a transaction: the rows may be uncommitted
      */
-    public record Loaded(Result<Record> result, boolean committed) {
+    public record Loaded(Result<Record> result, boolean committed, boolean stored) {
+        public Loaded(Result<Record> result, boolean committed) {
+            this(result, committed, false);
+        }
+
+        Loaded asStored() {
+            return new Loaded(result, committed, true);
+        }
     }
 
-    /** Where an entry lives; made by {@link #lookup}. */
+    /**
+     * Where an entry lives; made by {@link #lookup}.
+     *
+     * @param tables      the generation counters of the tables the statement reads ({@link TableCounters})
+     * @param generations their values when the entry was read, parallel to {@code tables}: an entry is
+     *                    used only if it records these, and a regeneration stores only if they hold
+     */
     public record Lookup(Region region, CacheKey key, String storageKey, KeyMaterial fingerprint,
-                         long softGeneration, boolean backendDown, boolean prefetched, byte[] entry) {
+                         long softGeneration, boolean backendDown, boolean prefetched, byte[] entry,
+                         List<String> tables, long[] generations) {
         String lockKey() {
             return storageKey + ":lock";
         }
@@ -123,7 +139,10 @@ public final class DogpileEngine {
         }
     }
 
-    /** Completes a flight whose rows may be uncommitted: each waiter then runs its own query. */
+    /**
+     * Completes a flight whose rows may be uncommitted, or were read before a write that may have
+     * committed before a waiter asked: each waiter then runs its own query.
+     */
     private static final Exception NOT_SHAREABLE = new Exception("rows read inside a transaction are not shared", null, false, false) {
     };
 
@@ -151,7 +170,20 @@ public final class DogpileEngine {
         String soft() {
             return soft;
         }
+
+        /** The counters a hit reads: these two, then the tables'. */
+        List<String> with(List<String> tables) {
+            String[] all = new String[2 + tables.size()];
+            all[0] = generation;
+            all[1] = soft;
+            for (int i = 0; i < tables.size(); i++)
+                all[2 + i] = tables.get(i);
+            return Arrays.asList(all);
+        }
     }
+    private static final long[] NO_GENERATIONS = {};
+    /** Counters whose bump failed: until they reach the backend, this JVM serves nothing from it. */
+    private final java.util.Set<String> unflushed = ConcurrentHashMap.newKeySet();
     private final InstantSource clock;
     private final RandomGenerator random;
     private final Executor refresher;
@@ -180,6 +212,8 @@ public final class DogpileEngine {
         }
     }
     private final ConcurrentHashMap<String, CompletableFuture<Result<Record>>> flights = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, TableCounters> scopes = new ConcurrentHashMap<>();
+    private static final System.Logger LOG = System.getLogger(DogpileEngine.class.getName());
 
     public DogpileEngine(Regions regions, CacheBackend backend, CacheListener listener, InstantSource clock,
                          RandomGenerator random, Executor refresher) {
@@ -218,7 +252,8 @@ public final class DogpileEngine {
             long generation = backend.generation(names.generation());
             long soft = backend.generation(names.soft());
             names.lastSeen = generation;
-            return new Lookup(region, key, storageKey(region.name(), generation, naming), fingerprint, soft, false, false, null);
+            return new Lookup(region, key, storageKey(region.name(), generation, naming), fingerprint, soft, false, false, null,
+                List.of(), NO_GENERATIONS);
         } catch (CacheBackendException e) {
             onBackendFailure(region, key, e);
             return down(region, key, naming, fingerprint);
@@ -226,7 +261,8 @@ public final class DogpileEngine {
     }
 
     private static Lookup down(Region region, CacheKey key, KeyMaterial naming, KeyMaterial fingerprint) {
-        return new Lookup(region, key, region.name() + ":?:" + naming.sha1Hex(), fingerprint, 0, true, false, null);
+        return new Lookup(region, key, region.name() + ":?:" + naming.sha1Hex(), fingerprint, 0, true, false, null,
+            List.of(), NO_GENERATIONS);
     }
 
     /**
@@ -235,20 +271,24 @@ public final class DogpileEngine {
      * the region's generation moved does it take a second call. For reads that go on to
      * {@link #fetch}.
      */
-    public Lookup lookupAndRead(Region region, KeyMaterial naming, KeyMaterial fingerprint) {
+    public Lookup lookupAndRead(Region region, KeyMaterial naming, KeyMaterial fingerprint, List<String> tables) {
         CacheKey key = new CacheKey(region.name(), naming.sha1Hex(), fingerprint.fingerprintUnsafe(), naming::describe);
         try {
+            if (!unflushed.isEmpty() && !flushBumps())
+                throw new CacheBackendException("generation bumps of earlier writes could not reach the backend yet");
             Counters names = counters.get(region.name());
             long guess = names.lastSeen;
             String storageKey = storageKey(region.name(), guess, naming);
-            CacheBackend.Read read = backend.read(region.name(), storageKey, names.generation(), names.soft());
+            CacheBackend.Read read = backend.read(region.name(), storageKey, names.with(tables));
+            long[] values = read.generations();
             byte[] entry = read.entry();
-            if (read.generation() != guess) {
-                names.lastSeen = read.generation();
-                storageKey = storageKey(region.name(), read.generation(), naming);
+            if (values[0] != guess) {
+                names.lastSeen = values[0];
+                storageKey = storageKey(region.name(), values[0], naming);
                 entry = backend.get(region.name(), storageKey);
             }
-            return new Lookup(region, key, storageKey, fingerprint, read.softGeneration(), false, true, entry);
+            return new Lookup(region, key, storageKey, fingerprint, values[1], false, true, entry, tables,
+                Arrays.copyOfRange(values, 2, values.length));
         } catch (CacheBackendException e) {
             onBackendFailure(region, key, e);
             return down(region, key, naming, fingerprint);
@@ -258,6 +298,39 @@ public final class DogpileEngine {
     /** Moves the region to a new generation: every entry of the old one is unreachable at once. */
     public void invalidate(Region region) {
         backend.incrementGeneration(regionCounter(region.name()));
+    }
+
+    /**
+     * Bumps generation counters: what a write changes. When the backend cannot be reached the
+     * counters are kept and retried before this JVM reads from the backend again, and until then it
+     * serves nothing from it: entries there may predate the write. Other processes serve them until
+     * the retry lands or their TTL ends; that is the one gap a backend outage leaves.
+     */
+    public void bump(List<String> tableCounters) {
+        try {
+            backend.incrementGenerations(tableCounters);
+        } catch (CacheBackendException e) {
+            unflushed.addAll(tableCounters);
+            LOG.log(System.Logger.Level.WARNING, "generation bump of " + tableCounters + " failed; retried before the next read", e);
+        }
+    }
+
+    /** Retries the bumps that failed; true when none is left. */
+    private boolean flushBumps() {
+        List<String> pending = List.copyOf(unflushed);
+        try {
+            backend.incrementGenerations(pending);
+            pending.forEach(unflushed::remove);
+            return unflushed.isEmpty();
+        } catch (CacheBackendException e) {
+            return false;
+        }
+    }
+
+    /** The counters of a scope's tables; one per scope, shared by every DSL of this engine. */
+    public TableCounters tableCounters(String scope) {
+        TableCounters t = scopes.get(scope);
+        return t != null ? t : scopes.computeIfAbsent(scope, TableCounters::new);
     }
 
     /** Marks every entry of the region stale: its soft generation moves past theirs. */
@@ -282,6 +355,7 @@ public final class DogpileEngine {
         if (left <= 0)
             return false;
         backend.put(k.region().name(), k.storageKey(), e.markedStale(now), Duration.ofMillis(left));
+        backend.announceEntryChanged(k.region().name(), k.storageKey());
         return true;
     }
 
@@ -321,7 +395,7 @@ public final class DogpileEngine {
         Telemetry t = telemetry.get(k.region().name());
         if (k.backendDown()) {
             t.skipped(k.key(), SkipReason.BACKEND_UNAVAILABLE);
-            return adopt.apply(flight(k, loader, () -> regenerate(k, loader, false)));
+            return adopt.apply(flight(k, loader, () -> regenerate(k, loader)));
         }
         Entry e;
         try {
@@ -329,7 +403,11 @@ public final class DogpileEngine {
         } catch (CacheBackendException ex) {
             onBackendFailure(k.region(), k.key(), ex);
             t.skipped(k.key(), SkipReason.BACKEND_UNAVAILABLE);
-            return adopt.apply(flight(k, loader, () -> regenerate(k, loader, false)));
+            return adopt.apply(flight(k, loader, () -> regenerate(k, loader)));
+        }
+        if (e != null && !e.generationsAre(k.generations())) {
+            t.outdated(k.key());
+            e = null;   // a table it read has been written since: never served, not even as stale
         }
         if (e != null) {
             long now = clock.millis();
@@ -379,7 +457,7 @@ public final class DogpileEngine {
             held = lease.get();
             Loaded loaded;
             try {
-                loaded = regenerate(k, loader, true);
+                loaded = regenerate(k, loader, k.generations());
             } catch (Exception failure) {
                 if (k.region().onRefreshFailure() != OnRefreshFailure.SERVE_STALE)
                     throw failure;
@@ -430,15 +508,15 @@ public final class DogpileEngine {
                         return;
                     }
                     lease = held.lease();
-                    Result<Record> rows = freshOrNull(k);
-                    if (rows != null) {                               // filled while we waited for the lock
+                    Reread now = reread(k);
+                    if (now.rows() != null) {                         // filled while we waited for the lock
                         filled = true;
-                        land(fk, mine, new Loaded(rows, true));
+                        land(fk, mine, new Loaded(now.rows(), true));
                         return;
                     }
-                    Timed timed = load(k, detached);
-                    filled = store(k, timed.loaded(), timed.micros());
-                    land(fk, mine, timed.loaded());
+                    Loaded loaded = regenerate(k, detached, now.generations());
+                    filled = loaded.stored();
+                    land(fk, mine, loaded);
                 } catch (InterruptedException closing) {
                     land(fk, mine, new Loaded(current, true));
                 } catch (Throwable failure) {
@@ -480,7 +558,7 @@ public final class DogpileEngine {
                 got = backend.locks().acquire(k.lockKey(), Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), r.lockLease());
             } catch (CacheBackendException ex) {
                 onBackendFailure(r, k.key(), ex);
-                return regenerate(k, loader, false);
+                return regenerate(k, loader);
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
                 throw new ShardcacheException("interrupted while waiting for the regeneration lock of " + k.key(), ie);
@@ -491,7 +569,7 @@ public final class DogpileEngine {
                 return regenerateHolding(k, loader, held.lease());
             }
             if (got == Acquisition.FILLED) {
-                Result<Record> filled = freshOrNull(k);
+                Result<Record> filled = reread(k).rows();
                 if (filled != null) {
                     t.lockWaited(k.key(), waited, LockWaitOutcome.FILLED);
                     t.hit(k.key());
@@ -505,12 +583,12 @@ public final class DogpileEngine {
             t.lockWaited(k.key(), waited, LockWaitOutcome.TIMED_OUT);
             if (r.onLockTimeout() == OnLockTimeout.FAIL)
                 throw new LockTimeoutException(k.key(), waited, r.lockWait(), r.lockLease());
-            Result<Record> filled = freshOrNull(k);
-            if (filled != null) {
+            Reread now = reread(k);
+            if (now.rows() != null) {
                 t.hit(k.key());
-                return new Loaded(filled, true);
+                return new Loaded(now.rows(), true);
             }
-            return regenerate(k, loader, true);
+            return regenerate(k, loader, now.generations());
         }
     }
 
@@ -518,15 +596,15 @@ public final class DogpileEngine {
     private Loaded regenerateHolding(Lookup k, Loader loader, Lease lease) throws Exception {
         boolean filled = false;
         try {
-            Result<Record> rows = freshOrNull(k);
-            if (rows != null) {
+            Reread now = reread(k);
+            if (now.rows() != null) {
                 filled = true;
                 telemetry.get(k.region().name()).hit(k.key());
-                return new Loaded(rows, true);
+                return new Loaded(now.rows(), true);
             }
-            Timed timed = load(k, loader);
-            filled = store(k, timed.loaded(), timed.micros());
-            return timed.loaded();
+            Loaded loaded = regenerate(k, loader, now.generations());
+            filled = loaded.stored();
+            return loaded;
         } finally {
             if (filled)
                 releaseFilledInBackground(k, lease);
@@ -558,24 +636,55 @@ public final class DogpileEngine {
         releases.close();
     }
 
-    private Result<Record> freshOrNull(Lookup k) {
-        try {
-            Entry e = read(k, false);
-            long now = clock.millis();
-            if (e != null && now < e.softExpiry() && e.softGeneration() >= k.softGeneration())
-                return decode(k, e, null, false);   // a rejection of this entry was reported by the first read
-        } catch (CacheBackendException ex) {
-            telemetry.get(k.region().name()).backendError(k.key(), ex);
-        }
-        return null;
+    /**
+     * What the backend holds now, read after waiting or taking the lock: the entry's rows if it is
+     * fresh and its tables unwritten since it was computed, and the tables' current generations,
+     * which a regeneration that follows must find unchanged to store its rows.
+     *
+     * @param rows        null when there is no servable entry
+     * @param generations null when the backend could not be read: nothing may then be stored
+     */
+    private record Reread(Result<Record> rows, long[] generations) {
     }
 
-    /** Runs the loader; stores its rows when {@code store} and they qualify. */
-    private Loaded regenerate(Lookup k, Loader loader, boolean store) throws Exception {
+    private Reread reread(Lookup k) {
+        try {
+            Counters names = counters.get(k.region().name());
+            CacheBackend.Read read = backend.read(k.region().name(), k.storageKey(), names.with(k.tables()));
+            long[] values = read.generations();
+            long[] generations = Arrays.copyOfRange(values, 2, values.length);
+            Entry e = verified(k, read.entry(), false);   // a rejection of this entry was reported by the first read
+            long now = clock.millis();
+            if (e != null && now < e.softExpiry() && e.softGeneration() >= values[1] && e.generationsAre(generations))
+                return new Reread(decode(k, e, null, false), generations);
+            return new Reread(null, generations);
+        } catch (CacheBackendException ex) {
+            telemetry.get(k.region().name()).backendError(k.key(), ex);
+            return new Reread(null, null);
+        }
+    }
+
+    /**
+     * Runs the loader; stores its rows if {@code generations} (read before it ran) is not null, the
+     * rows qualify, and the tables were not written meanwhile. Rows read before such a write are
+     * returned to this caller (its read began before the write committed) but not shared with
+     * callers waiting on the flight, who may have asked after the commit returned.
+     */
+    private Loaded regenerate(Lookup k, Loader loader, long[] generations) throws Exception {
         Timed timed = load(k, loader);
-        if (store)
-            store(k, timed.loaded(), timed.micros());
-        return timed.loaded();
+        if (generations == null)
+            return timed.loaded();
+        Stored outcome = store(k, timed.loaded(), timed.micros(), generations);
+        return switch (outcome) {
+            case STORED -> timed.loaded().asStored();
+            case TABLE_WRITTEN -> new Loaded(timed.loaded().result(), false);
+            case SKIPPED -> timed.loaded();
+        };
+    }
+
+    /** Runs the loader and stores nothing. */
+    private Loaded regenerate(Lookup k, Loader loader) throws Exception {
+        return load(k, loader).loaded();
     }
 
     /** Rows from the loader, and how long it took. */
@@ -597,38 +706,43 @@ public final class DogpileEngine {
         return new Timed(loaded, nanos / 1000);
     }
 
-    /** Stores the rows if they qualify; true when they were stored. */
-    private boolean store(Lookup k, Loaded loaded, long regenMicros) {
+    private enum Stored { STORED, TABLE_WRITTEN, SKIPPED }
+
+    /** Stores the rows if they qualify and no table they were read from was written since {@code generations}. */
+    private Stored store(Lookup k, Loaded loaded, long regenMicros, long[] generations) {
         Region r = k.region();
         Telemetry t = telemetry.get(r.name());
         if (!loaded.committed()) {
             t.skipped(k.key(), SkipReason.TRANSACTION);
-            return false;
+            return Stored.SKIPPED;
         }
         if (!r.cacheIf().test(loaded.result())) {
             t.skipped(k.key(), SkipReason.DECLINED);
-            return false;
+            return Stored.SKIPPED;
         }
         byte[] payload;
         try {
             payload = ResultCodec.encode(loaded.result());
         } catch (UnsupportedValueException e) {
             t.skipped(k.key(), SkipReason.UNSUPPORTED_TYPE);
-            return false;
+            return Stored.SKIPPED;
         }
         byte[] entry = Entry.encode(clock.millis(), r.ttl().toMillis(), r.hardTtl().toMillis(), regenMicros,
-            k.softGeneration(), k.fingerprint().fingerprintUnsafe(), payload, r.compressAbove());
+            k.softGeneration(), generations, k.fingerprint().fingerprintUnsafe(), payload, r.compressAbove());
         if (entry.length > r.maxEntryBytes()) {
             t.skipped(k.key(), SkipReason.TOO_LARGE);
-            return false;
+            return Stored.SKIPPED;
         }
         try {
-            backend.put(r.name(), k.storageKey(), entry, r.hardTtl());
+            if (!backend.putIfGenerations(r.name(), k.storageKey(), entry, r.hardTtl(), k.tables(), generations)) {
+                t.skipped(k.key(), SkipReason.TABLE_WRITTEN);
+                return Stored.TABLE_WRITTEN;
+            }
             t.stored();
-            return true;
+            return Stored.STORED;
         } catch (CacheBackendException ex) {
             onBackendFailure(r, k.key(), ex);
-            return false;
+            return Stored.SKIPPED;
         }
     }
 
@@ -704,7 +818,7 @@ public final class DogpileEngine {
             if (shared != null)
                 return shared;
             try {
-                return regenerate(k, loader, false).result();
+                return regenerate(k, loader).result();
             } catch (Exception failure) {
                 throw rethrow(failure);
             }

@@ -22,21 +22,27 @@ import java.util.zip.Inflater;
  *  28     8   how long regeneration took, micros (XFetch's delta)
  *  36     8   the region's soft generation when computed (a soft invalidation bumps it)
  *  44    16   fingerprint of the key material (checked on read)
- *  60     4   payload length n
- *  64     n   payload: {@link ResultCodec} bytes, deflated when the flag says so
- *  64+n   4   CRC32C of bytes [0, 64+n)
+ *  60     2   m, the number of table generations
+ *  62   8*m   the generations of the tables the query reads, read before it ran, in the order of
+ *             its counters (see {@link TableCounters}); a hit serves the entry only if they are
+ *             still the current ones
+ *  h      4   payload length n, where h = 62 + 8*m
+ *  h+4    n   payload: {@link ResultCodec} bytes, deflated when the flag says so
+ *  h+4+n  4   CRC32C of every byte before it
  * </pre>
  *
  * Anything that does not match (magic, version, lengths, checksum, fingerprint) is treated as a
  * miss by the engine and overwritten; a damaged entry can never reach a caller.
  */
 record Entry(long createdAt, long softTtlMillis, long hardTtlMillis, long regenMicros, long softGeneration,
-             byte[] bytes, int payloadOffset, int payloadLength, boolean deflated) {
+             long[] generations, byte[] bytes, int payloadOffset, int payloadLength, boolean deflated) {
 
-    static final int VERSION = 1;
-    private static final int HEADER = 64;
+    static final int VERSION = 2;
+    private static final int FIXED_HEADER = 62;
     private static final int FINGERPRINT_AT = 44;
     private static final int FLAG_DEFLATED = 1;
+    /** More tables than any statement reads; a count above it is damage. */
+    static final int MAX_GENERATIONS = 4096;
 
     long softExpiry() {
         return createdAt + softTtlMillis;
@@ -44,6 +50,11 @@ record Entry(long createdAt, long softTtlMillis, long hardTtlMillis, long regenM
 
     long hardExpiry() {
         return createdAt + hardTtlMillis;
+    }
+
+    /** True when the tables' generations are still {@code current}: no write has landed since. */
+    boolean generationsAre(long[] current) {
+        return java.util.Arrays.equals(generations, current);
     }
 
     boolean fingerprintMatches(KeyMaterial material) {
@@ -98,18 +109,24 @@ record Entry(long createdAt, long softTtlMillis, long hardTtlMillis, long regenM
     }
 
     static byte[] encode(long createdAt, long softTtlMillis, long hardTtlMillis, long regenMicros, long softGeneration,
-                         byte[] fingerprint, byte[] payload, int compressAbove) {
+                         long[] generations, byte[] fingerprint, byte[] payload, int compressAbove) {
+        if (generations.length > MAX_GENERATIONS)
+            throw new IllegalArgumentException("an entry records at most " + MAX_GENERATIONS + " table generations, got " + generations.length);
         boolean deflate = payload.length > compressAbove;
         byte[] body = deflate ? deflate(payload) : payload;
         if (deflate && body.length >= payload.length) {
             deflate = false;   // incompressible: store as is
             body = payload;
         }
-        byte[] out = new byte[HEADER + body.length + 4];
+        int header = FIXED_HEADER + 8 * generations.length + 4;
+        byte[] out = new byte[header + body.length + 4];
         ByteBuffer b = ByteBuffer.wrap(out);
         b.put((byte) 'S').put((byte) 'C').put((byte) VERSION).put((byte) (deflate ? FLAG_DEFLATED : 0));
         b.putLong(createdAt).putLong(softTtlMillis).putLong(hardTtlMillis).putLong(regenMicros).putLong(softGeneration);
         b.put(fingerprint, 0, KeyMaterial.FINGERPRINT_BYTES);
+        b.putShort((short) generations.length);
+        for (long g : generations)
+            b.putLong(g);
         b.putInt(body.length);
         b.put(body);
         seal(out);
@@ -117,24 +134,31 @@ record Entry(long createdAt, long softTtlMillis, long hardTtlMillis, long regenM
     }
 
     static Entry decode(byte[] bytes) throws MalformedEntryException {
-        if (bytes.length < HEADER + 4)
+        if (bytes.length < FIXED_HEADER + 8)
             throw new MalformedEntryException("entry of " + bytes.length + " bytes is shorter than its header", 0);
         ByteBuffer b = ByteBuffer.wrap(bytes);
         if (b.get(0) != 'S' || b.get(1) != 'C')
             throw new MalformedEntryException("not a shardcache entry (bad magic)", 0);
         if (b.get(2) != VERSION)
             throw new MalformedEntryException("entry envelope version " + b.get(2) + ", this build reads " + VERSION, 2);
-        int n = b.getInt(60);
-        if (n < 0 || n != bytes.length - HEADER - 4)
-            throw new MalformedEntryException("payload length " + n + " does not fit an entry of " + bytes.length + " bytes", 60);
+        int m = Short.toUnsignedInt(b.getShort(FIXED_HEADER - 2));
+        int header = FIXED_HEADER + 8 * m + 4;
+        if (m > MAX_GENERATIONS || header + 4 > bytes.length)
+            throw new MalformedEntryException(m + " table generations do not fit an entry of " + bytes.length + " bytes", FIXED_HEADER - 2);
+        int n = b.getInt(header - 4);
+        if (n < 0 || n != bytes.length - header - 4)
+            throw new MalformedEntryException("payload length " + n + " does not fit an entry of " + bytes.length + " bytes", header - 4);
         CRC32C crc = new CRC32C();
-        crc.update(bytes, 0, HEADER + n);
-        if ((int) crc.getValue() != b.getInt(HEADER + n))
-            throw new MalformedEntryException("checksum mismatch", HEADER + n);
+        crc.update(bytes, 0, header + n);
+        if ((int) crc.getValue() != b.getInt(header + n))
+            throw new MalformedEntryException("checksum mismatch", header + n);
         boolean deflated = (b.get(3) & FLAG_DEFLATED) != 0;
         if (deflated && n < 4)
-            throw new MalformedEntryException("deflated payload of " + n + " bytes", HEADER);
-        return new Entry(b.getLong(4), b.getLong(12), b.getLong(20), b.getLong(28), b.getLong(36), bytes, HEADER, n, deflated);
+            throw new MalformedEntryException("deflated payload of " + n + " bytes", header);
+        long[] generations = new long[m];
+        for (int i = 0; i < m; i++)
+            generations[i] = b.getLong(FIXED_HEADER + 8 * i);
+        return new Entry(b.getLong(4), b.getLong(12), b.getLong(20), b.getLong(28), b.getLong(36), generations, bytes, header, n, deflated);
     }
 
     private static void seal(byte[] out) {

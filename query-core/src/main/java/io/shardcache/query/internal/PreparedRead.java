@@ -75,10 +75,12 @@ public final class PreparedRead<R extends Record> {
     private final DataType<?>[] types;
     private final String[] names;
     private final RecordShape shape;
+    private final List<String> tables;
 
     private PreparedRead(ReadContext context, Probe probe, Binds.Kind[] kinds, DataType<?>[] types, String[] names,
-                         RecordShape shape) {
+                         RecordShape shape, List<String> tables) {
         this.context = context;
+        this.tables = tables;
         this.probe = probe;
         this.sql = probe.sql();
         this.prefix = KeyMaterial.prefix(context.keyContext(), sql, probe.maxRows(), kinds.length);
@@ -128,7 +130,8 @@ public final class PreparedRead<R extends Record> {
                     + recorded + " in the query but with " + kinds[i] + " on its own; use fromCache(region) for this query");
         }
         RecordShape shape = RecordShape.of(dsl, query, seen.sql());
-        return new PreparedRead<>(context, seen, kinds, types, names, shape);
+        return new PreparedRead<>(context, seen, kinds, types, names, shape,
+            context.tables().forRead(seen.sql(), query, context.declared()));
     }
 
     private static String describe(int i, Param<?> p) {
@@ -198,7 +201,7 @@ public final class PreparedRead<R extends Record> {
             } else {
                 // A fresh hit is decoded straight into this query's records; rows shared with other
                 // callers come back generic and are converted here.
-                rows = engine.fetch(engine.lookupAndRead(context.region(), key, key), loader, shape, shape::records);
+                rows = engine.fetch(engine.lookupAndRead(context.region(), key, key, tables), loader, shape, shape::records);
             }
             @SuppressWarnings("unchecked")
             Result<R> typed = (Result<R>) (Result<?>) rows;

@@ -1,6 +1,7 @@
 package io.shardcache.query.internal;
 
 import io.shardcache.query.Region;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.jooq.ConnectionProvider;
@@ -21,11 +22,13 @@ import org.jooq.DSLContext;
  *                         framework's): its reads then bypass the cache
  * @param serverMetaData   the server's identity, answered without taking a connection
  * @param probe            when not null, reads are not run: what they would do goes here (keyOf, invalidate, prepare)
+ * @param tables           the generation counters of the scope's tables
+ * @param declared         tables the caller declared its reads depend on (plain SQL, views), usually none
  */
 public record ReadContext(DogpileEngine engine, Region region, byte[] keyContext, String customKey,
                           ConnectionProvider connections, boolean singleConnection, DSLContext reader,
                           BooleanSupplier inTransaction, ServerMetaData serverMetaData,
-                          Consumer<Probe> probe) {
+                          Consumer<Probe> probe, TableCounters tables, List<TableName> declared) {
 
     /** A context whose metadata snapshot is shared by every region of one caching DSL. */
     public static ServerMetaData serverMetaData(ConnectionProvider connections) {

@@ -21,7 +21,8 @@ final class Telemetry {
     private final LongAdder hits = new LongAdder(), staleServed = new LongAdder(), misses = new LongAdder(),
         regenerations = new LongAdder(), stored = new LongAdder(), loadFailures = new LongAdder(),
         lockTimeouts = new LongAdder(), backendErrors = new LongAdder(), rejected = new LongAdder(),
-        tooLarge = new LongAdder(), unsupported = new LongAdder(), declined = new LongAdder(), transaction = new LongAdder();
+        tooLarge = new LongAdder(), unsupported = new LongAdder(), declined = new LongAdder(), transaction = new LongAdder(),
+        outdated = new LongAdder(), tableWritten = new LongAdder();
 
     Telemetry(CacheListener listener) {
         this.listener = listener;
@@ -30,7 +31,7 @@ final class Telemetry {
     RegionStats snapshot() {
         return new RegionStats(hits.sum(), staleServed.sum(), misses.sum(), regenerations.sum(), stored.sum(),
             loadFailures.sum(), lockTimeouts.sum(), backendErrors.sum(), rejected.sum(), tooLarge.sum(),
-            unsupported.sum(), declined.sum(), transaction.sum());
+            unsupported.sum(), declined.sum(), transaction.sum(), outdated.sum(), tableWritten.sum());
     }
 
     void hit(CacheKey key) {
@@ -70,6 +71,7 @@ final class Telemetry {
             case DECLINED -> declined.increment();
             case TRANSACTION -> transaction.increment();
             case BACKEND_UNAVAILABLE -> { }   // counted as backendErrors where it happened
+            case TABLE_WRITTEN -> tableWritten.increment();
         }
         if (listener != CacheListener.NONE) guard(key, () -> listener.skipped(key, reason));
     }
@@ -83,6 +85,11 @@ final class Telemetry {
         backendErrors.increment();
         LOG.log(Level.DEBUG, () -> "shardcache: backend failed for " + key + ": " + error);
         if (listener != CacheListener.NONE) guard(key, () -> listener.error(key, error));
+    }
+
+    /** An entry whose tables were written after it was computed: a miss. */
+    void outdated(CacheKey key) {
+        outdated.increment();
     }
 
     /** An entry that was read but cannot be used (corrupt, other version, other query): a miss. */

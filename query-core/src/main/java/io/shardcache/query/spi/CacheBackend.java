@@ -2,6 +2,7 @@ package io.shardcache.query.spi;
 
 import io.shardcache.query.CacheBackendException;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Where cache entries, generation counters and regeneration locks live: in this process
@@ -28,28 +29,67 @@ public interface CacheBackend extends AutoCloseable {
     byte[] get(String region, String key);
 
     /**
-     * The region's two generation counters and the entry stored under {@code key}, read together:
-     * in one round trip where the backend can (Redis: one {@code MGET}), so that a hit costs one
-     * round trip. shardcache names {@code key} ({@code <region>:<generation>:<sha1>}) with the
-     * generation it last saw; when the generation read here differs, it reads the entry of the
-     * generation read here with {@link #get}. The default makes three calls.
+     * The values of {@code counters} and the entry stored under {@code key}, read together: in one
+     * round trip where the backend can (Redis: one {@code MGET}), so that a hit, generation checks
+     * included, costs one round trip. shardcache passes the region's generation and soft generation
+     * first, then the counters of the tables the query reads. The default makes one call per counter
+     * and one for the entry.
+     *
+     * @param key shardcache's key, {@code <region>:<generation>:<sha1>}
      */
-    default Read read(String region, String key, String generationCounter, String softCounter) {
-        return new Read(generation(generationCounter), generation(softCounter), get(region, key));
+    default Read read(String region, String key, List<String> counters) {
+        long[] values = new long[counters.size()];
+        for (int i = 0; i < values.length; i++)
+            values[i] = generation(counters.get(i));
+        return new Read(values, get(region, key));
     }
 
     /**
      * What {@link #read} found.
      *
-     * @param entry null if there is no entry under the key
+     * @param generations the counters' values, in the order they were asked for; 0 for a counter never incremented
+     * @param entry       null if there is no entry under the key
      */
-    record Read(long generation, long softGeneration, byte[] entry) {
+    record Read(long[] generations, byte[] entry) {
+    }
+
+    /**
+     * Stores an entry only if each of {@code counters} still has the value in {@code expected}: the
+     * values read before the query that computed the entry ran. So a regeneration that ran before a
+     * write committed can never store its rows after the write's generation bump. Backends that can
+     * make this atomic do (Redis: one script; in-process: under the counters' lock).
+     *
+     * <p>The default checks, stores, and checks again, deleting the entry it stored if a counter
+     * moved meanwhile. A hit compares an entry's generations with the current ones anyway, so the
+     * only thing its race can cost is a good entry briefly overwritten by one that is never served.
+     *
+     * @return true if stored; false if a counter had moved (nothing is stored)
+     */
+    default boolean putIfGenerations(String region, String key, byte[] entry, Duration timeToLive,
+                                     List<String> counters, long[] expected) {
+        if (!generationsAre(counters, expected))
+            return false;
+        put(region, key, entry, timeToLive);
+        if (generationsAre(counters, expected))
+            return true;
+        delete(region, key);
+        return false;
+    }
+
+    private boolean generationsAre(List<String> counters, long[] expected) {
+        for (int i = 0; i < expected.length; i++)
+            if (generation(counters.get(i)) != expected[i])
+                return false;
+        return true;
     }
 
     /** Stores an entry that the backend must forget after {@code timeToLive} (the hard TTL). */
     void put(String region, String key, byte[] entry, Duration timeToLive);
 
-    /** Removes an entry; true if one was there. */
+    /**
+     * Removes an entry; true if one was there. A backend that supports {@link #watch} tells every
+     * watcher.
+     */
     boolean delete(String region, String key);
 
     /** The current value of a named generation counter; 0 if it was never incremented. */
@@ -57,6 +97,57 @@ public interface CacheBackend extends AutoCloseable {
 
     /** Atomically increments a named generation counter and returns its new value. */
     long incrementGeneration(String counter);
+
+    /**
+     * Increments each of {@code counters} by one (in one round trip where the backend can) and
+     * returns their new values in the same order. A backend that supports {@link #watch} tells every
+     * watcher, in every process, of each new value. The default increments them one by one.
+     */
+    default long[] incrementGenerations(List<String> counters) {
+        long[] values = new long[counters.size()];
+        for (int i = 0; i < values.length; i++)
+            values[i] = incrementGeneration(counters.get(i));
+        return values;
+    }
+
+    /**
+     * Tells the watchers in every process that the entry under {@code key} was rewritten in place
+     * (marked stale), so that near caches drop their copies; {@link #delete} tells them itself. The
+     * default does nothing (a backend without {@link #watch} has nobody to tell).
+     */
+    default void announceEntryChanged(String region, String key) {
+    }
+
+    /**
+     * Registers {@code watcher} to hear of every generation increment and every entry deleted or
+     * rewritten, by any process sharing this backend; what a near cache needs to stay correct.
+     * Notifications start once the watcher has been told {@link Watcher#connectionChanged
+     * connectionChanged(true)}.
+     *
+     * @return false if this backend cannot tell (the default); the watcher is then never called
+     */
+    default boolean watch(Watcher watcher) {
+        return false;
+    }
+
+    /**
+     * Hears what {@link #watch} promises. Called on the backend's own threads, in the order the
+     * changes were made; must be quick and must not throw.
+     */
+    interface Watcher {
+
+        /** {@code counter} was incremented to {@code value}. */
+        void generationChanged(String counter, long value);
+
+        /** The entry under {@code key} was deleted or rewritten. */
+        void entryChanged(String key);
+
+        /**
+         * Notifications may have been missed (the connection dropped: {@code live} is false), or flow
+         * again ({@code live} is true): either way, forget everything learnt from them so far.
+         */
+        void connectionChanged(boolean live);
+    }
 
     /** The locks under which a missing or stale entry is regenerated. */
     RegenerationLocks locks();

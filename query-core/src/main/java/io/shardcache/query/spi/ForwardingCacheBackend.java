@@ -1,13 +1,14 @@
 package io.shardcache.query.spi;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
  * A backend that does what another does: extend it to decorate a backend (count calls, add metrics
  * or tracing) by overriding only the methods that change. Every method, {@link #read} included,
  * goes to the delegate, so a decorator never silently turns the delegate's one-round-trip read into
- * three calls. {@link #close()} closes the delegate; override it when the delegate is owned elsewhere.
+ * one call per counter, nor its atomic checked store into a racy one. {@link #close()} closes the delegate; override it when the delegate is owned elsewhere.
  *
  * <p>As thread-safe as the delegate and the overriding methods.
  */
@@ -30,8 +31,14 @@ public abstract class ForwardingCacheBackend implements CacheBackend {
     }
 
     @Override
-    public Read read(String region, String key, String generationCounter, String softCounter) {
-        return delegate.read(region, key, generationCounter, softCounter);
+    public Read read(String region, String key, List<String> counters) {
+        return delegate.read(region, key, counters);
+    }
+
+    @Override
+    public boolean putIfGenerations(String region, String key, byte[] entry, Duration timeToLive, List<String> counters,
+                                    long[] expected) {
+        return delegate.putIfGenerations(region, key, entry, timeToLive, counters, expected);
     }
 
     @Override
@@ -52,6 +59,21 @@ public abstract class ForwardingCacheBackend implements CacheBackend {
     @Override
     public long incrementGeneration(String counter) {
         return delegate.incrementGeneration(counter);
+    }
+
+    @Override
+    public long[] incrementGenerations(List<String> counters) {
+        return delegate.incrementGenerations(counters);
+    }
+
+    @Override
+    public void announceEntryChanged(String region, String key) {
+        delegate.announceEntryChanged(region, key);
+    }
+
+    @Override
+    public boolean watch(Watcher watcher) {
+        return delegate.watch(watcher);
     }
 
     @Override

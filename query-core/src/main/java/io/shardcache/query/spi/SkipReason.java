@@ -11,5 +11,10 @@ public enum SkipReason {
     /** The connection was inside a transaction: its rows may be uncommitted, so they are neither cached nor served from cache. */
     TRANSACTION,
     /** The backend failed; the query ran on the database instead. */
-    BACKEND_UNAVAILABLE
+    BACKEND_UNAVAILABLE,
+    /**
+     * A table the query reads was written while it ran: its caller got the rows, but they were not
+     * stored (they may predate the write) nor handed to callers waiting for them.
+     */
+    TABLE_WRITTEN
 }
