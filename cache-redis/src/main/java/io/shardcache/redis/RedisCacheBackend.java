@@ -1,9 +1,11 @@
 package io.shardcache.redis;
 
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.KeyValue;
 import io.lettuce.core.MaintNotificationsConfig;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
@@ -16,12 +18,16 @@ import io.lettuce.core.resource.Delay;
 import io.shardcache.query.CacheBackendException;
 import io.shardcache.query.spi.CacheBackend;
 import io.shardcache.query.spi.RegenerationLocks;
+import io.shardcache.redis.internal.ChangeFeed;
 import io.shardcache.redis.internal.Failures;
 import io.shardcache.redis.internal.LazyConnection;
+import io.shardcache.redis.internal.LuaScript;
 import io.shardcache.redis.internal.RedisEndpoint;
 import io.shardcache.redis.internal.RedissonLocks;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -38,8 +44,27 @@ import java.util.function.Function;
  * <p><b>Storage.</b> An entry is a Redis string under {@code <keyPrefix><region>:<generation>:<sha1>},
  * written with {@code SET ... PX <hard TTL>}, so Redis forgets it at the hard TTL; the bytes are
  * shardcache's own envelope, stored and returned verbatim. A generation counter is a Redis integer
- * under {@code <keyPrefix>gen:<counter>} ({@code GET}, absent = 0; {@code INCR}). Regeneration
- * locks are Redisson locks under {@code <keyPrefix><lock key>}; see {@link #locks()}.
+ * under {@code <keyPrefix>gen:<counter>} (absent = 0). {@link #read} is one {@code MGET} of the
+ * counters and the entry. Three Lua scripts, run by {@code EVALSHA} (the full text is sent only when
+ * the server answers {@code NOSCRIPT}), make the rest atomic: {@link #putIfGenerations} compares
+ * every counter with its expected value and only then {@code SET}s the entry;
+ * {@link #incrementGenerations} (and {@link #incrementGeneration}) {@code INCR}s the counters and
+ * publishes each new value; {@link #delete} {@code DEL}s the entry and publishes that it did.
+ * Regeneration locks are Redisson locks under {@code <keyPrefix><lock key>}; see {@link #locks()}.
+ *
+ * <p><b>Change messages.</b> Every change is published, in the same script as the change, on the
+ * channel {@code <keyPrefix>generations}: {@code G<value> <counter>} when a counter was incremented
+ * to {@code value}, {@code E<key>} when the entry under {@code key} was deleted or (through
+ * {@link #announceEntryChanged}) rewritten; counter and key are the caller's, without the key
+ * prefix or {@code gen:}. A {@linkplain #watch watcher} hears them through a pub/sub connection of
+ * the backend's own, opened in the background on the first {@code watch} (never waiting for
+ * Redis), on one Lettuce thread, in the order Redis published them. Pub/sub is at most once: a
+ * message published while that connection is down is lost, so a watcher is told
+ * {@code connectionChanged(false)} when it drops and must then forget what it learnt, and
+ * {@code connectionChanged(true)} once the subscription is confirmed again (Lettuce reconnects and
+ * resubscribes by itself). A watcher registered while the subscription is live is told
+ * {@code connectionChanged(true)} at once, before any message; one registered while Redis is down
+ * stays unaware until the subscription is made.
  *
  * <p><b>Clients.</b> Values and counters go through one Lettuce connection (Lettuce multiplexes
  * all threads onto it), configured for a cache rather than a queue: commands are
@@ -81,6 +106,44 @@ public final class RedisCacheBackend implements CacheBackend {
 
     private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
     private static final String GENERATION_PREFIX = "gen:";
+    private static final String CHANNEL = "generations";
+
+    /**
+     * KEYS: the entry, then the counters; ARGV: the entry's bytes, PX milliseconds, then each
+     * counter's expected value in decimal. Stores only if every counter (absent = 0) still holds
+     * its expected value; returns 1 if it stored, else 0. Compared as strings, as Redis stores them.
+     */
+    private static final LuaScript PUT_IF_GENERATIONS = new LuaScript("""
+        for i = 2, #KEYS do
+          if (redis.call('GET', KEYS[i]) or '0') ~= ARGV[i + 1] then
+            return 0
+          end
+        end
+        redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+        return 1
+        """);
+
+    /**
+     * KEYS: the counters; ARGV: the channel, then each counter's name as the caller gave it.
+     * Increments each and publishes {@code G<value> <name>}; returns the new values in order.
+     * ({@code %d}: Lua's default number format would turn large values into exponents.)
+     */
+    private static final LuaScript INCREMENT = new LuaScript("""
+        local values = {}
+        for i = 1, #KEYS do
+          local value = redis.call('INCR', KEYS[i])
+          values[i] = value
+          redis.call('PUBLISH', ARGV[1], 'G' .. string.format('%d', value) .. ' ' .. ARGV[i + 1])
+        end
+        return values
+        """);
+
+    /** KEYS: the entry; ARGV: the channel and the message. Deletes, publishes, returns DEL's count. */
+    private static final LuaScript DELETE = new LuaScript("""
+        local deleted = redis.call('DEL', KEYS[1])
+        redis.call('PUBLISH', ARGV[1], ARGV[2])
+        return deleted
+        """);
 
     private final RedisEndpoint endpoint;
     private final String keyPrefix;
@@ -89,12 +152,17 @@ public final class RedisCacheBackend implements CacheBackend {
     private final LazyConnection connection;
     private final RedissonLocks locks;
     private final Failures failures;
+    private final String channel;
+    private final byte[] channelBytes;
+    private final ChangeFeed feed;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private RedisCacheBackend(RedisEndpoint endpoint, String keyPrefix, Duration commandTimeout, int requestQueueSize,
                               Duration lockWatchdogTimeout) {
         this.endpoint = endpoint;
         this.keyPrefix = keyPrefix;
+        this.channel = keyPrefix + CHANNEL;
+        this.channelBytes = channel.getBytes(StandardCharsets.UTF_8);
         this.failures = new Failures(endpoint, commandTimeout);
         this.resources = ClientResources.builder()
             .ioThreadPoolSize(2)            // one connection needs one I/O thread; 2 is Lettuce's minimum
@@ -123,6 +191,7 @@ public final class RedisCacheBackend implements CacheBackend {
         this.client = lettuce;
         this.connection = new LazyConnection(client, endpoint.lettuceUri(commandTimeout), CODEC, commandTimeout, failures);
         connection.connectInBackground();
+        this.feed = new ChangeFeed(client, endpoint.lettuceUri(commandTimeout), channel, resources.eventExecutorGroup());
     }
 
     /**
@@ -153,19 +222,24 @@ public final class RedisCacheBackend implements CacheBackend {
         return call("GET", k, c -> c.get(k));
     }
 
-    /** One {@code MGET} of both counters and the entry: a hit costs one round trip. */
+    /** One {@code MGET} of every counter and then the entry: a hit, generation checks included, costs one round trip. */
     @Override
-    public Read read(String region, String key, String generationCounter, String softCounter) {
-        String g = counterKey(generationCounter);
-        String s = counterKey(softCounter);
+    public Read read(String region, String key, List<String> counters) {
         String k = entryKey(key);
-        java.util.List<io.lettuce.core.KeyValue<String, byte[]>> values = call("MGET", k, c -> c.mget(g, s, k));
-        if (values.size() != 3)
-            throw failures.of("MGET", k, "expected 3 values, got " + values.size());
-        return new Read(counter(g, values.get(0)), counter(s, values.get(1)), values.get(2).getValueOrElse(null));
+        String[] keys = new String[counters.size() + 1];
+        for (int i = 0; i < counters.size(); i++)
+            keys[i] = counterKey(counters.get(i));
+        keys[counters.size()] = k;
+        List<KeyValue<String, byte[]>> values = call("MGET", k, c -> c.mget(keys));
+        if (values.size() != keys.length)
+            throw failures.of("MGET", k, "expected " + keys.length + " values, got " + values.size());
+        long[] generations = new long[counters.size()];
+        for (int i = 0; i < generations.length; i++)
+            generations[i] = counter(keys[i], values.get(i));
+        return new Read(generations, values.get(counters.size()).getValueOrElse(null));
     }
 
-    private long counter(String key, io.lettuce.core.KeyValue<String, byte[]> value) {
+    private long counter(String key, KeyValue<String, byte[]> value) {
         return value.hasValue() ? parseCounter(key, value.getValue()) : 0;
     }
 
@@ -181,18 +255,59 @@ public final class RedisCacheBackend implements CacheBackend {
     @Override
     public void put(String region, String key, byte[] entry, Duration timeToLive) {
         Objects.requireNonNull(entry, "entry");
-        if (timeToLive.isNegative() || timeToLive.isZero())
-            throw new IllegalArgumentException("timeToLive of an entry in region '" + region + "' must be positive, got " + timeToLive);
+        long px = millis(region, timeToLive);
         String k = entryKey(key);
-        // Redis counts in whole milliseconds; a TTL below one is rounded up rather than to "never expires".
-        long px = Math.max(1, timeToLive.toMillis());
         call("SET PX " + px, k, c -> c.set(k, entry, SetArgs.Builder.px(px)));
     }
 
+    /** Atomic: one script compares every counter (absent = 0, compared as decimal strings) and only then stores. */
+    @Override
+    public boolean putIfGenerations(String region, String key, byte[] entry, Duration timeToLive, List<String> counters,
+                                    long[] expected) {
+        Objects.requireNonNull(entry, "entry");
+        if (counters.size() != expected.length)
+            throw new IllegalArgumentException(counters.size() + " counters " + counters + " but " + expected.length
+                + " expected values " + Arrays.toString(expected) + " for an entry in region '" + region + "'");
+        long px = millis(region, timeToLive);
+        String k = entryKey(key);
+        String[] keys = new String[counters.size() + 1];
+        keys[0] = k;
+        byte[][] args = new byte[expected.length + 2][];
+        args[0] = entry;
+        args[1] = ascii(px);
+        for (int i = 0; i < expected.length; i++) {
+            keys[i + 1] = counterKey(counters.get(i));
+            args[i + 2] = ascii(expected[i]);
+        }
+        Long stored = call("SET PX " + px + " if " + expected.length + " counters unchanged (script)", k,
+            c -> PUT_IF_GENERATIONS.<Long>run(c, ScriptOutputType.INTEGER, keys, args));
+        return stored == 1;
+    }
+
+    /** Whole milliseconds for {@code PX}; below one is rounded up rather than to "never expires". */
+    private static long millis(String region, Duration timeToLive) {
+        if (timeToLive.isNegative() || timeToLive.isZero())
+            throw new IllegalArgumentException("timeToLive of an entry in region '" + region + "' must be positive, got " + timeToLive);
+        return Math.max(1, timeToLive.toMillis());
+    }
+
+    /**
+     * {@code DEL} and an {@code E<key>} message in one script. The message goes out even if there
+     * was nothing to delete: a near cache's copy may outlive the Redis key (evicted, expired, or
+     * deleted by a concurrent call whose message this one must not depend on).
+     */
     @Override
     public boolean delete(String region, String key) {
         String k = entryKey(key);
-        return call("DEL", k, c -> c.del(k)) > 0;
+        Long deleted = call("DEL+PUBLISH", k,
+            c -> DELETE.<Long>run(c, ScriptOutputType.INTEGER, new String[] {k}, channelBytes, ChangeFeed.entryMessage(key)));
+        return deleted > 0;
+    }
+
+    @Override
+    public void announceEntryChanged(String region, String key) {
+        Objects.requireNonNull(key, "key");
+        call("PUBLISH", channel, c -> c.publish(channel, ChangeFeed.entryMessage(key)));
     }
 
     @Override
@@ -204,8 +319,55 @@ public final class RedisCacheBackend implements CacheBackend {
 
     @Override
     public long incrementGeneration(String counter) {
-        String k = counterKey(counter);
-        return call("INCR", k, c -> c.incr(k));
+        return incrementGenerations(List.of(counter))[0];
+    }
+
+    /**
+     * One script {@code INCR}s each counter and publishes its new value ({@code G<value> <counter>}).
+     * Should a counter hold a non-integer, the script fails there: the counters before it stay
+     * incremented (and announced), as Redis scripts are not rolled back; the caller gets the
+     * {@link CacheBackendException}.
+     */
+    @Override
+    public long[] incrementGenerations(List<String> counters) {
+        if (counters.isEmpty())
+            return new long[0];
+        String[] keys = new String[counters.size()];
+        byte[][] args = new byte[counters.size() + 1][];
+        args[0] = channelBytes;
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = counterKey(counters.get(i));
+            args[i + 1] = counters.get(i).getBytes(StandardCharsets.UTF_8);
+        }
+        List<Object> values = call("INCR+PUBLISH", String.join("', '", keys),
+            c -> INCREMENT.<List<Object>>run(c, ScriptOutputType.MULTI, keys, args));
+        if (values.size() != keys.length)
+            throw failures.of("INCR+PUBLISH", keys[0], "expected " + keys.length + " values, got " + values);
+        long[] result = new long[keys.length];
+        for (int i = 0; i < result.length; i++)
+            result[i] = (Long) values.get(i);
+        return result;
+    }
+
+    /**
+     * Starts hearing this backend's channel on a pub/sub connection of its own, opened in the
+     * background on the first call: never waits for Redis. See the class comment for what
+     * {@code watcher} hears and when it is told {@code connectionChanged}.
+     *
+     * @return true
+     * @throws CacheBackendException if the backend is closed
+     */
+    @Override
+    public boolean watch(Watcher watcher) {
+        Objects.requireNonNull(watcher, "watcher");
+        if (closed.get() || !feed.add(watcher))
+            throw failures.of("SUBSCRIBE", channel, "the backend is closed");
+        return true;
+    }
+
+    @Override
+    public void unwatch(Watcher watcher) {
+        feed.remove(watcher);
     }
 
     /**
@@ -227,7 +389,10 @@ public final class RedisCacheBackend implements CacheBackend {
         return endpoint.describe();
     }
 
-    /** Closes the Lettuce connection and client and the Redisson client, and stops their threads. Idempotent. */
+    /**
+     * Closes the Lettuce connections (live watchers are told {@code connectionChanged(false)}) and
+     * client and the Redisson client, and stops their threads. Idempotent.
+     */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true))
@@ -235,6 +400,7 @@ public final class RedisCacheBackend implements CacheBackend {
         try {
             locks.close();
         } finally {
+            feed.close();
             connection.close();
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
             resources.shutdown(0, 2, TimeUnit.SECONDS);
@@ -263,6 +429,10 @@ public final class RedisCacheBackend implements CacheBackend {
         } catch (RedisException e) {   // timeouts, rejected while disconnected, queue full, server errors
             throw failures.of(command, key, e);
         }
+    }
+
+    private static byte[] ascii(long n) {
+        return Long.toString(n).getBytes(StandardCharsets.US_ASCII);
     }
 
     private static String abbreviate(String s) {

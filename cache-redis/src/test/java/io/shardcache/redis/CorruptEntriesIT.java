@@ -109,7 +109,7 @@ class CorruptEntriesIT {
             @Override
             byte[] apply(byte[] real, byte[] foreign) {
                 byte[] b = real.clone();
-                b[HEADER + (b.length - HEADER - 4) / 2] ^= 0x10;
+                b[header(b) + (b.length - header(b) - 4) / 2] ^= 0x10;
                 return b;
             }
         },
@@ -136,11 +136,12 @@ class CorruptEntriesIT {
             @Override
             byte[] apply(byte[] real, byte[] foreign) {
                 byte[] payload = serialize(new Tripwire());
-                byte[] b = new byte[HEADER + payload.length + 4];
-                System.arraycopy(real, 0, b, 0, HEADER);
+                int header = header(real);
+                byte[] b = new byte[header + payload.length + 4];
+                System.arraycopy(real, 0, b, 0, header);
                 b[3] = 0;   // not deflated
-                ByteBuffer.wrap(b).putInt(HEADER - 4, payload.length);
-                System.arraycopy(payload, 0, b, HEADER, payload.length);
+                ByteBuffer.wrap(b).putInt(header - 4, payload.length);
+                System.arraycopy(payload, 0, b, header, payload.length);
                 CRC32C crc = new CRC32C();
                 crc.update(b, 0, b.length - 4);
                 ByteBuffer.wrap(b).putInt(b.length - 4, (int) crc.getValue());
@@ -148,8 +149,13 @@ class CorruptEntriesIT {
             }
         };
 
-        /** The envelope's header length, whose last 4 bytes hold the payload length (query-core's {@code Entry}). */
-        private static final int HEADER = 64;
+        /**
+         * The envelope's header length, whose last 4 bytes hold the payload length (query-core's
+         * {@code Entry}): 62 fixed bytes, whose last two count the table generations, 8 bytes each.
+         */
+        private static int header(byte[] entry) {
+            return 62 + 8 * Short.toUnsignedInt(ByteBuffer.wrap(entry).getShort(60)) + 4;
+        }
 
         abstract byte[] apply(byte[] real, byte[] foreign);
 

@@ -303,7 +303,7 @@ public final class CachingDSL implements AutoCloseable {
 
     /** Deletes one entry found by a lookup; for {@link CachedQuery#invalidate}. */
     boolean delete(DogpileEngine.Lookup k) {
-        return engine.backend().delete(k.region().name(), reachable(k).storageKey());
+        return engine.delete(reachable(k));
     }
 
     private DogpileEngine.Lookup reachable(DogpileEngine.Lookup k) {

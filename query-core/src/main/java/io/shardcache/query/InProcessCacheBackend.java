@@ -132,6 +132,11 @@ public final class InProcessCacheBackend implements CacheBackend {
     }
 
     @Override
+    public void unwatch(Watcher watcher) {
+        watchers.remove(watcher);
+    }
+
+    @Override
     public RegenerationLocks locks() {
         return locks;
     }

@@ -43,6 +43,9 @@ import org.jooq.Result;
  *                       default {@link OnRefreshFailure#SERVE_STALE}
  * @param cacheIf        decides whether a freshly computed result is stored (dogpile's
  *                       {@code should_cache_fn}); default: always
+ * @param nearCacheEntries how many entries the region keeps in this process in front of a remote
+ *                       backend (see {@link Builder#nearCache}); 0, the default, keeps none
+ * @param nearCacheMaxAge how long an entry stays in the near cache at most; ignored without one
  */
 public record Region(
     String name,
@@ -57,7 +60,9 @@ public record Region(
     OnLockTimeout onLockTimeout,
     OnBackendFailure onBackendFailure,
     OnRefreshFailure onRefreshFailure,
-    Predicate<? super Result<Record>> cacheIf) {
+    Predicate<? super Result<Record>> cacheIf,
+    int nearCacheEntries,
+    Duration nearCacheMaxAge) {
 
     public static final Duration DEFAULT_TTL = Duration.ofHours(1);
     public static final Duration DEFAULT_STALE_FOR = Duration.ZERO;
@@ -80,6 +85,7 @@ public record Region(
         Objects.requireNonNull(onBackendFailure, "onBackendFailure");
         Objects.requireNonNull(onRefreshFailure, "onRefreshFailure");
         Objects.requireNonNull(cacheIf, "cacheIf");
+        Objects.requireNonNull(nearCacheMaxAge, "nearCacheMaxAge");
     }
 
     /** Fresh time plus stale time: when the backend forgets an entry. */
@@ -111,6 +117,8 @@ public record Region(
         private OnLockTimeout onLockTimeout;
         private OnBackendFailure onBackendFailure;
         private Predicate<? super Result<Record>> cacheIf;
+        private Integer nearCacheEntries;
+        private Duration nearCacheMaxAge;
 
         Builder(String name) {
             this.name = name;
@@ -203,6 +211,34 @@ public record Region(
             return this;
         }
 
+        /**
+         * Keeps up to {@code maxEntries} entries of this region in this process's heap (Caffeine), in
+         * front of a remote backend such as Redis: a hit then costs no round trip. The copies stay
+         * correct through the backend's change notifications (Redis pub/sub): every generation
+         * bump and every deleted entry, by any process, is pushed to every near cache, which then
+         * stops serving what it made outdated; when the notification connection drops, the near
+         * cache is emptied and bypassed until it is back.
+         *
+         * <p><b>Staleness bound.</b> After a write's commit returns, another process's near cache
+         * may serve the old rows until the notification reaches it: normally the network delay of
+         * one pub/sub message (measured in the benchmarks' README). If notifications are lost
+         * without the connection being seen to drop, a copy is served at most {@code maxAge} after
+         * it was read from the backend: that is the hard bound. The process that writes never
+         * serves its own outdated copies: its bumps update its near cache before the write returns.
+         *
+         * <p>A backend that cannot notify (the in-process one needs no near cache) leaves it off.
+         *
+         * @throws IllegalArgumentException if {@code maxEntries < 1} or {@code maxAge} is not positive
+         */
+        public Builder nearCache(int maxEntries, Duration maxAge) {
+            once("nearCache", this.nearCacheEntries, maxEntries);
+            if (maxEntries < 1)
+                throw new IllegalArgumentException("region '" + name + "': nearCache maxEntries must be at least 1, got " + maxEntries);
+            this.nearCacheMaxAge = positive("nearCache maxAge", maxAge);
+            this.nearCacheEntries = maxEntries;
+            return this;
+        }
+
         Region build() {
             Duration t = ttl != null ? ttl : DEFAULT_TTL;
             Duration s = staleFor != null ? staleFor : DEFAULT_STALE_FOR;
@@ -224,7 +260,9 @@ public record Region(
                 onLockTimeout != null ? onLockTimeout : OnLockTimeout.QUERY_DATABASE,
                 onBackendFailure != null ? onBackendFailure : OnBackendFailure.QUERY_DATABASE,
                 onRefreshFailure != null ? onRefreshFailure : OnRefreshFailure.SERVE_STALE,
-                cacheIf != null ? cacheIf : r -> true);
+                cacheIf != null ? cacheIf : r -> true,
+                nearCacheEntries != null ? nearCacheEntries : 0,
+                nearCacheMaxAge != null ? nearCacheMaxAge : Duration.ZERO);
         }
 
         private void once(String option, Object current, Object next) {

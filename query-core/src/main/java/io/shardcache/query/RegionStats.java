@@ -19,10 +19,11 @@ package io.shardcache.query;
  * @param outdatedEntries    entries read but not used because a table their query reads was written
  *                           after they were computed (each is also a miss)
  * @param skippedTableWritten results not stored because a table the query reads was written while it ran
+ * @param nearHits           hits served by the region's near cache, without a backend call (also counted in {@code hits})
  */
 public record RegionStats(
     long hits, long staleServed, long misses, long regenerations, long stored, long loadFailures,
     long lockTimeouts, long backendErrors, long rejectedEntries, long skippedTooLarge,
     long skippedUnsupported, long skippedDeclined, long skippedTransaction, long outdatedEntries,
-    long skippedTableWritten) {
+    long skippedTableWritten, long nearHits) {
 }

@@ -78,6 +78,11 @@ final class CountingBackend implements CacheBackend {
     }
 
     @Override
+    public void unwatch(Watcher watcher) {
+        delegate.unwatch(watcher);
+    }
+
+    @Override
     public void put(String region, String key, byte[] entry, Duration timeToLive) {
         check();
         puts.incrementAndGet();

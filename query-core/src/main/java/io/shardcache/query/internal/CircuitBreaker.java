@@ -176,6 +176,11 @@ public final class CircuitBreaker implements CacheBackend {
     }
 
     @Override
+    public void unwatch(Watcher watcher) {
+        delegate.unwatch(watcher);
+    }
+
+    @Override
     public RegenerationLocks locks() {
         return locks;
     }

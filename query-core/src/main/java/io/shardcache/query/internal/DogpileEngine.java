@@ -121,10 +121,16 @@ public final class DogpileEngine {
      * @param tables      the generation counters of the tables the statement reads ({@link TableCounters})
      * @param generations their values when the entry was read, parallel to {@code tables}: an entry is
      *                    used only if it records these, and a regeneration stores only if they hold
+     * @param nearEpoch   the near cache's epoch when the backend was read, so that what was read may be
+     *                    kept there; {@link #NOT_NEAR} when there is no near cache, {@link #FROM_NEAR}
+     *                    when the entry came from it
      */
     public record Lookup(Region region, CacheKey key, String storageKey, KeyMaterial fingerprint,
                          long softGeneration, boolean backendDown, boolean prefetched, byte[] entry,
-                         List<String> tables, long[] generations) {
+                         List<String> tables, long[] generations, long nearEpoch) {
+        static final long NOT_NEAR = -1;
+        static final long FROM_NEAR = -2;
+
         String lockKey() {
             return storageKey + ":lock";
         }
@@ -213,6 +219,7 @@ public final class DogpileEngine {
     }
     private final ConcurrentHashMap<String, CompletableFuture<Result<Record>>> flights = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, TableCounters> scopes = new ConcurrentHashMap<>();
+    private final NearCache near;
     private static final System.Logger LOG = System.getLogger(DogpileEngine.class.getName());
 
     public DogpileEngine(Regions regions, CacheBackend backend, CacheListener listener, InstantSource clock,
@@ -229,6 +236,19 @@ public final class DogpileEngine {
         }
         this.telemetry = Map.copyOf(t);
         this.counters = Map.copyOf(c);
+        List<Region> withNear = regions.all().stream().filter(r -> r.nearCacheEntries() > 0).toList();
+        NearCache n = withNear.isEmpty() ? null : new NearCache(withNear);
+        if (n != null && !backend.watch(n)) {
+            LOG.log(System.Logger.Level.WARNING, "regions " + withNear.stream().map(Region::name).toList()
+                + " ask for a near cache, but the backend " + backend.describe() + " cannot notify changes: it is left off");
+            n = null;
+        }
+        this.near = n;
+    }
+
+    /** The near cache of the regions that have one; null when none has. */
+    NearCache near() {
+        return near;
     }
 
     public CacheBackend backend() {
@@ -253,7 +273,7 @@ public final class DogpileEngine {
             long soft = backend.generation(names.soft());
             names.lastSeen = generation;
             return new Lookup(region, key, storageKey(region.name(), generation, naming), fingerprint, soft, false, false, null,
-                List.of(), NO_GENERATIONS);
+                List.of(), NO_GENERATIONS, Lookup.NOT_NEAR);
         } catch (CacheBackendException e) {
             onBackendFailure(region, key, e);
             return down(region, key, naming, fingerprint);
@@ -262,7 +282,7 @@ public final class DogpileEngine {
 
     private static Lookup down(Region region, CacheKey key, KeyMaterial naming, KeyMaterial fingerprint) {
         return new Lookup(region, key, region.name() + ":?:" + naming.sha1Hex(), fingerprint, 0, true, false, null,
-            List.of(), NO_GENERATIONS);
+            List.of(), NO_GENERATIONS, Lookup.NOT_NEAR);
     }
 
     /**
@@ -277,9 +297,26 @@ public final class DogpileEngine {
             if (!unflushed.isEmpty() && !flushBumps())
                 throw new CacheBackendException("generation bumps of earlier writes could not reach the backend yet");
             Counters names = counters.get(region.name());
+            List<String> all = names.with(tables);
+            boolean nearby = near != null && near.covers(region.name());
+            if (nearby && near.live()) {
+                long[] known = near.known(all);
+                if (known != null) {
+                    String storageKey = storageKey(region.name(), known[0], naming);
+                    Entry copy = near.get(region.name(), storageKey);
+                    long[] generations = Arrays.copyOfRange(known, 2, known.length);
+                    if (copy != null && copy.generationsAre(generations) && copy.softGeneration() >= known[1]
+                        && copy.fingerprintMatches(fingerprint))
+                        return new Lookup(region, key, storageKey, fingerprint, known[1], false, true, copy.bytes(), tables,
+                            generations, Lookup.FROM_NEAR);
+                    if (copy != null)
+                        near.evict(region.name(), storageKey);   // outdated: the backend may hold a newer one
+                }
+            }
+            long epoch = nearby ? near.epoch() : Lookup.NOT_NEAR;
             long guess = names.lastSeen;
             String storageKey = storageKey(region.name(), guess, naming);
-            CacheBackend.Read read = backend.read(region.name(), storageKey, names.with(tables));
+            CacheBackend.Read read = backend.read(region.name(), storageKey, all);
             long[] values = read.generations();
             byte[] entry = read.entry();
             if (values[0] != guess) {
@@ -287,8 +324,10 @@ public final class DogpileEngine {
                 storageKey = storageKey(region.name(), values[0], naming);
                 entry = backend.get(region.name(), storageKey);
             }
+            if (nearby)
+                near.learn(all, values, epoch);
             return new Lookup(region, key, storageKey, fingerprint, values[1], false, true, entry, tables,
-                Arrays.copyOfRange(values, 2, values.length));
+                Arrays.copyOfRange(values, 2, values.length), epoch);
         } catch (CacheBackendException e) {
             onBackendFailure(region, key, e);
             return down(region, key, naming, fingerprint);
@@ -297,7 +336,21 @@ public final class DogpileEngine {
 
     /** Moves the region to a new generation: every entry of the old one is unreachable at once. */
     public void invalidate(Region region) {
-        backend.incrementGeneration(regionCounter(region.name()));
+        bumpOne(regionCounter(region.name()));
+    }
+
+    private void bumpOne(String counter) {
+        long value = backend.incrementGeneration(counter);
+        if (near != null)
+            near.generationChanged(counter, value);
+    }
+
+    /** Deletes an entry, here and from every near cache; true if the backend had it. */
+    public boolean delete(Lookup k) {
+        boolean had = backend.delete(k.region().name(), k.storageKey());
+        if (near != null)
+            near.evict(k.region().name(), k.storageKey());
+        return had;
     }
 
     /**
@@ -308,7 +361,9 @@ public final class DogpileEngine {
      */
     public void bump(List<String> tableCounters) {
         try {
-            backend.incrementGenerations(tableCounters);
+            long[] values = backend.incrementGenerations(tableCounters);
+            if (near != null)
+                near.bumped(tableCounters, values);
         } catch (CacheBackendException e) {
             unflushed.addAll(tableCounters);
             LOG.log(System.Logger.Level.WARNING, "generation bump of " + tableCounters + " failed; retried before the next read", e);
@@ -319,7 +374,9 @@ public final class DogpileEngine {
     private boolean flushBumps() {
         List<String> pending = List.copyOf(unflushed);
         try {
-            backend.incrementGenerations(pending);
+            long[] values = backend.incrementGenerations(pending);
+            if (near != null)
+                near.bumped(pending, values);
             pending.forEach(unflushed::remove);
             return unflushed.isEmpty();
         } catch (CacheBackendException e) {
@@ -335,14 +392,18 @@ public final class DogpileEngine {
 
     /** Marks every entry of the region stale: its soft generation moves past theirs. */
     public void invalidateSoft(Region region) {
-        backend.incrementGeneration(softCounter(region.name()));
+        bumpOne(softCounter(region.name()));
     }
 
     /** Deletes the entry stored under a custom key in the region's current generation. */
     public boolean deleteCustom(Region region, byte[] keyContext, String customKey) {
         KeyMaterial naming = KeyMaterial.ofCustom(keyContext, customKey);
         long generation = backend.generation(regionCounter(region.name()));
-        return backend.delete(region.name(), storageKey(region.name(), generation, naming));
+        String storageKey = storageKey(region.name(), generation, naming);
+        boolean had = backend.delete(region.name(), storageKey);
+        if (near != null)
+            near.evict(region.name(), storageKey);
+        return had;
     }
 
     /** Rewrites an entry as stale (it stays servable until its hard TTL); false if there is none. */
@@ -356,6 +417,8 @@ public final class DogpileEngine {
             return false;
         backend.put(k.region().name(), k.storageKey(), e.markedStale(now), Duration.ofMillis(left));
         backend.announceEntryChanged(k.region().name(), k.storageKey());
+        if (near != null)
+            near.evict(k.region().name(), k.storageKey());
         return true;
     }
 
@@ -416,6 +479,10 @@ public final class DogpileEngine {
                 Result<Record> rows = decode(k, e, target);
                 if (rows != null) {
                     t.hit(k.key());
+                    if (k.nearEpoch() == Lookup.FROM_NEAR)
+                        t.nearHit();
+                    else if (k.nearEpoch() >= 0)
+                        near.put(k.region().name(), k.storageKey(), e, e.softExpiry() - now, k.nearEpoch());
                     return rows;
                 }
             } else if (now < e.hardExpiry()) {
@@ -634,6 +701,8 @@ public final class DogpileEngine {
     public void close() {
         backgroundWaits.forEach(BackgroundWait::interrupt);
         releases.close();
+        if (near != null)
+            backend.unwatch(near);
     }
 
     /**
@@ -739,10 +808,21 @@ public final class DogpileEngine {
                 return Stored.TABLE_WRITTEN;
             }
             t.stored();
+            if (k.nearEpoch() >= 0)
+                keepNear(k, entry);
             return Stored.STORED;
         } catch (CacheBackendException ex) {
             onBackendFailure(r, k.key(), ex);
             return Stored.SKIPPED;
+        }
+    }
+
+    private void keepNear(Lookup k, byte[] stored) {
+        try {
+            Entry e = Entry.decode(stored);
+            near.put(k.region().name(), k.storageKey(), e, e.softExpiry() - clock.millis(), k.nearEpoch());
+        } catch (MalformedEntryException impossible) {
+            throw new IllegalStateException("an entry just encoded does not decode", impossible);
         }
     }
 

@@ -22,7 +22,7 @@ final class Telemetry {
         regenerations = new LongAdder(), stored = new LongAdder(), loadFailures = new LongAdder(),
         lockTimeouts = new LongAdder(), backendErrors = new LongAdder(), rejected = new LongAdder(),
         tooLarge = new LongAdder(), unsupported = new LongAdder(), declined = new LongAdder(), transaction = new LongAdder(),
-        outdated = new LongAdder(), tableWritten = new LongAdder();
+        outdated = new LongAdder(), tableWritten = new LongAdder(), nearHits = new LongAdder();
 
     Telemetry(CacheListener listener) {
         this.listener = listener;
@@ -31,7 +31,7 @@ final class Telemetry {
     RegionStats snapshot() {
         return new RegionStats(hits.sum(), staleServed.sum(), misses.sum(), regenerations.sum(), stored.sum(),
             loadFailures.sum(), lockTimeouts.sum(), backendErrors.sum(), rejected.sum(), tooLarge.sum(),
-            unsupported.sum(), declined.sum(), transaction.sum(), outdated.sum(), tableWritten.sum());
+            unsupported.sum(), declined.sum(), transaction.sum(), outdated.sum(), tableWritten.sum(), nearHits.sum());
     }
 
     void hit(CacheKey key) {
@@ -85,6 +85,11 @@ final class Telemetry {
         backendErrors.increment();
         LOG.log(Level.DEBUG, () -> "shardcache: backend failed for " + key + ": " + error);
         if (listener != CacheListener.NONE) guard(key, () -> listener.error(key, error));
+    }
+
+    /** A hit that the near cache served (already counted by {@link #hit}). */
+    void nearHit() {
+        nearHits.increment();
     }
 
     /** An entry whose tables were written after it was computed: a miss. */

@@ -130,6 +130,10 @@ public interface CacheBackend extends AutoCloseable {
         return false;
     }
 
+    /** Stops telling {@code watcher}; nothing if it was not watching. The default does nothing. */
+    default void unwatch(Watcher watcher) {
+    }
+
     /**
      * Hears what {@link #watch} promises. Called on the backend's own threads, in the order the
      * changes were made; must be quick and must not throw.

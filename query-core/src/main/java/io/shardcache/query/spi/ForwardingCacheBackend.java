@@ -77,6 +77,11 @@ public abstract class ForwardingCacheBackend implements CacheBackend {
     }
 
     @Override
+    public void unwatch(Watcher watcher) {
+        delegate.unwatch(watcher);
+    }
+
+    @Override
     public RegenerationLocks locks() {
         return delegate.locks();
     }

@@ -1,0 +1,49 @@
+package io.shardcache.redis.internal;
+
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * A Lua script run by its SHA-1 ({@code EVALSHA}), sent in full ({@code EVAL}, which also caches
+ * it) only when the server answers {@code NOSCRIPT}: after a restart, a {@code SCRIPT FLUSH}, or on
+ * a server that never saw it. So the script text crosses the network once per server, not once
+ * per call. Immutable.
+ */
+public final class LuaScript {
+
+    private final String text;
+    private final String sha;
+
+    public LuaScript(String text) {
+        this.text = text;
+        try {
+            this.sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-1", e);
+        }
+    }
+
+    /**
+     * Runs the script on {@code commands}; whatever Lettuce throws (timeouts, a disconnected
+     * connection, a script error) propagates, for the caller to map.
+     *
+     * @param <T> {@code Long} for {@link ScriptOutputType#INTEGER}, {@code List<Object>} for {@link ScriptOutputType#MULTI}
+     */
+    public <T> T run(RedisCommands<String, byte[]> commands, ScriptOutputType type, String[] keys, byte[]... args) {
+        try {
+            return commands.evalsha(sha, type, keys, args);
+        } catch (RedisNoScriptException e) {
+            return commands.eval(text, type, keys, args);
+        }
+    }
+
+    /** The SHA-1 that {@code EVALSHA} names the script by (lower-case hex). */
+    public String sha() {
+        return sha;
+    }
+}

@@ -1,0 +1,338 @@
+package io.shardcache.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.shardcache.query.CacheBackendException;
+import io.shardcache.query.spi.CacheBackend.Read;
+import io.shardcache.query.spi.CacheBackend.Watcher;
+import io.shardcache.testing.RedisService;
+import io.shardcache.testing.ServicesExtension;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Generation counters read with their entry, entries stored only if their counters did not move,
+ * and the change messages that watchers in other processes hear, against a real Redis. Two
+ * {@link RedisCacheBackend} instances stand for two processes.
+ */
+@ExtendWith(ServicesExtension.class)
+class RedisGenerationsIT {
+
+    private static final Duration BOUND = Duration.ofSeconds(15);
+
+    private RedisService redis;
+    private String prefix;
+    private RawRedis raw;
+    private final List<AutoCloseable> closeLater = new ArrayList<>();
+    private final List<String> otherPrefixes = new ArrayList<>();
+
+    @BeforeEach
+    void setUp(RedisService redis, TestInfo test) {
+        this.redis = redis;
+        this.prefix = RedisService.uniquePrefix(getClass().getSimpleName() + "." + test.getTestMethod().orElseThrow().getName());
+        this.raw = new RawRedis(redis);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (AutoCloseable c : closeLater.reversed())
+            c.close();
+        raw.deleteAll(prefix);
+        for (String p : otherPrefixes)
+            raw.deleteAll(p);
+        raw.close();
+    }
+
+    private RedisCacheBackend backend() {
+        return backend(redis.uri(), prefix);
+    }
+
+    private RedisCacheBackend backend(String uri, String keyPrefix) {
+        return closeLater(RedisCacheBackend.builder(uri).keyPrefix(keyPrefix).build());
+    }
+
+    private <T extends AutoCloseable> T closeLater(T c) {
+        closeLater.add(c);
+        return c;
+    }
+
+    @Test
+    void readReturnsTheCountersInTheOrderAskedAndTheEntry() {
+        RedisCacheBackend backend = backend();
+        backend.incrementGenerations(List.of("region:items", "table:items", "table:items"));
+        backend.put("items", "items:2:abc", new byte[] {4, 2}, Duration.ofMinutes(1));
+
+        Read read = backend.read("items", "items:2:abc", List.of("table:items", "never", "region:items"));
+        assertThat(read.generations()).containsExactly(2, 0, 1);
+        assertThat(read.entry()).containsExactly(4, 2);
+
+        Read miss = backend.read("items", "items:2:missing", List.of("region:items"));
+        assertThat(miss.generations()).containsExactly(1);
+        assertThat(miss.entry()).isNull();
+        assertThat(backend.read("items", "items:2:abc", List.of()).entry()).as("no counters at all").containsExactly(4, 2);
+    }
+
+    /** On a server of this test's own, whose command statistics nobody else moves. */
+    @Test
+    void aReadIsOneMgetAndScriptsAreSentInFullOncePerServer() throws Exception {
+        KillableRedis own = closeLater(KillableRedis.start());
+        RawRedis ownRaw = closeLater(new RawRedis(own.service()));
+        RedisCacheBackend backend = backend(own.uri(), prefix);
+        awaitWorking(() -> backend.get("items", "items:0:k"));
+
+        long mgets = calls(ownRaw, "mget");
+        long gets = calls(ownRaw, "get");
+        Read read = backend.read("items", "items:0:k", List.of("region:items", "soft:items", "table:items"));
+        assertThat(read.generations()).containsExactly(0, 0, 0);
+        assertThat(calls(ownRaw, "mget") - mgets).as("MGETs for one read of three counters and an entry").isEqualTo(1);
+        assertThat(calls(ownRaw, "get") - gets).as("GETs for that read").isZero();
+
+        // A fresh server has no script cached: the first EVALSHA gets NOSCRIPT and the text follows, once.
+        long evals = calls(ownRaw, "eval");
+        assertThat(backend.putIfGenerations("items", "items:0:k", new byte[] {1}, Duration.ofMinutes(1),
+            List.of("region:items"), new long[] {0})).isTrue();
+        assertThat(calls(ownRaw, "eval") - evals).as("EVALs for the first put").isEqualTo(1);
+        long evalshas = calls(ownRaw, "evalsha");
+        assertThat(backend.putIfGenerations("items", "items:0:k", new byte[] {2}, Duration.ofMinutes(1),
+            List.of("region:items"), new long[] {0})).isTrue();
+        assertThat(calls(ownRaw, "eval") - evals).as("EVALs after the second put").isEqualTo(1);
+        assertThat(calls(ownRaw, "evalsha") - evalshas).as("EVALSHAs for the second put").isEqualTo(1);
+        assertThat(backend.get("items", "items:0:k")).containsExactly(2);
+
+        // A restart forgets every script (and key); the backend sends each again by itself.
+        own.kill();
+        own.launch();
+        awaitWorking(() -> backend.incrementGeneration("region:items"));
+        long evalsAfterRestart = calls(ownRaw, "eval");
+        assertThat(evalsAfterRestart).as("EVALs for the first increment after the restart").isEqualTo(1);
+        assertThat(backend.incrementGenerations(List.of("region:items", "soft:items"))).containsExactly(2, 1);
+        assertThat(backend.putIfGenerations("items", "items:1:k", new byte[] {3}, Duration.ofMinutes(1),
+            List.of("region:items", "soft:items"), new long[] {2, 1})).isTrue();
+        assertThat(backend.delete("items", "items:1:k")).isTrue();
+        assertThat(calls(ownRaw, "eval") - evalsAfterRestart).as("EVALs for the other two scripts, none for the increment").isEqualTo(2);
+    }
+
+    /** How many times {@code command} ran on the server, from {@code INFO commandstats}. */
+    private static long calls(RawRedis raw, String command) {
+        Matcher m = Pattern.compile("(?m)^cmdstat_" + command + ":calls=(\\d+)").matcher(raw.commands().info("commandstats"));
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
+    @Test
+    void putIfGenerationsStoresWhileEveryCounterHoldsItsExpectedValueAndNothingOnceOneMoved() {
+        RedisCacheBackend backend = backend();
+        RedisCacheBackend other = backend();
+        backend.incrementGeneration("region:items");
+        List<String> counters = List.of("region:items", "table:items");   // table:items was never incremented
+
+        assertThat(backend.putIfGenerations("items", "items:1:fresh", new byte[] {1}, Duration.ofSeconds(90), counters, new long[] {1, 0}))
+            .as("both counters as expected, the untouched one as 0").isTrue();
+        assertThat(backend.get("items", "items:1:fresh")).containsExactly(1);
+        assertThat(raw.commands().pttl(prefix + "items:1:fresh")).as("the hard TTL").isBetween(80_000L, 90_000L);
+
+        other.incrementGeneration("table:items");   // a write commits in another process
+        assertThat(backend.putIfGenerations("items", "items:1:stale", new byte[] {2}, Duration.ofSeconds(90), counters, new long[] {1, 0}))
+            .as("the never-incremented counter moved").isFalse();
+        assertThat(raw.commands().exists(prefix + "items:1:stale")).as("stored nothing").isZero();
+
+        other.incrementGeneration("region:items");
+        assertThat(backend.putIfGenerations("items", "items:1:fresh", new byte[] {3}, Duration.ofSeconds(90), counters, new long[] {1, 1}))
+            .as("the first counter moved").isFalse();
+        assertThat(backend.get("items", "items:1:fresh")).as("the entry already there is untouched").containsExactly(1);
+
+        assertThat(backend.putIfGenerations("items", "items:1:fresh", new byte[] {4}, Duration.ofMillis(1500), counters, new long[] {2, 1}))
+            .isTrue();
+        assertThat(backend.get("items", "items:1:fresh")).containsExactly(4);
+        assertThat(raw.commands().pttl(prefix + "items:1:fresh")).as("a store replaces the TTL").isBetween(1L, 1500L);
+    }
+
+    @Test
+    void putIfGenerationsChecksItsArguments() {
+        RedisCacheBackend backend = backend();
+        assertThatThrownBy(() -> backend.putIfGenerations("items", "items:0:k", new byte[] {1}, Duration.ofMinutes(1),
+            List.of("region:items", "table:items"), new long[] {0}))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("2 counters")
+            .hasMessageContaining("1 expected values");
+        assertThatThrownBy(() -> backend.putIfGenerations("items", "items:0:k", new byte[] {1}, Duration.ZERO,
+            List.of("region:items"), new long[] {0}))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("timeToLive");
+        assertThat(raw.commands().exists(prefix + "items:0:k")).isZero();
+    }
+
+    @Test
+    void incrementGenerationsReturnsTheNewValuesInOrder() {
+        RedisCacheBackend backend = backend();
+        assertThat(backend.incrementGeneration("table:b")).isEqualTo(1);
+        assertThat(backend.incrementGenerations(List.of("table:a", "table:b", "table:c"))).containsExactly(1, 2, 1);
+        assertThat(backend.incrementGenerations(List.of("table:b", "table:a"))).containsExactly(3, 2);
+        assertThat(backend.incrementGenerations(List.of())).isEmpty();
+        assertThat(backend.read("items", "items:0:k", List.of("table:a", "table:b", "table:c")).generations()).containsExactly(2, 3, 1);
+        assertThat(raw.commands().get(prefix + "gen:table:b")).isEqualTo("3");
+    }
+
+    @Test
+    void aCounterThatIsNotAnIntegerFailsNamingItsKey() {
+        RedisCacheBackend backend = backend();
+        raw.commands().set(prefix + "gen:table:broken", "not-a-number");
+        assertThatThrownBy(() -> backend.read("items", "items:0:k", List.of("table:fine", "table:broken")))
+            .isInstanceOf(CacheBackendException.class)
+            .hasMessageContaining(prefix + "gen:table:broken")
+            .hasMessageContaining("not-a-number");
+        assertThatThrownBy(() -> backend.incrementGenerations(List.of("table:broken")))
+            .isInstanceOf(CacheBackendException.class)
+            .hasMessageContaining(prefix + "gen:table:broken")
+            .hasMessageContaining("not an integer");
+    }
+
+    /**
+     * B hears what A does, in order, with values; a backend under another prefix is not heard (had
+     * it been, its message would show up before A's later ones: Redis delivers in publish order).
+     */
+    @Test
+    void aWatcherHearsIncrementsDeletesAndRewritesMadeByAnotherProcessInOrder() throws Exception {
+        RedisCacheBackend a = backend();
+        RedisCacheBackend b = backend();
+        String elsewherePrefix = RedisService.uniquePrefix("RedisGenerationsIT.elsewhere");
+        otherPrefixes.add(elsewherePrefix);
+        RedisCacheBackend elsewhere = backend(redis.uri(), elsewherePrefix);
+        Recorder heard = new Recorder();
+        assertThat(b.watch(heard)).isTrue();
+        heard.await(1);
+        assertThat(heard.events()).containsExactly("live");
+
+        a.put("items", "items:1:k", new byte[] {1}, Duration.ofMinutes(1));
+        assertThat(a.incrementGenerations(List.of("table:items", "region:items"))).containsExactly(1, 1);
+        elsewhere.incrementGeneration("table:items");
+        elsewhere.delete("items", "items:1:k");
+        assertThat(a.delete("items", "items:1:k")).isTrue();
+        assertThat(a.delete("items", "items:1:gone")).isFalse();
+        a.incrementGeneration("table:items");
+        a.announceEntryChanged("items", "items:2:rewritten");
+
+        heard.await(7);
+        assertThat(heard.events()).containsExactly("live", "G table:items=1", "G region:items=1", "E items:1:k",
+            "E items:1:gone", "G table:items=2", "E items:2:rewritten");
+        assertThat(b.get("items", "items:1:k")).isNull();
+
+        Recorder late = new Recorder();
+        b.watch(late);
+        assertThat(late.events()).as("registered while live: told at once").containsExactly("live");
+        a.incrementGeneration("table:items");
+        late.await(2);
+        heard.await(8);
+        assertThat(late.events()).containsExactly("live", "G table:items=3");
+        assertThat(heard.events()).endsWith("G table:items=3");
+    }
+
+    @Test
+    void aWatcherIsToldWhenTheConnectionDropsAndWhenItIsBackAndHearsAgain() throws Exception {
+        RedisCacheBackend a = backend();
+        try (TcpProxy proxy = new TcpProxy(TcpProxy.freePort(), redis.host(), redis.port())) {
+            proxy.start();
+            RedisCacheBackend b = backend(viaProxy(proxy), prefix);
+            Recorder heard = new Recorder();
+            b.watch(heard);
+            heard.await(1);
+            a.incrementGeneration("table:items");
+            heard.await(2);
+
+            proxy.stop();
+            heard.await(3);
+            assertThat(heard.events()).containsExactly("live", "G table:items=1", "down");
+            a.incrementGeneration("table:items");   // published while B cannot hear: lost, hence "down"
+
+            proxy.start();
+            heard.await(4);
+            a.incrementGeneration("table:items");
+            a.delete("items", "items:0:k");
+            heard.await(6);
+            assertThat(heard.events()).containsExactly("live", "G table:items=1", "down", "live", "G table:items=3", "E items:0:k");
+
+            b.close();
+            assertThat(heard.events()).as("closing ends the notifications").endsWith("down").hasSize(7);
+        }
+    }
+
+    @Test
+    void watchingWhileRedisIsDownReturnsAtOnceAndGoesLiveWhenItComesUp() throws Exception {
+        RedisCacheBackend a = backend();
+        try (TcpProxy proxy = new TcpProxy(TcpProxy.freePort(), redis.host(), redis.port())) {
+            RedisCacheBackend b = backend(viaProxy(proxy), prefix);
+            Recorder heard = new Recorder();
+            long start = System.nanoTime();
+            assertThat(b.watch(heard)).isTrue();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("watch on a down Redis").isLessThan(Duration.ofMillis(500));
+            assertThat(heard.events()).as("not live while Redis is down").isEmpty();
+
+            proxy.start();
+            heard.await(1);
+            a.incrementGenerations(List.of("table:items"));
+            heard.await(2);
+            assertThat(heard.events()).containsExactly("live", "G table:items=1");
+        }
+    }
+
+    private String viaProxy(TcpProxy proxy) {
+        return new RedisService(redis.source(), "127.0.0.1", proxy.port(), redis.user(), redis.password()).uri();
+    }
+
+    /** Writes down what a watcher hears, as text, in order. */
+    private static final class Recorder implements Watcher {
+        private final List<String> events = new ArrayList<>();
+
+        @Override
+        public synchronized void generationChanged(String counter, long value) {
+            events.add("G " + counter + "=" + value);
+        }
+
+        @Override
+        public synchronized void entryChanged(String key) {
+            events.add("E " + key);
+        }
+
+        @Override
+        public synchronized void connectionChanged(boolean live) {
+            events.add(live ? "live" : "down");
+        }
+
+        synchronized List<String> events() {
+            return List.copyOf(events);
+        }
+
+        /** Waits until at least {@code count} events were heard, at most {@link #BOUND}. */
+        void await(int count) throws InterruptedException {
+            long deadline = System.nanoTime() + BOUND.toNanos();
+            while (events().size() < count) {
+                if (System.nanoTime() > deadline)
+                    throw new AssertionError("heard " + events() + " in " + BOUND.toSeconds() + " s, expected " + count + " events");
+                Thread.sleep(10);
+            }
+        }
+    }
+
+    /** Retries {@code call} until it stops throwing CacheBackendException: connecting is asynchronous. */
+    private static void awaitWorking(Runnable call) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (true) {
+            try {
+                call.run();
+                return;
+            } catch (CacheBackendException e) {
+                if (System.nanoTime() > deadline)
+                    throw new AssertionError("still failing after 15s", e);
+                Thread.sleep(50);
+            }
+        }
+    }
+}

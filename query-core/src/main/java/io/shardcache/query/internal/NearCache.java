@@ -1,0 +1,163 @@
+package io.shardcache.query.internal;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import io.shardcache.query.Region;
+import io.shardcache.query.spi.CacheBackend;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The in-process tier in front of a remote backend: entries of the regions that ask for one, and a
+ * mirror of the generation counters those entries are checked against, both kept current by the
+ * backend's change notifications ({@link CacheBackend#watch}).
+ *
+ * <h2>Why a near hit is as correct as a backend hit, up to notification delay</h2>
+ * A near hit checks its entry exactly as a backend hit does, against the mirror's counter values
+ * instead of values read in the same round trip. The mirror only ever moves a counter forward
+ * (notifications and reads may arrive in any order; the larger value is the newer), so once the
+ * notification of a bump has arrived, no copy computed before it is served. Values are served from
+ * the mirror only while notifications flow ({@link #connectionChanged}); when the connection drops
+ * or comes back (either way some may have been missed) everything learnt is forgotten. A read that
+ * began before such a reset must not refill the mirror or the cache with what it saw: each carries
+ * the epoch it began in, and what it learns is dropped when the epoch moved.
+ *
+ * <p>This process's own bumps and deletes take effect here before they return ({@link #bumped},
+ * {@link #evict}), so a process never serves itself rows older than its own writes.
+ *
+ * <p>Thread-safe; the notification methods run on the backend's thread.
+ */
+final class NearCache implements CacheBackend.Watcher {
+
+    /**
+     * A copy, verified when it was kept, and how long it may be served: until its soft expiry, and at
+     * most the region's maxAge.
+     */
+    private record Copy(Entry entry, long ttlNanos) {
+    }
+
+    private final Map<String, Cache<String, Copy>> regions;
+    private final Map<String, Long> maxAgeNanos;
+    private final ConcurrentHashMap<String, Long> generations = new ConcurrentHashMap<>();
+    private final AtomicLong epoch = new AtomicLong();
+    private volatile boolean live;
+
+    NearCache(List<Region> withNearCache) {
+        Map<String, Cache<String, Copy>> r = new HashMap<>();
+        Map<String, Long> ages = new HashMap<>();
+        for (Region region : withNearCache) {
+            r.put(region.name(), Caffeine.newBuilder()
+                .maximumSize(region.nearCacheEntries())
+                .expireAfter(Expiry.<String, Copy>creating((k, v) -> java.time.Duration.ofNanos(v.ttlNanos())))
+                .executor(Runnable::run)
+                .build());
+            ages.put(region.name(), region.nearCacheMaxAge().toNanos());
+        }
+        this.regions = Map.copyOf(r);
+        this.maxAgeNanos = Map.copyOf(ages);
+    }
+
+    boolean covers(String region) {
+        return regions.containsKey(region);
+    }
+
+    /** True while notifications flow: only then is anything served from here. */
+    boolean live() {
+        return live;
+    }
+
+    long epoch() {
+        return epoch.get();
+    }
+
+    /** The mirrored values of {@code counters}, or null unless every one is known and notifications flow. */
+    long[] known(List<String> counters) {
+        if (!live)
+            return null;
+        long[] values = new long[counters.size()];
+        for (int i = 0; i < values.length; i++) {
+            Long v = generations.get(counters.get(i));
+            if (v == null)
+                return null;
+            values[i] = v;
+        }
+        return values;
+    }
+
+    /** The copy stored under {@code key}, or null. */
+    Entry get(String region, String key) {
+        Copy c = regions.get(region).getIfPresent(key);
+        return c == null ? null : c.entry();
+    }
+
+    /** Remembers counter values read from the backend by a read that began in epoch {@code since}. */
+    void learn(List<String> counters, long[] values, long since) {
+        if (!live || epoch.get() != since)
+            return;
+        for (int i = 0; i < values.length; i++)
+            generations.merge(counters.get(i), values[i], Math::max);
+        if (epoch.get() != since)   // a reset raced with us: what we wrote may predate it
+            counters.forEach(generations::remove);
+    }
+
+    /**
+     * Keeps a copy of an entry read (or stored) by a read that began in epoch {@code since}, for
+     * {@code freshForMillis} (its remaining soft TTL) and at most the region's maxAge.
+     */
+    void put(String region, String key, Entry entry, long freshForMillis, long since) {
+        if (!live || epoch.get() != since || freshForMillis <= 0)
+            return;
+        long ttl = Math.min(maxAgeNanos.get(region), freshForMillis * 1_000_000L);
+        Cache<String, Copy> cache = regions.get(region);
+        cache.put(key, new Copy(entry, ttl));
+        if (epoch.get() != since)
+            cache.invalidate(key);
+    }
+
+    /** This process bumped {@code counters} to {@code values}. */
+    void bumped(List<String> counters, long[] values) {
+        for (int i = 0; i < values.length; i++)
+            generationChanged(counters.get(i), values[i]);
+    }
+
+    /** This process deleted or rewrote the entry under {@code key}. */
+    void evict(String region, String key) {
+        Cache<String, Copy> cache = regions.get(region);
+        if (cache != null)
+            cache.invalidate(key);
+    }
+
+    @Override
+    public void generationChanged(String counter, long value) {
+        generations.merge(counter, value, Math::max);
+    }
+
+    @Override
+    public void entryChanged(String key) {
+        int colon = key.indexOf(':');
+        if (colon > 0)
+            evict(key.substring(0, colon), key);
+    }
+
+    @Override
+    public void connectionChanged(boolean live) {
+        this.live = false;
+        epoch.incrementAndGet();
+        generations.clear();
+        regions.values().forEach(Cache::invalidateAll);
+        this.live = live;
+    }
+
+    /** How many copies a region holds now; for tests. */
+    long size(String region) {
+        Cache<String, Copy> cache = regions.get(region);
+        if (cache == null)
+            return 0;
+        cache.cleanUp();
+        return cache.estimatedSize();
+    }
+}
