@@ -46,6 +46,8 @@ import org.jooq.Result;
  * @param nearCacheEntries how many entries the region keeps in this process in front of a remote
  *                       backend (see {@link Builder#nearCache}); 0, the default, keeps none
  * @param nearCacheMaxAge how long an entry stays in the near cache at most; ignored without one
+ * @param tableGenerations whether entries depend on the generations of the tables their query reads,
+ *                       so that writes make them misses; default true (see {@link Builder#tableGenerations})
  */
 public record Region(
     String name,
@@ -62,7 +64,8 @@ public record Region(
     OnRefreshFailure onRefreshFailure,
     Predicate<? super Result<Record>> cacheIf,
     int nearCacheEntries,
-    Duration nearCacheMaxAge) {
+    Duration nearCacheMaxAge,
+    boolean tableGenerations) {
 
     public static final Duration DEFAULT_TTL = Duration.ofHours(1);
     public static final Duration DEFAULT_STALE_FOR = Duration.ZERO;
@@ -119,6 +122,7 @@ public record Region(
         private Predicate<? super Result<Record>> cacheIf;
         private Integer nearCacheEntries;
         private Duration nearCacheMaxAge;
+        private Boolean tableGenerations;
 
         Builder(String name) {
             this.name = name;
@@ -239,6 +243,19 @@ public record Region(
             return this;
         }
 
+        /**
+         * With {@code false}, the region's entries ignore writes: they live until their TTL or an
+         * explicit {@link CachingDSL#invalidate(String)}, and a hit reads no table counters. For
+         * reference data that is never written through shardcache, or results that may lag by their
+         * TTL by design. Default true: every write through the caching DSL to a table an entry's query
+         * reads makes that entry a miss.
+         */
+        public Builder tableGenerations(boolean tableGenerations) {
+            once("tableGenerations", this.tableGenerations, tableGenerations);
+            this.tableGenerations = tableGenerations;
+            return this;
+        }
+
         Region build() {
             Duration t = ttl != null ? ttl : DEFAULT_TTL;
             Duration s = staleFor != null ? staleFor : DEFAULT_STALE_FOR;
@@ -262,7 +279,8 @@ public record Region(
                 onRefreshFailure != null ? onRefreshFailure : OnRefreshFailure.SERVE_STALE,
                 cacheIf != null ? cacheIf : r -> true,
                 nearCacheEntries != null ? nearCacheEntries : 0,
-                nearCacheMaxAge != null ? nearCacheMaxAge : Duration.ZERO);
+                nearCacheMaxAge != null ? nearCacheMaxAge : Duration.ZERO,
+                tableGenerations == null || tableGenerations);
         }
 
         private void once(String option, Object current, Object next) {

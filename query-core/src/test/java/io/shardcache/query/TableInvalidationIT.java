@@ -56,7 +56,8 @@ class TableInvalidationIT {
         db = new Db(schema, 4);
         db.execute("create table other (id int primary key, v text); insert into other values (1, 'one'), (2, 'two')");
         backend = new CountingBackend(TestBackends.create(schema.name(), new TestClock()));
-        cached = CachingDSL.builder(db.dsl, Regions.builder().region("items").build()).backend(backend).build();
+        cached = CachingDSL.builder(db.dsl, Regions.builder().region("items").region("ttlOnly", r -> r.tableGenerations(false)).build())
+            .backend(backend).build();
         items = cached.fromCache("items");
     }
 
@@ -100,6 +101,17 @@ class TableInvalidationIT {
         assertThat(cached.stats("items").outdatedEntries()).isEqualTo(1);
         assertThat(generationOf("items")).as("bumped before and after the auto-commit statement").isEqualTo(2);
         assertThat(generationOf("other")).isZero();
+    }
+
+    @Test
+    void aRegionWithoutTableGenerationsIgnoresWritesUntilItsTtlOrAnExplicitInvalidation() throws Exception {
+        DSLContext ttlOnly = cached.fromCache("ttlOnly");
+        assertThat(nameOf(ttlOnly, 1, "t")).isEqualTo("item 1");
+        cached.dsl().update(ITEMS).set(NAME, "renamed").where(ID.eq(1)).execute();
+        assertThat(nameOf(ttlOnly, 1, "t")).as("by the region's choice").isEqualTo("item 1");
+        cached.invalidate("ttlOnly");
+        assertThat(nameOf(ttlOnly, 1, "t")).isEqualTo("renamed");
+        assertThat(db.executions("t")).isEqualTo(2);
     }
 
     @Test

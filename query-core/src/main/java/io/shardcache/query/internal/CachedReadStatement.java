@@ -93,7 +93,7 @@ final class CachedReadStatement extends RejectingPreparedStatement {
             return bypass.executeQuery();
         }
         DogpileEngine.Lookup k = engine.lookupAndRead(context.region(), context.naming(statement), statement,
-            context.tables().forRead(sql, WriteTracker.executing(sql), context.declared()));
+            context.tablesOf(sql, WriteTracker.executing(sql)));
         Result<Record> rows = engine.fetch(k, new StatementLoader(context, sql, resultSetType, resultSetConcurrency,
             resultSetHoldability, binds, maxRows, queryTimeout));
         return new CachedResultSet(rows);

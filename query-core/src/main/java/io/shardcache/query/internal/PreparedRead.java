@@ -131,7 +131,7 @@ public final class PreparedRead<R extends Record> {
         }
         RecordShape shape = RecordShape.of(dsl, query, seen.sql());
         return new PreparedRead<>(context, seen, kinds, types, names, shape,
-            context.tables().forRead(seen.sql(), query, context.declared()));
+            context.tablesOf(seen.sql(), query));
     }
 
     private static String describe(int i, Param<?> p) {

@@ -6,6 +6,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.jooq.ConnectionProvider;
 import org.jooq.DSLContext;
+import org.jooq.QueryPart;
 
 /**
  * Everything a cached read needs, fixed when {@code fromCache(region)} is called.
@@ -35,6 +36,11 @@ public record ReadContext(DogpileEngine engine, Region region, byte[] keyContext
         return new ServerMetaData(connections);
     }
 
+
+    /** The table counters a read of {@code sql} depends on: none when the region ignores writes. */
+    List<String> tablesOf(String sql, QueryPart query) {
+        return region.tableGenerations() ? tables.forRead(sql, query, declared) : List.of();
+    }
 
     KeyMaterial naming(KeyMaterial statement) {
         return customKey == null ? statement : KeyMaterial.ofCustom(keyContext, customKey);
