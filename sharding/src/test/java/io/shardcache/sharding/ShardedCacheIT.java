@@ -84,6 +84,37 @@ class ShardedCacheIT {
         assertThat(cached.stats("items").misses()).isEqualTo(3);
     }
 
+    /**
+     * Table generations are per logical shard: a write through shard 5's caching DSL makes shard 5's
+     * entries misses and leaves shard 6's (same table, same query) alone.
+     */
+    @Test
+    void aWriteOnOneShardMakesOnlyThatShardsEntriesMisses() throws Exception {
+        for (int shard : new int[] {5, 6})
+            cached.on(sharding.onShard(shard)).dsl().insertInto(ITEMS, ID, SHARD, NAME).values(8L, shard, "eight on " + shard).execute();
+        assertThat(readEight(5)).isEqualTo("eight on 5");
+        assertThat(readEight(6)).isEqualTo("eight on 6");
+
+        cached.on(sharding.onShard(5)).dsl().update(ITEMS).set(NAME, "renamed on 5").where(ID.eq(8L)).execute();
+
+        assertThat(readEight(5)).as("shard 5's entry is a miss").isEqualTo("renamed on 5");
+        assertThat(readEight(6)).isEqualTo("eight on 6");
+        assertThat(cached.stats("items").misses()).as("two first reads and shard 5's after the write").isEqualTo(3);
+        assertThat(cached.stats("items").hits()).as("shard 6's entry survived").isEqualTo(1);
+        assertThat(cached.stats("items").outdatedEntries()).isEqualTo(1);
+
+        // A write made around the cache, announced for its shard only.
+        assertThat(dbs.query(a, "update shard_0006.items set name = 'outside' where id = 8 returning id")).containsExactly("8");
+        cached.on(sharding.onShard(6)).invalidateTables(ITEMS);
+        assertThat(readEight(6)).isEqualTo("outside");
+        assertThat(readEight(5)).isEqualTo("renamed on 5");
+        assertThat(cached.stats("items").hits()).isEqualTo(2);
+    }
+
+    private String readEight(int shard) {
+        return cached.on(sharding.onShard(shard)).fromCache("items").select(NAME).from(ITEMS).where(ID.eq(8L)).fetchOne(NAME);
+    }
+
     @Test
     void readsOnAReplicaAreCachedToo() {
         CachingDSL onReplica = cached.on(sharding.onReplicaShard(4));
