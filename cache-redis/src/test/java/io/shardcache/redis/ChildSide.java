@@ -16,7 +16,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What a child JVM ({@link StampedeChild}, {@link LockHolderChild}) needs from its parent test: the
+ * What a child JVM ({@link StampedeChild}, {@link LockHolderChild}, {@link InvalidationChild}) needs from its parent test: the
  * test's schema and Redis prefix, handed over in environment variables (so that no password shows
  * on a command line), and a stdin that doubles as a lifeline: when the parent goes, stdin ends and
  * the child halts at once.
@@ -114,6 +114,11 @@ final class ChildSide {
         String line = commands.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
         if (!command.equals(line))
             throw new IllegalStateException("expected '" + command + "' on stdin within " + timeout + ", got " + line);
+    }
+
+    /** The next line the parent sends, for a child that takes commands one after another; null if none comes within {@code timeout}. */
+    String nextCommand(Duration timeout) throws InterruptedException {
+        return commands.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Prints a status line for the parent at once. */
