@@ -151,10 +151,10 @@ class CorruptEntriesIT {
 
         /**
          * The envelope's header length, whose last 4 bytes hold the payload length (query-core's
-         * {@code Entry}): 62 fixed bytes, whose last two count the table generations, 8 bytes each.
+         * {@code Entry}): 70 fixed bytes, whose last two count the table generations, 8 bytes each.
          */
         private static int header(byte[] entry) {
-            return 62 + 8 * Short.toUnsignedInt(ByteBuffer.wrap(entry).getShort(60)) + 4;
+            return 70 + 8 * Short.toUnsignedInt(ByteBuffer.wrap(entry).getShort(68)) + 4;
         }
 
         abstract byte[] apply(byte[] real, byte[] foreign);

@@ -67,11 +67,18 @@ import org.jooq.impl.DefaultConnectionProvider;
  * a circuit breaker stops calling it for a while ({@link Builder#circuitBreaker}), so an outage does
  * not cost every read the backend's timeout. A corrupt or foreign entry is a miss.
  *
- * <p><b>Transactions.</b> Reads inside a jOOQ transaction ({@code dsl.transaction(...)} with
- * {@code cached.on(trx.dsl())}), or on a single connection with auto-commit off, bypass the cache:
- * uncommitted rows are never cached or served. For transactions jOOQ does not manage (Spring's),
- * tell the builder how to see them with {@link Builder#inTransaction}. Rows read on a pooled
- * connection that is not in auto-commit are returned but neither stored nor handed to other callers.
+ * <p><b>Transactions.</b> Reads inside a jOOQ transaction ({@code cached.dsl().transaction(...)}
+ * with {@code cached.on(trx.dsl())}), or on a single connection with auto-commit off, bypass the
+ * cache: uncommitted rows are never cached or served. For transactions jOOQ does not manage
+ * (Spring's), tell the builder how to see them with {@link Builder#inTransaction} and
+ * {@link Builder#afterCommit}. Rows read on a pooled connection that is not in auto-commit are
+ * returned but neither stored nor handed to other callers.
+ *
+ * <p><b>Writes.</b> Writes run through {@link #dsl()} (and the DSLs made from it) make every entry
+ * that reads a written table a miss, in every process, once their commit has returned; see
+ * {@link #dsl()}. A write with auto-commit off must run in a transaction started on {@link #dsl()}
+ * (or a framework's, with {@code afterCommit}): elsewhere shardcache could not see its commit, and
+ * the write fails rather than go unseen.
  */
 public final class CachingDSL implements AutoCloseable {
 
@@ -81,6 +88,13 @@ public final class CachingDSL implements AutoCloseable {
      * SQL on two shards never shares an entry.
      */
     public static final String SCOPE = "io.shardcache.scope";
+
+    /**
+     * A {@link Configuration#data(Object)} key whose value {@code true} marks a DSL whose connections
+     * reach a replica (the sharding module sets it): rows read there may lag a write whose generation
+     * bump is already visible, so in regions with table generations they are served but not stored.
+     */
+    public static final String REPLICA = "io.shardcache.replica";
 
     /** Consecutive backend failures that open its circuit; see {@link Builder#circuitBreaker}. */
     public static final int DEFAULT_CIRCUIT_BREAKER_FAILURES = 3;
@@ -106,6 +120,7 @@ public final class CachingDSL implements AutoCloseable {
     private final TableCounters tables;
     private final List<TableName> declared;
     private final boolean singleConnection;
+    private final boolean replica;
     private final ConcurrentHashMap<String, DSLContext> regionDsls = new ConcurrentHashMap<>();
 
     private CachingDSL(DSLContext dsl, Regions regions, DogpileEngine engine, AutoCloseable owned, BooleanSupplier inTransaction,
@@ -126,6 +141,7 @@ public final class CachingDSL implements AutoCloseable {
             String.valueOf(s.getRenderMapping()), String.valueOf(s.isRenderSchema()), scope);
         this.tables = engine.tableCounters(scope);
         this.declared = declaredOf(c);
+        this.replica = Boolean.TRUE.equals(c.data(REPLICA));
         this.reader = DSL.using(c.dialect());
     }
 
@@ -210,7 +226,7 @@ public final class CachingDSL implements AutoCloseable {
         Objects.requireNonNull(query, "query");
         ConnectionProvider connections = dsl.configuration().connectionProvider();
         ReadContext context = new ReadContext(engine, r, keyContext, null, connections,
-            singleConnection, reader, inTransaction, serverMetaData, null, tables, declared);
+            singleConnection, reader, inTransaction, serverMetaData, null, tables, declared, replica);
         return new CachedQuery<>(this, PreparedRead.prepare(context, dsl, query, q -> probe(r, q)));
     }
 
@@ -266,7 +282,7 @@ public final class CachingDSL implements AutoCloseable {
             names.add(TableName.of(Objects.requireNonNull(t, "table")));
         if (names.isEmpty())
             throw new IllegalArgumentException("invalidateTables needs at least one table");
-        engine.bump(this.tables.forWriteTo(names));
+        engine.bumpOrThrow(this.tables.forWriteTo(names));
     }
 
     public Regions regions() {
@@ -354,7 +370,7 @@ public final class CachingDSL implements AutoCloseable {
         Configuration base = dsl.configuration();
         ConnectionProvider connections = base.connectionProvider();
         ReadContext context = new ReadContext(engine, region, keyContext, customKey, connections,
-            singleConnection, reader, inTransaction, serverMetaData, probe, tables, declared);
+            singleConnection, reader, inTransaction, serverMetaData, probe, tables, declared, replica);
         return base.derive(new CachingConnectionProvider(context));
     }
 

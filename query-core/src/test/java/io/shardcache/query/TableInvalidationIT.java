@@ -332,6 +332,38 @@ class TableInvalidationIT {
     void aWriteInATransactionStartedOutsideTheCachingDslFailsRatherThanGoUnseen() {
         assertThatThrownBy(() -> db.dsl.transaction(trx ->
             cached.on(trx.dsl()).dsl().update(ITEMS).set(NAME, "unseen").where(ID.eq(1)).execute()))
-            .isInstanceOf(DataAccessException.class).hasMessageContaining("start the transaction on the caching DSL");
+            .isInstanceOf(DataAccessException.class).hasMessageContaining("cached.dsl().transaction(...)");
+    }
+
+    @Test
+    void aWriteWithAutoCommitOffOutsideAJooqTransactionFailsAndOneInsideWorks() throws Exception {
+        try (Connection c = db.pool.getConnection()) {
+            c.setAutoCommit(false);
+            try (CachingDSL single = CachingDSL.builder(DSL.using(c, SQLDialect.POSTGRES), cached.regions()).backend(backend).build()) {
+                // Its commit would be the user's c.commit(), which shardcache never sees.
+                assertThatThrownBy(() -> single.dsl().update(ITEMS).set(NAME, "unseen").where(ID.eq(1)).execute())
+                    .isInstanceOf(DataAccessException.class).hasMessageContaining("auto-commit off");
+                c.rollback();
+                assertThat(generationOf("items")).as("nothing bumped for a write that never ran").isZero();
+                single.dsl().transaction(trx -> trx.dsl().update(ITEMS).set(NAME, "seen").where(ID.eq(1)).execute());
+                assertThat(generationOf("items")).isEqualTo(2);
+            }
+        }
+        assertThat(nameOf(items, 1, "i")).isEqualTo("seen");
+    }
+
+    @Test
+    void readsOfOneStatementThatDependOnDifferentCountersNeverTakeEachOthersEntries() throws Exception {
+        String sql = "select name, touch(?) from items where id = 1";
+        DSLContext declared = cached.declaring(ITEMS).fromCache("items");
+        for (int i = 0; i < 2; i++)
+            cached.dsl().update(OTHER).set(OTHER_V, "w" + i).where(OTHER_ID.eq(2)).execute();
+        // Undeclared, it depends on [*, +] = [0, 4] and stores its rows under those values.
+        assertThat(items.fetch(sql, "k").getValue(0, 0)).isEqualTo("item 1");
+        cached.dsl().update(ITEMS).set(NAME, "renamed").where(ID.eq(1)).execute();
+        cached.dsl().update(ITEMS).set(NAME, "renamed").where(ID.eq(1)).execute();
+        // Declared, the same statement depends on [*, items] = [0, 4]: equal values, other counters.
+        assertThat(declared.fetch(sql, "k").getValue(0, 0)).isEqualTo("renamed");
+        assertThat(db.executions("k")).isEqualTo(2);
     }
 }

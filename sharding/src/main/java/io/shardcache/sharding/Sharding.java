@@ -79,6 +79,9 @@ public final class Sharding implements AutoCloseable {
      */
     static final String CACHE_SCOPE_DATA_KEY = "io.shardcache.scope";
 
+    /** query-core's {@code CachingDSL.REPLICA}: rows read through a replica DSL are not stored under table generations. */
+    static final String CACHE_REPLICA_DATA_KEY = "io.shardcache.replica";
+
     /** How long one shard may take in {@link #runOnEveryShard(String)}: DDL on a big shard can take a while. */
     public static final Duration DEFAULT_DDL_TIMEOUT = Duration.ofMinutes(30);
 
@@ -368,6 +371,7 @@ public final class Sharding implements AutoCloseable {
         if (replica) {
             c.set(new ReplicaConnectionProvider(p.replicaSet(), shard, schema));
             c.set(new ReadOnlyListener(shard, server.name(), schema));
+            c.data(CACHE_REPLICA_DATA_KEY, true);
         } else {
             c.set(p.primaryProvider());
         }

@@ -103,15 +103,43 @@ public final class DogpileEngine {
     /**
      * A freshly loaded result.
      *
-     * @param committed false when the connection was inside a transaction: the rows may be uncommitted
+     * @param committed    false when the connection was inside a transaction: the rows may be uncommitted
+     * @param stored       true when they were stored
+     * @param generations  the table generations the rows are known to be valid for (read before the
+     *                     query ran), or null when unknown
+     * @param writesBefore this JVM's write count before they were read ({@link #localWrites}); -1
+     *                     when unknown, which shares them with nobody
+     * @param fromReplica  read on a replica, which may not have replayed a write whose bump the
+     *                     generations read before already include: never stored under them
      */
-    public record Loaded(Result<Record> result, boolean committed, boolean stored) {
+    public record Loaded(Result<Record> result, boolean committed, boolean stored, long[] generations, long writesBefore,
+                         boolean fromReplica) {
         public Loaded(Result<Record> result, boolean committed) {
-            this(result, committed, false);
+            this(result, committed, false, null, -1, false);
         }
 
         Loaded asStored() {
-            return new Loaded(result, committed, true);
+            return new Loaded(result, committed, true, generations, writesBefore, fromReplica);
+        }
+
+        /** These rows, known valid for {@code generations} and read after {@code writesBefore} local writes. */
+        Loaded at(long[] generations, long writesBefore) {
+            return new Loaded(result, committed, stored, generations, writesBefore, fromReplica);
+        }
+
+        /** These rows, read on a replica when {@code replica}: they may lag the generations read before. */
+        Loaded onReplica(boolean replica) {
+            return new Loaded(result, committed, stored, generations, writesBefore, replica);
+        }
+
+        /**
+         * Whether a caller who joined the flight after {@code joinedAfter} local writes, and whose
+         * lookup saw {@code seen}, may have these rows: only if no write it could know of (one of
+         * this JVM's that returned before it joined, or any that moved the generations it read)
+         * may have committed after they were read.
+         */
+        boolean shareableWith(long[] seen, long joinedAfter) {
+            return committed && joinedAfter <= writesBefore && (generations == null || Arrays.equals(generations, seen));
         }
     }
 
@@ -127,7 +155,7 @@ public final class DogpileEngine {
      */
     public record Lookup(Region region, CacheKey key, String storageKey, KeyMaterial fingerprint,
                          long softGeneration, boolean backendDown, boolean prefetched, byte[] entry,
-                         List<String> tables, long[] generations, long nearEpoch) {
+                         TableCounters.Dependencies tables, long[] generations, long nearEpoch) {
         static final long NOT_NEAR = -1;
         static final long FROM_NEAR = -2;
 
@@ -217,7 +245,13 @@ public final class DogpileEngine {
             }
         }
     }
-    private final ConcurrentHashMap<String, CompletableFuture<Result<Record>>> flights = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, CompletableFuture<Loaded>> flights = new ConcurrentHashMap<>();
+    /**
+     * Generation bumps this JVM has made (each write makes two): a flight's rows are handed to a
+     * caller only if none was made between their read and the caller's arrival, so even with the
+     * backend down a caller never gets rows read before a write of this JVM that had returned.
+     */
+    private final java.util.concurrent.atomic.AtomicLong localWrites = new java.util.concurrent.atomic.AtomicLong();
     private final ConcurrentHashMap<String, TableCounters> scopes = new ConcurrentHashMap<>();
     private final NearCache near;
     private static final System.Logger LOG = System.getLogger(DogpileEngine.class.getName());
@@ -273,7 +307,7 @@ public final class DogpileEngine {
             long soft = backend.generation(names.soft());
             names.lastSeen = generation;
             return new Lookup(region, key, storageKey(region.name(), generation, naming), fingerprint, soft, false, false, null,
-                List.of(), NO_GENERATIONS, Lookup.NOT_NEAR);
+                TableCounters.Dependencies.NONE, NO_GENERATIONS, Lookup.NOT_NEAR);
         } catch (CacheBackendException e) {
             onBackendFailure(region, key, e);
             return down(region, key, naming, fingerprint);
@@ -282,7 +316,7 @@ public final class DogpileEngine {
 
     private static Lookup down(Region region, CacheKey key, KeyMaterial naming, KeyMaterial fingerprint) {
         return new Lookup(region, key, region.name() + ":?:" + naming.sha1Hex(), fingerprint, 0, true, false, null,
-            List.of(), NO_GENERATIONS, Lookup.NOT_NEAR);
+            TableCounters.Dependencies.NONE, NO_GENERATIONS, Lookup.NOT_NEAR);
     }
 
     /**
@@ -291,13 +325,13 @@ public final class DogpileEngine {
      * the region's generation moved does it take a second call. For reads that go on to
      * {@link #fetch}.
      */
-    public Lookup lookupAndRead(Region region, KeyMaterial naming, KeyMaterial fingerprint, List<String> tables) {
+    public Lookup lookupAndRead(Region region, KeyMaterial naming, KeyMaterial fingerprint, TableCounters.Dependencies tables) {
         CacheKey key = new CacheKey(region.name(), naming.sha1Hex(), fingerprint.fingerprintUnsafe(), naming::describe);
         try {
             if (!unflushed.isEmpty() && !flushBumps())
                 throw new CacheBackendException("generation bumps of earlier writes could not reach the backend yet");
             Counters names = counters.get(region.name());
-            List<String> all = names.with(tables);
+            List<String> all = names.with(tables.counters());
             boolean nearby = near != null && near.covers(region.name());
             if (nearby && near.live()) {
                 long[] known = near.known(all);
@@ -305,7 +339,7 @@ public final class DogpileEngine {
                     String storageKey = storageKey(region.name(), known[0], naming);
                     Entry copy = near.get(region.name(), storageKey);
                     long[] generations = Arrays.copyOfRange(known, 2, known.length);
-                    if (copy != null && copy.generationsAre(generations) && copy.softGeneration() >= known[1]
+                    if (copy != null && copy.generationsAre(tables.hash(), generations) && copy.softGeneration() >= known[1]
                         && copy.fingerprintMatches(fingerprint))
                         return new Lookup(region, key, storageKey, fingerprint, known[1], false, true, copy.bytes(), tables,
                             generations, Lookup.FROM_NEAR);
@@ -314,6 +348,7 @@ public final class DogpileEngine {
                 }
             }
             long epoch = nearby ? near.epoch() : Lookup.NOT_NEAR;
+            long resets = nearby ? near.resets() : 0;
             long guess = names.lastSeen;
             String storageKey = storageKey(region.name(), guess, naming);
             CacheBackend.Read read = backend.read(region.name(), storageKey, all);
@@ -325,7 +360,7 @@ public final class DogpileEngine {
                 entry = backend.get(region.name(), storageKey);
             }
             if (nearby)
-                near.learn(all, values, epoch);
+                near.learn(all, values, resets);
             return new Lookup(region, key, storageKey, fingerprint, values[1], false, true, entry, tables,
                 Arrays.copyOfRange(values, 2, values.length), epoch);
         } catch (CacheBackendException e) {
@@ -361,25 +396,35 @@ public final class DogpileEngine {
      */
     public void bump(List<String> tableCounters) {
         try {
-            long[] values = backend.incrementGenerations(tableCounters);
-            if (near != null)
-                near.bumped(tableCounters, values);
+            bumpOrThrow(tableCounters);
         } catch (CacheBackendException e) {
             unflushed.addAll(tableCounters);
             LOG.log(System.Logger.Level.WARNING, "generation bump of " + tableCounters + " failed; retried before the next read", e);
         }
     }
 
-    /** Retries the bumps that failed; true when none is left. */
+    /** As {@link #bump}, but a failure is the caller's: nothing is kept for a retry. */
+    public void bumpOrThrow(List<String> tableCounters) {
+        localWrites.incrementAndGet();
+        long[] values = backend.incrementGenerations(tableCounters);
+        if (near != null)
+            near.bumped(tableCounters, values);
+    }
+
+    /**
+     * Retries the bumps that failed; true when none is left. Each counter leaves the set before its
+     * retry and returns to it if the retry fails, so a bump that fails meanwhile is never lost.
+     */
     private boolean flushBumps() {
         List<String> pending = List.copyOf(unflushed);
+        pending.forEach(unflushed::remove);
         try {
             long[] values = backend.incrementGenerations(pending);
             if (near != null)
                 near.bumped(pending, values);
-            pending.forEach(unflushed::remove);
             return unflushed.isEmpty();
         } catch (CacheBackendException e) {
+            unflushed.addAll(pending);
             return false;
         }
     }
@@ -468,7 +513,7 @@ public final class DogpileEngine {
             t.skipped(k.key(), SkipReason.BACKEND_UNAVAILABLE);
             return adopt.apply(flight(k, loader, () -> regenerate(k, loader)));
         }
-        if (e != null && !e.generationsAre(k.generations())) {
+        if (e != null && !e.generationsAre(k.tables().hash(), k.generations())) {
             t.outdated(k.key());
             e = null;   // a table it read has been written since: never served, not even as stale
         }
@@ -502,11 +547,14 @@ public final class DogpileEngine {
     private Result<Record> refreshServingCurrent(Lookup k, Result<Record> current, boolean fresh, Loader loader) throws SQLException {
         Telemetry t = telemetry.get(k.region().name());
         String fk = k.flightKey();
-        CompletableFuture<Result<Record>> mine = new CompletableFuture<>();
+        CompletableFuture<Loaded> mine = new CompletableFuture<>();
         if (flights.putIfAbsent(fk, mine) != null)
             return served(t, k, current, fresh);
+        // The entry's rows are valid for the generations the lookup read: a caller that joins this
+        // flight having seen others (a write landed since) runs its own query.
+        Loaded currentRows = new Loaded(current, true).at(k.generations(), localWrites.get());
         if (k.region().asyncRefresh() && loader.detachable())
-            return refreshInBackground(k, current, fresh, loader.detached(), fk, mine);
+            return refreshInBackground(k, currentRows, fresh, loader.detached(), fk, mine);
         Lease held = null;
         try {
             Optional<Lease> lease;
@@ -518,7 +566,7 @@ public final class DogpileEngine {
             }
             if (lease.isEmpty()) {
                 // Another JVM is refreshing it.
-                land(fk, mine, new Loaded(current, true));
+                land(fk, mine, currentRows);
                 return served(t, k, current, fresh);
             }
             held = lease.get();
@@ -530,7 +578,7 @@ public final class DogpileEngine {
                     throw failure;
                 // Stale-if-error: regenerate reported the failure and stored nothing; the caller
                 // gets the rows it would have had if another caller were refreshing.
-                land(fk, mine, new Loaded(current, true));
+                land(fk, mine, currentRows);
                 return served(t, k, current, fresh);
             }
             land(fk, mine, loaded);
@@ -551,8 +599,9 @@ public final class DogpileEngine {
      * JVM holds the lock, the task waits (up to {@code lockWait}) for its fill announcement and
      * refreshes only if that holder released without storing (its refresh failed, or it died).
      */
-    private Result<Record> refreshInBackground(Lookup k, Result<Record> current, boolean fresh, Loader detached, String fk,
-                                               CompletableFuture<Result<Record>> mine) {
+    private Result<Record> refreshInBackground(Lookup k, Loaded currentRows, boolean fresh, Loader detached, String fk,
+                                               CompletableFuture<Loaded> mine) {
+        Result<Record> current = currentRows.result();
         Telemetry t = telemetry.get(k.region().name());
         try {
             refresher.execute(() -> {
@@ -571,21 +620,21 @@ public final class DogpileEngine {
                     backgroundWaits.remove(me);
                     me.done();
                     if (!(got instanceof Acquisition.Held held)) {
-                        land(fk, mine, new Loaded(current, true));   // filled by another JVM, or it took too long
+                        land(fk, mine, currentRows);   // filled by another JVM, or it took too long
                         return;
                     }
                     lease = held.lease();
                     Reread now = reread(k);
                     if (now.rows() != null) {                         // filled while we waited for the lock
                         filled = true;
-                        land(fk, mine, new Loaded(now.rows(), true));
+                        land(fk, mine, now.loaded());
                         return;
                     }
                     Loaded loaded = regenerate(k, detached, now.generations());
                     filled = loaded.stored();
                     land(fk, mine, loaded);
                 } catch (InterruptedException closing) {
-                    land(fk, mine, new Loaded(current, true));
+                    land(fk, mine, currentRows);
                 } catch (Throwable failure) {
                     fail(fk, mine, failure);   // already reported by load; the stale rows were served
                 } finally {
@@ -596,7 +645,7 @@ public final class DogpileEngine {
                 }
             });
         } catch (RejectedExecutionException closed) {
-            land(fk, mine, new Loaded(current, true));
+            land(fk, mine, currentRows);
         }
         return served(t, k, current, fresh);
     }
@@ -636,11 +685,11 @@ public final class DogpileEngine {
                 return regenerateHolding(k, loader, held.lease());
             }
             if (got == Acquisition.FILLED) {
-                Result<Record> filled = reread(k).rows();
-                if (filled != null) {
+                Reread filled = reread(k);
+                if (filled.rows() != null) {
                     t.lockWaited(k.key(), waited, LockWaitOutcome.FILLED);
                     t.hit(k.key());
-                    return new Loaded(filled, true);
+                    return filled.loaded();
                 }
                 // Announced, but not there for this statement (evicted at once, or another statement's
                 // rows under a shared custom key): wait on for the rest of lockWait.
@@ -653,7 +702,7 @@ public final class DogpileEngine {
             Reread now = reread(k);
             if (now.rows() != null) {
                 t.hit(k.key());
-                return new Loaded(now.rows(), true);
+                return now.loaded();
             }
             return regenerate(k, loader, now.generations());
         }
@@ -667,7 +716,7 @@ public final class DogpileEngine {
             if (now.rows() != null) {
                 filled = true;
                 telemetry.get(k.region().name()).hit(k.key());
-                return new Loaded(now.rows(), true);
+                return now.loaded();
             }
             Loaded loaded = regenerate(k, loader, now.generations());
             filled = loaded.stored();
@@ -701,8 +750,10 @@ public final class DogpileEngine {
     public void close() {
         backgroundWaits.forEach(BackgroundWait::interrupt);
         releases.close();
-        if (near != null)
+        if (near != null) {
             backend.unwatch(near);
+            near.connectionChanged(false);
+        }
     }
 
     /**
@@ -713,23 +764,27 @@ public final class DogpileEngine {
      * @param rows        null when there is no servable entry
      * @param generations null when the backend could not be read: nothing may then be stored
      */
-    private record Reread(Result<Record> rows, long[] generations) {
+    private record Reread(Result<Record> rows, long[] generations, long writesBefore) {
+        Loaded loaded() {
+            return new Loaded(rows, true).at(generations, writesBefore);
+        }
     }
 
     private Reread reread(Lookup k) {
+        long writesBefore = localWrites.get();
         try {
             Counters names = counters.get(k.region().name());
-            CacheBackend.Read read = backend.read(k.region().name(), k.storageKey(), names.with(k.tables()));
+            CacheBackend.Read read = backend.read(k.region().name(), k.storageKey(), names.with(k.tables().counters()));
             long[] values = read.generations();
             long[] generations = Arrays.copyOfRange(values, 2, values.length);
             Entry e = verified(k, read.entry(), false);   // a rejection of this entry was reported by the first read
             long now = clock.millis();
-            if (e != null && now < e.softExpiry() && e.softGeneration() >= values[1] && e.generationsAre(generations))
-                return new Reread(decode(k, e, null, false), generations);
-            return new Reread(null, generations);
+            if (e != null && now < e.softExpiry() && e.softGeneration() >= values[1] && e.generationsAre(k.tables().hash(), generations))
+                return new Reread(decode(k, e, null, false), generations, writesBefore);
+            return new Reread(null, generations, writesBefore);
         } catch (CacheBackendException ex) {
             telemetry.get(k.region().name()).backendError(k.key(), ex);
-            return new Reread(null, null);
+            return new Reread(null, null, writesBefore);
         }
     }
 
@@ -740,20 +795,23 @@ public final class DogpileEngine {
      * callers waiting on the flight, who may have asked after the commit returned.
      */
     private Loaded regenerate(Lookup k, Loader loader, long[] generations) throws Exception {
+        long writesBefore = localWrites.get();
         Timed timed = load(k, loader);
+        Loaded loaded = timed.loaded().at(generations, writesBefore);
         if (generations == null)
-            return timed.loaded();
-        Stored outcome = store(k, timed.loaded(), timed.micros(), generations);
+            return loaded;
+        Stored outcome = store(k, loaded, timed.micros(), generations);
         return switch (outcome) {
-            case STORED -> timed.loaded().asStored();
-            case TABLE_WRITTEN -> new Loaded(timed.loaded().result(), false);
-            case SKIPPED -> timed.loaded();
+            case STORED -> loaded.asStored();
+            case TABLE_WRITTEN -> new Loaded(loaded.result(), false);
+            case SKIPPED -> loaded;
         };
     }
 
-    /** Runs the loader and stores nothing. */
+    /** Runs the loader and stores nothing (the backend is down: only this JVM's writes are known). */
     private Loaded regenerate(Lookup k, Loader loader) throws Exception {
-        return load(k, loader).loaded();
+        long writesBefore = localWrites.get();
+        return load(k, loader).loaded().at(null, writesBefore);
     }
 
     /** Rows from the loader, and how long it took. */
@@ -785,6 +843,10 @@ public final class DogpileEngine {
             t.skipped(k.key(), SkipReason.TRANSACTION);
             return Stored.SKIPPED;
         }
+        if (loaded.fromReplica() && !k.tables().counters().isEmpty()) {
+            t.skipped(k.key(), SkipReason.REPLICA);
+            return Stored.SKIPPED;
+        }
         if (!r.cacheIf().test(loaded.result())) {
             t.skipped(k.key(), SkipReason.DECLINED);
             return Stored.SKIPPED;
@@ -797,13 +859,13 @@ public final class DogpileEngine {
             return Stored.SKIPPED;
         }
         byte[] entry = Entry.encode(clock.millis(), r.ttl().toMillis(), r.hardTtl().toMillis(), regenMicros,
-            k.softGeneration(), generations, k.fingerprint().fingerprintUnsafe(), payload, r.compressAbove());
+            k.softGeneration(), k.tables().hash(), generations, k.fingerprint().fingerprintUnsafe(), payload, r.compressAbove());
         if (entry.length > r.maxEntryBytes()) {
             t.skipped(k.key(), SkipReason.TOO_LARGE);
             return Stored.SKIPPED;
         }
         try {
-            if (!backend.putIfGenerations(r.name(), k.storageKey(), entry, r.hardTtl(), k.tables(), generations)) {
+            if (!backend.putIfGenerations(r.name(), k.storageKey(), entry, r.hardTtl(), k.tables().counters(), generations)) {
                 t.skipped(k.key(), SkipReason.TABLE_WRITTEN);
                 return Stored.TABLE_WRITTEN;
             }
@@ -891,12 +953,13 @@ public final class DogpileEngine {
      */
     private Result<Record> flight(Lookup k, Loader loader, Work work) throws SQLException {
         String fk = k.flightKey();
-        CompletableFuture<Result<Record>> mine = new CompletableFuture<>();
-        CompletableFuture<Result<Record>> running = flights.putIfAbsent(fk, mine);
+        long joinedAfter = localWrites.get();
+        CompletableFuture<Loaded> mine = new CompletableFuture<>();
+        CompletableFuture<Loaded> running = flights.putIfAbsent(fk, mine);
         if (running != null) {
-            Result<Record> shared = await(k, running);
-            if (shared != null)
-                return shared;
+            Loaded shared = await(k, running);
+            if (shared != null && shared.shareableWith(k.generations(), joinedAfter))
+                return shared.result();
             try {
                 return regenerate(k, loader).result();
             } catch (Exception failure) {
@@ -918,21 +981,21 @@ public final class DogpileEngine {
     }
 
     /** Publishes a flight's rows (if they may be shared) and lets the next caller start a new one. */
-    private void land(String flightKey, CompletableFuture<Result<Record>> flight, Loaded loaded) {
+    private void land(String flightKey, CompletableFuture<Loaded> flight, Loaded loaded) {
         flights.remove(flightKey, flight);
         if (loaded.committed())
-            flight.complete(loaded.result());
+            flight.complete(loaded);
         else
             flight.completeExceptionally(NOT_SHAREABLE);
     }
 
-    private void fail(String flightKey, CompletableFuture<Result<Record>> flight, Throwable failure) {
+    private void fail(String flightKey, CompletableFuture<Loaded> flight, Throwable failure) {
         flights.remove(flightKey, flight);
         flight.completeExceptionally(failure);
     }
 
     /** The leader's rows, or null when they may not be shared; its failure, as it was thrown. */
-    private static Result<Record> await(Lookup k, CompletableFuture<Result<Record>> running) throws SQLException {
+    private static Loaded await(Lookup k, CompletableFuture<Loaded> running) throws SQLException {
         try {
             return running.get();
         } catch (InterruptedException ie) {

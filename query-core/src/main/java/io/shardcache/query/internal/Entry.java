@@ -22,11 +22,13 @@ import java.util.zip.Inflater;
  *  28     8   how long regeneration took, micros (XFetch's delta)
  *  36     8   the region's soft generation when computed (a soft invalidation bumps it)
  *  44    16   fingerprint of the key material (checked on read)
- *  60     2   m, the number of table generations
- *  62   8*m   the generations of the tables the query reads, read before it ran, in the order of
+ *  60     8   a hash of the names of the counters below: a reader that depends on other counters
+ *             (a plain-SQL read with tables declared, another without) never matches
+ *  68     2   m, the number of table generations
+ *  70   8*m   the generations of the tables the query reads, read before it ran, in the order of
  *             its counters (see {@link TableCounters}); a hit serves the entry only if they are
  *             still the current ones
- *  h      4   payload length n, where h = 62 + 8*m
+ *  h      4   payload length n, where h = 70 + 8*m
  *  h+4    n   payload: {@link ResultCodec} bytes, deflated when the flag says so
  *  h+4+n  4   CRC32C of every byte before it
  * </pre>
@@ -35,10 +37,11 @@ import java.util.zip.Inflater;
  * miss by the engine and overwritten; a damaged entry can never reach a caller.
  */
 record Entry(long createdAt, long softTtlMillis, long hardTtlMillis, long regenMicros, long softGeneration,
-             long[] generations, byte[] bytes, int payloadOffset, int payloadLength, boolean deflated) {
+             long tablesHash, long[] generations, byte[] bytes, int payloadOffset, int payloadLength, boolean deflated) {
 
     static final int VERSION = 2;
-    private static final int FIXED_HEADER = 62;
+    private static final int FIXED_HEADER = 70;
+    private static final int TABLES_HASH_AT = 60;
     private static final int FINGERPRINT_AT = 44;
     private static final int FLAG_DEFLATED = 1;
     /** More tables than any statement reads; a count above it is damage. */
@@ -52,9 +55,12 @@ record Entry(long createdAt, long softTtlMillis, long hardTtlMillis, long regenM
         return createdAt + hardTtlMillis;
     }
 
-    /** True when the tables' generations are still {@code current}: no write has landed since. */
-    boolean generationsAre(long[] current) {
-        return java.util.Arrays.equals(generations, current);
+    /**
+     * True when the entry depends on the counters named by {@code hash} and their generations are
+     * still {@code current}: no write has landed since.
+     */
+    boolean generationsAre(long hash, long[] current) {
+        return tablesHash == hash && java.util.Arrays.equals(generations, current);
     }
 
     boolean fingerprintMatches(KeyMaterial material) {
@@ -109,7 +115,7 @@ record Entry(long createdAt, long softTtlMillis, long hardTtlMillis, long regenM
     }
 
     static byte[] encode(long createdAt, long softTtlMillis, long hardTtlMillis, long regenMicros, long softGeneration,
-                         long[] generations, byte[] fingerprint, byte[] payload, int compressAbove) {
+                         long tablesHash, long[] generations, byte[] fingerprint, byte[] payload, int compressAbove) {
         if (generations.length > MAX_GENERATIONS)
             throw new IllegalArgumentException("an entry records at most " + MAX_GENERATIONS + " table generations, got " + generations.length);
         boolean deflate = payload.length > compressAbove;
@@ -124,6 +130,7 @@ record Entry(long createdAt, long softTtlMillis, long hardTtlMillis, long regenM
         b.put((byte) 'S').put((byte) 'C').put((byte) VERSION).put((byte) (deflate ? FLAG_DEFLATED : 0));
         b.putLong(createdAt).putLong(softTtlMillis).putLong(hardTtlMillis).putLong(regenMicros).putLong(softGeneration);
         b.put(fingerprint, 0, KeyMaterial.FINGERPRINT_BYTES);
+        b.putLong(tablesHash);
         b.putShort((short) generations.length);
         for (long g : generations)
             b.putLong(g);
@@ -158,7 +165,8 @@ record Entry(long createdAt, long softTtlMillis, long hardTtlMillis, long regenM
         long[] generations = new long[m];
         for (int i = 0; i < m; i++)
             generations[i] = b.getLong(FIXED_HEADER + 8 * i);
-        return new Entry(b.getLong(4), b.getLong(12), b.getLong(20), b.getLong(28), b.getLong(36), generations, bytes, header, n, deflated);
+        return new Entry(b.getLong(4), b.getLong(12), b.getLong(20), b.getLong(28), b.getLong(36), b.getLong(TABLES_HASH_AT),
+            generations, bytes, header, n, deflated);
     }
 
     private static void seal(byte[] out) {

@@ -43,7 +43,10 @@ final class NearCache implements CacheBackend.Watcher {
     private final Map<String, Cache<String, Copy>> regions;
     private final Map<String, Long> maxAgeNanos;
     private final ConcurrentHashMap<String, Long> generations = new ConcurrentHashMap<>();
+    /** Moves on every reset and every entry change: a copy read before it moved is not kept. */
     private final AtomicLong epoch = new AtomicLong();
+    /** Moves on every reset: counter values read before it moved are not kept. */
+    private final AtomicLong resets = new AtomicLong();
     private volatile boolean live;
 
     NearCache(List<Region> withNearCache) {
@@ -74,6 +77,10 @@ final class NearCache implements CacheBackend.Watcher {
         return epoch.get();
     }
 
+    long resets() {
+        return resets.get();
+    }
+
     /** The mirrored values of {@code counters}, or null unless every one is known and notifications flow. */
     long[] known(List<String> counters) {
         if (!live)
@@ -94,13 +101,13 @@ final class NearCache implements CacheBackend.Watcher {
         return c == null ? null : c.entry();
     }
 
-    /** Remembers counter values read from the backend by a read that began in epoch {@code since}. */
+    /** Remembers counter values read from the backend by a read that began after {@code since} resets. */
     void learn(List<String> counters, long[] values, long since) {
-        if (!live || epoch.get() != since)
+        if (!live || resets.get() != since)
             return;
         for (int i = 0; i < values.length; i++)
             generations.merge(counters.get(i), values[i], Math::max);
-        if (epoch.get() != since)   // a reset raced with us: what we wrote may predate it
+        if (resets.get() != since)   // a reset raced with us: what we wrote may predate it
             counters.forEach(generations::remove);
     }
 
@@ -124,8 +131,12 @@ final class NearCache implements CacheBackend.Watcher {
             generationChanged(counters.get(i), values[i]);
     }
 
-    /** This process deleted or rewrote the entry under {@code key}. */
+    /**
+     * The entry under {@code key} was deleted or rewritten (by this process, or another's
+     * notification): drop the copy, and refuse copies of reads that began before.
+     */
     void evict(String region, String key) {
+        epoch.incrementAndGet();
         Cache<String, Copy> cache = regions.get(region);
         if (cache != null)
             cache.invalidate(key);
@@ -146,6 +157,7 @@ final class NearCache implements CacheBackend.Watcher {
     @Override
     public void connectionChanged(boolean live) {
         this.live = false;
+        resets.incrementAndGet();
         epoch.incrementAndGet();
         generations.clear();
         regions.values().forEach(Cache::invalidateAll);

@@ -75,10 +75,10 @@ public final class PreparedRead<R extends Record> {
     private final DataType<?>[] types;
     private final String[] names;
     private final RecordShape shape;
-    private final List<String> tables;
+    private final TableCounters.Dependencies tables;
 
     private PreparedRead(ReadContext context, Probe probe, Binds.Kind[] kinds, DataType<?>[] types, String[] names,
-                         RecordShape shape, List<String> tables) {
+                         RecordShape shape, TableCounters.Dependencies tables) {
         this.context = context;
         this.tables = tables;
         this.probe = probe;

@@ -25,11 +25,12 @@ import org.jooq.QueryPart;
  * @param probe            when not null, reads are not run: what they would do goes here (keyOf, invalidate, prepare)
  * @param tables           the generation counters of the scope's tables
  * @param declared         tables the caller declared its reads depend on (plain SQL, views), usually none
+ * @param replica          true when {@code connections} reach a replica, whose rows may lag
  */
 public record ReadContext(DogpileEngine engine, Region region, byte[] keyContext, String customKey,
                           ConnectionProvider connections, boolean singleConnection, DSLContext reader,
                           BooleanSupplier inTransaction, ServerMetaData serverMetaData,
-                          Consumer<Probe> probe, TableCounters tables, List<TableName> declared) {
+                          Consumer<Probe> probe, TableCounters tables, List<TableName> declared, boolean replica) {
 
     /** A context whose metadata snapshot is shared by every region of one caching DSL. */
     public static ServerMetaData serverMetaData(ConnectionProvider connections) {
@@ -38,8 +39,8 @@ public record ReadContext(DogpileEngine engine, Region region, byte[] keyContext
 
 
     /** The table counters a read of {@code sql} depends on: none when the region ignores writes. */
-    List<String> tablesOf(String sql, QueryPart query) {
-        return region.tableGenerations() ? tables.forRead(sql, query, declared) : List.of();
+    TableCounters.Dependencies tablesOf(String sql, QueryPart query) {
+        return region.tableGenerations() ? tables.forRead(sql, query, declared) : TableCounters.Dependencies.NONE;
     }
 
     KeyMaterial naming(KeyMaterial statement) {

@@ -28,7 +28,7 @@ record StatementLoader(ReadContext context, String sql, int type, int concurrenc
             try (PreparedStatement ps = prepare(c, sql, type, concurrency, holdability, binds, maxRows, queryTimeout, 0);
                  ResultSet rs = ps.executeQuery()) {
                 Result<Record> rows = ResultReader.read(context.reader(), rs);
-                return new DogpileEngine.Loaded(rows, committed);
+                return new DogpileEngine.Loaded(rows, committed).onReplica(context.replica());
             }
         } finally {
             provider.release(c);

@@ -41,8 +41,26 @@ public final class TableCounters {
     private final String scope;
     private final String unknownWrite;
     private final String anyWrite;
-    private final Cache<String, List<String>> reads = Caffeine.newBuilder().maximumSize(CACHED_STATEMENTS).build();
+    private final Cache<String, Dependencies> reads = Caffeine.newBuilder().maximumSize(CACHED_STATEMENTS).build();
     private final Cache<String, List<String>> writes = Caffeine.newBuilder().maximumSize(CACHED_STATEMENTS).build();
+
+    /**
+     * The counters a read depends on, sorted, and a hash of their names that its entry records.
+     */
+    public record Dependencies(List<String> counters, long hash) {
+        /** A read that depends on no table (its region ignores writes). */
+        public static final Dependencies NONE = of(List.of());
+
+        static Dependencies of(List<String> counters) {
+            long h = 0xcbf29ce484222325L;   // FNV-1a over the names and a separator
+            for (String c : counters) {
+                for (int i = 0; i < c.length(); i++)
+                    h = (h ^ c.charAt(i)) * 0x100000001b3L;
+                h = (h ^ 0xffff) * 0x100000001b3L;
+            }
+            return new Dependencies(List.copyOf(counters), h);
+        }
+    }
 
     TableCounters(String scope) {
         this.scope = scope;
@@ -77,9 +95,9 @@ public final class TableCounters {
      *                 depends on every write of the scope unless {@code declared} names its tables)
      * @param declared tables the caller declared for this read, usually empty
      */
-    public List<String> forRead(String sql, QueryPart query, List<TableName> declared) {
+    public Dependencies forRead(String sql, QueryPart query, List<TableName> declared) {
         String cacheKey = declared.isEmpty() ? sql : declared + "\n" + sql;
-        List<String> known = reads.getIfPresent(cacheKey);
+        Dependencies known = reads.getIfPresent(cacheKey);
         if (known != null)
             return known;
         QueryTables tables = query == null ? null : QueryTables.of(query);
@@ -92,7 +110,7 @@ public final class TableCounters {
         if ((tables == null || !tables.complete()) && declared.isEmpty())
             out.add(anyWrite);
         out.add(unknownWrite);
-        List<String> counters = List.copyOf(out);
+        Dependencies counters = Dependencies.of(List.copyOf(out));
         // Only a full analysis is remembered: a read seen once without its query must not make every
         // later execution of that SQL depend on the whole scope.
         if (tables != null)

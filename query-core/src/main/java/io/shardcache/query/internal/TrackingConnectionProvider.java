@@ -18,8 +18,9 @@ import org.jooq.tools.jdbc.DefaultConnection;
  * holding the connection call) bumps them once the commit has returned, {@link Connection#rollback()}
  * forgets them (the bump made before the write already invalidated whatever was cached meanwhile,
  * which is all a rolled-back write can cost), and turning auto-commit back on, which commits,
- * bumps them. A connection given back with counters still waiting (committed in a way this wrapper
- * did not see) bumps them then: a late bump over-invalidates, it never serves stale rows.
+ * bumps them. {@link WriteTracker} only lets writes wait here inside a jOOQ transaction, whose
+ * provider commits through this wrapper before it gives the connection back; a connection given
+ * back with counters still waiting bumps them then, as a safety net.
  */
 public final class TrackingConnectionProvider implements ConnectionProvider {
 
@@ -78,8 +79,11 @@ public final class TrackingConnectionProvider implements ConnectionProvider {
 
         @Override
         public void commit() throws SQLException {
-            super.commit();
-            flush();
+            try {
+                super.commit();
+            } finally {
+                flush();   // a commit that failed may still have committed: a bump too many only costs misses
+            }
         }
 
         @Override

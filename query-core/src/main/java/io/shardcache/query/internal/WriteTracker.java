@@ -1,6 +1,5 @@
 package io.shardcache.query.internal;
 
-import io.shardcache.query.ShardcacheException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Arrays;
@@ -25,14 +24,16 @@ import org.jooq.exception.DataAccessException;
  * user's {@code inTransaction} test says the thread is in a transaction shardcache does not manage.</li>
  * </ul>
  * The post-commit bump happens before the write returns to its caller, so once a commit has
- * returned, every entry computed before it is a miss in every process.
+ * returned, every entry computed before it is a miss in every process that reads the backend
+ * (near caches follow within a notification's delay; a bump the backend refused is retried).
  *
  * <p>Stateless apart from the thread-local; one instance per tracked DSL family. Thread-safe.
  */
 public final class WriteTracker implements ExecuteListener {
 
-    private static final ThreadLocal<ExecuteContext> EXECUTING = new ThreadLocal<>();
+    private static final ThreadLocal<Executing> EXECUTING = new ThreadLocal<>();
     private static final String PENDING = "io.shardcache.write";
+    private static final String PREVIOUS = "io.shardcache.executing";
 
     private final DogpileEngine engine;
     private final Function<ExecuteContext, TableCounters> countersOf;
@@ -66,22 +67,20 @@ public final class WriteTracker implements ExecuteListener {
      * otherwise null (the read then depends on every table of its scope).
      */
     static Query executing(String sql) {
-        ExecuteContext ctx = EXECUTING.get();
-        return ctx != null && sql.equals(ctx.sql()) ? ctx.query() : null;
+        Executing e = EXECUTING.get();
+        return e != null && sql.equals(e.sql()) ? e.query() : null;
     }
 
-    @Override
-    public void start(ExecuteContext ctx) {
-        EXECUTING.set(ctx);
-    }
-
-    @Override
-    public void end(ExecuteContext ctx) {
-        EXECUTING.remove();
+    /** What a cached read needs to know of the execution it is part of; no connection or statement. */
+    private record Executing(String sql, Query query) {
     }
 
     @Override
     public void executeStart(ExecuteContext ctx) {
+        // Set for the statement's execution only, and the outer one's put back afterwards, so that a
+        // nested execution neither sees nor clears another's query.
+        ctx.data(PREVIOUS, new Previous(EXECUTING.get()));
+        EXECUTING.set(new Executing(ctx.sql(), ctx.query()));
         Query[] batch = ctx.batchQueries();
         List<Query> queries = batch.length > 0 ? Arrays.asList(batch) : ctx.query() == null ? List.of() : List.of(ctx.query());
         String sql = batch.length > 1 ? null : ctx.sql();
@@ -92,7 +91,7 @@ public final class WriteTracker implements ExecuteListener {
         try {
             if (c.getAutoCommit()) {
                 engine.bump(counters);
-                ctx.data(PENDING, new Pending(counters, null));
+                ctx.data(PENDING, new Pending(counters, Mode.AUTO_COMMIT, null));
                 return;
             }
             if (inTransaction.getAsBoolean()) {
@@ -100,53 +99,64 @@ public final class WriteTracker implements ExecuteListener {
                     throw new DataAccessException("shardcache: a write inside a transaction it does not manage (inTransaction() is true), "
                         + "without an afterCommit hook to bump " + counters + " when it commits; set CachingDSL.Builder.afterCommit");
                 engine.bump(counters);
-                ctx.data(PENDING, new Pending(counters, null));
+                ctx.data(PENDING, new Pending(counters, Mode.FRAMEWORK, null));
                 return;
             }
             TrackingConnectionProvider.TrackingConnection t = tracking(c);
-            if (t == null)
-                throw new DataAccessException("shardcache: a write in a transaction whose commit it cannot see (the transaction was not "
-                    + "started on CachingDSL.dsl() or a DSL made from it), so it cannot bump " + counters
-                    + " after the commit; start the transaction on the caching DSL's dsl()");
+            if (t == null || !inJooqTransaction(ctx))
+                throw new DataAccessException("shardcache: a write on a connection with auto-commit off, outside a transaction whose "
+                    + "commit shardcache sees, so it cannot bump " + counters + " after the commit. Run writes in auto-commit, or in "
+                    + "cached.dsl().transaction(...) (jOOQ's default transaction provider), or tell the builder about your framework's "
+                    + "transactions with inTransaction(...) and afterCommit(...)");
             t.beforeWrite(counters);
-            ctx.data(PENDING, new Pending(counters, t));
+            ctx.data(PENDING, new Pending(counters, Mode.TRANSACTION, t));
         } catch (SQLException e) {
             throw new DataAccessException("shardcache: cannot tell whether the connection of a write is in a transaction", e);
         }
     }
 
+    /**
+     * True inside {@code transaction(...)} run by jOOQ's {@code DefaultTransactionProvider} (it keeps
+     * the transaction's connection under this data key): that provider commits through the tracked
+     * connection, so the commit is seen.
+     */
+    private static boolean inJooqTransaction(ExecuteContext ctx) {
+        for (Object key : ctx.configuration().data().keySet())
+            if (key instanceof Enum<?> e && e.name().equals("DATA_DEFAULT_TRANSACTION_PROVIDER_CONNECTION"))
+                return true;
+        return false;
+    }
+
     @Override
     public void executeEnd(ExecuteContext ctx) {
-        after(ctx, true);
+        after(ctx);
     }
 
     @Override
     public void exception(ExecuteContext ctx) {
-        after(ctx, false);
+        after(ctx);
     }
 
-    private void after(ExecuteContext ctx, boolean succeeded) {
+    /**
+     * After the statement, whether it succeeded or not: a failure may be ambiguous (the connection
+     * lost after the server committed, a batch that committed in part), and a bump too many only
+     * costs misses.
+     */
+    private void after(ExecuteContext ctx) {
+        if (ctx.data(PREVIOUS) instanceof Previous previous) {
+            ctx.data().remove(PREVIOUS);
+            if (previous.executing() == null)
+                EXECUTING.remove();
+            else
+                EXECUTING.set(previous.executing());
+        }
         if (!(ctx.data(PENDING) instanceof Pending p))
             return;
         ctx.data().remove(PENDING);
-        if (p.connection() != null) {
-            p.connection().wrote(p.counters());   // bumped when it commits
-            return;
-        }
-        if (inTransactionOfFramework(ctx)) {
-            afterCommit.accept(() -> engine.bump(p.counters()));
-            return;
-        }
-        if (succeeded)
-            engine.bump(p.counters());   // auto-commit: the statement has committed
-        // an auto-commit statement that failed committed nothing: its bump before it is enough
-    }
-
-    private boolean inTransactionOfFramework(ExecuteContext ctx) {
-        try {
-            return afterCommit != null && inTransaction.getAsBoolean() && !ctx.connection().getAutoCommit();
-        } catch (SQLException e) {
-            throw new ShardcacheException("shardcache: cannot tell whether the connection of a write is in a transaction", e);
+        switch (p.mode()) {
+            case AUTO_COMMIT -> engine.bump(p.counters());
+            case FRAMEWORK -> afterCommit.accept(() -> engine.bump(p.counters()));
+            case TRANSACTION -> p.connection().wrote(p.counters());   // bumped when it commits
         }
     }
 
@@ -155,6 +165,11 @@ public final class WriteTracker implements ExecuteListener {
             ? c.unwrap(TrackingConnectionProvider.TrackingConnection.class) : null;
     }
 
-    private record Pending(List<String> counters, TrackingConnectionProvider.TrackingConnection connection) {
+    private enum Mode { AUTO_COMMIT, FRAMEWORK, TRANSACTION }
+
+    private record Pending(List<String> counters, Mode mode, TrackingConnectionProvider.TrackingConnection connection) {
+    }
+
+    private record Previous(Executing executing) {
     }
 }

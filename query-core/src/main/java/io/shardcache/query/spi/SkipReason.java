@@ -16,5 +16,11 @@ public enum SkipReason {
      * A table the query reads was written while it ran: its caller got the rows, but they were not
      * stored (they may predate the write) nor handed to callers waiting for them.
      */
-    TABLE_WRITTEN
+    TABLE_WRITTEN,
+    /**
+     * Read on a replica in a region with table generations: a replica may not yet have replayed a
+     * write whose generation bump the read already saw, so its rows are returned but not stored
+     * (regions with {@code tableGenerations(false)} store them).
+     */
+    REPLICA
 }
