@@ -103,8 +103,8 @@ public final class CachingDSL implements AutoCloseable {
     public static final Duration DEFAULT_CIRCUIT_BREAKER_OPEN_FOR = Duration.ofSeconds(1);
 
     /**
-     * A {@link Configuration#data(Object)} key whose value, a {@code List<String>} of table names set
-     * by {@link #declaring}, lists tables a DSL's statements touch beyond what jOOQ's model shows.
+     * A {@link Configuration#data(Object)} key whose value, an immutable {@code List<TableName>} set by
+     * {@link #declaring}, lists tables a DSL's statements touch beyond what jOOQ's model shows.
      */
     private static final String DECLARED = "io.shardcache.declared";
 
@@ -150,8 +150,9 @@ public final class CachingDSL implements AutoCloseable {
         return scope == null ? "" : scope.toString();
     }
 
+    @SuppressWarnings("unchecked")
     private static List<TableName> declaredOf(Configuration c) {
-        return c.data(DECLARED) instanceof List<?> names ? names.stream().map(n -> new TableName((String) n)).toList() : List.of();
+        return c.data(DECLARED) instanceof List<?> names ? (List<TableName>) names : List.of();   // read on every execution: no copy
     }
 
     /**
@@ -250,9 +251,9 @@ public final class CachingDSL implements AutoCloseable {
      * }</pre>
      */
     public CachingDSL declaring(Table<?>... tables) {
-        List<String> names = new ArrayList<>(declared.stream().map(TableName::value).toList());
+        List<TableName> names = new ArrayList<>(declared);
         for (Table<?> t : tables)
-            names.add(TableName.of(Objects.requireNonNull(t, "table")).value());
+            names.add(TableName.of(Objects.requireNonNull(t, "table")));
         Configuration c = dsl.configuration().derive();
         c.data(DECLARED, List.copyOf(names));
         return new CachingDSL(DSL.using(c), regions, engine, null, inTransaction, afterCommit);

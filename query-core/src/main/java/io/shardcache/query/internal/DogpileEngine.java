@@ -253,6 +253,8 @@ public final class DogpileEngine {
      */
     private final java.util.concurrent.atomic.AtomicLong localWrites = new java.util.concurrent.atomic.AtomicLong();
     private final ConcurrentHashMap<String, TableCounters> scopes = new ConcurrentHashMap<>();
+    private final com.github.benmanes.caffeine.cache.Cache<String, QueryTables> analyses =
+        com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(10_000).build();
     private final NearCache near;
     private static final System.Logger LOG = System.getLogger(DogpileEngine.class.getName());
 
@@ -432,7 +434,7 @@ public final class DogpileEngine {
     /** The counters of a scope's tables; one per scope, shared by every DSL of this engine. */
     public TableCounters tableCounters(String scope) {
         TableCounters t = scopes.get(scope);
-        return t != null ? t : scopes.computeIfAbsent(scope, TableCounters::new);
+        return t != null ? t : scopes.computeIfAbsent(scope, s -> new TableCounters(s, analyses));
     }
 
     /** Marks every entry of the region stale: its soft generation moves past theirs. */

@@ -36,9 +36,11 @@ public final class TableCounters {
 
     static final String UNKNOWN_WRITE = "*";
     static final String ANY_WRITE = "+";
-    private static final int CACHED_STATEMENTS = 4096;
+    private static final int CACHED_STATEMENTS = 1024;
 
     private final String scope;
+    /** The analyses of statements by SQL text, shared by every scope of an engine: a render each. */
+    private final Cache<String, QueryTables> analyses;
     private final String unknownWrite;
     private final String anyWrite;
     private final Cache<String, Dependencies> reads = Caffeine.newBuilder().maximumSize(CACHED_STATEMENTS).build();
@@ -62,8 +64,9 @@ public final class TableCounters {
         }
     }
 
-    TableCounters(String scope) {
+    TableCounters(String scope, Cache<String, QueryTables> analyses) {
         this.scope = scope;
+        this.analyses = analyses;
         this.unknownWrite = counter(UNKNOWN_WRITE);
         this.anyWrite = counter(ANY_WRITE);
     }
@@ -100,7 +103,7 @@ public final class TableCounters {
         Dependencies known = reads.getIfPresent(cacheKey);
         if (known != null)
             return known;
-        QueryTables tables = query == null ? null : QueryTables.of(query);
+        QueryTables tables = query == null ? null : analyses.get(sql, s -> QueryTables.of(query));
         TreeSet<String> out = new TreeSet<>();
         if (tables != null)
             for (TableName t : tables.reads())
@@ -134,7 +137,8 @@ public final class TableCounters {
                 return known;
         }
         QueryTables tables = queries.isEmpty() ? null
-            : queries.size() == 1 ? QueryTables.of(queries.get(0)) : QueryTables.ofBatch(queries);
+            : queries.size() > 1 ? QueryTables.ofBatch(queries)
+            : sql != null ? analyses.get(sql, s -> QueryTables.of(queries.get(0))) : QueryTables.of(queries.get(0));
         List<String> counters;
         if (tables != null && tables.writes().isEmpty() && (tables.complete() || readsOnly(sql)))
             counters = List.of();   // a read run through the DSL, or a plain-SQL select
