@@ -14,7 +14,6 @@ import io.shardcache.testing.ServicesExtension;
 import io.shardcache.testing.TestSchema;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -128,7 +127,7 @@ class LockHolderKilledIT {
                 ChildSide.environment(schema, redis, prefix)));
             String locked = a.await("LOCKED ", Duration.ofSeconds(60));
             assertThat(prefix + locked.substring("LOCKED ".length())).as("the lock A took").isEqualTo(lockKey);
-            awaitSessions(holderApp, "wait_event_type = 'Lock'", true);   // A is inside its query, blocked at the gate
+            PgSessions.await(schema, holderApp, "wait_event_type = 'Lock'", true, () -> "");   // A is inside its query, blocked at the gate
             assertThat(raw.commands().exists(lockKey)).as("A's lock in Redis").isEqualTo(1);
 
             if (lease.compareTo(watchdog) > 0) {
@@ -149,7 +148,7 @@ class LockHolderKilledIT {
                 s.setString(1, holderApp);
                 s.executeQuery().close();
             }
-            awaitSessions(holderApp, "true", false);
+            PgSessions.await(schema, holderApp, "true", false, () -> "");
             advisory(gate, "pg_advisory_unlock", counter);
         }
 
@@ -187,25 +186,6 @@ class LockHolderKilledIT {
         try (PreparedStatement s = c.prepareStatement("select " + function + "(hashtext(?))")) {
             s.setString(1, key);
             s.executeQuery().close();
-        }
-    }
-
-    /** Waits (at most 10 s) until sessions named {@code application} matching {@code condition} exist, or are gone. */
-    private void awaitSessions(String application, String condition, boolean present) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        try (Connection c = schema.connect(); PreparedStatement s = c.prepareStatement(
-            "select count(*) from pg_stat_activity where application_name = ? and " + condition)) {
-            s.setString(1, application);
-            while (true) {
-                try (ResultSet rs = s.executeQuery()) {
-                    rs.next();
-                    if ((rs.getInt(1) > 0) == present)
-                        return;
-                }
-                if (System.nanoTime() > deadline)
-                    throw new AssertionError("sessions of " + application + " where " + condition + (present ? " never appeared" : " still there") + " after 10 s");
-                Thread.sleep(20);
-            }
         }
     }
 

@@ -20,7 +20,6 @@ import io.shardcache.testing.ServicesExtension;
 import io.shardcache.testing.TestSchema;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -380,7 +379,7 @@ class TwoJvmInvalidationIT {
             a.send("GATED_READ " + count + " " + gate);
             String locked = a.await("LOCKED ", REPLY);
             assertThat(prefix + locked.substring("LOCKED ".length())).as("the lock A took").isEqualTo(lockKey);
-            awaitSessions(appA, "wait_event_type = 'Lock'", true);   // A runs its query, held at the gate
+            PgSessions.await(schema, appA, "wait_event_type = 'Lock'", true, a::describe);   // A runs its query, held at the gate
             // A plain lease (the key's TTL, no watchdog renewing it): -2 once it ran out, never -1 (no TTL).
             assertThat(raw.commands().pttl(lockKey)).as("TTL of A's lock").isNotEqualTo(-1L).isLessThanOrEqualTo(GATED_LEASE.toMillis());
 
@@ -393,7 +392,7 @@ class TwoJvmInvalidationIT {
                     .isLessThan(leaseDeadline);
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
             }
-            awaitSessions(appA, "wait_event_type = 'Lock'", true);
+            PgSessions.await(schema, appA, "wait_event_type = 'Lock'", true, a::describe);
 
             // B takes the lock A lost, regenerates and stores the new rows.
             assertThat(b.fromCache("gated").fetch(query).getValues(NAME)).containsExactly(written);
@@ -551,23 +550,4 @@ class TwoJvmInvalidationIT {
         }
     }
 
-    /** Waits (at most 10 s) until sessions named {@code application} matching {@code condition} exist, or are gone. */
-    private void awaitSessions(String application, String condition, boolean present) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        try (Connection c = schema.connect(); PreparedStatement s = c.prepareStatement(
-            "select count(*) from pg_stat_activity where application_name = ? and " + condition)) {
-            s.setString(1, application);
-            while (true) {
-                try (ResultSet rs = s.executeQuery()) {
-                    rs.next();
-                    if ((rs.getInt(1) > 0) == present)
-                        return;
-                }
-                if (System.nanoTime() > deadline)
-                    throw new AssertionError("sessions of " + application + " where " + condition + (present ? " never appeared" : " still there")
-                        + " after 10 s" + a.describe());
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-            }
-        }
-    }
 }
