@@ -138,11 +138,21 @@ public final class CachingDSL implements AutoCloseable {
         Settings s = c.settings();
         String scope = scopeOf(c);
         this.keyContext = KeyMaterial.context(ResultCodec.VERSION, c.dialect().getName(),
-            String.valueOf(s.getRenderMapping()), String.valueOf(s.isRenderSchema()), scope);
+            renderMapping(s), String.valueOf(s.isRenderSchema()), scope);
         this.tables = engine.tableCounters(scope);
         this.declared = declaredOf(c);
         this.replica = Boolean.TRUE.equals(c.data(REPLICA));
         this.reader = DSL.using(c.dialect());
+    }
+
+    /**
+     * The render mapping as key material. jOOQ replaces an absent mapping with an empty one on the
+     * shared {@link Settings} the first time it renders, so "none" and "empty" must name the same
+     * keys: otherwise a caching DSL made before a configuration's first query and one made after
+     * (in another JVM, or this one) would never share entries.
+     */
+    private static String renderMapping(Settings s) {
+        return s.getRenderMapping() == null ? "" : s.getRenderMapping().toString();
     }
 
     private static String scopeOf(Configuration c) {

@@ -115,6 +115,19 @@ class TableInvalidationIT {
     }
 
     @Test
+    void cachingDslsMadeBeforeAndAfterTheFirstQueryOfTheirConfigurationShareKeys() {
+        DSLContext fresh = DSL.using(db.pool, SQLDialect.POSTGRES);
+        try (CachingDSL before = CachingDSL.wrap(fresh, cached.regions(), backend)) {
+            fresh.render(fresh.selectCount().from(table(name("public", "items"))));   // rendering a schema sets an empty render mapping on the shared settings
+            try (CachingDSL after = CachingDSL.wrap(fresh, cached.regions(), backend)) {
+                var q = fresh.select(NAME).from(ITEMS).where(ID.eq(1));
+                assertThat(after.keyOf("items", q).describe()).isEqualTo(before.keyOf("items", q).describe());
+                assertThat(after.keyOf("items", q)).isEqualTo(before.keyOf("items", q));
+            }
+        }
+    }
+
+    @Test
     void tablesReadInSubqueriesJoinsAndCtesAreDependenciesToo() throws Exception {
         DSLContext d = items;
         var inSubquery = d.select(NAME, counted("sub")).from(ITEMS).where(ID.in(select(OTHER_ID).from(OTHER).where(OTHER_V.eq("one"))));
