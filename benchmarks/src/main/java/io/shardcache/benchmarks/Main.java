@@ -46,6 +46,7 @@ public final class Main {
                                     jmh -l                                   list the benchmarks
                                     jmh -h                                   JMH's own options
                                     jmh CacheHitBenchmark -f 1 -wi 5 -i 10   cache hit vs direct fetch
+                                    jmh GenerationsBenchmark -f 1 -wi 5 -i 10   hits with and without table generations, near cache
               stampede [options]  fork JVMs whose threads all read one key at once; count database
                                   executions and lock attempts, report latencies. For example
                                     stampede --jvms 4 --threads 50 --query sleep:200 --mode cold
