@@ -118,7 +118,7 @@ final class CountingBackend implements CacheBackend {
                 check();
                 if (locksBroken.get())
                     throw new IllegalStateException("lock client is shut down");
-                return locks.tryAcquire(lockKey, lease);
+                return locks.tryAcquire(lockKey, lease).map(CountingBackend.this::counted);
             }
 
             @Override
@@ -126,13 +126,51 @@ final class CountingBackend implements CacheBackend {
                 lockAttempts.incrementAndGet();
                 check();
                 Acquisition got = locks.acquire(lockKey, wait, lease);
-                if (got instanceof Acquisition.Held)
+                if (got instanceof Acquisition.Held held) {
                     waitsHeld.incrementAndGet();
+                    return new Acquisition.Held(counted(held.lease()));
+                }
                 else if (got == Acquisition.FILLED)
                     waitsFilled.incrementAndGet();
                 return got;
             }
         };
+    }
+
+    /** Leases granted and not yet released (the engine releases after a fill on a thread of its own). */
+    final AtomicInteger leasesHeld = new AtomicInteger();
+
+    private RegenerationLocks.Lease counted(RegenerationLocks.Lease lease) {
+        leasesHeld.incrementAndGet();
+        return new RegenerationLocks.Lease() {
+            @Override
+            public void release() {
+                try {
+                    lease.release();
+                } finally {
+                    leasesHeld.decrementAndGet();
+                }
+            }
+
+            @Override
+            public void releaseFilled() {
+                try {
+                    lease.releaseFilled();
+                } finally {
+                    leasesHeld.decrementAndGet();
+                }
+            }
+        };
+    }
+
+    /** Waits (at most 10 s) until every lease granted through this backend is released. */
+    void awaitLocksReleased() throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (leasesHeld.get() > 0) {
+            if (System.nanoTime() > deadline)
+                throw new AssertionError(leasesHeld.get() + " regeneration leases still held after 10 s");
+            Thread.sleep(2);
+        }
     }
 
     @Override
