@@ -1,0 +1,169 @@
+package io.shardcache.query;
+
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import javax.sql.DataSource;
+import org.jooq.ConnectionProvider;
+import org.jooq.DSLContext;
+import org.jooq.Record;
+import org.jooq.Result;
+import org.jooq.ResultQuery;
+import org.jooq.impl.DataSourceConnectionProvider;
+
+/**
+ * Runs many queries at once, at most {@link #parallelism()} at a time, each on a virtual thread of
+ * its own, and returns their outcomes in the order given: the parallel query pool.
+ *
+ * <pre>{@code
+ * QueryPool pool = QueryPool.sizedFor(dsl);                  // as many at once as the connection pool holds
+ * List<QueryPool.Outcome<Record>> out = pool.fetchAll(List.of(
+ *     cached.fromCache("reports").resultQuery("select ..."),   // served from the cache when it can be
+ *     dsl.resultQuery("select ...")));
+ * Result<Record> first = out.get(0).result();                // throws if that query failed, naming its index
+ * }</pre>
+ *
+ * <p>Each query runs on the DSL it is attached to, exactly as {@code query.fetch()} would: a query
+ * made from a {@code fromCache} DSL is served from its region, so a batch of hits takes no
+ * connection. A query that fails does not stop the others: its outcome holds the failure and its
+ * index, every other outcome its rows. Bounding the concurrency by the connection pool's size keeps
+ * a large batch from queueing on the pool (and timing out there) instead of here.
+ *
+ * <p>The queries must not be shared with another thread while the batch runs. Thread-safe: one pool
+ * may run batches from many threads, each bounded on its own.
+ */
+public final class QueryPool {
+
+    private final int parallelism;
+
+    private QueryPool(int parallelism) {
+        if (parallelism < 1)
+            throw new IllegalArgumentException("a query pool runs at least 1 query at a time, got " + parallelism);
+        this.parallelism = parallelism;
+    }
+
+    /** A pool that runs at most {@code parallelism} queries at a time. */
+    public static QueryPool of(int parallelism) {
+        return new QueryPool(parallelism);
+    }
+
+    /**
+     * A pool as wide as {@code dsl}'s connection pool: its {@code DataSource}'s
+     * {@code getMaximumPoolSize()} (HikariCP and pools that share the name).
+     *
+     * @throws IllegalArgumentException if the pool's size cannot be read from {@code dsl}'s connection
+     *         provider; use {@link #of(int)} then
+     */
+    public static QueryPool sizedFor(DSLContext dsl) {
+        ConnectionProvider p = dsl.configuration().connectionProvider();
+        if (p instanceof DataSourceConnectionProvider d) {
+            Integer size = maximumPoolSize(d.dataSource());
+            if (size != null)
+                return new QueryPool(size);
+        }
+        throw new IllegalArgumentException("cannot read the connection pool's size from " + p.getClass().getName()
+            + ": a DataSourceConnectionProvider over a DataSource with getMaximumPoolSize() (HikariCP) is needed;"
+            + " use QueryPool.of(parallelism)");
+    }
+
+    private static Integer maximumPoolSize(DataSource ds) {
+        try {
+            Method m = ds.getClass().getMethod("getMaximumPoolSize");
+            return m.invoke(ds) instanceof Integer n && n > 0 ? n : null;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    public int parallelism() {
+        return parallelism;
+    }
+
+    /**
+     * Runs every query and waits for all of them.
+     *
+     * @return one outcome per query, in the order given
+     * @throws ShardcacheException if the calling thread is interrupted (the queries still running are
+     *         interrupted too)
+     */
+    public <R extends Record> List<Outcome<R>> fetchAll(List<? extends ResultQuery<R>> queries) {
+        Objects.requireNonNull(queries, "queries");
+        for (int i = 0; i < queries.size(); i++)
+            Objects.requireNonNull(queries.get(i), "query " + i);
+        Semaphore permits = new Semaphore(parallelism);
+        List<Future<Result<R>>> running = new ArrayList<>(queries.size());
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (ResultQuery<R> q : queries) {
+                running.add(threads.submit(() -> {
+                    permits.acquire();
+                    try {
+                        return q.fetch();
+                    } finally {
+                        permits.release();
+                    }
+                }));
+            }
+            List<Outcome<R>> out = new ArrayList<>(queries.size());
+            for (int i = 0; i < running.size(); i++)
+                out.add(outcome(i, running.get(i)));
+            return out;
+        } catch (InterruptedException e) {
+            running.forEach(f -> f.cancel(true));
+            Thread.currentThread().interrupt();
+            throw new ShardcacheException("interrupted while running " + queries.size() + " queries", e);
+        }
+    }
+
+    private static <R extends Record> Outcome<R> outcome(int index, Future<Result<R>> f) throws InterruptedException {
+        try {
+            return new Outcome<>(index, f.get(), null);
+        } catch (ExecutionException e) {
+            return new Outcome<>(index, null, e.getCause());
+        }
+    }
+
+    /**
+     * What one query of a batch gave: its rows, or how it failed.
+     *
+     * @param index   its position in the batch
+     * @param rows    its rows; null if it failed
+     * @param failure why it failed; null if it did not
+     */
+    public record Outcome<R extends Record>(int index, Result<R> rows, Throwable failure) {
+
+        public boolean failed() {
+            return failure != null;
+        }
+
+        /**
+         * The rows.
+         *
+         * @throws QueryFailedException naming this query's index, with the failure as its cause
+         */
+        public Result<R> result() {
+            if (failure != null)
+                throw new QueryFailedException(index, failure);
+            return rows;
+        }
+    }
+
+    /** A query of a batch failed; its index says which. The other queries' outcomes are unaffected. */
+    public static final class QueryFailedException extends ShardcacheException {
+        private final int index;
+
+        QueryFailedException(int index, Throwable cause) {
+            super("query " + index + " of the batch failed: " + cause.getMessage(), cause);
+            this.index = index;
+        }
+
+        public int index() {
+            return index;
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package io.shardcache.query;
+
+import static io.shardcache.query.Items.ID;
+import static io.shardcache.query.Items.ITEMS;
+import static io.shardcache.query.Items.NAME;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.jooq.impl.DSL.function;
+import static org.jooq.impl.DSL.val;
+
+import io.shardcache.testing.ServicesExtension;
+import io.shardcache.testing.TestSchema;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jooq.DSLContext;
+import org.jooq.ExecuteContext;
+import org.jooq.ExecuteListener;
+import org.jooq.Record;
+import org.jooq.Record1;
+import org.jooq.ResultQuery;
+import org.jooq.exception.DataAccessException;
+import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The parallel query pool on real PostgreSQL: bounded, ordered, failures by index, cached queries served from the cache. */
+@ExtendWith(ServicesExtension.class)
+class QueryPoolIT {
+
+    private Db db;
+    private CountingBackend backend;
+    private CachingDSL cached;
+
+    @BeforeEach
+    void setUp(TestSchema schema) throws Exception {
+        db = new Db(schema, 6);   // three gated queries, the gate holder and the test's own polling
+        backend = new CountingBackend(TestBackends.create(schema.name(), new TestClock()));
+        cached = CachingDSL.builder(db.dsl, Regions.builder().region("items").build()).backend(backend).build();
+    }
+
+    @AfterEach
+    void tearDown() {
+        cached.close();
+        backend.close();
+        db.close();
+    }
+
+    private static ResultQuery<Record1<String>> nameOf(DSLContext d, int id, String key) {
+        return d.select(NAME).from(ITEMS).where(ID.eq(id).and(function("touch", SQLDataType.INTEGER, val(key)).eq(1)));
+    }
+
+    @Test
+    void atMostParallelismQueriesRunAtOnceAndOutcomesKeepTheirOrder() throws Exception {
+        AtomicInteger inFlight = new AtomicInteger();
+        AtomicInteger most = new AtomicInteger();
+        DSLContext counting = DSL.using(db.dsl.configuration().derive(new ExecuteListener() {
+            @Override
+            public void executeStart(ExecuteContext ctx) {
+                most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+            }
+
+            @Override
+            public void executeEnd(ExecuteContext ctx) {
+                inFlight.decrementAndGet();
+            }
+        }));
+        QueryPool pool = QueryPool.of(3);
+        long gate = 7_501;
+        List<ResultQuery<Record1<String>>> queries = new ArrayList<>();
+        for (int id = 1; id <= 8; id++)
+            queries.add(counting.select(NAME).from(ITEMS)
+                .where(ID.eq(id).and(function("touch_gated", SQLDataType.INTEGER, val("g" + id), val(gate)).eq(1))));
+        try (Connection holder = db.pool.getConnection(); Statement s = holder.createStatement()) {
+            s.execute("select pg_advisory_lock(" + gate + ")");
+            var batch = CompletableFuture.supplyAsync(() -> pool.fetchAll(queries));
+            awaitBlocked(gate, 3);   // three queries are held at the gate: the pool has no fourth permit
+            assertThat(inFlight.get()).isEqualTo(3);
+            s.execute("select pg_advisory_unlock(" + gate + ")");
+            List<QueryPool.Outcome<Record1<String>>> out = batch.get(30, TimeUnit.SECONDS);
+            assertThat(out).extracting(o -> o.result().getValue(0, NAME))
+                .containsExactly("item 1", "item 2", "item 3", "item 4", "item 5", "item 6", "item 7", "item 8");
+            assertThat(out).extracting(QueryPool.Outcome::index).containsExactly(0, 1, 2, 3, 4, 5, 6, 7);
+        }
+        assertThat(most.get()).as("queries on the database at once").isEqualTo(3);
+    }
+
+    private void awaitBlocked(long gate, int n) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            try (Connection c = db.pool.getConnection(); Statement s = c.createStatement();
+                 var rs = s.executeQuery("select count(*) from pg_locks where locktype = 'advisory' and not granted and objid = " + gate)) {
+                rs.next();
+                if (rs.getInt(1) >= n)
+                    return;
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError(n + " queries never reached the gate");
+    }
+
+    @Test
+    void aFailingQueryIsReportedByIndexAndTheOthersKeepTheirRows() {
+        List<ResultQuery<Record>> queries = List.of(
+            db.dsl.resultQuery("select 1 as x"),
+            db.dsl.resultQuery("select 1 / 0 as x"),
+            db.dsl.resultQuery("select 3 as x"));
+        List<QueryPool.Outcome<Record>> out = QueryPool.of(2).fetchAll(queries);
+        assertThat(out.get(0).result().getValue(0, 0)).isEqualTo(1);
+        assertThat(out.get(2).result().getValue(0, 0)).isEqualTo(3);
+        assertThat(out.get(1).failed()).isTrue();
+        assertThatThrownBy(() -> out.get(1).result())
+            .isInstanceOf(QueryPool.QueryFailedException.class)
+            .hasMessageContaining("query 1 of the batch failed")
+            .hasCauseInstanceOf(DataAccessException.class)
+            .satisfies(e -> assertThat(((QueryPool.QueryFailedException) e).index()).isEqualTo(1));
+    }
+
+    @Test
+    void cachedQueriesInABatchAreServedFromTheCache() throws Exception {
+        List<ResultQuery<Record1<String>>> queries = new ArrayList<>();
+        for (int id = 1; id <= 6; id++)
+            queries.add(nameOf(cached.fromCache("items"), id, "c" + id));
+        QueryPool pool = QueryPool.sizedFor(db.dsl);
+        assertThat(pool.parallelism()).as("the HikariCP pool's size").isEqualTo(6);
+        pool.fetchAll(queries);
+        List<QueryPool.Outcome<Record1<String>>> again = pool.fetchAll(queries);
+        assertThat(again).extracting(o -> o.result().getValue(0, NAME))
+            .containsExactly("item 1", "item 2", "item 3", "item 4", "item 5", "item 6");
+        assertThat(cached.stats("items").hits()).isEqualTo(6);
+        for (int id = 1; id <= 6; id++)
+            assertThat(db.executions("c" + id)).isEqualTo(1);
+    }
+
+    @Test
+    void badArgumentsAreRefusedWithTheirReason() {
+        assertThatThrownBy(() -> QueryPool.of(0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 1");
+        assertThatThrownBy(() -> QueryPool.sizedFor(DSL.using(org.jooq.SQLDialect.POSTGRES)))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("QueryPool.of(parallelism)");
+    }
+}
