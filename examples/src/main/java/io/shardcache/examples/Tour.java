@@ -8,6 +8,7 @@ import static org.jooq.impl.DSL.table;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.shardcache.query.CachingDSL;
+import io.shardcache.query.QueryPool;
 import io.shardcache.query.RegionStats;
 import io.shardcache.query.Regions;
 import io.shardcache.testing.EmbeddedPostgresServer;
@@ -15,6 +16,8 @@ import io.shardcache.testing.EmbeddedServices;
 import io.shardcache.testing.PostgresService;
 import io.shardcache.testing.TestServices;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,6 +26,7 @@ import org.jooq.Field;
 import org.jooq.Record;
 import org.jooq.Record2;
 import org.jooq.Result;
+import org.jooq.ResultQuery;
 import org.jooq.SQLDialect;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
@@ -30,7 +34,7 @@ import org.jooq.impl.DSL;
 /**
  * A tour of shardcache on a PostgreSQL of its own: it starts an embedded server (or uses
  * {@code SHARDCACHE_PG_URL}), loads pgbench-like data, and shows a cached aggregate, a stampede
- * that reaches the database once, and invalidation.
+ * that reaches the database once, invalidation, async refresh, and the parallel query pool.
  *
  * <p>Run: {@code ./mvnw -q -DskipTests package && java -jar examples/target/shardcache-examples.jar}
  */
@@ -64,6 +68,7 @@ public final class Tour {
 
             Regions regions = Regions.builder()
                 .region("reports", r -> r.ttl(Duration.ofMinutes(10)).staleFor(Duration.ofHours(1)).asyncRefresh(true))
+                .region("live", r -> r.ttl(Duration.ofSeconds(1)).staleFor(Duration.ofHours(1)).asyncRefresh(true))
                 .build();
             try (CachingDSL cached = CachingDSL.wrap(dsl, regions)) {
                 section("1. A heavy aggregate: uncached, then through the cache");
@@ -94,6 +99,12 @@ public final class Tour {
                 accountsPerBranch(cached.fromCache("reports"));
                 System.out.println("   the aggregate over accounts was recomputed too: "
                     + (cached.stats("reports").regenerations() - regenerations) + " regeneration");
+
+                section("4. Async refresh: a stale entry is served at once while one caller refreshes it");
+                asyncRefresh(cached);
+
+                section("5. The parallel query pool: six heavy queries one by one, then at most 8 at a time");
+                queryPool(dsl);
 
                 RegionStats s = cached.stats("reports");
                 section("Region 'reports'");
@@ -142,6 +153,31 @@ public final class Tour {
         }
         System.out.println("   " + threads + " callers, database executions: "
             + (cached.stats("reports").regenerations() - regenerationsBefore));
+    }
+
+    static void asyncRefresh(CachingDSL cached) throws InterruptedException {
+        DSLContext live = cached.fromCache("live");            // fresh for 1 s, then stale for an hour
+        time("first read (miss)          ", () -> accountsPerBranch(live));
+        Thread.sleep(1_100);
+        time("after 1.1 s (stale, served)", () -> accountsPerBranch(live));
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (cached.stats("live").stored() < 2 && System.nanoTime() < deadline)
+            Thread.sleep(10);                                  // the background refresh stores a new entry
+        time("after the refresh (hit)    ", () -> accountsPerBranch(live));
+        RegionStats s = cached.stats("live");
+        System.out.printf("   stale served=%d, regenerations=%d (one in the background), hits=%d%n",
+            s.staleServed(), s.regenerations(), s.hits());
+    }
+
+    static void queryPool(DSLContext dsl) {
+        List<ResultQuery<Record2<Integer, Integer>>> queries = new ArrayList<>();
+        for (int i = 0; i < 6; i++)
+            queries.add(dsl.select(BID, count()).from(ACCOUNTS).where(AID.mod(6).eq(i)).groupBy(BID));
+        time("one by one     ", () -> queries.forEach(ResultQuery::fetch));
+        QueryPool pool = QueryPool.sizedFor(dsl);
+        time("in the pool    ", () -> pool.fetchAll(queries).forEach(QueryPool.Outcome::result));
+        System.out.println("   (" + Runtime.getRuntime().availableProcessors()
+            + " CPUs here: CPU-bound queries overlap only as far as the database server has cores)");
     }
 
     static void time(String label, Runnable query) {
