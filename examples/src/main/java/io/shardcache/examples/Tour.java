@@ -9,12 +9,21 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.shardcache.query.CachingDSL;
 import io.shardcache.query.QueryPool;
+import io.shardcache.sharding.FanOutResult;
+import io.shardcache.sharding.Routers;
+import io.shardcache.sharding.ShardId;
+import io.shardcache.sharding.ShardIdGenerator;
+import io.shardcache.sharding.ShardIdLayout;
+import io.shardcache.sharding.ShardMap;
+import io.shardcache.sharding.Sharding;
 import io.shardcache.query.RegionStats;
 import io.shardcache.query.Regions;
 import io.shardcache.testing.EmbeddedPostgresServer;
 import io.shardcache.testing.EmbeddedServices;
 import io.shardcache.testing.PostgresService;
 import io.shardcache.testing.TestServices;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +43,7 @@ import org.jooq.impl.DSL;
 /**
  * A tour of shardcache on a PostgreSQL of its own: it starts an embedded server (or uses
  * {@code SHARDCACHE_PG_URL}), loads pgbench-like data, and shows a cached aggregate, a stampede
- * that reaches the database once, invalidation, async refresh, and the parallel query pool.
+ * that reaches the database once, invalidation, async refresh, the parallel query pool, and sharding.
  *
  * <p>Run: {@code ./mvnw -q -DskipTests package && java -jar examples/target/shardcache-examples.jar}
  */
@@ -105,6 +114,9 @@ public final class Tour {
 
                 section("5. The parallel query pool: six heavy queries one by one, then at most 8 at a time");
                 queryPool(dsl);
+
+                section("6. Sharding: users on 2 physical databases x 16 logical shards");
+                sharding(pg, cached);
 
                 RegionStats s = cached.stats("reports");
                 section("Region 'reports'");
@@ -178,6 +190,62 @@ public final class Tour {
         time("in the pool    ", () -> pool.fetchAll(queries).forEach(QueryPool.Outcome::result));
         System.out.println("   (" + Runtime.getRuntime().availableProcessors()
             + " CPUs here: CPU-bound queries overlap only as far as the database server has cores)");
+    }
+
+    static final Table<Record> USERS = table(name("app", "users"));
+    static final Field<Long> USER_ID = field(name("users", "id"), Long.class);
+    static final Field<String> USER_NAME = field(name("users", "name"), String.class);
+
+    /** Two databases of this server stand for two physical servers; each holds 8 shard schemas. */
+    static void sharding(PostgresService pg, CachingDSL cached) throws Exception {
+        try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+            for (String db : List.of("tour_db1", "tour_db2")) {
+                st.execute("drop database if exists " + db + " with (force)");
+                st.execute("create database " + db);
+            }
+        }
+        ShardMap map = ShardMap.builder()
+            .logicalShards(16)
+            .schemaPattern("shard_%04d")
+            .applicationSchema("app")
+            .physical("db1", pool(pg, "tour_db1"), 0, 8)
+            .physical("db2", pool(pg, "tour_db2"), 8, 16)
+            .build();
+        ShardIdLayout ids = ShardIdLayout.DEFAULT;
+        try (Sharding sharding = Sharding.create(map, Routers.idEmbedded(ids))) {
+            sharding.createShards("create schema %{name}; create table %{name}.users (id bigint primary key, name text not null)");
+            // Each user's ID carries its shard: new users go to a shard by name, and every later
+            // query finds the shard in the ID alone.
+            ShardIdGenerator[] generators = new ShardIdGenerator[map.logicalShards()];   // one per shard, thread-safe
+            for (int shard = 0; shard < generators.length; shard++)
+                generators[shard] = ShardIdGenerator.forShard(ids, shard);
+            long first = 0;
+            for (int i = 0; i < 1_000; i++) {
+                long id = generators[Math.floorMod(("user " + i).hashCode(), generators.length)].nextId();
+                sharding.on(id).insertInto(USERS, USER_ID, USER_NAME).values(id, "user " + i).execute();
+                if (i == 0)
+                    first = id;
+            }
+            ShardId decoded = ids.decode(first);
+            System.out.printf("   user 0 has id %d: logical shard %d (on %s), created %s%n",
+                first, decoded.shard(), map.serverOf(decoded.shard()).name(), decoded.createdAt());
+            String name = cached.on(sharding.on(first)).fromCache("reports")
+                .select(USER_NAME).from(USERS).where(USER_ID.eq(first)).fetchSingle(USER_NAME);
+            System.out.println("   read through the cache on its shard: " + name);
+            FanOutResult<Integer> counts = sharding.onAll(ctx -> ctx.fetchCount(USERS));
+            System.out.printf("   a fan-out count over the 16 shards: %d users in %d ms (per shard: %s)%n",
+                counts.values().stream().mapToInt(Integer::intValue).sum(), counts.elapsed().toMillis(), counts.values());
+        }
+    }
+
+    static HikariConfig pool(PostgresService pg, String database) {
+        HikariConfig c = new HikariConfig();
+        c.setJdbcUrl(pg.jdbcUrl(database));
+        c.setUsername(pg.user());
+        if (pg.password() != null)
+            c.setPassword(pg.password());
+        c.setMaximumPoolSize(4);
+        return c;
     }
 
     static void time(String label, Runnable query) {
