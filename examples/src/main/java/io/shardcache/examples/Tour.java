@@ -9,6 +9,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.shardcache.query.CachingDSL;
 import io.shardcache.query.QueryPool;
+import io.shardcache.redis.RedisCacheBackend;
 import io.shardcache.sharding.FanOutResult;
 import io.shardcache.sharding.Routers;
 import io.shardcache.sharding.ShardId;
@@ -19,6 +20,7 @@ import io.shardcache.sharding.Sharding;
 import io.shardcache.query.RegionStats;
 import io.shardcache.query.Regions;
 import io.shardcache.testing.EmbeddedPostgresServer;
+import io.shardcache.testing.EmbeddedRedisServer;
 import io.shardcache.testing.EmbeddedServices;
 import io.shardcache.testing.PostgresService;
 import io.shardcache.testing.TestServices;
@@ -43,7 +45,7 @@ import org.jooq.impl.DSL;
 /**
  * A tour of shardcache on a PostgreSQL of its own: it starts an embedded server (or uses
  * {@code SHARDCACHE_PG_URL}), loads pgbench-like data, and shows a cached aggregate, a stampede
- * that reaches the database once, invalidation, async refresh, the parallel query pool, and sharding.
+ * that reaches the database once, invalidation, async refresh, the parallel query pool, sharding, and Redis with a near cache.
  *
  * <p>Run: {@code ./mvnw -q -DskipTests package && java -jar examples/target/shardcache-examples.jar}
  */
@@ -117,6 +119,9 @@ public final class Tour {
 
                 section("6. Sharding: users on 2 physical databases x 16 logical shards");
                 sharding(pg, cached);
+
+                section("7. Redis: two caching DSLs (two JVMs, as far as they can tell) share entries; a near cache");
+                redis(dsl);
 
                 RegionStats s = cached.stats("reports");
                 section("Region 'reports'");
@@ -236,6 +241,45 @@ public final class Tour {
             System.out.printf("   a fan-out count over the 16 shards: %d users in %d ms (per shard: %s)%n",
                 counts.values().stream().mapToInt(Integer::intValue).sum(), counts.elapsed().toMillis(), counts.values());
         }
+    }
+
+    /** Uses {@code SHARDCACHE_REDIS_URL}, or starts an embedded Redis for the section. */
+    static void redis(DSLContext dsl) throws Exception {
+        EmbeddedRedisServer embedded = System.getenv("SHARDCACHE_REDIS_URL") == null ? EmbeddedServices.startRedis() : null;
+        String uri = embedded != null ? embedded.uri() : TestServices.redis().uri();
+        System.out.println("   Redis: " + uri.replaceAll("//[^@]*@", "//") + (embedded != null ? " (embedded)" : ""));
+        Regions regions = Regions.builder()
+            .region("shared", r -> r.ttl(Duration.ofMinutes(10)))
+            .region("near", r -> r.ttl(Duration.ofMinutes(10)).nearCache(1_000, Duration.ofSeconds(5)))
+            .build();
+        String prefix = "tour:" + System.currentTimeMillis() + ":";   // this run's keys: the data is reloaded every run
+        try (RedisCacheBackend backendA = RedisCacheBackend.builder(uri).keyPrefix(prefix).build();
+             RedisCacheBackend backendB = RedisCacheBackend.builder(uri).keyPrefix(prefix).build();
+             CachingDSL a = CachingDSL.wrap(dsl, regions, backendA);
+             CachingDSL b = CachingDSL.wrap(dsl, regions, backendB)) {
+            time("A: first read (miss)            ", () -> balanceOf(a, "shared", 2));
+            time("B: the same read (Redis hit)    ", () -> balanceOf(b, "shared", 2));
+            balanceOf(b, "near", 2);
+            for (int i = 0; i < 1_000; i++)                     // warm up; the near cache goes live meanwhile
+                balanceOf(b, "near", 2);
+            time("B: again, from its near cache   ", () -> balanceOf(b, "near", 2));
+            a.dsl().update(ACCOUNTS).set(ABALANCE, ABALANCE.plus(1)).where(AID.eq(2)).execute();
+            long written = System.nanoTime();
+            int seen = balanceOf(b, "near", 2);
+            while (seen == 0 && System.nanoTime() - written < 5_000_000_000L)
+                seen = balanceOf(b, "near", 2);
+            System.out.printf("   A writes through a.dsl(); B's near cache shows %d after %.2f ms (the pub/sub notification)%n",
+                seen, (System.nanoTime() - written) / 1e6);
+            System.out.printf("   B: %d near hits, %d Redis hits%n", b.stats("near").nearHits(),
+                b.stats("shared").hits() + b.stats("near").hits() - b.stats("near").nearHits());
+        } finally {
+            if (embedded != null)
+                embedded.close();
+        }
+    }
+
+    static int balanceOf(CachingDSL cached, String region, int aid) {
+        return cached.fromCache(region).select(ABALANCE).from(ACCOUNTS).where(AID.eq(aid)).fetchSingle(ABALANCE);
     }
 
     static HikariConfig pool(PostgresService pg, String database) {
