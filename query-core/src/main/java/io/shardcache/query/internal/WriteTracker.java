@@ -81,6 +81,8 @@ public final class WriteTracker implements ExecuteListener {
         // nested execution neither sees nor clears another's query.
         ctx.data(PREVIOUS, new Previous(EXECUTING.get()));
         EXECUTING.set(new Executing(ctx.sql(), ctx.query()));
+        if (ctx.statement() instanceof CachedReadStatement)
+            return;   // a cached read (or a probe, which runs nothing): no write to analyse on the hit path
         Query[] batch = ctx.batchQueries();
         List<Query> queries = batch.length > 0 ? Arrays.asList(batch) : ctx.query() == null ? List.of() : List.of(ctx.query());
         String sql = batch.length > 1 ? null : ctx.sql();
