@@ -26,8 +26,11 @@ import io.shardcache.redis.internal.RedisEndpoint;
 import io.shardcache.redis.internal.RedissonLocks;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -237,6 +240,34 @@ public final class RedisCacheBackend implements CacheBackend {
         for (int i = 0; i < generations.length; i++)
             generations[i] = counter(keys[i], values.get(i));
         return new Read(generations, values.get(counters.size()).getValueOrElse(null));
+    }
+
+    /** One {@code MGET} of every distinct counter and entry key of the batch. */
+    @Override
+    public List<Read> readAll(List<ReadRequest> requests) {
+        if (requests.isEmpty())
+            return List.of();
+        Map<String, Integer> slots = new LinkedHashMap<>();
+        for (ReadRequest r : requests) {
+            for (String c : r.counters())
+                slots.putIfAbsent(counterKey(c), slots.size());
+            slots.putIfAbsent(entryKey(r.key()), slots.size());
+        }
+        String[] keys = slots.keySet().toArray(String[]::new);
+        String first = keys[0];
+        List<KeyValue<String, byte[]>> values = call("MGET", first, c -> c.mget(keys));
+        if (values.size() != keys.length)
+            throw failures.of("MGET", first, "expected " + keys.length + " values, got " + values.size());
+        List<Read> out = new ArrayList<>(requests.size());
+        for (ReadRequest r : requests) {
+            long[] generations = new long[r.counters().size()];
+            for (int i = 0; i < generations.length; i++) {
+                String k = counterKey(r.counters().get(i));
+                generations[i] = counter(k, values.get(slots.get(k)));
+            }
+            out.add(new Read(generations, values.get(slots.get(entryKey(r.key()))).getValueOrElse(null)));
+        }
+        return out;
     }
 
     private long counter(String key, KeyValue<String, byte[]> value) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.shardcache.query.CacheBackendException;
 import io.shardcache.query.spi.CacheBackend.Read;
+import io.shardcache.query.spi.CacheBackend.ReadRequest;
 import io.shardcache.query.spi.CacheBackend.Watcher;
 import io.shardcache.testing.RedisService;
 import io.shardcache.testing.ServicesExtension;
@@ -82,6 +83,30 @@ class RedisGenerationsIT {
         assertThat(backend.read("items", "items:2:abc", List.of()).entry()).as("no counters at all").containsExactly(4, 2);
     }
 
+    @Test
+    void readAllAnswersEachRequestWithItsOwnCountersAndEntry() {
+        RedisCacheBackend backend = backend();
+        backend.incrementGenerations(List.of("region:items", "table:items", "table:items", "table:other"));
+        backend.put("items", "items:1:a", new byte[] {1}, Duration.ofMinutes(1));
+        backend.put("other", "other:0:b", new byte[] {2}, Duration.ofMinutes(1));
+
+        List<Read> reads = backend.readAll(List.of(
+            new ReadRequest("items", "items:1:a", List.of("region:items", "table:items")),
+            new ReadRequest("items", "items:1:missing", List.of("table:items", "region:items")),
+            new ReadRequest("other", "other:0:b", List.of("table:other", "never")),
+            new ReadRequest("items", "items:1:a", List.of())));
+        assertThat(reads).hasSize(4);
+        assertThat(reads.get(0).generations()).containsExactly(1, 2);
+        assertThat(reads.get(0).entry()).containsExactly(1);
+        assertThat(reads.get(1).generations()).as("the same counters, asked in another order").containsExactly(2, 1);
+        assertThat(reads.get(1).entry()).isNull();
+        assertThat(reads.get(2).generations()).containsExactly(1, 0);
+        assertThat(reads.get(2).entry()).containsExactly(2);
+        assertThat(reads.get(3).generations()).isEmpty();
+        assertThat(reads.get(3).entry()).as("an entry asked twice").containsExactly(1);
+        assertThat(backend.readAll(List.of())).isEmpty();
+    }
+
     /** On a server of this test's own, whose command statistics nobody else moves. */
     @Test
     void aReadIsOneMgetAndScriptsAreSentInFullOncePerServer() throws Exception {
@@ -96,6 +121,13 @@ class RedisGenerationsIT {
         assertThat(read.generations()).containsExactly(0, 0, 0);
         assertThat(calls(ownRaw, "mget") - mgets).as("MGETs for one read of three counters and an entry").isEqualTo(1);
         assertThat(calls(ownRaw, "get") - gets).as("GETs for that read").isZero();
+        List<Read> batch = backend.readAll(List.of(
+            new ReadRequest("items", "items:0:k", List.of("region:items", "soft:items", "table:items")),
+            new ReadRequest("items", "items:0:j", List.of("region:items", "soft:items", "table:other")),
+            new ReadRequest("other", "other:0:k", List.of("region:other", "soft:other"))));
+        assertThat(batch).hasSize(3);
+        assertThat(calls(ownRaw, "mget") - mgets).as("MGETs after a batch of three reads").isEqualTo(2);
+        assertThat(calls(ownRaw, "get") - gets).as("GETs for the batch").isZero();
 
         // A fresh server has no script cached: the first EVALSHA gets NOSCRIPT and the text follows, once.
         long evals = calls(ownRaw, "eval");

@@ -353,7 +353,7 @@ public final class CachingDSL implements AutoCloseable {
      * jOOQ would re-run that statement instead.
      */
     public CacheKey keyOf(String region, ResultQuery<?> query) {
-        return probe(regions.get(region), query).lookup().key();
+        return probe(regions.get(region), query).key();
     }
 
     /** What the region's cache did so far, through this DSL and every DSL made by {@link #on}. */

@@ -1,7 +1,9 @@
 package io.shardcache.query;
 
 import java.lang.reflect.Method;
+import io.shardcache.query.internal.BatchLookup;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
@@ -31,7 +33,12 @@ import org.jooq.impl.DataSourceConnectionProvider;
  *
  * <p>Each query runs on the DSL it is attached to, exactly as {@code query.fetch()} would: a query
  * made from a {@code fromCache} DSL is served from its region, so a batch of hits takes no
- * connection. A query that fails does not stop the others: its outcome holds the failure and its
+ * connection. The entries of the {@code fromCache} queries are looked up together before any query
+ * runs: each query is rendered for its key, and the batch's entries and generation counters are read
+ * in one round trip (Redis: one {@code MGET}), or none for copies the near cache holds; the queries
+ * that found an entry start first, and only the misses go to the database. A query's lookup is
+ * taken only if no write of this process came after it; the batch otherwise reads the cache as of
+ * its start, like one read that began then. A query that fails does not stop the others: its outcome holds the failure and its
  * index, every other outcome its rows. Bounding the concurrency by the connection pool's size keeps
  * a large batch from queueing on the pool (and timing out there) instead of here.
  *
@@ -96,14 +103,18 @@ public final class QueryPool {
         Objects.requireNonNull(queries, "queries");
         for (int i = 0; i < queries.size(); i++)
             Objects.requireNonNull(queries.get(i), "query " + i);
-        Semaphore permits = new Semaphore(parallelism);
-        List<Future<Result<R>>> running = new ArrayList<>(queries.size());
+        List<BatchLookup.Ahead> ahead = BatchLookup.of(queries);
+        Semaphore permits = new Semaphore(parallelism, true);
+        List<Future<Result<R>>> running = new ArrayList<>(Collections.nCopies(queries.size(), null));
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (ResultQuery<R> q : queries) {
-                running.add(threads.submit(() -> {
+            // Likely hits first: they take no connection, and run while their lookup is new.
+            for (int i : startOrder(ahead)) {
+                ResultQuery<R> q = queries.get(i);
+                BatchLookup.Ahead a = ahead.get(i);
+                running.set(i, threads.submit(() -> {
                     permits.acquire();
                     try {
-                        return q.fetch();
+                        return a.run(q::fetch);
                     } finally {
                         permits.release();
                     }
@@ -114,10 +125,21 @@ public final class QueryPool {
                 out.add(outcome(i, running.get(i)));
             return out;
         } catch (InterruptedException e) {
-            running.forEach(f -> f.cancel(true));
+            running.stream().filter(Objects::nonNull).forEach(f -> f.cancel(true));
             Thread.currentThread().interrupt();
             throw new ShardcacheException("interrupted while running " + queries.size() + " queries", e);
         }
+    }
+
+    private static List<Integer> startOrder(List<BatchLookup.Ahead> ahead) {
+        List<Integer> order = new ArrayList<>(ahead.size());
+        for (int i = 0; i < ahead.size(); i++)
+            if (ahead.get(i).foundEntry())
+                order.add(i);
+        for (int i = 0; i < ahead.size(); i++)
+            if (!ahead.get(i).foundEntry())
+                order.add(i);
+        return order;
     }
 
     private static <R extends Record> Outcome<R> outcome(int index, Future<Result<R>> f) throws InterruptedException {

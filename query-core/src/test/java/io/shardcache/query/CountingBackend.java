@@ -51,6 +51,16 @@ final class CountingBackend implements CacheBackend {
         return delegate.read(region, key, counters);
     }
 
+    /** Calls of {@link #readAll}: a batch's lookups, one call each. */
+    final AtomicInteger readAlls = new AtomicInteger();
+
+    @Override
+    public java.util.List<Read> readAll(java.util.List<ReadRequest> requests) {
+        check();
+        readAlls.incrementAndGet();
+        return delegate.readAll(requests);
+    }
+
     @Override
     public boolean putIfGenerations(String region, String key, byte[] entry, Duration timeToLive,
                                     java.util.List<String> counters, long[] expected) {

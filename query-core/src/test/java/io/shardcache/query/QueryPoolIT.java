@@ -8,10 +8,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.jooq.impl.DSL.function;
 import static org.jooq.impl.DSL.val;
 
+import io.shardcache.query.internal.BatchLookup;
 import io.shardcache.testing.ServicesExtension;
 import io.shardcache.testing.TestSchema;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -43,7 +45,12 @@ class QueryPoolIT {
     void setUp(TestSchema schema) throws Exception {
         db = new Db(schema, 6);   // three gated queries, the gate holder and the test's own polling
         backend = new CountingBackend(TestBackends.create(schema.name(), new TestClock()));
-        cached = CachingDSL.builder(db.dsl, Regions.builder().region("items").build()).backend(backend).build();
+        cached = CachingDSL.builder(db.dsl, Regions.builder()
+                .region("items")
+                .region("others")
+                .region("near", r -> r.nearCache(1_000, Duration.ofMinutes(1)))
+                .build())
+            .backend(backend).build();
     }
 
     @AfterEach
@@ -137,6 +144,103 @@ class QueryPoolIT {
         assertThat(cached.stats("items").hits()).isEqualTo(6);
         for (int id = 1; id <= 6; id++)
             assertThat(db.executions("c" + id)).isEqualTo(1);
+    }
+
+    private List<ResultQuery<Record1<String>>> names(String region, int from, int to) {
+        List<ResultQuery<Record1<String>>> queries = new ArrayList<>();
+        for (int id = from; id <= to; id++)
+            queries.add(nameOf(cached.fromCache(region), id, region + id));
+        return queries;
+    }
+
+    /** Fills the entries, then forgets every count so far (the fills' lock releases included). */
+    private void fill(List<ResultQuery<Record1<String>>> queries) throws InterruptedException {
+        QueryPool.of(6).fetchAll(queries).forEach(QueryPool.Outcome::result);
+        backend.awaitLocksReleased();
+        backend.calls.set(0);
+        backend.readAlls.set(0);
+    }
+
+    @Test
+    void aBatchOfHitsIsLookedUpInOneBackendCallAndRunsNothing() throws Exception {
+        List<ResultQuery<Record1<String>>> queries = names("items", 1, 6);
+        fill(queries);
+        long hitsBefore = cached.stats("items").hits();
+        List<QueryPool.Outcome<Record1<String>>> out = QueryPool.of(2).fetchAll(queries);
+        assertThat(out).extracting(o -> o.result().getValue(0, NAME))
+            .containsExactly("item 1", "item 2", "item 3", "item 4", "item 5", "item 6");
+        assertThat(backend.readAlls.get()).as("batch lookups").isEqualTo(1);
+        assertThat(backend.calls.get()).as("backend calls of the whole batch").isEqualTo(1);
+        assertThat(cached.stats("items").hits() - hitsBefore).isEqualTo(6);
+        for (int id = 1; id <= 6; id++)
+            assertThat(db.executions("items" + id)).as("executions of item " + id).isEqualTo(1);
+    }
+
+    @Test
+    void onlyTheMissesGoToTheDatabaseAndOtherQueriesRunAsAlone() throws Exception {
+        fill(names("items", 1, 3));
+        List<ResultQuery<Record1<String>>> queries = new ArrayList<>(names("items", 1, 6));
+        queries.addAll(names("others", 1, 2));           // a second region of the same engine: same lookup
+        queries.add(nameOf(db.dsl, 9, "plain"));          // not cached at all
+        long hitsBefore = cached.stats("items").hits();
+        List<QueryPool.Outcome<Record1<String>>> out = QueryPool.of(3).fetchAll(queries);
+        assertThat(out).extracting(o -> o.result().getValue(0, NAME)).containsExactly(
+            "item 1", "item 2", "item 3", "item 4", "item 5", "item 6", "item 1", "item 2", "item 9");
+        assertThat(backend.readAlls.get()).as("batch lookups").isEqualTo(1);
+        assertThat(cached.stats("items").hits() - hitsBefore).isEqualTo(3);
+        for (int id = 1; id <= 6; id++)
+            assertThat(db.executions("items" + id)).as("executions of item " + id).isEqualTo(1);
+        assertThat(db.executions("others1") + db.executions("others2") + db.executions("plain")).isEqualTo(3);
+    }
+
+    @Test
+    void aLookupMadeBeforeALocalWriteIsNotUsed() throws Exception {
+        List<ResultQuery<Record1<String>>> queries = names("items", 1, 2);
+        fill(queries);
+        List<BatchLookup.Ahead> ahead = BatchLookup.of(queries);
+        assertThat(ahead).allMatch(BatchLookup.Ahead::foundEntry);
+        backend.calls.set(0);
+        assertThat(ahead.get(1).run(queries.get(1)::fetch).getValue(0, NAME)).isEqualTo("item 2");
+        assertThat(backend.calls.get()).as("a hit on the lookup made ahead").isZero();
+
+        cached.dsl().update(ITEMS).set(NAME, "renamed").where(ID.eq(1)).execute();
+        assertThat(ahead.get(0).run(queries.get(0)::fetch).getValue(0, NAME))
+            .as("the write came after the lookup: the read looks again and misses").isEqualTo("renamed");
+        assertThat(db.executions("items1")).isEqualTo(2);
+    }
+
+    @Test
+    void nearCacheCopiesCostNoBackendCall() throws Exception {
+        List<ResultQuery<Record1<String>>> queries = names("near", 1, 4);
+        fill(queries);
+        QueryPool.of(4).fetchAll(queries);   // a first batch reads Redis and keeps the copies near
+        backend.calls.set(0);
+        backend.readAlls.set(0);
+        List<QueryPool.Outcome<Record1<String>>> out = QueryPool.of(4).fetchAll(queries);
+        assertThat(out).extracting(o -> o.result().getValue(0, NAME)).containsExactly("item 1", "item 2", "item 3", "item 4");
+        assertThat(backend.calls.get()).as("backend calls of a batch of near copies").isZero();
+        assertThat(cached.stats("near").nearHits()).isGreaterThanOrEqualTo(4);
+    }
+
+    @Test
+    void withTheBackendDownEveryQueryStillGetsItsRows() throws Exception {
+        List<ResultQuery<Record1<String>>> queries = names("items", 1, 4);
+        fill(queries);
+        backend.down.set(true);
+        List<QueryPool.Outcome<Record1<String>>> out = QueryPool.of(2).fetchAll(queries);
+        assertThat(out).extracting(o -> o.result().getValue(0, NAME)).containsExactly("item 1", "item 2", "item 3", "item 4");
+        for (int id = 1; id <= 4; id++)
+            assertThat(db.executions("items" + id)).as("executions of item " + id).isEqualTo(2);
+    }
+
+    @Test
+    void aLoneCachedQueryIsNotLookedUpAhead() throws Exception {
+        List<ResultQuery<Record1<String>>> queries = names("items", 1, 1);
+        fill(queries);
+        queries.add(nameOf(db.dsl, 2, "plain"));
+        QueryPool.of(2).fetchAll(queries);
+        assertThat(backend.readAlls.get()).isZero();
+        assertThat(backend.calls.get()).as("its own one read").isEqualTo(1);
     }
 
     @Test

@@ -79,7 +79,7 @@ final class CachedReadStatement extends RejectingPreparedStatement {
         DogpileEngine engine = context.engine();
         if (context.probe() != null) {
             if (cacheable)
-                context.probe().accept(new Probe(engine.lookup(context.region(), context.naming(statement), statement), sql, maxRows, binds.copy(),
+                context.probe().accept(new Probe(context, statement, WriteTracker.executing(sql), sql, maxRows, binds.copy(),
                     resultSetType, resultSetConcurrency, resultSetHoldability, queryTimeout));
             return new MockResultSet(context.reader().newResult());
         }

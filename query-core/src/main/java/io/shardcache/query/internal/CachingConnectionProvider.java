@@ -15,6 +15,11 @@ public final class CachingConnectionProvider implements ConnectionProvider {
         this.context = context;
     }
 
+    /** What every read through this provider is tagged with. */
+    ReadContext context() {
+        return context;
+    }
+
     @Override
     public Connection acquire() {
         return new CachingConnection(context);

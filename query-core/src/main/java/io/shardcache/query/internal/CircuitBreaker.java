@@ -128,6 +128,11 @@ public final class CircuitBreaker implements CacheBackend {
     }
 
     @Override
+    public List<Read> readAll(List<ReadRequest> requests) {
+        return call(() -> delegate.readAll(requests));
+    }
+
+    @Override
     public boolean putIfGenerations(String region, String key, byte[] entry, Duration timeToLive, List<String> counters,
                                     long[] expected) {
         return call(() -> delegate.putIfGenerations(region, key, entry, timeToLive, counters, expected));

@@ -19,12 +19,14 @@ import io.shardcache.query.spi.SkipReason;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -246,6 +248,8 @@ public final class DogpileEngine {
         }
     }
     private final ConcurrentHashMap<String, CompletableFuture<Loaded>> flights = new ConcurrentHashMap<>();
+    /** A lookup made ahead by {@link #lookupAndReadAll}, for the read this thread is about to make. */
+    private final ThreadLocal<Prefetched> offered = new ThreadLocal<>();
     /**
      * Generation bumps this JVM has made (each write makes two): a flight's rows are handed to a
      * caller only if none was made between their read and the caller's arrival, so even with the
@@ -325,49 +329,217 @@ public final class DogpileEngine {
      * As {@link #lookup}, and reads the entry with the counters in one backend call
      * ({@link CacheBackend#read}), naming it with the generation this engine saw last; only after
      * the region's generation moved does it take a second call. For reads that go on to
-     * {@link #fetch}.
+     * {@link #fetch}. A lookup {@linkplain #offering offered} to this thread for this very read, by
+     * {@link #lookupAndReadAll}, is taken instead, with no backend call.
      */
     public Lookup lookupAndRead(Region region, KeyMaterial naming, KeyMaterial fingerprint, TableCounters.Dependencies tables) {
+        Lookup ready = takeOffered(region, naming, fingerprint, tables);
+        if (ready != null)
+            return ready;
         CacheKey key = new CacheKey(region.name(), naming.sha1Hex(), fingerprint.fingerprintUnsafe(), naming::describe);
         try {
             if (!unflushed.isEmpty() && !flushBumps())
                 throw new CacheBackendException("generation bumps of earlier writes could not reach the backend yet");
             Counters names = counters.get(region.name());
             List<String> all = names.with(tables.counters());
-            boolean nearby = near != null && near.covers(region.name());
-            if (nearby && near.live()) {
-                long[] known = near.known(all);
-                if (known != null) {
-                    String storageKey = storageKey(region.name(), known[0], naming);
-                    Entry copy = near.get(region.name(), storageKey);
-                    long[] generations = Arrays.copyOfRange(known, 2, known.length);
-                    if (copy != null && copy.generationsAre(tables.hash(), generations) && copy.softGeneration() >= known[1]
-                        && copy.fingerprintMatches(fingerprint))
-                        return new Lookup(region, key, storageKey, fingerprint, known[1], false, true, copy.bytes(), tables,
-                            generations, Lookup.FROM_NEAR);
-                    if (copy != null)
-                        near.evict(region.name(), storageKey);   // outdated: the backend may hold a newer one
-                }
-            }
-            long epoch = nearby ? near.epoch() : Lookup.NOT_NEAR;
-            long resets = nearby ? near.resets() : 0;
-            long guess = names.lastSeen;
-            String storageKey = storageKey(region.name(), guess, naming);
-            CacheBackend.Read read = backend.read(region.name(), storageKey, all);
-            long[] values = read.generations();
+            Lookup nearby = fromNear(region, key, naming, fingerprint, tables, all);
+            if (nearby != null)
+                return nearby;
+            Pending p = pending(region, key, naming, fingerprint, tables, all);
+            CacheBackend.Read read = backend.read(region.name(), p.entryName(), all);
             byte[] entry = read.entry();
-            if (values[0] != guess) {
-                names.lastSeen = values[0];
-                storageKey = storageKey(region.name(), values[0], naming);
-                entry = backend.get(region.name(), storageKey);
-            }
-            if (nearby)
-                near.learn(all, values, resets);
-            return new Lookup(region, key, storageKey, fingerprint, values[1], false, true, entry, tables,
-                Arrays.copyOfRange(values, 2, values.length), epoch);
+            if (read.generations()[0] != p.guess())
+                entry = backend.get(region.name(), p.renamed(read.generations()[0]));
+            return p.found(read.generations(), entry);
         } catch (CacheBackendException e) {
             onBackendFailure(region, key, e);
             return down(region, key, naming, fingerprint);
+        }
+    }
+
+    /** One read of the cache, as {@link #lookupAndReadAll} takes it. */
+    public record Want(Region region, KeyMaterial naming, KeyMaterial fingerprint, TableCounters.Dependencies tables) {
+    }
+
+    /**
+     * A lookup made ahead of its read by {@link #lookupAndReadAll}, with this engine's count of local
+     * writes before it: it is used only if no write of this JVM came between.
+     */
+    public record Prefetched(Lookup lookup, long writesBefore) {
+    }
+
+    /**
+     * {@link #lookupAndRead} for many reads at once: the ones the near cache answers cost nothing, and
+     * the others take one backend call ({@link CacheBackend#readAll}), or two when a region's
+     * generation moved since this engine last saw it. Each result is meant for
+     * {@link #offering}, so that the read itself takes it instead of asking the backend again.
+     *
+     * @return one per read, in order; null where the read must look itself up: the backend failed
+     *         (each read then meets the failure under its own region's policy), or bumps of earlier
+     *         writes have not reached the backend yet
+     */
+    public List<Prefetched> lookupAndReadAll(List<Want> wants) {
+        Prefetched[] out = new Prefetched[wants.size()];
+        long writesBefore = localWrites.get();
+        if (!unflushed.isEmpty())
+            return Arrays.asList(out);
+        List<Integer> asked = new ArrayList<>();
+        List<Pending> pending = new ArrayList<>();
+        List<CacheBackend.ReadRequest> requests = new ArrayList<>();
+        for (int i = 0; i < out.length; i++) {
+            Want w = wants.get(i);
+            Region region = w.region();
+            CacheKey key = new CacheKey(region.name(), w.naming().sha1Hex(), w.fingerprint().fingerprintUnsafe(), w.naming()::describe);
+            List<String> all = counters.get(region.name()).with(w.tables().counters());
+            Lookup nearby = fromNear(region, key, w.naming(), w.fingerprint(), w.tables(), all);
+            if (nearby != null) {
+                out[i] = new Prefetched(nearby, writesBefore);
+                continue;
+            }
+            Pending p = pending(region, key, w.naming(), w.fingerprint(), w.tables(), all);
+            asked.add(i);
+            pending.add(p);
+            requests.add(new CacheBackend.ReadRequest(region.name(), p.entryName(), all));
+        }
+        if (requests.isEmpty())
+            return Arrays.asList(out);
+        try {
+            List<CacheBackend.Read> reads = backend.readAll(requests);
+            List<Integer> moved = new ArrayList<>();
+            List<CacheBackend.ReadRequest> again = new ArrayList<>();
+            for (int j = 0; j < reads.size(); j++) {
+                long generation = reads.get(j).generations()[0];
+                if (generation != pending.get(j).guess()) {
+                    moved.add(j);
+                    again.add(new CacheBackend.ReadRequest(requests.get(j).region(), pending.get(j).renamed(generation), List.of()));
+                }
+            }
+            byte[][] entries = new byte[reads.size()][];
+            for (int j = 0; j < reads.size(); j++)
+                entries[j] = reads.get(j).entry();
+            List<CacheBackend.Read> reread = again.isEmpty() ? List.of() : backend.readAll(again);
+            for (int m = 0; m < moved.size(); m++)
+                entries[moved.get(m)] = reread.get(m).entry();
+            for (int j = 0; j < reads.size(); j++)
+                out[asked.get(j)] = new Prefetched(pending.get(j).found(reads.get(j).generations(), entries[j]), writesBefore);
+        } catch (CacheBackendException e) {
+            for (int j : asked)
+                out[j] = null;
+        }
+        return Arrays.asList(out);
+    }
+
+    /**
+     * Runs {@code work} with {@code ready} offered to the first {@link #lookupAndRead} of the same
+     * statement on this thread; with nothing offered if {@code ready} is null.
+     */
+    public <T> T offering(Prefetched ready, Callable<T> work) throws Exception {
+        if (ready == null)
+            return work.call();
+        offered.set(ready);
+        try {
+            return work.call();
+        } finally {
+            offered.remove();
+        }
+    }
+
+    /**
+     * The offered lookup if it is for this very read and nothing has happened since it was made
+     * that it could have missed: a local write, or a bump still waiting for the backend.
+     */
+    private Lookup takeOffered(Region region, KeyMaterial naming, KeyMaterial fingerprint, TableCounters.Dependencies tables) {
+        Prefetched p = offered.get();
+        if (p == null)
+            return null;
+        offered.remove();
+        Lookup k = p.lookup();
+        boolean same = k.region() == region && k.tables().hash() == tables.hash()
+            && k.key().hash().equals(naming.sha1Hex())
+            && Arrays.equals(k.fingerprint().fingerprintUnsafe(), fingerprint.fingerprintUnsafe());
+        return same && p.writesBefore() == localWrites.get() && unflushed.isEmpty() ? k : null;
+    }
+
+    /** The lookup of a copy the near cache holds and may serve; null if it has none (an outdated one is dropped). */
+    private Lookup fromNear(Region region, CacheKey key, KeyMaterial naming, KeyMaterial fingerprint,
+                            TableCounters.Dependencies tables, List<String> all) {
+        if (near == null || !near.covers(region.name()) || !near.live())
+            return null;
+        long[] known = near.known(all);
+        if (known == null)
+            return null;
+        String storageKey = storageKey(region.name(), known[0], naming);
+        Entry copy = near.get(region.name(), storageKey);
+        if (copy == null)
+            return null;
+        long[] generations = Arrays.copyOfRange(known, 2, known.length);
+        if (copy.generationsAre(tables.hash(), generations) && copy.softGeneration() >= known[1]
+            && copy.fingerprintMatches(fingerprint))
+            return new Lookup(region, key, storageKey, fingerprint, known[1], false, true, copy.bytes(), tables,
+                generations, Lookup.FROM_NEAR);
+        near.evict(region.name(), storageKey);   // outdated: the backend may hold a newer one
+        return null;
+    }
+
+    /**
+     * A read about to ask the backend, naming its entry with the generation this engine saw last, and
+     * noting the near cache's epoch and resets first so that what it reads may be kept there.
+     */
+    private Pending pending(Region region, CacheKey key, KeyMaterial naming, KeyMaterial fingerprint,
+                            TableCounters.Dependencies tables, List<String> all) {
+        boolean nearby = near != null && near.covers(region.name());
+        long guess = counters.get(region.name()).lastSeen;
+        return new Pending(region, key, naming, fingerprint, tables, all, guess, storageKey(region.name(), guess, naming),
+            nearby ? near.epoch() : Lookup.NOT_NEAR, nearby ? near.resets() : 0);
+    }
+
+    private final class Pending {
+        private final Region region;
+        private final CacheKey key;
+        private final KeyMaterial naming;
+        private final KeyMaterial fingerprint;
+        private final TableCounters.Dependencies tables;
+        private final List<String> all;
+        private final long guess;
+        private String entryName;
+        private final long epoch;
+        private final long resets;
+
+        Pending(Region region, CacheKey key, KeyMaterial naming, KeyMaterial fingerprint, TableCounters.Dependencies tables,
+                List<String> all, long guess, String entryName, long epoch, long resets) {
+            this.region = region;
+            this.key = key;
+            this.naming = naming;
+            this.fingerprint = fingerprint;
+            this.tables = tables;
+            this.all = all;
+            this.guess = guess;
+            this.entryName = entryName;
+            this.epoch = epoch;
+            this.resets = resets;
+        }
+
+        long guess() {
+            return guess;
+        }
+
+        String entryName() {
+            return entryName;
+        }
+
+        /** The region's generation was not the one guessed: the entry's name in the one read, remembered. */
+        String renamed(long generation) {
+            counters.get(region.name()).lastSeen = generation;
+            entryName = storageKey(region.name(), generation, naming);
+            return entryName;
+        }
+
+        /** The lookup of what the backend answered: {@code values} of every counter, and the entry. */
+        Lookup found(long[] values, byte[] entry) {
+            if (epoch != Lookup.NOT_NEAR)
+                near.learn(all, values, resets);
+            return new Lookup(region, key, entryName, fingerprint, values[1], false, true, entry, tables,
+                Arrays.copyOfRange(values, 2, values.length), epoch);
         }
     }
 

@@ -1,19 +1,27 @@
 package io.shardcache.query.internal;
 
+import io.shardcache.query.CacheKey;
+import org.jooq.QueryPart;
+
 /**
- * What a probing execution saw of one statement: the entry it would use, and the statement itself,
- * for {@code keyOf}, per-query invalidation and preparing a read. Immutable (the binds are a copy).
+ * What a probing execution saw of one statement: how its entry is named, and the statement itself,
+ * for {@code keyOf}, per-query invalidation, preparing a read and looking a batch up at once.
+ * Immutable (the binds are a copy). Making one costs no backend call; {@link #lookup} makes them.
  */
 public final class Probe {
-    private final DogpileEngine.Lookup lookup;
+    private final ReadContext context;
+    private final KeyMaterial statement;
+    private final QueryPart query;
     private final String sql;
     private final long maxRows;
     private final Binds binds;
     private final int type, concurrency, holdability, queryTimeout;
 
-    Probe(DogpileEngine.Lookup lookup, String sql, long maxRows, Binds binds, int type, int concurrency, int holdability,
-          int queryTimeout) {
-        this.lookup = lookup;
+    Probe(ReadContext context, KeyMaterial statement, QueryPart query, String sql, long maxRows, Binds binds, int type,
+          int concurrency, int holdability, int queryTimeout) {
+        this.context = context;
+        this.statement = statement;
+        this.query = query;
         this.sql = sql;
         this.maxRows = maxRows;
         this.binds = binds;
@@ -40,8 +48,23 @@ public final class Probe {
         return queryTimeout;
     }
 
+    /** Names the entry in the region's current generation: reads the generation from the backend. */
     public DogpileEngine.Lookup lookup() {
-        return lookup;
+        return context.engine().lookup(context.region(), context.naming(statement), statement);
+    }
+
+    DogpileEngine engine() {
+        return context.engine();
+    }
+
+    /** The statement's key; no backend call. */
+    public CacheKey key() {
+        return context.engine().keyOf(context.region(), context.naming(statement), statement);
+    }
+
+    /** What {@link DogpileEngine#lookupAndReadAll} needs to read this statement's entry with others'. */
+    DogpileEngine.Want want() {
+        return new DogpileEngine.Want(context.region(), context.naming(statement), statement, context.tablesOf(sql, query));
     }
 
     public String sql() {

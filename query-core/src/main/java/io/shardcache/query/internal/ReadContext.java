@@ -38,6 +38,12 @@ public record ReadContext(DogpileEngine engine, Region region, byte[] keyContext
     }
 
 
+    /** This context, with its reads probed instead of run. */
+    ReadContext probing(Consumer<Probe> to) {
+        return new ReadContext(engine, region, keyContext, customKey, connections, singleConnection, reader, inTransaction,
+            serverMetaData, to, tables, declared, replica);
+    }
+
     /** The table counters a read of {@code sql} depends on: none when the region ignores writes. */
     TableCounters.Dependencies tablesOf(String sql, QueryPart query) {
         return region.tableGenerations() ? tables.forRead(sql, query, declared) : TableCounters.Dependencies.NONE;

@@ -2,7 +2,9 @@ package io.shardcache.query.spi;
 
 import io.shardcache.query.CacheBackendException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Where cache entries, generation counters and regeneration locks live: in this process
@@ -51,6 +53,34 @@ public interface CacheBackend extends AutoCloseable {
      * @param entry       null if there is no entry under the key
      */
     record Read(long[] generations, byte[] entry) {
+    }
+
+    /**
+     * {@link #read} for many entries at once, in one round trip where the backend can (Redis: one
+     * {@code MGET} of every key, each counter asked once): how a batch of cached queries is looked up
+     * before any of them runs. The default makes one {@link #read} per request.
+     *
+     * @return one read per request, in the order given
+     */
+    default List<Read> readAll(List<ReadRequest> requests) {
+        List<Read> out = new ArrayList<>(requests.size());
+        for (ReadRequest r : requests)
+            out.add(read(r.region(), r.key(), r.counters()));
+        return out;
+    }
+
+    /**
+     * One {@link #read} of a {@link #readAll}.
+     *
+     * @param key      shardcache's key, {@code <region>:<generation>:<sha1>}
+     * @param counters the counters to read with it; may be empty
+     */
+    record ReadRequest(String region, String key, List<String> counters) {
+        public ReadRequest {
+            Objects.requireNonNull(region, "region");
+            Objects.requireNonNull(key, "key");
+            counters = List.copyOf(counters);
+        }
     }
 
     /**

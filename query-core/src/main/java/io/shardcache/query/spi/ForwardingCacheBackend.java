@@ -36,6 +36,11 @@ public abstract class ForwardingCacheBackend implements CacheBackend {
     }
 
     @Override
+    public List<Read> readAll(List<ReadRequest> requests) {
+        return delegate.readAll(requests);
+    }
+
+    @Override
     public boolean putIfGenerations(String region, String key, byte[] entry, Duration timeToLive, List<String> counters,
                                     long[] expected) {
         return delegate.putIfGenerations(region, key, entry, timeToLive, counters, expected);

@@ -1,0 +1,87 @@
+package io.shardcache.query.internal;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jooq.Configuration;
+import org.jooq.ResultQuery;
+import org.jooq.exception.DataAccessException;
+import org.jooq.impl.DSL;
+
+/**
+ * Looks up the entries of a batch's {@code fromCache} queries together, before any of them runs:
+ * each query is probed (rendered, not run) for its key, and each engine's share of the batch is read
+ * in one backend call ({@link DogpileEngine#lookupAndReadAll}). A query then {@linkplain Ahead#run
+ * runs} with its lookup offered, so that a hit costs it no round trip of its own and only the misses
+ * go to the database.
+ *
+ * <p>Looked up ahead: reads through a {@code fromCache} DSL outside a transaction, at least two per
+ * engine (one gains nothing from it). Every other query runs as it would alone.
+ */
+public final class BatchLookup {
+
+    private BatchLookup() {
+    }
+
+    /** How one query of the batch runs: with its lookup offered, or as it would alone. */
+    public record Ahead(DogpileEngine engine, DogpileEngine.Prefetched prefetched) {
+        private static final Ahead NONE = new Ahead(null, null);
+
+        /** True if the lookup found an entry: the query is likely a hit and takes no connection. */
+        public boolean foundEntry() {
+            return prefetched != null && prefetched.lookup().entry() != null;
+        }
+
+        public <T> T run(Callable<T> work) throws Exception {
+            return engine == null ? work.call() : engine.offering(prefetched, work);
+        }
+    }
+
+    /** One per query, in order; the queries are probed on this thread, one after another. */
+    public static List<Ahead> of(List<? extends ResultQuery<?>> queries) {
+        Ahead[] out = new Ahead[queries.size()];
+        Arrays.fill(out, Ahead.NONE);
+        Map<DogpileEngine, List<Integer>> byEngine = new LinkedHashMap<>();
+        Map<Integer, Probe> probes = new LinkedHashMap<>();
+        for (int i = 0; i < out.length; i++) {
+            Probe p = probe(queries.get(i));
+            if (p != null) {
+                probes.put(i, p);
+                byEngine.computeIfAbsent(p.engine(), e -> new ArrayList<>()).add(i);
+            }
+        }
+        byEngine.forEach((engine, indexes) -> {
+            if (indexes.size() < 2)
+                return;
+            List<DogpileEngine.Want> wants = indexes.stream().map(i -> probes.get(i).want()).toList();
+            List<DogpileEngine.Prefetched> found = engine.lookupAndReadAll(wants);
+            for (int j = 0; j < indexes.size(); j++)
+                out[indexes.get(j)] = new Ahead(engine, found.get(j));
+        });
+        return Arrays.asList(out);
+    }
+
+    /**
+     * The probe of a cacheable read through a {@code fromCache} DSL, outside a transaction; null for
+     * any other query, and for one that cannot be probed (it then fails, or not, when it runs).
+     */
+    private static Probe probe(ResultQuery<?> query) {
+        Configuration c = query.configuration();
+        if (c == null || !(c.connectionProvider() instanceof CachingConnectionProvider provider))
+            return null;
+        ReadContext context = provider.context();
+        if (context.probe() != null || context.singleConnection() || context.inTransaction().getAsBoolean())
+            return null;
+        AtomicReference<Probe> seen = new AtomicReference<>();
+        try {
+            DSL.using(Detached.fromTransaction(c.derive(new CachingConnectionProvider(context.probing(seen::set))))).fetch(query);
+        } catch (DataAccessException e) {
+            return null;
+        }
+        return seen.get();
+    }
+}
