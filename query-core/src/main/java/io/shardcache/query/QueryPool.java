@@ -103,10 +103,10 @@ public final class QueryPool {
         Objects.requireNonNull(queries, "queries");
         for (int i = 0; i < queries.size(); i++)
             Objects.requireNonNull(queries.get(i), "query " + i);
-        List<BatchLookup.Ahead> ahead = BatchLookup.of(queries);
         Semaphore permits = new Semaphore(parallelism, true);
         List<Future<Result<R>>> running = new ArrayList<>(Collections.nCopies(queries.size(), null));
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<BatchLookup.Ahead> ahead = BatchLookup.of(queries, threads);
             // Likely hits first: they take no connection, and run while their lookup is new.
             for (int i : startOrder(ahead)) {
                 ResultQuery<R> q = queries.get(i);

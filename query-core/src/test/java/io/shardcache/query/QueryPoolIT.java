@@ -17,6 +17,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jooq.DSLContext;
@@ -197,7 +199,10 @@ class QueryPoolIT {
     void aLookupMadeBeforeALocalWriteIsNotUsed() throws Exception {
         List<ResultQuery<Record1<String>>> queries = names("items", 1, 2);
         fill(queries);
-        List<BatchLookup.Ahead> ahead = BatchLookup.of(queries);
+        List<BatchLookup.Ahead> ahead;
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            ahead = BatchLookup.of(queries, threads);
+        }
         assertThat(ahead).allMatch(BatchLookup.Ahead::foundEntry);
         backend.calls.set(0);
         assertThat(ahead.get(1).run(queries.get(1)::fetch).getValue(0, NAME)).isEqualTo("item 2");

@@ -6,6 +6,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jooq.Configuration;
 import org.jooq.ResultQuery;
@@ -41,14 +44,21 @@ public final class BatchLookup {
         }
     }
 
-    /** One per query, in order; the queries are probed on this thread, one after another. */
-    public static List<Ahead> of(List<? extends ResultQuery<?>> queries) {
+    /**
+     * One per query, in order. The queries are probed on {@code threads}, all at once.
+     *
+     * @throws InterruptedException if interrupted while the probes run
+     */
+    public static List<Ahead> of(List<? extends ResultQuery<?>> queries, ExecutorService threads) throws InterruptedException {
         Ahead[] out = new Ahead[queries.size()];
         Arrays.fill(out, Ahead.NONE);
+        List<Future<Probe>> probing = new ArrayList<>(queries.size());
+        for (ResultQuery<?> q : queries)
+            probing.add(isCached(q) ? threads.submit(() -> probe(q)) : null);
         Map<DogpileEngine, List<Integer>> byEngine = new LinkedHashMap<>();
         Map<Integer, Probe> probes = new LinkedHashMap<>();
         for (int i = 0; i < out.length; i++) {
-            Probe p = probe(queries.get(i));
+            Probe p = probing.get(i) == null ? null : probed(probing.get(i));
             if (p != null) {
                 probes.put(i, p);
                 byEngine.computeIfAbsent(p.engine(), e -> new ArrayList<>()).add(i);
@@ -65,17 +75,22 @@ public final class BatchLookup {
         return Arrays.asList(out);
     }
 
+    /** True for a query made from a {@code fromCache} DSL outside a transaction: one worth probing. */
+    private static boolean isCached(ResultQuery<?> query) {
+        Configuration c = query.configuration();
+        if (c == null || !(c.connectionProvider() instanceof CachingConnectionProvider provider))
+            return false;
+        ReadContext context = provider.context();
+        return context.probe() == null && !context.singleConnection() && !context.inTransaction().getAsBoolean();
+    }
+
     /**
-     * The probe of a cacheable read through a {@code fromCache} DSL, outside a transaction; null for
-     * any other query, and for one that cannot be probed (it then fails, or not, when it runs).
+     * The probe of a cacheable read; null for one that cannot be probed (it then fails, or not, when
+     * it runs, as it would alone).
      */
     private static Probe probe(ResultQuery<?> query) {
         Configuration c = query.configuration();
-        if (c == null || !(c.connectionProvider() instanceof CachingConnectionProvider provider))
-            return null;
-        ReadContext context = provider.context();
-        if (context.probe() != null || context.singleConnection() || context.inTransaction().getAsBoolean())
-            return null;
+        ReadContext context = ((CachingConnectionProvider) c.connectionProvider()).context();
         AtomicReference<Probe> seen = new AtomicReference<>();
         try {
             DSL.using(Detached.fromTransaction(c.derive(new CachingConnectionProvider(context.probing(seen::set))))).fetch(query);
@@ -83,5 +98,13 @@ public final class BatchLookup {
             return null;
         }
         return seen.get();
+    }
+
+    private static Probe probed(Future<Probe> probing) throws InterruptedException {
+        try {
+            return probing.get();
+        } catch (ExecutionException e) {
+            return null;   // the query fails the same way when it runs, and its outcome says so
+        }
     }
 }
