@@ -21,13 +21,15 @@ public final class CacheKey {
     private static final HexFormat HEX = HexFormat.of();
 
     private final String region;
+    private final String scope;
     private final String hash;
     private final byte[] fingerprint;
     private final Supplier<String> description;
 
     /** Created by shardcache; exposed for listeners and tests. */
-    public CacheKey(String region, String hash, byte[] fingerprint, Supplier<String> description) {
+    public CacheKey(String region, String scope, String hash, byte[] fingerprint, Supplier<String> description) {
         this.region = Objects.requireNonNull(region, "region");
+        this.scope = Objects.requireNonNull(scope, "scope");
         this.hash = Objects.requireNonNull(hash, "hash");
         this.fingerprint = fingerprint.clone();
         this.description = Objects.requireNonNull(description, "description");
@@ -35,6 +37,14 @@ public final class CacheKey {
 
     public String region() {
         return region;
+    }
+
+    /**
+     * The scope the key belongs to: the logical shard of a sharded DSL ({@code <map>/<shard>}), the
+     * value of {@link CachingDSL#SCOPE}, or "" for none. Part of the key material.
+     */
+    public String scope() {
+        return scope;
     }
 
     /** The SHA-1 of the key material, 40 hex digits. */

@@ -111,7 +111,7 @@ public final class CachingDSL implements AutoCloseable {
     private final DSLContext dsl;
     private final Regions regions;
     private final DogpileEngine engine;
-    private final byte[] keyContext;
+    private final KeyMaterial.Context keyContext;
     private final DSLContext reader;
     private final AutoCloseable owned;
     private final BooleanSupplier inTransaction;
@@ -137,8 +137,8 @@ public final class CachingDSL implements AutoCloseable {
         Configuration c = dsl.configuration();
         Settings s = c.settings();
         String scope = scopeOf(c);
-        this.keyContext = KeyMaterial.context(ResultCodec.VERSION, c.dialect().getName(),
-            renderMapping(s), String.valueOf(s.isRenderSchema()), scope);
+        this.keyContext = KeyMaterial.context(ResultCodec.VERSION, scope, c.dialect().getName(),
+            renderMapping(s), String.valueOf(s.isRenderSchema()));
         this.tables = engine.tableCounters(scope);
         this.declared = declaredOf(c);
         this.replica = Boolean.TRUE.equals(c.data(REPLICA));

@@ -301,12 +301,12 @@ public final class DogpileEngine {
 
     /** The key of a read that does not consult the cache (inside a transaction): no backend call. */
     public CacheKey keyOf(Region region, KeyMaterial naming, KeyMaterial fingerprint) {
-        return new CacheKey(region.name(), naming.sha1Hex(), fingerprint.fingerprintUnsafe(), naming::describe);
+        return new CacheKey(region.name(), naming.scope(), naming.sha1Hex(), fingerprint.fingerprintUnsafe(), naming::describe);
     }
 
     /** Names the entry for {@code naming} in the region's current generation. */
     public Lookup lookup(Region region, KeyMaterial naming, KeyMaterial fingerprint) {
-        CacheKey key = new CacheKey(region.name(), naming.sha1Hex(), fingerprint.fingerprintUnsafe(), naming::describe);
+        CacheKey key = new CacheKey(region.name(), naming.scope(), naming.sha1Hex(), fingerprint.fingerprintUnsafe(), naming::describe);
         try {
             Counters names = counters.get(region.name());
             long generation = backend.generation(names.generation());
@@ -336,7 +336,7 @@ public final class DogpileEngine {
         Lookup ready = takeOffered(region, naming, fingerprint, tables);
         if (ready != null)
             return ready;
-        CacheKey key = new CacheKey(region.name(), naming.sha1Hex(), fingerprint.fingerprintUnsafe(), naming::describe);
+        CacheKey key = new CacheKey(region.name(), naming.scope(), naming.sha1Hex(), fingerprint.fingerprintUnsafe(), naming::describe);
         try {
             if (!unflushed.isEmpty() && !flushBumps())
                 throw new CacheBackendException("generation bumps of earlier writes could not reach the backend yet");
@@ -389,7 +389,7 @@ public final class DogpileEngine {
         for (int i = 0; i < out.length; i++) {
             Want w = wants.get(i);
             Region region = w.region();
-            CacheKey key = new CacheKey(region.name(), w.naming().sha1Hex(), w.fingerprint().fingerprintUnsafe(), w.naming()::describe);
+            CacheKey key = new CacheKey(region.name(), w.naming().scope(), w.naming().sha1Hex(), w.fingerprint().fingerprintUnsafe(), w.naming()::describe);
             List<String> all = counters.get(region.name()).with(w.tables().counters());
             Lookup nearby = fromNear(region, key, w.naming(), w.fingerprint(), w.tables(), all);
             if (nearby != null) {
@@ -615,7 +615,7 @@ public final class DogpileEngine {
     }
 
     /** Deletes the entry stored under a custom key in the region's current generation. */
-    public boolean deleteCustom(Region region, byte[] keyContext, String customKey) {
+    public boolean deleteCustom(Region region, KeyMaterial.Context keyContext, String customKey) {
         KeyMaterial naming = KeyMaterial.ofCustom(keyContext, customKey);
         long generation = backend.generation(regionCounter(region.name()));
         String storageKey = storageKey(region.name(), generation, naming);

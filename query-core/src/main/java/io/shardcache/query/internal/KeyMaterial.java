@@ -46,6 +46,7 @@ public final class KeyMaterial {
     /** The material is {@code head} then {@code tail}: a prepared read's key keeps the shared prefix as it is. */
     private final byte[] head;
     private final byte[] tail;
+    private final String scope;
     private final String sha1Hex;
     private final byte[] fingerprint;
 
@@ -53,13 +54,14 @@ public final class KeyMaterial {
     private static final MessageDigest SHA1 = newDigest("SHA-1");
     private static final MessageDigest SHA256 = newDigest("SHA-256");
 
-    private KeyMaterial(byte[] bytes) {
-        this(bytes, NO_BYTES, digest(SHA1, bytes), digest(SHA256, bytes));
+    private KeyMaterial(String scope, byte[] bytes) {
+        this(scope, bytes, NO_BYTES, digest(SHA1, bytes), digest(SHA256, bytes));
     }
 
     private static final byte[] NO_BYTES = new byte[0];
 
-    private KeyMaterial(byte[] head, byte[] tail, byte[] sha1, byte[] sha256) {
+    private KeyMaterial(String scope, byte[] head, byte[] tail, byte[] sha1, byte[] sha256) {
+        this.scope = scope;
         this.head = head;
         this.tail = tail;
         this.sha1Hex = HEX.formatHex(sha1);
@@ -67,14 +69,14 @@ public final class KeyMaterial {
     }
 
     /** The material of one statement: {@code context} comes from {@link #context}. */
-    static KeyMaterial ofStatement(byte[] context, String sql, long maxRows, Binds binds) throws SQLException {
-        Writer w = new Writer(context.length + sql.length() + 16 + binds.count() * 12);
-        w.writeRaw(context);
+    static KeyMaterial ofStatement(Context context, String sql, long maxRows, Binds binds) throws SQLException {
+        Writer w = new Writer(context.bytes().length + sql.length() + 16 + binds.count() * 12);
+        w.writeRaw(context.bytes());
         w.writeByte(S_SQL);
         w.writeString(sql);
         w.writeLong(maxRows);
         binds.writeTo(w);
-        return new KeyMaterial(w.toByteArray());
+        return new KeyMaterial(context.scope(), w.toByteArray());
     }
 
     /**
@@ -83,9 +85,9 @@ public final class KeyMaterial {
      * {@link #ofPrepared} produces exactly the material {@link #ofStatement} would for the same
      * statement and binds, so a prepared read and the same query run through jOOQ share entries.
      */
-    static Prefix prefix(byte[] context, String sql, long maxRows, int bindCount) {
-        Writer w = new Writer(context.length + sql.length() + 16);
-        w.writeRaw(context);
+    static Prefix prefix(Context context, String sql, long maxRows, int bindCount) {
+        Writer w = new Writer(context.bytes().length + sql.length() + 16);
+        w.writeRaw(context.bytes());
         w.writeByte(S_SQL);
         w.writeString(sql);
         w.writeLong(maxRows);
@@ -95,11 +97,11 @@ public final class KeyMaterial {
         sha1.update(prefix);
         MessageDigest sha256 = copy(SHA256);
         sha256.update(prefix);
-        return new Prefix(prefix, sha1, sha256);
+        return new Prefix(context.scope(), prefix, sha1, sha256);
     }
 
     /** Immutable: the digests are prototypes, cloned for every key. */
-    record Prefix(byte[] bytes, MessageDigest sha1, MessageDigest sha256) {
+    record Prefix(String scope, byte[] bytes, MessageDigest sha1, MessageDigest sha256) {
     }
 
     /**
@@ -119,7 +121,7 @@ public final class KeyMaterial {
         MessageDigest sha256 = copy(prefix.sha256());
         sha256.update(w.buf, 0, w.len);
         // The prefix is shared, not copied: only describe() ever needs the whole material.
-        return new KeyMaterial(prefix.bytes(), w.toByteArray(), sha1.digest(), sha256.digest());
+        return new KeyMaterial(prefix.scope(), prefix.bytes(), w.toByteArray(), sha1.digest(), sha256.digest());
     }
 
     /**
@@ -127,23 +129,41 @@ public final class KeyMaterial {
      * fingerprint stored in the entry is still the statement's, so a custom key reused for another
      * query finds a foreign entry (a miss) instead of the other query's rows.
      */
-    static KeyMaterial ofCustom(byte[] context, String customKey) {
-        Writer w = new Writer(context.length + customKey.length() + 8);
-        w.writeRaw(context);
+    static KeyMaterial ofCustom(Context context, String customKey) {
+        Writer w = new Writer(context.bytes().length + customKey.length() + 8);
+        w.writeRaw(context.bytes());
         w.writeByte(S_CUSTOM);
         w.writeString(customKey);
-        return new KeyMaterial(w.toByteArray());
+        return new KeyMaterial(context.scope(), w.toByteArray());
     }
 
-    /** The context prefix, computed once per caching context and shared by all its statements. */
-    public static byte[] context(int codecVersion, String... parts) {
+    /**
+     * The context prefix, computed once per caching context and shared by all its statements: the
+     * codec version, {@code parts} (dialect, render settings), then the scope.
+     *
+     * @param scope the logical shard or other scope the keys belong to; "" for none
+     */
+    public static Context context(int codecVersion, String scope, String... parts) {
         Writer w = new Writer(64);
         w.writeByte(FORMAT);
         w.writeInt(codecVersion);
-        w.writeInt(parts.length);
+        w.writeInt(parts.length + 1);
         for (String p : parts)
             w.writeString(p == null ? "" : p);
-        return w.toByteArray();
+        w.writeString(scope == null ? "" : scope);
+        return new Context(w.toByteArray(), scope == null ? "" : scope);
+    }
+
+    /**
+     * A key context: its bytes begin every key's material, and its scope (a logical shard, "" for
+     * none) is told to listeners with each key. The bytes must not be changed.
+     */
+    public record Context(byte[] bytes, String scope) {
+    }
+
+    /** The scope of the key: its logical shard, or "" for none. */
+    public String scope() {
+        return scope;
     }
 
     public String sha1Hex() {

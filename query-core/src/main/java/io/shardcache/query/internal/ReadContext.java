@@ -27,7 +27,7 @@ import org.jooq.QueryPart;
  * @param declared         tables the caller declared its reads depend on (plain SQL, views), usually none
  * @param replica          true when {@code connections} reach a replica, whose rows may lag
  */
-public record ReadContext(DogpileEngine engine, Region region, byte[] keyContext, String customKey,
+public record ReadContext(DogpileEngine engine, Region region, KeyMaterial.Context keyContext, String customKey,
                           ConnectionProvider connections, boolean singleConnection, DSLContext reader,
                           BooleanSupplier inTransaction, ServerMetaData serverMetaData,
                           Consumer<Probe> probe, TableCounters tables, List<TableName> declared, boolean replica) {

@@ -98,8 +98,8 @@ class EntryTest {
 
     @Test
     void fingerprintIsChecked() throws SQLException, MalformedEntryException {
-        KeyMaterial k = KeyMaterial.ofCustom(KeyMaterial.context(1), "a");
-        KeyMaterial other = KeyMaterial.ofCustom(KeyMaterial.context(1), "b");
+        KeyMaterial k = KeyMaterial.ofCustom(KeyMaterial.context(1, ""), "a");
+        KeyMaterial other = KeyMaterial.ofCustom(KeyMaterial.context(1, ""), "b");
         Entry e = Entry.decode(Entry.encode(0, 1, 2, 0, 0, 0L, NO_TABLES, k.fingerprint(), new byte[0], 0));
         assertThat(e.fingerprintMatches(k)).isTrue();
         assertThat(e.fingerprintMatches(other)).isFalse();

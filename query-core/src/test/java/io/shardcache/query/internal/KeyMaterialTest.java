@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 class KeyMaterialTest {
 
-    private static final byte[] CONTEXT = KeyMaterial.context(1, "POSTGRES", "null", "true", "");
+    private static final KeyMaterial.Context CONTEXT = KeyMaterial.context(1, "", "POSTGRES", "null", "true");
 
     private static KeyMaterial key(String sql, Object... values) throws SQLException {
         Binds b = new Binds();
@@ -85,7 +85,7 @@ class KeyMaterialTest {
         assertThat(KeyMaterial.ofStatement(CONTEXT, "select 1", 0, new Binds()).sha1Hex())
             .isNotEqualTo(KeyMaterial.ofStatement(CONTEXT, "select 1", 10, new Binds()).sha1Hex());
 
-        byte[] shard7 = KeyMaterial.context(1, "POSTGRES", "null", "true", "7");
+        KeyMaterial.Context shard7 = KeyMaterial.context(1, "7", "POSTGRES", "null", "true");
         assertThat(KeyMaterial.ofStatement(CONTEXT, "select 1", 0, new Binds()).sha1Hex())
             .isNotEqualTo(KeyMaterial.ofStatement(shard7, "select 1", 0, new Binds()).sha1Hex());
     }
