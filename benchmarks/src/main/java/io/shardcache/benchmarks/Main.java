@@ -27,6 +27,7 @@ public final class Main {
         switch (command) {
             case "jmh" -> org.openjdk.jmh.Main.main(rest);
             case "stampede" -> System.exit(Stampede.run(rest, System.out, System.err));
+            case "report" -> System.exit(Report.run(rest, System.out, System.err));
             case "help", "-h", "--help" -> usage(System.out);
             default -> {
                 if (!command.isEmpty())
@@ -47,10 +48,15 @@ public final class Main {
                                     jmh -h                                   JMH's own options
                                     jmh CacheHitBenchmark -f 1 -wi 5 -i 10   cache hit vs direct fetch
                                     jmh GenerationsBenchmark -f 1 -wi 5 -i 10   hits with and without table generations, near cache
+                                    jmh QueryPoolBenchmark -f 1 -wi 5 -i 10     a batch of hits: one by one, virtual threads, QueryPool
               stampede [options]  fork JVMs whose threads all read one key at once; count database
                                   executions and lock attempts, report latencies. For example
                                     stampede --jvms 4 --threads 50 --query sleep:200 --mode cold
                                     stampede --help                          its options
+              report [options]    one run that measures every tier's hit latency side by side and the
+                                  stampede schemes, and writes SVG plots, CSV and summary.md to
+                                  benchmarks/report (--out DIR, --samples N, --warmup N, --stampede-jvms N,
+                                  --stampede-threads N, --stampede-query Q, --no-stampede)
               help                this text
 
             PostgreSQL comes from SHARDCACHE_PG_URL, else 127.0.0.1:5432 (user postgres), else an
