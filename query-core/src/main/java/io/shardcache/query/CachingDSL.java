@@ -356,6 +356,15 @@ public final class CachingDSL implements AutoCloseable {
         return probe(regions.get(region), query).key();
     }
 
+    /**
+     * Whether the cache backend serves, and why not: its circuit breaker's state, one read of the
+     * backend (unless the circuit is open), and what this process holds back. For a health endpoint;
+     * a probe of a few milliseconds at most (the backend's command timeout).
+     */
+    public Health health() {
+        return engine.health();
+    }
+
     /** What the region's cache did so far, through this DSL and every DSL made by {@link #on}. */
     public RegionStats stats(String region) {
         return engine.stats(regions.get(region).name());

@@ -84,8 +84,12 @@ final class CountingBackend implements CacheBackend {
 
     @Override
     public boolean watch(Watcher watcher) {
+        watchers.add(watcher);
         return delegate.watch(watcher);
     }
+
+    /** Every watcher registered, so that a test can play a dropped notification connection. */
+    final java.util.List<Watcher> watchers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Override
     public void unwatch(Watcher watcher) {

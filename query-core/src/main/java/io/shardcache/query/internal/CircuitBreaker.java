@@ -117,6 +117,27 @@ public final class CircuitBreaker implements CacheBackend {
             + openForMillis + " ms); last failure: " + (last == null ? "none" : last.getMessage()), last);
     }
 
+    /**
+     * The circuit as it is now, without calling the backend.
+     *
+     * @param openForMillis  how long it has been open, or 0 while closed
+     * @param failures       consecutive failures counted so far
+     * @param threshold      failures that open it
+     * @param lastFailure    the last failure's message, or null
+     */
+    public record State(long openForMillis, int failures, int threshold, String lastFailure) {
+        public boolean open() {
+            return openForMillis > 0;
+        }
+    }
+
+    public State state() {
+        long opened = openedAt;
+        CacheBackendException last = lastFailure;
+        return new State(opened == 0 ? 0 : Math.max(1, clock.millis() - opened), failures.get(), threshold,
+            last == null ? null : last.getMessage());
+    }
+
     @Override
     public byte[] get(String region, String key) {
         return call(() -> delegate.get(region, key));

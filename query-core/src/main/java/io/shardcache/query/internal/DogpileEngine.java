@@ -2,6 +2,7 @@ package io.shardcache.query.internal;
 
 import io.shardcache.query.CacheBackendException;
 import io.shardcache.query.CacheKey;
+import io.shardcache.query.Health;
 import io.shardcache.query.LockTimeoutException;
 import io.shardcache.query.OnBackendFailure;
 import io.shardcache.query.OnLockTimeout;
@@ -297,6 +298,38 @@ public final class DogpileEngine {
 
     public RegionStats stats(String region) {
         return telemetry.get(region).snapshot();
+    }
+
+    /** The counter {@link #health} reads to see that the backend answers; nothing writes it. */
+    private static final String HEALTH_COUNTER = "health";
+
+    /**
+     * Whether the backend serves: its circuit's state, one read of a counter nobody writes (unless the
+     * circuit is open), and what this engine holds back (bumps not flushed, a near cache bypassed).
+     */
+    public Health health() {
+        List<String> reasons = new ArrayList<>();
+        if (backend instanceof CircuitBreaker breaker) {
+            CircuitBreaker.State c = breaker.state();
+            if (c.open())
+                return new Health(Health.Status.DOWN, backend.describe(), List.of("its circuit has been open for "
+                    + c.openForMillis() + " ms after " + c.threshold() + " consecutive failures (reads run on the database); last failure: "
+                    + c.lastFailure()));
+            if (c.failures() > 0)
+                reasons.add(c.failures() + " consecutive failures just now (the circuit opens at " + c.threshold() + "); last: "
+                    + c.lastFailure());
+        }
+        try {
+            backend.generation(HEALTH_COUNTER);
+        } catch (CacheBackendException e) {
+            return new Health(Health.Status.DOWN, backend.describe(), List.of("it did not answer: " + e.getMessage()));
+        }
+        if (!unflushed.isEmpty())
+            reasons.add(unflushed.size() + " generation bumps of earlier writes have not reached it: this process reads "
+                + "around the cache until they do");
+        if (near != null && !near.live())
+            reasons.add("the near cache is bypassed: change notifications are not flowing");
+        return new Health(reasons.isEmpty() ? Health.Status.UP : Health.Status.DEGRADED, backend.describe(), reasons);
     }
 
     /** The key of a read that does not consult the cache (inside a transaction): no backend call. */

@@ -1,0 +1,110 @@
+package io.shardcache.query;
+
+import static io.shardcache.query.Items.ID;
+import static io.shardcache.query.Items.ITEMS;
+import static io.shardcache.query.Items.NAME;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.shardcache.testing.ServicesExtension;
+import io.shardcache.testing.TestSchema;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** {@link CachingDSL#health()} on real PostgreSQL and a backend that can be taken down. */
+@ExtendWith(ServicesExtension.class)
+class HealthIT {
+
+    private Db db;
+    private CountingBackend backend;
+    private CachingDSL cached;
+
+    @BeforeEach
+    void setUp(TestSchema schema) throws Exception {
+        db = new Db(schema, 2);
+        backend = new CountingBackend(TestBackends.create(schema.name(), new TestClock()));
+        cached = CachingDSL.builder(db.dsl, Regions.builder()
+                .region("items")
+                .region("near", r -> r.nearCache(100, Duration.ofMinutes(1)))
+                .build())
+            .backend(backend).circuitBreaker(3, Duration.ofMinutes(10)).build();
+        awaitUp();   // a Redis backend subscribes to change notifications in the background: DEGRADED until then
+    }
+
+    @AfterEach
+    void tearDown() {
+        cached.close();
+        backend.close();
+        db.close();
+    }
+
+    private String readName(int id) {
+        return cached.fromCache("items").select(NAME).from(ITEMS).where(ID.eq(id)).fetchOne(NAME);
+    }
+
+    @Test
+    void aHealthyBackendIsUpAfterOneCall() {
+        int before = backend.calls.get();
+        Health h = cached.health();
+        assertThat(h.status()).isEqualTo(Health.Status.UP);
+        assertThat(h.reasons()).isEmpty();
+        assertThat(h.backend()).isEqualTo(backend.describe());
+        assertThat(backend.calls.get() - before).as("backend calls of a health check").isEqualTo(1);
+    }
+
+    @Test
+    void aBackendThatDoesNotAnswerIsDownAndAnOpenCircuitIsDownWithoutCallingIt() {
+        backend.down.set(true);
+        Health h = cached.health();
+        assertThat(h.status()).isEqualTo(Health.Status.DOWN);
+        assertThat(h.reasons()).singleElement().asString().contains("did not answer", "test backend is down");
+
+        readName(1);
+        readName(2);   // with the health check's, three failures in a row: the circuit opens
+        int before = backend.calls.get();
+        Health open = cached.health();
+        assertThat(open.status()).isEqualTo(Health.Status.DOWN);
+        assertThat(open.reasons()).singleElement().asString()
+            .contains("circuit has been open", "after 3 consecutive failures", "reads run on the database", "test backend is down");
+        assertThat(backend.calls.get()).as("an open circuit is not called").isEqualTo(before);
+        assertThat(readName(3)).as("reads still get their rows").isEqualTo("item 3");
+    }
+
+    @Test
+    void failuresJustNowAndBumpsNotFlushedAreDegradedUntilAReadFlushesThem() {
+        backend.down.set(true);
+        cached.dsl().update(ITEMS).set(NAME, "renamed").where(ID.eq(1)).execute();   // both bumps fail: kept for a retry
+        backend.down.set(false);
+
+        Health h = cached.health();
+        assertThat(h.status()).isEqualTo(Health.Status.DEGRADED);
+        assertThat(h.reasons()).hasSize(2);
+        assertThat(h.reasons().get(0)).contains("2 consecutive failures just now", "the circuit opens at 3");
+        assertThat(h.reasons().get(1)).contains("generation bumps of earlier writes have not reached it");
+
+        assertThat(readName(1)).isEqualTo("renamed");   // the read flushes the bumps first
+        assertThat(cached.health().status()).isEqualTo(Health.Status.UP);
+    }
+
+    @Test
+    void aNearCacheWhoseNotificationsStoppedIsDegradedUntilTheyFlowAgain() throws InterruptedException {
+        assertThat(backend.watchers).as("the near cache watches the backend").hasSize(1);
+        backend.watchers.getFirst().connectionChanged(false);
+        Health h = cached.health();
+        assertThat(h.status()).isEqualTo(Health.Status.DEGRADED);
+        assertThat(h.reasons()).singleElement().asString().contains("near cache is bypassed");
+        backend.watchers.getFirst().connectionChanged(true);
+        assertThat(cached.health().status()).isEqualTo(Health.Status.UP);
+    }
+
+    private void awaitUp() throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (cached.health().status() != Health.Status.UP) {
+            if (System.nanoTime() > deadline)
+                throw new AssertionError("not UP after 10 s: " + cached.health());
+            Thread.sleep(10);
+        }
+    }
+}
