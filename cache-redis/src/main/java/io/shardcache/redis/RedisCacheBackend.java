@@ -161,17 +161,19 @@ public final class RedisCacheBackend implements CacheBackend {
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private RedisCacheBackend(RedisEndpoint endpoint, String keyPrefix, Duration commandTimeout, int requestQueueSize,
-                              Duration lockWatchdogTimeout) {
+                              Duration lockWatchdogTimeout, Object meterRegistry) {
         this.endpoint = endpoint;
         this.keyPrefix = keyPrefix;
         this.channel = keyPrefix + CHANNEL;
         this.channelBytes = channel.getBytes(StandardCharsets.UTF_8);
         this.failures = new Failures(endpoint, commandTimeout);
-        this.resources = ClientResources.builder()
+        ClientResources.Builder r = ClientResources.builder()
             .ioThreadPoolSize(2)            // one connection needs one I/O thread; 2 is Lettuce's minimum
             .computationThreadPoolSize(2)
-            .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
-            .build();
+            .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS));
+        if (meterRegistry != null)
+            LettuceMeters.recordLatencies(r, meterRegistry);
+        this.resources = r.build();
         RedisClient lettuce = null;
         try {
             lettuce = RedisClient.create(resources, endpoint.lettuceUri(commandTimeout));
@@ -480,6 +482,8 @@ public final class RedisCacheBackend implements CacheBackend {
         private Duration commandTimeout;
         private Integer requestQueueSize;
         private Duration lockWatchdogTimeout;
+        /** A Micrometer MeterRegistry, kept as an Object so that this class loads without Micrometer. */
+        private Object meterRegistry;
 
         private Builder(RedisEndpoint endpoint) {
             this.endpoint = endpoint;
@@ -554,6 +558,19 @@ public final class RedisCacheBackend implements CacheBackend {
          *
          * @throws IllegalArgumentException if settings conflict (the message names both values)
          */
+        /**
+         * Records Lettuce's command latencies ({@code lettuce.command.completion} and
+         * {@code lettuce.command.firstresponse}, by command) in {@code registry}: Micrometer must be
+         * on the class path (it is an optional dependency of this module).
+         */
+        public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
+            Objects.requireNonNull(registry, "registry");
+            if (meterRegistry != null)
+                throw new IllegalStateException("meterRegistry is already set");
+            this.meterRegistry = registry;
+            return this;
+        }
+
         public RedisCacheBackend build() {
             Duration timeout = commandTimeout != null ? commandTimeout : DEFAULT_COMMAND_TIMEOUT;
             Duration watchdog = lockWatchdogTimeout != null ? lockWatchdogTimeout : DEFAULT_LOCK_WATCHDOG_TIMEOUT;
@@ -562,7 +579,7 @@ public final class RedisCacheBackend implements CacheBackend {
                     + "ms is shorter than 3 x commandTimeout " + timeout.toMillis()
                     + "ms: a lock renewal, sent every third of the watchdog timeout, could time out after the lock expired");
             return new RedisCacheBackend(endpoint, keyPrefix != null ? keyPrefix : DEFAULT_KEY_PREFIX, timeout,
-                requestQueueSize != null ? requestQueueSize : DEFAULT_REQUEST_QUEUE_SIZE, watchdog);
+                requestQueueSize != null ? requestQueueSize : DEFAULT_REQUEST_QUEUE_SIZE, watchdog, meterRegistry);
         }
     }
 }
