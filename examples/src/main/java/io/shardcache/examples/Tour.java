@@ -261,7 +261,7 @@ public final class Tour {
             .region("shared", r -> r.ttl(Duration.ofMinutes(10)))
             .region("near", r -> r.ttl(Duration.ofMinutes(10)).nearCache(1_000, Duration.ofSeconds(5)))
             .build();
-        String prefix = "tour:" + System.currentTimeMillis() + ":";   // this run's keys: the data is reloaded every run
+        String prefix = "tour:" + java.time.InstantSource.system().millis() + ":";   // this run's keys: the data is reloaded every run
         try (RedisCacheBackend backendA = RedisCacheBackend.builder(uri).keyPrefix(prefix).build();
              RedisCacheBackend backendB = RedisCacheBackend.builder(uri).keyPrefix(prefix).build();
              CachingDSL a = CachingDSL.wrap(dsl, regions, backendA);
