@@ -1,6 +1,7 @@
 package io.shardcache.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static io.shardcache.redis.Eventually.awaitWorking;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lettuce.core.AclSetuserArgs;
@@ -116,20 +117,6 @@ class RedisAclIT {
             if (System.nanoTime() > deadline)
                 throw new AssertionError(what + ": not within 10 s");
             Thread.sleep(10);
-        }
-    }
-
-    private static void awaitWorking(Runnable call) throws InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (true) {
-            try {
-                call.run();
-                return;
-            } catch (CacheBackendException e) {
-                if (System.nanoTime() > deadline)
-                    throw e;
-                Thread.sleep(20);
-            }
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.shardcache.redis;
 
+import static io.shardcache.redis.Eventually.awaitWorking;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -321,21 +322,6 @@ class RedisCacheBackendIT {
 
             proxy.resume();
             awaitWorking(() -> assertThat(backend.get("items", "items:0:slow")).containsExactly(5));
-        }
-    }
-
-    /** Retries {@code call} until it stops throwing CacheBackendException: reconnecting is asynchronous. */
-    private static void awaitWorking(ThrowingRunnable call) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (true) {
-            try {
-                call.run();
-                return;
-            } catch (CacheBackendException e) {
-                if (System.nanoTime() > deadline)
-                    throw new AssertionError("still failing after 15s", e);
-                Thread.sleep(50);
-            }
         }
     }
 

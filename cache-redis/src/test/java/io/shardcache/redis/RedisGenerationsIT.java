@@ -1,5 +1,6 @@
 package io.shardcache.redis;
 
+import static io.shardcache.redis.Eventually.awaitWorking;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -353,18 +354,4 @@ class RedisGenerationsIT {
         }
     }
 
-    /** Retries {@code call} until it stops throwing CacheBackendException: connecting is asynchronous. */
-    private static void awaitWorking(Runnable call) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (true) {
-            try {
-                call.run();
-                return;
-            } catch (CacheBackendException e) {
-                if (System.nanoTime() > deadline)
-                    throw new AssertionError("still failing after 15s", e);
-                Thread.sleep(50);
-            }
-        }
-    }
 }
