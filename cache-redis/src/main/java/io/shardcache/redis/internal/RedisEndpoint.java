@@ -71,7 +71,7 @@ public final class RedisEndpoint {
         String scheme = u.getScheme();
         if (scheme == null)
             throw new IllegalArgumentException("redisUri '" + shown + "' has no scheme; " + FORM);
-                if (!SCHEMES.contains(scheme))
+        if (!SCHEMES.contains(scheme))
             throw new IllegalArgumentException("redisUri '" + shown + "' has scheme '" + scheme
                 + "'; this backend talks to one Redis server over TCP: " + FORM);
         if (u.getHost() == null || u.getHost().isBlank())

@@ -1,0 +1,138 @@
+package io.shardcache.redis;
+
+import static io.shardcache.redis.Eventually.awaitWorking;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.shardcache.query.CacheBackendException;
+import io.shardcache.query.spi.CacheBackend;
+import io.shardcache.query.spi.RegenerationLocks;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code rediss://}: a {@code redis-server} of this test's own that speaks TLS only, with a
+ * certificate made for the run by {@code openssl}. Entries, counters, change notifications (Lettuce)
+ * and locks (Redisson) all go over TLS; a plain connection to it gets nowhere. Skipped only where
+ * {@code openssl} or a TLS-enabled {@code redis-server} is not installed.
+ */
+class RedisTlsIT {
+
+    private Path directory;
+    private Process server;
+    private int port;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        directory = Files.createTempDirectory("shardcache-tls-redis-");
+        Assumptions.assumeTrue(run(directory, "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem",
+            "-out", "cert.pem", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"),
+            "openssl is not installed");
+        port = TcpProxy.freePort();
+        server = new ProcessBuilder("redis-server", "--port", "0", "--tls-port", String.valueOf(port), "--tls-cert-file", "cert.pem",
+            "--tls-key-file", "key.pem", "--tls-ca-cert-file", "cert.pem", "--tls-auth-clients", "no", "--save", "",
+            "--appendonly", "no", "--bind", "127.0.0.1")
+            .directory(directory.toFile()).redirectErrorStream(true).redirectOutput(directory.resolve("redis.log").toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!Files.readString(directory.resolve("redis.log")).contains("Ready to accept connections")) {
+            Assumptions.assumeTrue(server.isAlive(), () -> "redis-server without TLS support: " + log());
+            if (System.nanoTime() > deadline)
+                throw new AssertionError("redis-server with TLS did not start: " + log());
+            Thread.sleep(20);
+        }
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (server != null) {
+            server.destroy();
+            server.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
+    private String log() {
+        try {
+            return Files.readString(directory.resolve("redis.log"));
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    private static boolean run(Path directory, String... command) throws InterruptedException {
+        try {
+            Process p = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private RedisCacheBackend backend(String scheme, String query) {
+        return RedisCacheBackend.builder(scheme + "://127.0.0.1:" + port + query).keyPrefix("tls:")
+            .commandTimeout(Duration.ofSeconds(1)).build();
+    }
+
+    @Test
+    void entriesCountersNotificationsAndLocksGoOverTls() throws Exception {
+        // The certificate is the run's own, so the peer is not verified; the traffic is encrypted all the same.
+        try (RedisCacheBackend a = backend("rediss", "?verifyPeer=NONE"); RedisCacheBackend b = backend("rediss", "?verifyPeer=NONE")) {
+            assertThat(a.describe()).startsWith("rediss://");
+            List<String> heard = new CopyOnWriteArrayList<>();
+            b.watch(new CacheBackend.Watcher() {
+                @Override
+                public void generationChanged(String counter, long value) {
+                    heard.add(counter + "=" + value);
+                }
+
+                @Override
+                public void entryChanged(String key) {
+                }
+
+                @Override
+                public void connectionChanged(boolean live) {
+                }
+            });
+            awaitWorking(() -> a.put("r", "r:0:k", new byte[] {3}, Duration.ofMinutes(1)));
+            assertThat(b.get("r", "r:0:k")).containsExactly(3);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (heard.isEmpty() && System.nanoTime() < deadline) {   // until b's subscription is up and hears one
+                a.incrementGenerations(List.of("table:items"));
+                Thread.sleep(50);
+            }
+            assertThat(heard).as("increments heard over TLS pub/sub").isNotEmpty().allMatch(h -> h.startsWith("table:items="));
+
+            RegenerationLocks.Lease lease = awaitLease(a.locks());
+            assertThat(b.locks().tryAcquire("r:0:k:lock", Duration.ofSeconds(10))).as("held over TLS: not granted twice").isEmpty();
+            lease.release();
+        }
+    }
+
+    private static RegenerationLocks.Lease awaitLease(RegenerationLocks locks) throws Exception {
+        AtomicReference<Optional<RegenerationLocks.Lease>> lease = new AtomicReference<>();
+        awaitWorking(() -> lease.set(locks.tryAcquire("r:0:k:lock", Duration.ofSeconds(10))));
+        assertThat(lease.get()).as("a Redisson lock taken over TLS").isPresent();
+        return lease.get().get();
+    }
+
+    @Test
+    void aPlainConnectionToTheTlsPortGetsNowhere() throws Exception {
+        try (RedisCacheBackend plain = backend("redis", "")) {
+            Thread.sleep(300);
+            assertThatThrownBy(() -> plain.get("r", "r:0:k")).isInstanceOf(CacheBackendException.class);
+        } catch (RuntimeException e) {   // or refused at start-up, by Redisson's handshake
+            assertThat(e).isNotInstanceOf(AssertionError.class);
+        }
+    }
+}
