@@ -6,12 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lettuce.core.AclSetuserArgs;
 import io.shardcache.query.CacheBackendException;
-import io.shardcache.query.spi.CacheBackend;
 import io.shardcache.query.spi.RegenerationLocks;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -54,29 +52,14 @@ class RedisAclIT {
     @Test
     void anAclUserReachesEntriesCountersLocksAndNotifications() throws Exception {
         try (RedisCacheBackend a = backend("app:" + PASSWORD + "@"); RedisCacheBackend b = backend("app:" + PASSWORD + "@")) {
-            List<String> heard = new CopyOnWriteArrayList<>();
-            List<Boolean> live = new CopyOnWriteArrayList<>();
-            b.watch(new CacheBackend.Watcher() {
-                @Override
-                public void generationChanged(String counter, long value) {
-                    heard.add(counter + "=" + value);
-                }
-
-                @Override
-                public void entryChanged(String key) {
-                }
-
-                @Override
-                public void connectionChanged(boolean isLive) {
-                    live.add(isLive);
-                }
-            });
-            awaitTrue(() -> live.contains(true), "b's subscription");
+            Recorder heard = new Recorder();
+            b.watch(heard);
+            awaitTrue(() -> heard.events().contains("live"), "b's subscription");
             awaitWorking(() -> a.put("r", "r:0:k", new byte[] {7}, Duration.ofMinutes(1)));
             assertThat(b.get("r", "r:0:k")).containsExactly(7);
 
             assertThat(a.incrementGenerations(List.of("table:items"))).containsExactly(1);
-            awaitTrue(() -> heard.contains("table:items=1"), "the increment's notification");
+            awaitTrue(() -> heard.events().contains("G table:items=1"), "the increment's notification");
 
             RegenerationLocks locks = a.locks();
             Optional<RegenerationLocks.Lease> lease = locks.tryAcquire("r:0:k:lock", Duration.ofSeconds(10));

@@ -7,13 +7,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.shardcache.query.CacheBackendException;
 import io.shardcache.query.spi.CacheBackend.Read;
 import io.shardcache.query.spi.CacheBackend.ReadRequest;
-import io.shardcache.query.spi.CacheBackend.Watcher;
 import io.shardcache.testing.RedisService;
 import io.shardcache.testing.ServicesExtension;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -30,7 +28,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(ServicesExtension.class)
 class RedisGenerationsIT {
 
-    private static final Duration BOUND = Duration.ofSeconds(15);
 
     private RedisService redis;
     private String prefix;
@@ -319,39 +316,4 @@ class RedisGenerationsIT {
     private String viaProxy(TcpProxy proxy) {
         return new RedisService(redis.source(), "127.0.0.1", proxy.port(), redis.user(), redis.password()).uri();
     }
-
-    /** Writes down what a watcher hears, as text, in order. */
-    private static final class Recorder implements Watcher {
-        private final List<String> events = new ArrayList<>();
-
-        @Override
-        public synchronized void generationChanged(String counter, long value) {
-            events.add("G " + counter + "=" + value);
-        }
-
-        @Override
-        public synchronized void entryChanged(String key) {
-            events.add("E " + key);
-        }
-
-        @Override
-        public synchronized void connectionChanged(boolean live) {
-            events.add(live ? "live" : "down");
-        }
-
-        synchronized List<String> events() {
-            return List.copyOf(events);
-        }
-
-        /** Waits until at least {@code count} events were heard, at most {@link #BOUND}. */
-        void await(int count) throws InterruptedException {
-            long deadline = System.nanoTime() + BOUND.toNanos();
-            while (events().size() < count) {
-                if (System.nanoTime() > deadline)
-                    throw new AssertionError("heard " + events() + " in " + BOUND.toSeconds() + " s, expected " + count + " events");
-                Thread.sleep(10);
-            }
-        }
-    }
-
 }
