@@ -28,7 +28,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(ServicesExtension.class)
 class RedisGenerationsIT {
 
-
     private RedisService redis;
     private String prefix;
     private RawRedis raw;
