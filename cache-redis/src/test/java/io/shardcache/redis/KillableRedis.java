@@ -31,19 +31,30 @@ final class KillableRedis implements AutoCloseable {
     private final Path executable;
     private final Path directory;
     private final int port;
+    private final List<String> extraArguments;
     private Process process;
 
-    private KillableRedis(Path executable, Path directory, int port) {
+    private KillableRedis(Path executable, Path directory, int port, List<String> extraArguments) {
         this.executable = executable;
         this.directory = directory;
         this.port = port;
+        this.extraArguments = extraArguments;
     }
 
     static KillableRedis start() throws IOException, InterruptedException {
+        return start(List.of());
+    }
+
+    /** A server started with {@code extraArguments} after the usual ones, e.g. {@code --cluster-enabled yes}. */
+    static KillableRedis start(List<String> extraArguments) throws IOException, InterruptedException {
         Path directory = Files.createTempDirectory("shardcache-killable-redis-");
-        KillableRedis redis = new KillableRedis(executable(directory), directory, TcpProxy.freePort());
+        KillableRedis redis = new KillableRedis(executable(directory), directory, TcpProxy.freePort(), List.copyOf(extraArguments));
         redis.launch();
         return redis;
+    }
+
+    int port() {
+        return port;
     }
 
     private static Path executable(Path directory) throws IOException {
@@ -69,9 +80,11 @@ final class KillableRedis implements AutoCloseable {
     synchronized void launch() throws IOException, InterruptedException {
         if (process != null && process.isAlive())
             throw new IllegalStateException("redis on port " + port + " is already running");
-        process = new ProcessBuilder(List.of(executable.toString(),
+        List<String> command = new java.util.ArrayList<>(List.of(executable.toString(),
             "--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-            "--dir", directory.toString(), "--logfile", directory.resolve("redis.log").toString()))
+            "--dir", directory.toString(), "--logfile", directory.resolve("redis.log").toString()));
+        command.addAll(extraArguments);
+        process = new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(directory.resolve("redis.out").toFile())
             .start();

@@ -1,0 +1,93 @@
+package io.shardcache.redis;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Redis Cluster of this test's own: {@code masters} {@code redis-server} processes on loopback, no
+ * replicas, the 16,384 slots split evenly between them. {@code cluster-require-full-coverage no}, so
+ * that the slots of the masters left keep serving when one is killed.
+ */
+final class RedisClusterProcesses implements AutoCloseable {
+
+    static final int SLOTS = 16_384;
+
+    private final List<KillableRedis> masters = new ArrayList<>();
+
+    private RedisClusterProcesses() {
+    }
+
+    /** Starts the masters, assigns the slots, introduces the nodes and waits (at most 30 s) for {@code cluster_state:ok}. */
+    static RedisClusterProcesses start(int masters) throws Exception {
+        RedisClusterProcesses cluster = new RedisClusterProcesses();
+        try {
+            for (int i = 0; i < masters; i++)
+                cluster.masters.add(KillableRedis.start(List.of("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                    "--cluster-node-timeout", "2000", "--cluster-require-full-coverage", "no")));
+            for (int i = 0; i < masters; i++) {
+                int first = SLOTS * i / masters, last = SLOTS * (i + 1) / masters - 1;
+                cluster.on(i, c -> c.clusterAddSlotsRange(io.lettuce.core.Range.create(first, last)));
+            }
+            for (int i = 1; i < masters; i++) {
+                int port = cluster.masters.get(i).port();
+                cluster.on(0, c -> c.clusterMeet("127.0.0.1", port));
+            }
+            cluster.awaitState("ok", TimeUnit.SECONDS.toNanos(30));
+            return cluster;
+        } catch (Exception | AssertionError e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
+    /** {@code redis://127.0.0.1:port} of master {@code i}: a seed for a cluster client. */
+    String seed(int i) {
+        return masters.get(i).uri();
+    }
+
+    int size() {
+        return masters.size();
+    }
+
+    /** SIGKILLs master {@code i}: its slots stop answering; the others keep theirs. */
+    void kill(int i) throws InterruptedException {
+        masters.get(i).kill();
+    }
+
+    /** Runs {@code call} on a plain connection to master {@code i}. */
+    <T> T on(int i, java.util.function.Function<RedisCommands<String, String>, T> call) {
+        RedisClient client = RedisClient.create(seed(i));
+        try (StatefulRedisConnection<String, String> c = client.connect()) {
+            return call.apply(c.sync());
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    private void awaitState(String state, long timeoutNanos) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutNanos;
+        while (true) {
+            boolean all = true;
+            for (int i = 0; i < masters.size(); i++) {
+                String info = on(i, RedisCommands::clusterInfo);
+                all &= info.contains("cluster_state:" + state) && info.contains("cluster_known_nodes:" + masters.size());
+            }
+            if (all)
+                return;
+            if (System.nanoTime() > deadline)
+                throw new AssertionError("the cluster did not reach cluster_state:" + state + ": " + on(0, RedisCommands::clusterInfo));
+            Thread.sleep(50);
+        }
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+        for (KillableRedis m : masters)
+            m.close();
+    }
+}
