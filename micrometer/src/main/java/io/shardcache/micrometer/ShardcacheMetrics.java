@@ -182,6 +182,14 @@ public final class ShardcacheMetrics implements CacheListener {
             queryErrors = errors("query");
             regenerations = Timer.builder("shardcache.cache.regenerations").description("queries run on the database to fill an entry")
                 .tags(tags).register(registry);
+            // Every reason and outcome up front: the maps are then only read, without a lock.
+            for (SkipReason r : SkipReason.values())
+                skipped.put(r, Counter.builder("shardcache.cache.skipped").description("rows not stored, or the cache not consulted, by reason")
+                    .tags(tags).tag("reason", lower(r)).register(registry));
+            for (LockWaitOutcome o : LockWaitOutcome.values())
+                lockWaits.put(o, Timer.builder("shardcache.cache.lock.waits")
+                    .description("misses waiting for another caller's regeneration, by how the wait ended")
+                    .tags(tags).tag("outcome", lower(o)).register(registry));
         }
 
         private Counter gets(String result) {
@@ -194,15 +202,12 @@ public final class ShardcacheMetrics implements CacheListener {
                 .tags(tags).tag("source", source).register(registry);
         }
 
-        synchronized Counter skipped(SkipReason reason) {
-            return skipped.computeIfAbsent(reason, r -> Counter.builder("shardcache.cache.skipped")
-                .description("rows not stored, or the cache not consulted, by reason").tags(tags).tag("reason", lower(r)).register(registry));
+        Counter skipped(SkipReason reason) {
+            return skipped.get(reason);
         }
 
-        synchronized Timer lockWait(LockWaitOutcome outcome) {
-            return lockWaits.computeIfAbsent(outcome, o -> Timer.builder("shardcache.cache.lock.waits")
-                .description("misses waiting for another caller's regeneration, by how the wait ended")
-                .tags(tags).tag("outcome", lower(o)).register(registry));
+        Timer lockWait(LockWaitOutcome outcome) {
+            return lockWaits.get(outcome);
         }
     }
 
