@@ -14,7 +14,6 @@ import io.shardcache.query.spi.CacheListener;
 import io.shardcache.query.spi.LockWaitOutcome;
 import io.shardcache.query.spi.SkipReason;
 import java.time.Duration;
-import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -169,8 +168,9 @@ public final class ShardcacheMetrics implements CacheListener {
         private final Tags tags;
         private final Counter hits, misses, stale, backendErrors, queryErrors;
         private final Timer regenerations;
-        private final Map<SkipReason, Counter> skipped = new EnumMap<>(SkipReason.class);
-        private final Map<LockWaitOutcome, Timer> lockWaits = new EnumMap<>(LockWaitOutcome.class);
+        /** By ordinal: every reason and outcome registered up front, then only read, without a lock. */
+        private final Counter[] skipped = new Counter[SkipReason.values().length];
+        private final Timer[] lockWaits = new Timer[LockWaitOutcome.values().length];
 
         RegionMeters(String region, String scope) {
             Tags t = common.and("region", region);
@@ -182,14 +182,13 @@ public final class ShardcacheMetrics implements CacheListener {
             queryErrors = errors("query");
             regenerations = Timer.builder("shardcache.cache.regenerations").description("queries run on the database to fill an entry")
                 .tags(tags).register(registry);
-            // Every reason and outcome up front: the maps are then only read, without a lock.
             for (SkipReason r : SkipReason.values())
-                skipped.put(r, Counter.builder("shardcache.cache.skipped").description("rows not stored, or the cache not consulted, by reason")
-                    .tags(tags).tag("reason", lower(r)).register(registry));
+                skipped[r.ordinal()] = Counter.builder("shardcache.cache.skipped").description("rows not stored, or the cache not consulted, by reason")
+                    .tags(tags).tag("reason", lower(r)).register(registry);
             for (LockWaitOutcome o : LockWaitOutcome.values())
-                lockWaits.put(o, Timer.builder("shardcache.cache.lock.waits")
+                lockWaits[o.ordinal()] = Timer.builder("shardcache.cache.lock.waits")
                     .description("misses waiting for another caller's regeneration, by how the wait ended")
-                    .tags(tags).tag("outcome", lower(o)).register(registry));
+                    .tags(tags).tag("outcome", lower(o)).register(registry);
         }
 
         private Counter gets(String result) {
@@ -203,11 +202,11 @@ public final class ShardcacheMetrics implements CacheListener {
         }
 
         Counter skipped(SkipReason reason) {
-            return skipped.get(reason);
+            return skipped[reason.ordinal()];
         }
 
         Timer lockWait(LockWaitOutcome outcome) {
-            return lockWaits.get(outcome);
+            return lockWaits[outcome.ordinal()];
         }
     }
 
