@@ -35,6 +35,7 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Cache entries, generation counters and regeneration locks in one Redis server, shared by every
@@ -161,7 +162,7 @@ public final class RedisCacheBackend implements CacheBackend {
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private RedisCacheBackend(RedisEndpoint endpoint, String keyPrefix, Duration commandTimeout, int requestQueueSize,
-                              Duration lockWatchdogTimeout, Object meterRegistry) {
+                              Duration lockWatchdogTimeout, @Nullable Object meterRegistry) {
         this.endpoint = endpoint;
         this.keyPrefix = keyPrefix;
         this.channel = keyPrefix + CHANNEL;
@@ -250,10 +251,14 @@ public final class RedisCacheBackend implements CacheBackend {
         if (requests.isEmpty())
             return List.of();
         Map<String, Integer> slots = new LinkedHashMap<>();
-        for (ReadRequest r : requests) {
-            for (String c : r.counters())
-                slots.putIfAbsent(counterKey(c), slots.size());
-            slots.putIfAbsent(entryKey(r.key()), slots.size());
+        int[][] counterSlots = new int[requests.size()][];
+        int[] entrySlots = new int[requests.size()];
+        for (int j = 0; j < requests.size(); j++) {
+            ReadRequest r = requests.get(j);
+            counterSlots[j] = new int[r.counters().size()];
+            for (int i = 0; i < counterSlots[j].length; i++)
+                counterSlots[j][i] = slot(slots, counterKey(r.counters().get(i)));
+            entrySlots[j] = slot(slots, entryKey(r.key()));
         }
         String[] keys = slots.keySet().toArray(String[]::new);
         String first = keys[0];
@@ -261,15 +266,22 @@ public final class RedisCacheBackend implements CacheBackend {
         if (values.size() != keys.length)
             throw failures.of("MGET", first, "expected " + keys.length + " values, got " + values.size());
         List<Read> out = new ArrayList<>(requests.size());
-        for (ReadRequest r : requests) {
-            long[] generations = new long[r.counters().size()];
-            for (int i = 0; i < generations.length; i++) {
-                String k = counterKey(r.counters().get(i));
-                generations[i] = counter(k, values.get(slots.get(k)));
-            }
-            out.add(new Read(generations, values.get(slots.get(entryKey(r.key()))).getValueOrElse(null)));
+        for (int j = 0; j < requests.size(); j++) {
+            long[] generations = new long[counterSlots[j].length];
+            for (int i = 0; i < generations.length; i++)
+                generations[i] = counter(keys[counterSlots[j][i]], values.get(counterSlots[j][i]));
+            out.add(new Read(generations, values.get(entrySlots[j]).getValueOrElse(null)));
         }
         return out;
+    }
+
+    /** The position of {@code key} in the batch's MGET, adding it at the end the first time. */
+    private static int slot(Map<String, Integer> slots, String key) {
+        Integer known = slots.get(key);
+        if (known != null)
+            return known;
+        slots.put(key, slots.size());
+        return slots.size() - 1;
     }
 
     private long counter(String key, KeyValue<String, byte[]> value) {
@@ -478,12 +490,12 @@ public final class RedisCacheBackend implements CacheBackend {
      */
     public static final class Builder {
         private final RedisEndpoint endpoint;
-        private String keyPrefix;
-        private Duration commandTimeout;
-        private Integer requestQueueSize;
-        private Duration lockWatchdogTimeout;
+        private @Nullable String keyPrefix;
+        private @Nullable Duration commandTimeout;
+        private @Nullable Integer requestQueueSize;
+        private @Nullable Duration lockWatchdogTimeout;
         /** A Micrometer MeterRegistry, kept as an Object so that this class loads without Micrometer. */
-        private Object meterRegistry;
+        private @Nullable Object meterRegistry;
 
         private Builder(RedisEndpoint endpoint) {
             this.endpoint = endpoint;

@@ -19,6 +19,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The receiving end of a backend's change messages: one Lettuce pub/sub connection subscribed to
@@ -71,8 +72,8 @@ public final class ChangeFeed implements AutoCloseable {
     private boolean closed;
     private boolean connecting;
     private boolean subscribing;
-    private ScheduledFuture<?> ticker;
-    private StatefulRedisPubSubConnection<String, String> connection;
+    private @Nullable ScheduledFuture<?> ticker;
+    private @Nullable StatefulRedisPubSubConnection<String, String> connection;
 
     public ChangeFeed(RedisClient client, RedisURI uri, String channel, ScheduledExecutorService scheduler) {
         this.client = client;

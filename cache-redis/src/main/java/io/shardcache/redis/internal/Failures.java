@@ -43,6 +43,12 @@ public final class Failures {
         return endpoint.scrub("Redis " + endpoint.describe() + ": " + command + " '" + key + "' failed: " + reason);
     }
 
+    /** What {@code e} wraps: the task's own failure (itself if it wraps nothing). */
+    public static Throwable causeOf(ExecutionException e) {
+        Throwable cause = e.getCause();
+        return cause != null ? cause : e;
+    }
+
     /** The exception a future failed with, without {@link CompletionException}/{@link ExecutionException} wrappers. */
     public static Throwable unwrap(Throwable t) {
         while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null)

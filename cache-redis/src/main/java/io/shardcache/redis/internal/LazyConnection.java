@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The one Lettuce connection of a backend, opened on first use rather than at construction, so a
@@ -43,11 +44,11 @@ public final class LazyConnection implements AutoCloseable {
 
     private final Object lock = new Object();
     /** The current or last attempt; guarded by {@code lock}. */
-    private CompletableFuture<StatefulRedisConnection<String, byte[]>> attempt;
+    private @Nullable CompletableFuture<StatefulRedisConnection<String, byte[]>> attempt;
     /** When the last attempt failed, in {@link System#nanoTime()} (only ever compared, never shown); guarded by {@code lock}. */
     private long failedAt;
     private boolean closed;
-    private volatile RedisCommands<String, byte[]> connected;
+    private volatile @Nullable RedisCommands<String, byte[]> connected;
 
     public LazyConnection(RedisClient client, RedisURI uri, RedisCodec<String, byte[]> codec, Duration commandTimeout,
                           Failures failures) {
@@ -102,7 +103,7 @@ public final class LazyConnection implements AutoCloseable {
         } catch (TimeoutException e) {
             throw failures.of(command, key, new NotConnectedException("still connecting", e));
         } catch (ExecutionException e) {
-            throw failures.of(command, key, e.getCause());
+            throw failures.of(command, key, Failures.causeOf(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw failures.of(command, key, new NotConnectedException("interrupted while connecting", e));

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.redisson.config.Config;
 import org.redisson.config.SslVerificationMode;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One Redis server, parsed once from the user's URI: Lettuce's {@link RedisURI} does the parsing
@@ -38,8 +39,8 @@ public final class RedisEndpoint {
     private final String host;
     private final int port;
     private final int database;
-    private final String username;
-    private final String password;
+    private final @Nullable String username;
+    private final @Nullable String password;
 
     private RedisEndpoint(RedisURI lettuce, String scheme) {
         this.lettuce = lettuce;
@@ -138,13 +139,13 @@ public final class RedisEndpoint {
         return describe();
     }
 
-    private static RedisCredentials credentials(RedisCredentialsProvider provider) {
+    private static @Nullable RedisCredentials credentials(@Nullable RedisCredentialsProvider provider) {
         // A URI's credentials are a constant (Mono.just): resolving them does not block.
         return provider == null ? null : provider.resolveCredentials().block(Duration.ofSeconds(1));
     }
 
     /** The URI as the user wrote it, with any {@code user:password@} replaced by {@code ***@}. */
     static String mask(String uri) {
-        return uri == null ? null : USER_INFO.matcher(uri).replaceFirst("***@");
+        return USER_INFO.matcher(uri).replaceFirst("***@");
     }
 }

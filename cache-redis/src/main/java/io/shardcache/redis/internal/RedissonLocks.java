@@ -18,6 +18,7 @@ import org.redisson.api.RLock;
 import org.redisson.api.RedissonClient;
 import org.redisson.config.Config;
 import org.redisson.config.SingleServerConfig;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Regeneration locks on Redisson's {@link RLock}, one Redisson client per backend.
@@ -191,7 +192,7 @@ public final class RedissonLocks implements RegenerationLocks, AutoCloseable {
             abandon(acquired, lock, id);
             throw failures.of(command, name, e);
         } catch (ExecutionException e) {
-            throw failures.of(command, name, e.getCause());
+            throw failures.of(command, name, Failures.causeOf(e));
         } catch (InterruptedException cannotHappen) {
             throw new AssertionError(cannotHappen);
         }
@@ -209,7 +210,7 @@ public final class RedissonLocks implements RegenerationLocks, AutoCloseable {
         try {
             return await(redisson.getLock(name).remainTimeToLiveAsync().toCompletableFuture(), commandTimeout.multipliedBy(3), false);
         } catch (ExecutionException e) {
-            throw failures.of("PTTL", name, e.getCause());
+            throw failures.of("PTTL", name, Failures.causeOf(e));
         } catch (TimeoutException | RuntimeException e) {
             throw failures.of("PTTL", name, e);
         } catch (InterruptedException cannotHappen) {
@@ -233,7 +234,7 @@ public final class RedissonLocks implements RegenerationLocks, AutoCloseable {
         private final String name;
         private final long id;
         private final AtomicBoolean released = new AtomicBoolean();
-        private volatile ScheduledFuture<?> bound;
+        private volatile @Nullable ScheduledFuture<?> bound;
 
         RedisLease(RLock lock, String lockKey, String name, long id) {
             this.lock = lock;
@@ -274,7 +275,7 @@ public final class RedissonLocks implements RegenerationLocks, AutoCloseable {
                 await(unlocked, commandTimeout.multipliedBy(3), false);
             } catch (ExecutionException e) {
                 if (!ownedBySomeoneElse(e))
-                    throw failures.of("UNLOCK", name, e.getCause());
+                    throw failures.of("UNLOCK", name, Failures.causeOf(e));
                 return;   // the lease had expired: nothing to release, and a successor holds it
             } catch (TimeoutException e) {
                 throw failures.of("UNLOCK", name, e);
@@ -289,7 +290,7 @@ public final class RedissonLocks implements RegenerationLocks, AutoCloseable {
             try {
                 await(fills.announce(lockKey, filled), commandTimeout.multipliedBy(3), false);
             } catch (ExecutionException e) {
-                throw failures.of("PUBLISH", fills.channel(), e.getCause());
+                throw failures.of("PUBLISH", fills.channel(), Failures.causeOf(e));
             } catch (TimeoutException | RuntimeException e) {
                 throw failures.of("PUBLISH", fills.channel(), e);
             } catch (InterruptedException cannotHappen) {
