@@ -22,9 +22,9 @@ import org.jooq.impl.DSL;
  * embedded). {@link #close()} drops the schema (only this one, which it created) and closes the
  * pool. Not thread-safe to create or close; {@link #dsl()} is as thread-safe as jOOQ over a pool.
  */
-final class BenchDatabase implements AutoCloseable {
+public final class BenchDatabase implements AutoCloseable {
 
-    static final int ROWS = 10_000;
+    public static final int ROWS = 10_000;
 
     private final PostgresService postgres;
     private final String schema;
@@ -32,7 +32,7 @@ final class BenchDatabase implements AutoCloseable {
     private final DSLContext dsl;
     private final RowsTable rows;
 
-    BenchDatabase(int poolSize) throws SQLException {
+    public BenchDatabase(int poolSize) throws SQLException {
         this.postgres = TestServices.postgres();
         this.schema = "bench_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         execute("create schema \"" + schema + "\"");
@@ -58,20 +58,20 @@ final class BenchDatabase implements AutoCloseable {
         this.rows = new RowsTable(schema);
     }
 
-    DSLContext dsl() {
+    public DSLContext dsl() {
         return dsl;
     }
 
-    RowsTable rows() {
+    public RowsTable rows() {
         return rows;
     }
 
-    String schema() {
+    public String schema() {
         return schema;
     }
 
     /** Where the server came from and what it is, for the benchmark's log and the README. */
-    String describeServer() throws SQLException {
+    public String describeServer() throws SQLException {
         return describe(postgres);
     }
 

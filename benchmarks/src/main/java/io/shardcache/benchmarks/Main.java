@@ -1,5 +1,6 @@
 package io.shardcache.benchmarks;
 
+import io.shardcache.benchmarks.report.Report;
 import io.shardcache.benchmarks.stampede.Stampede;
 import java.io.PrintStream;
 import java.util.Arrays;
@@ -12,6 +13,7 @@ import java.util.Arrays;
  * java -jar benchmarks/target/shardcache-benchmarks.jar jmh -l
  * java -jar benchmarks/target/shardcache-benchmarks.jar jmh CacheHitBenchmark -f 1 -wi 5 -i 10
  * java -jar benchmarks/target/shardcache-benchmarks.jar stampede --jvms 4 --threads 50 --query sleep:200 --mode cold
+ * java -jar benchmarks/target/shardcache-benchmarks.jar report
  * </pre>
  *
  * No subcommand, or an unknown one, prints the usage and exits with status 2.
@@ -54,13 +56,16 @@ public final class Main {
                                     stampede --jvms 4 --threads 50 --query sleep:200 --mode cold
                                     stampede --help                          its options
               report [options]    one run that measures every tier's hit latency side by side and the
-                                  stampede schemes, and writes SVG plots, CSV and summary.md to
-                                  benchmarks/report (--out DIR, --samples N, --warmup N, --stampede-jvms N,
-                                  --stampede-threads N, --stampede-query Q, --no-stampede)
+                                  stampede schemes, and writes SVG plots, CSV files and summary.md to
+                                  benchmarks/report. For example
+                                    report                                   defaults: 20,000 calls per tier,
+                                                                             stampedes of 2 JVMs x 25 threads
+                                    report --samples 50000 --jvms 4 --threads 50 --out /tmp/report
+                                    report --help                            its options
               help                this text
 
             PostgreSQL comes from SHARDCACHE_PG_URL, else 127.0.0.1:5432 (user postgres), else an
-            embedded server; Redis (stampede) from SHARDCACHE_REDIS_URL, else 127.0.0.1:6379, else an
+            embedded server; Redis (stampede, report) from SHARDCACHE_REDIS_URL, else 127.0.0.1:6379, else an
             embedded server; see io.shardcache.testing.TestServices.""");
     }
 }

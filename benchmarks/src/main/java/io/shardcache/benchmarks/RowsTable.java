@@ -15,14 +15,14 @@ import org.jooq.impl.TableImpl;
  * rendering {@code select *} and deriving the fields from the result set's metadata on every fetch.
  * Only the schema name is chosen at run time ({@code bench_<random>}).
  */
-final class RowsTable extends TableImpl<Record> {
+public final class RowsTable extends TableImpl<Record> {
 
-    final TableField<Record, Long> ID = createField(DSL.name("id"), SQLDataType.BIGINT.nullable(false), this, "");
-    final TableField<Record, String> NAME = createField(DSL.name("name"), SQLDataType.CLOB.nullable(false), this, "");
-    final TableField<Record, BigDecimal> PRICE = createField(DSL.name("price"), SQLDataType.NUMERIC(10, 2), this, "");
-    final TableField<Record, OffsetDateTime> CREATED_AT =
+    public final TableField<Record, Long> ID = createField(DSL.name("id"), SQLDataType.BIGINT.nullable(false), this, "");
+    public final TableField<Record, String> NAME = createField(DSL.name("name"), SQLDataType.CLOB.nullable(false), this, "");
+    public final TableField<Record, BigDecimal> PRICE = createField(DSL.name("price"), SQLDataType.NUMERIC(10, 2), this, "");
+    public final TableField<Record, OffsetDateTime> CREATED_AT =
         createField(DSL.name("created_at"), SQLDataType.TIMESTAMPWITHTIMEZONE(6).nullable(false), this, "");
-    final TableField<Record, Boolean> ACTIVE = createField(DSL.name("active"), SQLDataType.BOOLEAN.nullable(false), this, "");
+    public final TableField<Record, Boolean> ACTIVE = createField(DSL.name("active"), SQLDataType.BOOLEAN.nullable(false), this, "");
 
     RowsTable(String schema) {
         super(DSL.name("rows"), DSL.schema(DSL.name(schema)));

@@ -95,7 +95,7 @@ public final class Stampede {
         }
         quietLogging();
         try {
-            return new Stampede(options, out, err).run();
+            return new Stampede(options, out, err).run().errors() == 0 ? 0 : 1;
         } catch (IllegalStateException e) {
             err.println("stampede failed: " + e.getMessage());   // the harness's own findings: the message says it all
             return 1;
@@ -106,7 +106,39 @@ public final class Stampede {
         }
     }
 
-    private static void quietLogging() {
+    /**
+     * Runs one stampede in this JVM as {@link #run} does, printing the same lines to {@code out}, and
+     * returns what it measured, every caller's latency included. A caller's error does not throw: it
+     * is counted in {@link StampedeResult#errors()}.
+     *
+     * @throws IllegalArgumentException for bad arguments, with a message naming the argument
+     * @throws Exception                if the run failed (a child died, a service was unreachable, ...)
+     */
+    public static StampedeResult measure(String[] args, PrintStream out, PrintStream err) throws Exception {
+        StampedeOptions options = parse(args);
+        quietLogging();
+        return new Stampede(options, out, err).run();
+    }
+
+    /**
+     * Checks {@code args} as {@link #run} would, without running anything.
+     *
+     * @throws IllegalArgumentException with a message naming the bad argument
+     */
+    public static void checkArguments(String... args) {
+        parse(args);
+    }
+
+    private static StampedeOptions parse(String[] args) {
+        try {
+            return StampedeOptions.parse(args);
+        } catch (HelpRequested h) {
+            throw new IllegalArgumentException("-h/--help asks for the usage, not for a run");
+        }
+    }
+
+    /** Sets slf4j-simple's default level to warn (unless set) and turns off jOOQ's logo and tips. */
+    public static void quietLogging() {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
             System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
         System.setProperty(JOOQ_VERSION_NAG, System.getProperty(JOOQ_VERSION_NAG, "error"));
@@ -114,7 +146,7 @@ public final class Stampede {
         System.setProperty("org.jooq.no-tips", "true");
     }
 
-    private int run() throws Exception {
+    private StampedeResult run() throws Exception {
         StampedeOptions o = options;
         PostgresService postgres = postgres(o.pgUrl());
         String redisUri = o.redisUri() != null ? o.redisUri() : TestServices.redis().uri();
@@ -234,7 +266,7 @@ public final class Stampede {
         return cmd;
     }
 
-    private int report(List<ChildResult> results, long executions, double queryMs) {
+    private StampedeResult report(List<ChildResult> results, long executions, double queryMs) {
         boolean naive = options.scheme() == Scheme.NAIVE;
         int callers = 0;
         int errors = 0;
@@ -268,7 +300,8 @@ public final class Stampede {
         }
         if (options.trace())
             printTrace(results);
-        Latencies lat = new Latencies(all.stream().mapToLong(Long::longValue).toArray());
+        long[] latencies = all.stream().mapToLong(Long::longValue).toArray();
+        Latencies lat = new Latencies(latencies);
         double p50 = lat.percentileMicros(0.5) / 1000.0;
         double p99 = lat.percentileMicros(0.99) / 1000.0;
         double max = lat.maxMicros() / 1000.0;
@@ -280,7 +313,7 @@ public final class Stampede {
         out.printf(Locale.ROOT, "callers=%d db_executions=%d lock_attempts=%d query_ms=%.1f p50_ms=%.1f p99_ms=%.1f max_ms=%.1f%n",
             callers, executions, lockAttempts, queryMs, p50, p99, max);
         out.flush();
-        return errors == 0 ? 0 : 1;
+        return new StampedeResult(callers, errors, executions, lockAttempts, queryMs, latencies);
     }
 
     /** Every child's events in one timeline, in ms after the parent started writing GO. */

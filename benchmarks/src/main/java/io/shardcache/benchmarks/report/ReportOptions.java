@@ -1,0 +1,152 @@
+package io.shardcache.benchmarks.report;
+
+import io.shardcache.benchmarks.stampede.Stampede;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The arguments of {@code report}, parsed and checked before anything runs. Each option may be given
+ * once, as {@code --name value} or {@code --name=value}; a bad one fails with a message naming it.
+ * The stampede options are checked by {@link Stampede#checkArguments} too, so a bad {@code --query}
+ * fails here and not after the tier measurement.
+ *
+ * @param out      where the plots, the CSV files and {@code summary.md} go
+ * @param samples  measured calls per tier
+ * @param warmup   warm-up calls per tier, before the measured ones
+ * @param jvms     child JVMs of each stampede
+ * @param threads  callers per child JVM
+ * @param query    the stampede's query ({@code sleep:<ms>} or {@code heavy})
+ * @param stampede false for {@code --no-stampede}: tiers only
+ */
+public record ReportOptions(Path out, int samples, int warmup, int jvms, int threads, String query, boolean stampede) {
+
+    public static final Path DEFAULT_OUT = Path.of("benchmarks/report");
+    public static final int DEFAULT_SAMPLES = 20_000;
+    public static final int DEFAULT_WARMUP = 5_000;
+    public static final int DEFAULT_JVMS = 2;
+    public static final int DEFAULT_THREADS = 25;
+    public static final String DEFAULT_QUERY = "sleep:200";
+
+    static final String USAGE = """
+        usage: java -jar shardcache-benchmarks.jar report [options]
+
+        One run that measures every tier's hit latency side by side (interleaved call by call) and then
+        the stampede schemes (shardcache cold, shardcache stale, naive cache-aside cold), and writes
+        SVG plots, CSV files with every number plotted, and summary.md.
+
+        options (each at most once; --name value or --name=value):
+          --out DIR       output directory                                  default %s
+          --samples N     measured calls per tier (100..10000000)            default %d
+          --warmup N      warm-up calls per tier (0..10000000)               default %d
+          --jvms N        stampede: child JVMs (as stampede --jvms)          default %d
+          --threads N     stampede: callers per JVM (as stampede --threads)  default %d
+          --query Q       stampede: sleep:<ms> or heavy (as stampede --query) default %s
+          --no-stampede   measure the tiers only
+          -h, --help      this text
+
+        Bad arguments exit with status 2; a failed run (a cached read that missed or returned another
+        row, a stampede caller's error) with 1, and leaves the output directory as it was.
+        """.formatted(DEFAULT_OUT, DEFAULT_SAMPLES, DEFAULT_WARMUP, DEFAULT_JVMS, DEFAULT_THREADS, DEFAULT_QUERY);
+
+    /** The stampede schemes the report runs, in its order. */
+    enum Scheme {
+        CACHED_COLD("shardcache cold", "--mode", "cold"),
+        CACHED_STALE("shardcache stale", "--mode", "stale"),
+        NAIVE_COLD("naive cold", "--mode", "cold", "--scheme", "naive");
+
+        final String label;
+        private final List<String> args;
+
+        Scheme(String label, String... args) {
+            this.label = label;
+            this.args = List.of(args);
+        }
+    }
+
+    /** Thrown for {@code -h}/{@code --help}: not an error, but no run either. */
+    static final class HelpRequested extends Exception {
+        HelpRequested() {
+            super("help", null, false, false);
+        }
+    }
+
+    /**
+     * @throws IllegalArgumentException whose message names the offending argument
+     * @throws HelpRequested            for {@code -h} or {@code --help}
+     */
+    static ReportOptions parse(String... args) throws HelpRequested {
+        Path out = DEFAULT_OUT;
+        int samples = DEFAULT_SAMPLES, warmup = DEFAULT_WARMUP, jvms = DEFAULT_JVMS, threads = DEFAULT_THREADS;
+        String query = DEFAULT_QUERY;
+        boolean stampede = true;
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("-h") || arg.equals("--help"))
+                throw new HelpRequested();
+            if (!arg.startsWith("--") || arg.length() == 2)
+                throw new IllegalArgumentException("unexpected argument '" + arg + "': options start with --, e.g. --samples 20000");
+            int eq = arg.indexOf('=');
+            String name = eq >= 0 ? arg.substring(0, eq) : arg;
+            if (!seen.add(name))
+                throw new IllegalArgumentException(name + " is given more than once");
+            if (name.equals("--no-stampede")) {
+                if (eq >= 0)
+                    throw new IllegalArgumentException("--no-stampede takes no value");
+                stampede = false;
+                continue;
+            }
+            String value;
+            if (eq >= 0) {
+                value = arg.substring(eq + 1);
+            } else {
+                if (i + 1 >= args.length)
+                    throw new IllegalArgumentException(name + " needs a value");
+                value = args[++i];
+            }
+            switch (name) {
+                case "--out" -> out = Path.of(nonEmpty(name, value));
+                case "--samples" -> samples = intIn(name, value, 100, 10_000_000);
+                case "--warmup" -> warmup = intIn(name, value, 0, 10_000_000);
+                case "--jvms" -> jvms = intIn(name, value, 1, 64);
+                case "--threads" -> threads = intIn(name, value, 1, 1000);
+                case "--query" -> query = nonEmpty(name, value);
+                default -> throw new IllegalArgumentException("unknown option " + name
+                    + "; the options are --out, --samples, --warmup, --jvms, --threads, --query, --no-stampede");
+            }
+        }
+        ReportOptions options = new ReportOptions(out, samples, warmup, jvms, threads, query, stampede);
+        for (Scheme s : Scheme.values())
+            Stampede.checkArguments(options.stampedeArgs(s).toArray(String[]::new));
+        return options;
+    }
+
+    /** The arguments of {@code stampede} for one scheme. */
+    List<String> stampedeArgs(Scheme scheme) {
+        List<String> args = new ArrayList<>(List.of("--jvms", String.valueOf(jvms), "--threads", String.valueOf(threads),
+            "--query", query));
+        args.addAll(scheme.args);
+        return args;
+    }
+
+    private static int intIn(String name, String value, int min, int max) {
+        int n;
+        try {
+            n = Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be an integer, got '" + value + "'");
+        }
+        if (n < min || n > max)
+            throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", got " + n);
+        return n;
+    }
+
+    private static String nonEmpty(String name, String value) {
+        if (value.isBlank())
+            throw new IllegalArgumentException(name + " must not be empty");
+        return value;
+    }
+}
