@@ -245,7 +245,13 @@ public final class RedisCacheBackend implements CacheBackend {
         return new Read(generations, values.get(counters.size()).getValueOrElse(null));
     }
 
-    /** One {@code MGET} of every distinct counter and entry key of the batch. */
+    /** Keys per MGET of a {@link #readAll}: a larger batch is read in several. */
+    static final int MGET_KEYS = 256;
+
+    /**
+     * One {@code MGET} of every distinct counter and entry key of the batch, or one per
+     * {@value #MGET_KEYS} keys of a larger one.
+     */
     @Override
     public List<Read> readAll(List<ReadRequest> requests) {
         if (requests.isEmpty())
@@ -261,10 +267,17 @@ public final class RedisCacheBackend implements CacheBackend {
             entrySlots[j] = slot(slots, entryKey(r.key()));
         }
         String[] keys = slots.keySet().toArray(String[]::new);
-        String first = keys[0];
-        List<KeyValue<String, byte[]>> values = call("MGET", first, c -> c.mget(keys));
-        if (values.size() != keys.length)
-            throw failures.of("MGET", first, "expected " + keys.length + " values, got " + values.size());
+        // In chunks: one huge MGET would hold the server (and its reply buffer) for every other client.
+        // An entry read apart from its counters is still safe: it is served only if its recorded
+        // generations equal the counters read, whichever was read first.
+        List<KeyValue<String, byte[]>> values = new ArrayList<>(keys.length);
+        for (int from = 0; from < keys.length; from += MGET_KEYS) {
+            String[] chunk = Arrays.copyOfRange(keys, from, Math.min(keys.length, from + MGET_KEYS));
+            List<KeyValue<String, byte[]>> got = call("MGET", chunk[0], c -> c.mget(chunk));
+            if (got.size() != chunk.length)
+                throw failures.of("MGET", chunk[0], "expected " + chunk.length + " values, got " + got.size());
+            values.addAll(got);
+        }
         List<Read> out = new ArrayList<>(requests.size());
         for (int j = 0; j < requests.size(); j++) {
             long[] generations = new long[counterSlots[j].length];
@@ -565,12 +578,6 @@ public final class RedisCacheBackend implements CacheBackend {
         }
 
         /**
-         * Creates the backend. It does not wait for Redis: a backend built while Redis is down
-         * starts working when Redis comes up.
-         *
-         * @throws IllegalArgumentException if settings conflict (the message names both values)
-         */
-        /**
          * Records Lettuce's command latencies ({@code lettuce.command.completion} and
          * {@code lettuce.command.firstresponse}, by command) in {@code registry}: Micrometer must be
          * on the class path (it is an optional dependency of this module).
@@ -583,6 +590,12 @@ public final class RedisCacheBackend implements CacheBackend {
             return this;
         }
 
+        /**
+         * Creates the backend. It does not wait for Redis: a backend built while Redis is down
+         * starts working when Redis comes up.
+         *
+         * @throws IllegalArgumentException if settings conflict (the message names both values)
+         */
         public RedisCacheBackend build() {
             Duration timeout = commandTimeout != null ? commandTimeout : DEFAULT_COMMAND_TIMEOUT;
             Duration watchdog = lockWatchdogTimeout != null ? lockWatchdogTimeout : DEFAULT_LOCK_WATCHDOG_TIMEOUT;

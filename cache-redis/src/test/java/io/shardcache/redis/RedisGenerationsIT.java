@@ -125,6 +125,15 @@ class RedisGenerationsIT {
         assertThat(batch).hasSize(3);
         assertThat(calls(ownRaw, "mget") - mgets).as("MGETs after a batch of three reads").isEqualTo(2);
         assertThat(calls(ownRaw, "get") - gets).as("GETs for the batch").isZero();
+        List<ReadRequest> large = new ArrayList<>();
+        for (int i = 0; i < RedisCacheBackend.MGET_KEYS; i++)   // one shared counter and 256 entries: 257 keys
+            large.add(new ReadRequest("items", "items:0:large" + i, List.of("region:items")));
+        backend.put("items", "items:0:large255", new byte[] {9}, Duration.ofMinutes(1));
+        List<Read> largeReads = backend.readAll(large);
+        assertThat(calls(ownRaw, "mget") - mgets).as("MGETs after a batch of 257 keys").isEqualTo(4);
+        assertThat(largeReads.get(255).entry()).as("the entry read in the second MGET").containsExactly(9);
+        assertThat(largeReads.get(0).entry()).isNull();
+        assertThat(largeReads).allSatisfy(r -> assertThat(r.generations()).containsExactly(0));
 
         // A fresh server has no script cached: the first EVALSHA gets NOSCRIPT and the text follows, once.
         long evals = calls(ownRaw, "eval");

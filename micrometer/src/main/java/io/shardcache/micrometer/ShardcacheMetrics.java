@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <pre>{@code
  * ShardcacheMetrics metrics = ShardcacheMetrics.builder(registry).perShard(true).build();
  * CachingDSL cached = CachingDSL.builder(dsl, regions).backend(redis).listener(metrics).build();
- * metrics.bindTo(cached);
+ * metrics.bindTo(cached, "orders");   // the health gauge, tagged with a name for this cache
  * }</pre>
  *
  * <p>Meters, each tagged {@code region} (and {@code shard}, the logical shard, with

@@ -4,7 +4,9 @@ import java.lang.reflect.Method;
 import io.shardcache.query.internal.BatchLookup;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -35,7 +37,7 @@ import org.jooq.impl.DataSourceConnectionProvider;
  * made from a {@code fromCache} DSL is served from its region, so a batch of hits takes no
  * connection. The entries of the {@code fromCache} queries are looked up together before any query
  * runs: each query is rendered for its key, and the batch's entries and generation counters are read
- * in one round trip (Redis: one {@code MGET}), or none for copies the near cache holds; the queries
+ * in one round trip (Redis: one {@code MGET} per 256 keys), or none for copies the near cache holds; the queries
  * that found an entry start first, and only the misses go to the database. A query's lookup is
  * taken only if no write of this process came after it; the batch otherwise reads the cache as of
  * its start, like one read that began then. A query that fails does not stop the others: its outcome holds the failure and its
@@ -93,23 +95,36 @@ public final class QueryPool {
     }
 
     /**
-     * Runs every query and waits for all of them.
+     * Runs every query and waits for all of them. A query instance given more than once runs once:
+     * its positions share its outcome (the same rows, or the same failure under each index).
      *
      * @return one outcome per query, in the order given
-     * @throws ShardcacheException if the calling thread is interrupted (the queries still running are
-     *         interrupted too)
+     * @throws ShardcacheException if the calling thread is interrupted: the queries still running are
+     *         interrupted too, and the call returns without waiting for them
      */
     public <R extends Record> List<Outcome<R>> fetchAll(List<? extends ResultQuery<R>> queries) {
         Objects.requireNonNull(queries, "queries");
         for (int i = 0; i < queries.size(); i++)
             Objects.requireNonNull(queries.get(i), "query " + i);
+        // One run per instance: two threads must never execute (or probe) the same query object at once.
+        Map<ResultQuery<R>, Integer> runOf = new IdentityHashMap<>();
+        List<ResultQuery<R>> distinct = new ArrayList<>();
+        int[] run = new int[queries.size()];
+        for (int i = 0; i < run.length; i++) {
+            ResultQuery<R> q = queries.get(i);
+            run[i] = runOf.computeIfAbsent(q, x -> {
+                distinct.add(x);
+                return distinct.size() - 1;
+            });
+        }
         Semaphore permits = new Semaphore(parallelism, true);
-        List<Future<Result<R>>> running = new ArrayList<>(Collections.nCopies(queries.size(), null));
-        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
-            List<BatchLookup.Ahead> ahead = BatchLookup.of(queries, threads);
+        List<Future<Result<R>>> running = new ArrayList<>(Collections.nCopies(distinct.size(), null));
+        ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+        try {
+            List<BatchLookup.Ahead> ahead = BatchLookup.of(distinct, threads);
             // Likely hits first: they take no connection, and run while their lookup is new.
             for (int i : startOrder(ahead)) {
-                ResultQuery<R> q = queries.get(i);
+                ResultQuery<R> q = distinct.get(i);
                 BatchLookup.Ahead a = ahead.get(i);
                 running.set(i, threads.submit(() -> {
                     permits.acquire();
@@ -120,14 +135,17 @@ public final class QueryPool {
                     }
                 }));
             }
-            List<Outcome<R>> out = new ArrayList<>(queries.size());
-            for (int i = 0; i < running.size(); i++)
-                out.add(outcome(i, running.get(i)));
+            List<Outcome<R>> out = new ArrayList<>(run.length);
+            for (int i = 0; i < run.length; i++)
+                out.add(outcome(i, running.get(run[i])));
             return out;
         } catch (InterruptedException e) {
-            running.stream().filter(Objects::nonNull).forEach(f -> f.cancel(true));
+            // Not close(): it would wait for every query, and a JDBC call may not heed an interrupt.
+            threads.shutdownNow();
             Thread.currentThread().interrupt();
             throw new ShardcacheException("interrupted while running " + queries.size() + " queries", e);
+        } finally {
+            threads.shutdown();   // every task has ended unless interrupted; the threads are virtual
         }
     }
 

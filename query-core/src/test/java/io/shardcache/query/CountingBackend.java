@@ -54,10 +54,15 @@ final class CountingBackend implements CacheBackend {
     /** Calls of {@link #readAll}: a batch's lookups, one call each. */
     final AtomicInteger readAlls = new AtomicInteger();
 
+    /** Makes {@link #readAll} fail with an exception outside the SPI's contract, as a broken client would. */
+    final AtomicBoolean readAllBroken = new AtomicBoolean();
+
     @Override
     public java.util.List<Read> readAll(java.util.List<ReadRequest> requests) {
         check();
         readAlls.incrementAndGet();
+        if (readAllBroken.get())
+            throw new IllegalStateException("broken batch read");
         return delegate.readAll(requests);
     }
 

@@ -20,16 +20,17 @@ class HealthIT {
     private Db db;
     private CountingBackend backend;
     private CachingDSL cached;
+    private final TestClock clock = new TestClock();
 
     @BeforeEach
     void setUp(TestSchema schema) throws Exception {
         db = new Db(schema, 2);
-        backend = new CountingBackend(TestBackends.create(schema.name(), new TestClock()));
+        backend = new CountingBackend(TestBackends.create(schema.name(), clock));
         cached = CachingDSL.builder(db.dsl, Regions.builder()
                 .region("items")
                 .region("near", r -> r.nearCache(100, Duration.ofMinutes(1)))
                 .build())
-            .backend(backend).circuitBreaker(3, Duration.ofMinutes(10)).build();
+            .backend(backend).circuitBreaker(3, Duration.ofMinutes(10)).clock(clock).build();
         awaitUp();   // a Redis backend subscribes to change notifications in the background: DEGRADED until then
     }
 
@@ -70,6 +71,34 @@ class HealthIT {
             .contains("circuit has been open", "after 3 consecutive failures", "reads run on the database", "test backend is down");
         assertThat(backend.calls.get()).as("an open circuit is not called").isEqualTo(before);
         assertThat(readName(3)).as("reads still get their rows").isEqualTo("item 3");
+    }
+
+    @Test
+    void onceTheCircuitIsDueAProbeTheHealthCheckIsThatProbeAndClosesItWhenTheBackendIsBack() {
+        backend.down.set(true);
+        for (int i = 1; i <= 3; i++)
+            readName(i);   // three failures in a row: the circuit opens
+        assertThat(cached.health().status()).isEqualTo(Health.Status.DOWN);
+
+        clock.advance(Duration.ofMinutes(10));   // openFor has passed: the next call is the probe
+        int before = backend.calls.get();
+        Health stillDown = cached.health();
+        assertThat(stillDown.status()).isEqualTo(Health.Status.DOWN);
+        assertThat(stillDown.reasons()).singleElement().asString().contains("did not answer", "test backend is down");
+        assertThat(backend.calls.get() - before).as("the health check probed the backend").isEqualTo(1);
+        before = backend.calls.get();
+        assertThat(cached.health().reasons()).singleElement().asString().contains("circuit has been open");
+        assertThat(backend.calls.get()).as("a failed probe opens the circuit for another openFor").isEqualTo(before);
+
+        backend.down.set(false);
+        clock.advance(Duration.ofMinutes(10));
+        before = backend.calls.get();
+        Health back = cached.health();
+        assertThat(back.status()).as("a readiness check polling health() sees the backend back").isEqualTo(Health.Status.UP);
+        assertThat(backend.calls.get() - before).isEqualTo(1);
+        before = backend.calls.get();
+        assertThat(readName(4)).isEqualTo("item 4");
+        assertThat(backend.calls.get()).as("the probe closed the circuit: reads call the backend again").isGreaterThan(before);
     }
 
     @Test

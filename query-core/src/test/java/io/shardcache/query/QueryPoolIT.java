@@ -27,6 +27,8 @@ import org.jooq.ExecuteListener;
 import org.jooq.Record;
 import org.jooq.Record1;
 import org.jooq.ResultQuery;
+import org.jooq.conf.Settings;
+import org.jooq.conf.StatementType;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
@@ -113,6 +115,49 @@ class QueryPoolIT {
             Thread.sleep(10);
         }
         throw new AssertionError(n + " queries never reached the gate");
+    }
+
+    @Test
+    void anInterruptedBatchReturnsAtOnceWithoutWaitingForItsQueries() throws Exception {
+        long gate = 7_502;
+        List<ResultQuery<Record1<String>>> queries = new ArrayList<>();
+        for (int id = 1; id <= 2; id++)
+            queries.add(db.dsl.select(NAME).from(ITEMS)
+                .where(ID.eq(id).and(function("touch_gated", SQLDataType.INTEGER, val("i" + id), val(gate)).eq(1))));
+        try (Connection holder = db.pool.getConnection(); Statement s = holder.createStatement()) {
+            s.execute("select pg_advisory_lock(" + gate + ")");
+            CompletableFuture<Throwable> thrown = new CompletableFuture<>();
+            Thread caller = Thread.ofPlatform().start(() -> {
+                try {
+                    QueryPool.of(2).fetchAll(queries);
+                    thrown.complete(null);
+                } catch (Throwable t) {
+                    thrown.complete(Thread.currentThread().isInterrupted() ? t : new AssertionError("interrupt status lost", t));
+                }
+            });
+            awaitBlocked(gate, 2);
+            caller.interrupt();
+            // The gate is still held: the call can only have returned by not waiting for its queries.
+            assertThat(thrown.get(30, TimeUnit.SECONDS)).isInstanceOf(ShardcacheException.class)
+                .hasMessageContaining("interrupted while running 2 queries");
+            s.execute("select pg_advisory_unlock(" + gate + ")");
+        }
+    }
+
+    @Test
+    void aQueryGivenTwiceRunsOnceAndStaysUsable() throws Exception {
+        ResultQuery<Record1<String>> twice = nameOf(cached.fromCache("items"), 1, "twice");
+        ResultQuery<Record1<String>> plain = nameOf(db.dsl, 2, "plain");
+        for (int round = 0; round < 20; round++) {
+            List<QueryPool.Outcome<Record1<String>>> out = QueryPool.of(4).fetchAll(List.of(twice, plain, twice, plain));
+            assertThat(out).as("round " + round).extracting(o -> o.result().getValue(0, NAME))
+                .containsExactly("item 1", "item 2", "item 1", "item 2");
+            assertThat(out).extracting(QueryPool.Outcome::index).containsExactly(0, 1, 2, 3);
+        }
+        assertThat(db.executions("plain")).as("one execution per batch, not per position").isEqualTo(20);
+        assertThat(db.executions("twice")).as("cached after the first batch").isEqualTo(1);
+        assertThat(twice.fetch()).as("the query is attached to its own DSL still, not a probe's")
+            .extracting(r -> r.get(NAME)).containsExactly("item 1");
     }
 
     @Test
@@ -236,6 +281,32 @@ class QueryPoolIT {
         assertThat(out).extracting(o -> o.result().getValue(0, NAME)).containsExactly("item 1", "item 2", "item 3", "item 4");
         for (int id = 1; id <= 4; id++)
             assertThat(db.executions("items" + id)).as("executions of item " + id).isEqualTo(2);
+    }
+
+    @Test
+    void aBatchLookupThatBreaksLeavesEachQueryToLookItselfUp() throws Exception {
+        List<ResultQuery<Record1<String>>> queries = names("items", 1, 3);
+        fill(queries);
+        backend.readAllBroken.set(true);
+        long hitsBefore = cached.stats("items").hits();
+        List<QueryPool.Outcome<Record1<String>>> out = QueryPool.of(3).fetchAll(queries);
+        assertThat(out).extracting(o -> o.result().getValue(0, NAME)).containsExactly("item 1", "item 2", "item 3");
+        assertThat(backend.readAlls.get()).as("the one batch lookup, which failed").isEqualTo(1);
+        assertThat(cached.stats("items").hits() - hitsBefore).as("each query's own read hit").isEqualTo(3);
+    }
+
+    @Test
+    void aQueryThatCannotBeProbedWithoutAConnectionIsNeverRunByItsProbe() throws Exception {
+        // A static statement is made with createStatement(), which a probe cannot intercept: it must fail, not run.
+        DSLContext fromCacheStatic = DSL.using(cached.fromCache("items").configuration()
+            .derive(new Settings().withStatementType(StatementType.STATIC_STATEMENT)));
+        List<ResultQuery<Record1<String>>> queries = List.of(nameOf(fromCacheStatic, 1, "static1"),
+            nameOf(fromCacheStatic, 2, "static2"));
+        List<QueryPool.Outcome<Record1<String>>> out = QueryPool.of(2).fetchAll(queries);
+        assertThat(out).extracting(o -> o.result().getValue(0, NAME)).containsExactly("item 1", "item 2");
+        assertThat(db.executions("static1")).as("executions: its run's, none by a probe").isEqualTo(1);
+        assertThat(db.executions("static2")).isEqualTo(1);
+        assertThat(backend.readAlls.get()).isZero();
     }
 
     @Test

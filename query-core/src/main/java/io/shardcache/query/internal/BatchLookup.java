@@ -27,6 +27,8 @@ import org.jooq.impl.DSL;
  */
 public final class BatchLookup {
 
+    private static final System.Logger LOG = System.getLogger(BatchLookup.class.getName());
+
     private BatchLookup() {
     }
 
@@ -68,7 +70,15 @@ public final class BatchLookup {
             if (indexes.size() < 2)
                 return;
             List<DogpileEngine.Want> wants = indexes.stream().map(i -> probes.get(i).want()).toList();
-            List<DogpileEngine.Prefetched> found = engine.lookupAndReadAll(wants);
+            List<DogpileEngine.Prefetched> found;
+            try {
+                found = engine.lookupAndReadAll(wants);
+            } catch (RuntimeException e) {
+                // Whatever broke (a corrupt entry, a listener): each query meets it alone, under its own policy.
+                LOG.log(System.Logger.Level.WARNING, "looking " + wants.size() + " queries up ahead failed;"
+                    + " each looks itself up as it runs", e);
+                return;
+            }
             for (int j = 0; j < indexes.size(); j++)
                 out[indexes.get(j)] = new Ahead(engine, found.get(j));
         });

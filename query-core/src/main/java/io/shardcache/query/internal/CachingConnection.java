@@ -33,6 +33,9 @@ final class CachingConnection extends DefaultConnection {
 
     @Override
     public Connection getDelegate() {
+        if (context.probe() != null)   // a statement jOOQ made other than by prepareStatement(sql, ...): never run it
+            throw new DataAccessException("shardcache: a probe runs nothing and takes no connection, but this query "
+                + "needs one (a static statement or a call): it cannot be named or looked up ahead without running");
         if (real == null) {
             real = context.connections().acquire();
             if (real == null)
@@ -85,7 +88,7 @@ final class CachingConnection extends DefaultConnection {
      */
     @Override
     public boolean getAutoCommit() throws SQLException {
-        if (real == null && !context.singleConnection())
+        if (real == null && (!context.singleConnection() || context.probe() != null))
             return true;
         return getDelegate().getAutoCommit();
     }

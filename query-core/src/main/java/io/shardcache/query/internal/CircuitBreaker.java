@@ -121,11 +121,13 @@ public final class CircuitBreaker implements CacheBackend {
      * The circuit as it is now, without calling the backend.
      *
      * @param openForMillis  how long it has been open, or 0 while closed
+     * @param probeDue       open for {@code openFor} or longer: the next call goes through as the probe
+     *                       (unless another call is probing right now)
      * @param failures       consecutive failures counted so far
      * @param threshold      failures that open it
      * @param lastFailure    the last failure's message, or null
      */
-    public record State(long openForMillis, int failures, int threshold, String lastFailure) {
+    public record State(long openForMillis, boolean probeDue, int failures, int threshold, String lastFailure) {
         public boolean open() {
             return openForMillis > 0;
         }
@@ -134,7 +136,8 @@ public final class CircuitBreaker implements CacheBackend {
     public State state() {
         long opened = openedAt;
         CacheBackendException last = lastFailure;
-        return new State(opened == 0 ? 0 : Math.max(1, clock.millis() - opened), failures.get(), threshold,
+        long openFor = opened == 0 ? 0 : Math.max(1, clock.millis() - opened);
+        return new State(openFor, openFor >= openForMillis, failures.get(), threshold,
             last == null ? null : last.getMessage());
     }
 

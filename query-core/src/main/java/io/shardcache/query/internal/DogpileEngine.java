@@ -304,18 +304,20 @@ public final class DogpileEngine {
     private static final String HEALTH_COUNTER = "health";
 
     /**
-     * Whether the backend serves: its circuit's state, one read of a counter nobody writes (unless the
-     * circuit is open), and what this engine holds back (bumps not flushed, a near cache bypassed).
+     * Whether the backend serves: its circuit's state, one read of a counter nobody writes, and what
+     * this engine holds back (bumps not flushed, a near cache bypassed). While the circuit is open the
+     * backend is not called, except once {@code openFor} has passed: that read is then the breaker's
+     * probe, so a readiness check polling this closes the circuit as soon as the backend is back.
      */
     public Health health() {
         List<String> reasons = new ArrayList<>();
         if (backend instanceof CircuitBreaker breaker) {
             CircuitBreaker.State c = breaker.state();
-            if (c.open())
+            if (c.open() && !c.probeDue())
                 return new Health(Health.Status.DOWN, backend.describe(), List.of("its circuit has been open for "
                     + c.openForMillis() + " ms after " + c.threshold() + " consecutive failures (reads run on the database); last failure: "
                     + c.lastFailure()));
-            if (c.failures() > 0)
+            if (!c.open() && c.failures() > 0)   // an open circuit due a probe: the read below is that probe
                 reasons.add(c.failures() + " consecutive failures just now (the circuit opens at " + c.threshold() + "); last: "
                     + c.lastFailure());
         }
