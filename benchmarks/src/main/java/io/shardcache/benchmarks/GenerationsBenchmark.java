@@ -187,7 +187,7 @@ public class GenerationsBenchmark {
         Map<String, RegionStats> after = snapshot();
         System.out.println("# region stats after the trial: " + after);
         try {
-            deleteKeys();
+            RedisKeys.deleteUnder(commands, prefix);
             raw.close();
             client.shutdown();
             local.close();
@@ -342,18 +342,6 @@ public class GenerationsBenchmark {
             m.put(r, cached.stats(r));
         m.put(LOCAL, local.stats(LOCAL));
         return m;
-    }
-
-    /** SCAN + UNLINK of this trial's prefix; never FLUSHALL (the server is shared). */
-    private void deleteKeys() {
-        ScanArgs match = ScanArgs.Builder.matches(prefix + "*").limit(1000);
-        ScanCursor cursor = ScanCursor.INITIAL;
-        do {
-            KeyScanCursor<String> page = commands.scan(cursor, match);
-            if (!page.getKeys().isEmpty())
-                commands.unlink(page.getKeys().toArray(String[]::new));
-            cursor = page;
-        } while (!cursor.isFinished());
     }
 
     @Benchmark

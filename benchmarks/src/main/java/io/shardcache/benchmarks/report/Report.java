@@ -1,5 +1,6 @@
 package io.shardcache.benchmarks.report;
 
+import io.shardcache.benchmarks.CommandLine;
 import io.shardcache.benchmarks.stampede.Stampede;
 import io.shardcache.benchmarks.stampede.StampedeResult;
 import java.io.IOException;
@@ -46,7 +47,7 @@ public final class Report {
         ReportOptions o;
         try {
             o = ReportOptions.parse(args);
-        } catch (ReportOptions.HelpRequested h) {
+        } catch (CommandLine.HelpRequested h) {
             out.print(ReportOptions.USAGE);
             return 0;
         } catch (IllegalArgumentException e) {

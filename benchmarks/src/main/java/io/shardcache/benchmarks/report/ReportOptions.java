@@ -1,9 +1,9 @@
 package io.shardcache.benchmarks.report;
 
+import io.shardcache.benchmarks.CommandLine;
 import io.shardcache.benchmarks.stampede.Stampede;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -66,54 +66,28 @@ public record ReportOptions(Path out, int samples, int warmup, int jvms, int thr
         }
     }
 
-    /** Thrown for {@code -h}/{@code --help}: not an error, but no run either. */
-    static final class HelpRequested extends Exception {
-        HelpRequested() {
-            super("help", null, false, false);
-        }
-    }
-
     /**
      * @throws IllegalArgumentException whose message names the offending argument
-     * @throws HelpRequested            for {@code -h} or {@code --help}
+     * @throws CommandLine.HelpRequested for {@code -h} or {@code --help}
      */
-    static ReportOptions parse(String... args) throws HelpRequested {
+    static ReportOptions parse(String... args) throws CommandLine.HelpRequested {
         Path out = DEFAULT_OUT;
         int samples = DEFAULT_SAMPLES, warmup = DEFAULT_WARMUP, jvms = DEFAULT_JVMS, threads = DEFAULT_THREADS;
         String query = DEFAULT_QUERY;
         boolean stampede = true;
-        Set<String> seen = new HashSet<>();
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            if (arg.equals("-h") || arg.equals("--help"))
-                throw new HelpRequested();
-            if (!arg.startsWith("--") || arg.length() == 2)
-                throw new IllegalArgumentException("unexpected argument '" + arg + "': options start with --, e.g. --samples 20000");
-            int eq = arg.indexOf('=');
-            String name = eq >= 0 ? arg.substring(0, eq) : arg;
-            if (!seen.add(name))
-                throw new IllegalArgumentException(name + " is given more than once");
+        for (CommandLine.Option o : CommandLine.options(args, Set.of("--no-stampede"), "--samples 20000")) {
+            String name = o.name(), value = o.value();
             if (name.equals("--no-stampede")) {
-                if (eq >= 0)
-                    throw new IllegalArgumentException("--no-stampede takes no value");
                 stampede = false;
                 continue;
             }
-            String value;
-            if (eq >= 0) {
-                value = arg.substring(eq + 1);
-            } else {
-                if (i + 1 >= args.length)
-                    throw new IllegalArgumentException(name + " needs a value");
-                value = args[++i];
-            }
             switch (name) {
-                case "--out" -> out = Path.of(nonEmpty(name, value));
-                case "--samples" -> samples = intIn(name, value, 100, 10_000_000);
-                case "--warmup" -> warmup = intIn(name, value, 0, 10_000_000);
-                case "--jvms" -> jvms = intIn(name, value, 1, 64);
-                case "--threads" -> threads = intIn(name, value, 1, 1000);
-                case "--query" -> query = nonEmpty(name, value);
+                case "--out" -> out = Path.of(CommandLine.nonEmpty(name, value));
+                case "--samples" -> samples = CommandLine.intIn(name, value, 100, 10_000_000);
+                case "--warmup" -> warmup = CommandLine.intIn(name, value, 0, 10_000_000);
+                case "--jvms" -> jvms = CommandLine.intIn(name, value, 1, 64);
+                case "--threads" -> threads = CommandLine.intIn(name, value, 1, 1000);
+                case "--query" -> query = CommandLine.nonEmpty(name, value);
                 default -> throw new IllegalArgumentException("unknown option " + name
                     + "; the options are --out, --samples, --warmup, --jvms, --threads, --query, --no-stampede");
             }
@@ -130,23 +104,5 @@ public record ReportOptions(Path out, int samples, int warmup, int jvms, int thr
             "--query", query));
         args.addAll(scheme.args);
         return args;
-    }
-
-    private static int intIn(String name, String value, int min, int max) {
-        int n;
-        try {
-            n = Integer.parseInt(value.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be an integer, got '" + value + "'");
-        }
-        if (n < min || n > max)
-            throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", got " + n);
-        return n;
-    }
-
-    private static String nonEmpty(String name, String value) {
-        if (value.isBlank())
-            throw new IllegalArgumentException(name + " must not be empty");
-        return value;
     }
 }

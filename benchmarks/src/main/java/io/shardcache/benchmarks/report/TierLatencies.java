@@ -1,5 +1,6 @@
 package io.shardcache.benchmarks.report;
 
+import io.shardcache.benchmarks.RedisKeys;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScanArgs;
@@ -295,14 +296,7 @@ final class TierLatencies implements AutoCloseable {
     public void close() throws SQLException {
         try {
             RedisCommands<String, byte[]> commands = raw.sync();
-            ScanArgs match = ScanArgs.Builder.matches(prefix + "*").limit(1000);
-            ScanCursor cursor = ScanCursor.INITIAL;
-            do {
-                KeyScanCursor<String> page = commands.scan(cursor, match);
-                if (!page.getKeys().isEmpty())
-                    commands.unlink(page.getKeys().toArray(String[]::new));
-                cursor = page;
-            } while (!cursor.isFinished());
+            RedisKeys.deleteUnder(commands, prefix);
             raw.close();
             client.shutdown();
             cached.close();

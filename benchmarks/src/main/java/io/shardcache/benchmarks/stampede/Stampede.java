@@ -2,7 +2,7 @@ package io.shardcache.benchmarks.stampede;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.shardcache.benchmarks.stampede.StampedeOptions.HelpRequested;
+import io.shardcache.benchmarks.CommandLine.HelpRequested;
 import io.shardcache.benchmarks.stampede.StampedeOptions.Mode;
 import io.shardcache.benchmarks.stampede.StampedeOptions.Scheme;
 import io.shardcache.query.CachingDSL;

@@ -1,7 +1,7 @@
 package io.shardcache.benchmarks.stampede;
 
+import io.shardcache.benchmarks.CommandLine;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
 
@@ -75,18 +75,11 @@ record StampedeOptions(int jvms, int threads, StampedeQuery query, Mode mode, Sc
         Bad arguments exit with status 2; a failed run (a child died, a caller got an error) with 1.
         """.formatted(DEFAULT_JVMS, DEFAULT_THREADS, DEFAULT_QUERY, DEFAULT_POOL, DEFAULT_WARMUP, DEFAULT_TIMEOUT.toSeconds());
 
-    /** Thrown for {@code -h}/{@code --help}: not an error, but no run either. */
-    static final class HelpRequested extends Exception {
-        HelpRequested() {
-            super("help", null, false, false);
-        }
-    }
-
     /**
      * @throws IllegalArgumentException whose message names the offending argument
-     * @throws HelpRequested            for {@code -h} or {@code --help}
+     * @throws CommandLine.HelpRequested for {@code -h} or {@code --help}
      */
-    static StampedeOptions parse(String... args) throws HelpRequested {
+    static StampedeOptions parse(String... args) throws CommandLine.HelpRequested {
         int jvms = DEFAULT_JVMS;
         int threads = DEFAULT_THREADS;
         StampedeQuery query = StampedeQuery.parse(DEFAULT_QUERY);
@@ -98,36 +91,15 @@ record StampedeOptions(int jvms, int threads, StampedeQuery query, Mode mode, Sc
         String redis = null;
         String pg = null;
         boolean trace = false;
-        Set<String> seen = new HashSet<>();
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            if (arg.equals("-h") || arg.equals("--help"))
-                throw new HelpRequested();
-            if (!arg.startsWith("--") || arg.length() == 2)
-                throw new IllegalArgumentException("unexpected argument '" + arg + "': options start with --, e.g. --jvms 4");
-            if (arg.equals("--trace")) {
-                if (trace)
-                    throw new IllegalArgumentException("--trace is given more than once");
+        for (CommandLine.Option o : CommandLine.options(args, Set.of("--trace"), "--jvms 4")) {
+            String name = o.name(), value = o.value();
+            if (name.equals("--trace")) {
                 trace = true;
                 continue;
             }
-            String name;
-            String value;
-            int eq = arg.indexOf('=');
-            if (eq >= 0) {
-                name = arg.substring(0, eq);
-                value = arg.substring(eq + 1);
-            } else {
-                name = arg;
-                if (i + 1 >= args.length)
-                    throw new IllegalArgumentException(name + " needs a value");
-                value = args[++i];
-            }
-            if (!seen.add(name))
-                throw new IllegalArgumentException(name + " is given more than once");
             switch (name) {
-                case "--jvms" -> jvms = intIn(name, value, 1, 64);
-                case "--threads" -> threads = intIn(name, value, 1, 1000);
+                case "--jvms" -> jvms = CommandLine.intIn(name, value, 1, 64);
+                case "--threads" -> threads = CommandLine.intIn(name, value, 1, 1000);
                 case "--query" -> {
                     try {
                         query = StampedeQuery.parse(value);
@@ -137,11 +109,11 @@ record StampedeOptions(int jvms, int threads, StampedeQuery query, Mode mode, Sc
                 }
                 case "--mode" -> mode = enumOf(Mode.class, name, value);
                 case "--scheme" -> scheme = enumOf(Scheme.class, name, value);
-                case "--pool" -> pool = intIn(name, value, 1, 200);
-                case "--warmup" -> warmup = intIn(name, value, 0, 1_000_000);
-                case "--timeout" -> timeout = Duration.ofSeconds(intIn(name, value, 1, 86_400));
-                case "--redis" -> redis = text(name, value);
-                case "--pg" -> pg = text(name, value);
+                case "--pool" -> pool = CommandLine.intIn(name, value, 1, 200);
+                case "--warmup" -> warmup = CommandLine.intIn(name, value, 0, 1_000_000);
+                case "--timeout" -> timeout = Duration.ofSeconds(CommandLine.intIn(name, value, 1, 86_400));
+                case "--redis" -> redis = CommandLine.nonEmpty(name, value);
+                case "--pg" -> pg = CommandLine.nonEmpty(name, value);
                 default -> throw new IllegalArgumentException("unknown option " + name);
             }
         }
@@ -165,18 +137,6 @@ record StampedeOptions(int jvms, int threads, StampedeQuery query, Mode mode, Sc
         return e.name().toLowerCase(Locale.ROOT);
     }
 
-    private static int intIn(String name, String value, int min, int max) {
-        int n;
-        try {
-            n = Integer.parseInt(value.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be an integer, got '" + value + "'");
-        }
-        if (n < min || n > max)
-            throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", got " + n);
-        return n;
-    }
-
     private static <E extends Enum<E>> E enumOf(Class<E> type, String name, String value) {
         for (E e : type.getEnumConstants())
             if (lower(e).equals(value))
@@ -185,11 +145,5 @@ record StampedeOptions(int jvms, int threads, StampedeQuery query, Mode mode, Sc
         for (E e : type.getEnumConstants())
             known.append(known.isEmpty() ? "" : " or ").append(lower(e));
         throw new IllegalArgumentException(name + " must be " + known + ", got '" + value + "'");
-    }
-
-    private static String text(String name, String value) {
-        if (value.isBlank())
-            throw new IllegalArgumentException(name + " must not be empty");
-        return value;
     }
 }

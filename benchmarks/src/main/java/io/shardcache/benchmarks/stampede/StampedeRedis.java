@@ -1,5 +1,6 @@
 package io.shardcache.benchmarks.stampede;
 
+import io.shardcache.benchmarks.RedisKeys;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScanArgs;
@@ -45,30 +46,9 @@ final class StampedeRedis {
     static long deleteKeys(String redisUri, String prefix) {
         RedisClient client = RedisClient.create(redisUri);
         try (StatefulRedisConnection<String, String> connection = client.connect()) {
-            RedisCommands<String, String> redis = connection.sync();
-            ScanArgs match = ScanArgs.Builder.matches(glob(prefix) + "*").limit(1000);
-            long deleted = 0;
-            ScanCursor cursor = ScanCursor.INITIAL;
-            do {
-                KeyScanCursor<String> page = redis.scan(cursor, match);
-                if (!page.getKeys().isEmpty())
-                    deleted += redis.unlink(page.getKeys().toArray(String[]::new));
-                cursor = page;
-            } while (!cursor.isFinished());
-            return deleted;
+            return RedisKeys.deleteUnder(connection.sync(), prefix);
         } finally {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         }
-    }
-
-    /** {@code s} as a literal in a Redis glob pattern. */
-    static String glob(String s) {
-        StringBuilder b = new StringBuilder(s.length());
-        for (char c : s.toCharArray()) {
-            if ("*?[]\\".indexOf(c) >= 0)
-                b.append('\\');
-            b.append(c);
-        }
-        return b.toString();
     }
 }

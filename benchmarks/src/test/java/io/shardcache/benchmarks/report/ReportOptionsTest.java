@@ -58,7 +58,7 @@ class ReportOptionsTest {
 
     @Test
     void helpIsNotAnError() {
-        assertThatThrownBy(() -> ReportOptions.parse("--samples", "100", "--help")).isInstanceOf(ReportOptions.HelpRequested.class);
+        assertThatThrownBy(() -> ReportOptions.parse("--samples", "100", "--help")).isInstanceOf(io.shardcache.benchmarks.CommandLine.HelpRequested.class);
         assertThat(ReportOptions.USAGE).contains("--samples N", "--no-stampede", "default 20000");
         assertThat(List.of(ReportOptions.Scheme.values())).extracting(s -> s.label)
             .containsExactly("shardcache cold", "shardcache stale", "naive cold");

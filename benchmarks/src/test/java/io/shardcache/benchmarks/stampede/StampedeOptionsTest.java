@@ -3,7 +3,7 @@ package io.shardcache.benchmarks.stampede;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.shardcache.benchmarks.stampede.StampedeOptions.HelpRequested;
+import io.shardcache.benchmarks.CommandLine.HelpRequested;
 import io.shardcache.benchmarks.stampede.StampedeOptions.Mode;
 import io.shardcache.benchmarks.stampede.StampedeOptions.Scheme;
 import java.io.ByteArrayOutputStream;
