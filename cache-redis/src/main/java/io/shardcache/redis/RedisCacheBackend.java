@@ -1,15 +1,23 @@
 package io.shardcache.redis;
 
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.MaintNotificationsConfig;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
@@ -22,7 +30,7 @@ import io.shardcache.redis.internal.ChangeFeed;
 import io.shardcache.redis.internal.Failures;
 import io.shardcache.redis.internal.LazyConnection;
 import io.shardcache.redis.internal.LuaScript;
-import io.shardcache.redis.internal.RedisEndpoint;
+import io.shardcache.redis.internal.RedisServers;
 import io.shardcache.redis.internal.RedissonLocks;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -32,9 +40,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -149,10 +159,13 @@ public final class RedisCacheBackend implements CacheBackend {
         return deleted
         """);
 
-    private final RedisEndpoint endpoint;
+    private final RedisServers servers;
     private final String keyPrefix;
     private final ClientResources resources;
-    private final RedisClient client;
+    /** The client of the values connection: a {@link RedisClient}, or a {@link RedisClusterClient}. */
+    private final AbstractRedisClient client;
+    /** The client of the change feed: {@link #client} for one server, a plain one beside it for a cluster. */
+    private final RedisClient feedClient;
     private final LazyConnection connection;
     private final RedissonLocks locks;
     private final Failures failures;
@@ -161,13 +174,13 @@ public final class RedisCacheBackend implements CacheBackend {
     private final ChangeFeed feed;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private RedisCacheBackend(RedisEndpoint endpoint, String keyPrefix, Duration commandTimeout, int requestQueueSize,
+    private RedisCacheBackend(RedisServers servers, String keyPrefix, Duration commandTimeout, int requestQueueSize,
                               Duration lockWatchdogTimeout, @Nullable Object meterRegistry) {
-        this.endpoint = endpoint;
+        this.servers = servers;
         this.keyPrefix = keyPrefix;
         this.channel = keyPrefix + CHANNEL;
         this.channelBytes = channel.getBytes(StandardCharsets.UTF_8);
-        this.failures = new Failures(endpoint, commandTimeout);
+        this.failures = new Failures(servers, commandTimeout);
         ClientResources.Builder r = ClientResources.builder()
             .ioThreadPoolSize(2)            // one connection needs one I/O thread; 2 is Lettuce's minimum
             .computationThreadPoolSize(2)
@@ -175,29 +188,78 @@ public final class RedisCacheBackend implements CacheBackend {
         if (meterRegistry != null)
             LettuceMeters.recordLatencies(r, meterRegistry);
         this.resources = r.build();
-        RedisClient lettuce = null;
+        List<RedisURI> uris = servers.lettuceUris(commandTimeout);
+        AbstractRedisClient values = null;
+        RedisClient feeds = null;
         try {
-            lettuce = RedisClient.create(resources, endpoint.lettuceUri(commandTimeout));
-            lettuce.setOptions(ClientOptions.builder()
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .autoReconnect(true)
-                .requestQueueSize(requestQueueSize)
-                .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
-                .socketOptions(SocketOptions.builder().connectTimeout(commandTimeout).build())
-                // Maintenance notifications are a Redis Enterprise/Cloud handshake; plain Redis has nothing to say.
-                .maintNotificationsConfig(MaintNotificationsConfig.disabled())
-                .build());
-            this.locks = new RedissonLocks(endpoint, keyPrefix, commandTimeout, lockWatchdogTimeout, failures);
+            feeds = RedisClient.create(resources);
+            feeds.setOptions(options(ClientOptions.builder(), commandTimeout, requestQueueSize).build());
+            if (servers.cluster()) {
+                RedisClusterClient c = RedisClusterClient.create(resources, uris);
+                ClusterClientOptions.Builder o = ClusterClientOptions.builder()
+                    // Learn of a failover or a node gone soon, whether told (MOVED, ASK, reconnects) or not.
+                    .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                        .enablePeriodicRefresh(Duration.ofSeconds(10))
+                        .enableAllAdaptiveRefreshTriggers()
+                        .build());
+                c.setOptions((ClusterClientOptions) options(o, commandTimeout, requestQueueSize).build());
+                values = c;
+            } else {
+                values = feeds;
+            }
+            this.locks = new RedissonLocks(servers, keyPrefix, commandTimeout, lockWatchdogTimeout, failures);
         } catch (RuntimeException e) {
-            if (lettuce != null)
-                lettuce.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            if (values != null && values != feeds)
+                values.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            if (feeds != null)
+                feeds.shutdown(Duration.ZERO, Duration.ofSeconds(2));
             resources.shutdown(0, 2, TimeUnit.SECONDS);
             throw e;
         }
-        this.client = lettuce;
-        this.connection = new LazyConnection(client, endpoint.lettuceUri(commandTimeout), CODEC, commandTimeout, failures);
+        this.client = values;
+        this.feedClient = feeds;
+        this.connection = new LazyConnection(opener(values, uris.getFirst()), commandTimeout, failures);
         connection.connectInBackground();
-        this.feed = new ChangeFeed(client, endpoint.lettuceUri(commandTimeout), channel, resources.eventExecutorGroup());
+        this.feed = new ChangeFeed(feedClient, uris, channel, resources.eventExecutorGroup());
+    }
+
+    /**
+     * {@code c} once its connection to every master is open. Lettuce opens a node's connection on
+     * the first command for it, and a command sent while that connection is still being made is
+     * rejected (commands are not queued while disconnected: see the class comment). A master that
+     * does not answer is left to that first command; the others are ready.
+     */
+    private static CompletableFuture<StatefulRedisClusterConnection<String, byte[]>> withNodeConnections(
+            StatefulRedisClusterConnection<String, byte[]> c) {
+        List<CompletableFuture<?>> opening = new ArrayList<>();
+        for (RedisClusterNode node : c.getPartitions())
+            if (node.is(RedisClusterNode.NodeFlag.UPSTREAM) && !node.is(RedisClusterNode.NodeFlag.FAIL))
+                // By host and port: the key under which Lettuce routes a slot's commands.
+                opening.add(c.getConnectionAsync(node.getUri().getHost(), node.getUri().getPort()).exceptionally(error -> null));
+        return CompletableFuture.allOf(opening.toArray(CompletableFuture[]::new)).thenApply(done -> c);
+    }
+
+    /** The settings of a cache rather than a queue; see the class comment. */
+    private static ClientOptions.Builder options(ClientOptions.Builder b, Duration commandTimeout, int requestQueueSize) {
+        return b.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+            .autoReconnect(true)
+            .requestQueueSize(requestQueueSize)
+            .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
+            .socketOptions(SocketOptions.builder().connectTimeout(commandTimeout).build())
+            // Maintenance notifications are a Redis Enterprise/Cloud handshake; plain Redis has nothing to say.
+            .maintNotificationsConfig(MaintNotificationsConfig.disabled());
+    }
+
+    /** One connection attempt of {@code client}: to its server, or to the cluster (which routes each key to its node). */
+    private static Supplier<CompletableFuture<LazyConnection.Opened>> opener(AbstractRedisClient client, RedisURI server) {
+        if (client instanceof RedisClusterClient cluster)
+            // A cluster connection needs the topology first; loading it blocks, so on a thread of its own.
+            return () -> CompletableFuture.supplyAsync(cluster::getPartitions, task -> Thread.ofVirtual().start(task))
+                .thenCompose(topology -> cluster.connectAsync(CODEC))
+                .thenCompose(RedisCacheBackend::withNodeConnections)
+                .thenApply(c -> new LazyConnection.Opened(c.sync(), c));
+        RedisClient single = (RedisClient) client;
+        return () -> single.connectAsync(CODEC, server).toCompletableFuture().thenApply(c -> new LazyConnection.Opened(c.sync(), c));
     }
 
     /**
@@ -219,7 +281,20 @@ public final class RedisCacheBackend implements CacheBackend {
      * @throws IllegalArgumentException if {@code redisUri} is not such a URI (the message names it, password masked)
      */
     public static Builder builder(String redisUri) {
-        return new Builder(RedisEndpoint.parse(redisUri));
+        return new Builder(RedisServers.single(redisUri));
+    }
+
+    /**
+     * Settings for a backend on a Redis Cluster, found through {@code seedUris}: some of its nodes,
+     * each {@code redis://[[user]:password@]host:port} or {@code rediss://...} with the same
+     * credentials and TLS settings; the rest of the cluster is discovered from them. See the class
+     * comment for what changes on a cluster.
+     *
+     * @throws IllegalArgumentException naming the seed that is not such a URI, names a database
+     *         other than 0, is given twice, or is reached unlike the first
+     */
+    public static Builder clusterBuilder(List<String> seedUris) {
+        return new Builder(RedisServers.cluster(seedUris));
     }
 
     @Override
@@ -318,7 +393,13 @@ public final class RedisCacheBackend implements CacheBackend {
         call("SET PX " + px, k, c -> c.set(k, entry, SetArgs.Builder.px(px)));
     }
 
-    /** Atomic: one script compares every counter (absent = 0, compared as decimal strings) and only then stores. */
+    /**
+     * Atomic on one server: one script compares every counter (absent = 0, compared as decimal
+     * strings) and only then stores. On a cluster the script runs on the entry's node and compares
+     * the counters that live in its slot; the others are compared by an {@code MGET} just before.
+     * A counter moved between the two lets a dead entry in, which no reader serves: an entry is
+     * served only while the counters it records are the ones the reader reads.
+     */
     @Override
     public boolean putIfGenerations(String region, String key, byte[] entry, Duration timeToLive, List<String> counters,
                                     long[] expected) {
@@ -328,17 +409,34 @@ public final class RedisCacheBackend implements CacheBackend {
                 + " expected values " + Arrays.toString(expected) + " for an entry in region '" + region + "'");
         long px = millis(region, timeToLive);
         String k = entryKey(key);
-        String[] keys = new String[counters.size() + 1];
-        keys[0] = k;
-        byte[][] args = new byte[expected.length + 2][];
-        args[0] = entry;
-        args[1] = ascii(px);
+        List<String> keys = new ArrayList<>(List.of(k));
+        List<byte[]> args = new ArrayList<>(List.of(entry, ascii(px)));
+        List<String> elsewhere = new ArrayList<>();
+        List<Long> elsewhereExpected = new ArrayList<>();
+        int slot = SlotHash.getSlot(k);
         for (int i = 0; i < expected.length; i++) {
-            keys[i + 1] = counterKey(counters.get(i));
-            args[i + 2] = ascii(expected[i]);
+            String counter = counterKey(counters.get(i));
+            if (!servers.cluster() || SlotHash.getSlot(counter) == slot) {
+                keys.add(counter);
+                args.add(ascii(expected[i]));
+            } else {
+                elsewhere.add(counter);
+                elsewhereExpected.add(expected[i]);
+            }
         }
-        Long stored = call("SET PX " + px + " if " + expected.length + " counters unchanged (script)", k,
-            c -> PUT_IF_GENERATIONS.<Long>run(c, ScriptOutputType.INTEGER, keys, args));
+        if (!elsewhere.isEmpty()) {
+            String[] others = elsewhere.toArray(String[]::new);
+            List<KeyValue<String, byte[]>> now = call("MGET", others[0], c -> c.mget(others));
+            if (now.size() != others.length)
+                throw failures.of("MGET", others[0], "expected " + others.length + " values, got " + now.size());
+            for (int i = 0; i < others.length; i++)
+                if (counter(others[i], now.get(i)) != elsewhereExpected.get(i))
+                    return false;
+        }
+        String[] scriptKeys = keys.toArray(String[]::new);
+        byte[][] scriptArgs = args.toArray(byte[][]::new);
+        Long stored = call("SET PX " + px + " if " + (scriptKeys.length - 1) + " counters unchanged (script)", k,
+            c -> PUT_IF_GENERATIONS.<Long>run(c, ScriptOutputType.INTEGER, scriptKeys, scriptArgs));
         return stored == 1;
     }
 
@@ -388,22 +486,30 @@ public final class RedisCacheBackend implements CacheBackend {
      */
     @Override
     public long[] incrementGenerations(List<String> counters) {
+        long[] result = new long[counters.size()];
         if (counters.isEmpty())
-            return new long[0];
-        String[] keys = new String[counters.size()];
-        byte[][] args = new byte[counters.size() + 1][];
-        args[0] = channelBytes;
-        for (int i = 0; i < keys.length; i++) {
-            keys[i] = counterKey(counters.get(i));
-            args[i + 1] = counters.get(i).getBytes(StandardCharsets.UTF_8);
+            return result;
+        // A script touches keys of one slot: on a cluster, one script per slot the counters live in.
+        Map<Integer, List<Integer>> bySlot = new LinkedHashMap<>();
+        for (int i = 0; i < counters.size(); i++) {
+            int slot = servers.cluster() ? SlotHash.getSlot(counterKey(counters.get(i))) : 0;
+            bySlot.computeIfAbsent(slot, x -> new ArrayList<>()).add(i);
         }
-        List<Object> values = call("INCR+PUBLISH", String.join("', '", keys),
-            c -> INCREMENT.<List<Object>>run(c, ScriptOutputType.MULTI, keys, args));
-        if (values.size() != keys.length)
-            throw failures.of("INCR+PUBLISH", keys[0], "expected " + keys.length + " values, got " + values);
-        long[] result = new long[keys.length];
-        for (int i = 0; i < result.length; i++)
-            result[i] = (Long) values.get(i);
+        for (List<Integer> group : bySlot.values()) {
+            String[] keys = new String[group.size()];
+            byte[][] args = new byte[group.size() + 1][];
+            args[0] = channelBytes;
+            for (int j = 0; j < keys.length; j++) {
+                keys[j] = counterKey(counters.get(group.get(j)));
+                args[j + 1] = counters.get(group.get(j)).getBytes(StandardCharsets.UTF_8);
+            }
+            List<Object> values = call("INCR+PUBLISH", String.join("', '", keys),
+                c -> INCREMENT.<List<Object>>run(c, ScriptOutputType.MULTI, keys, args));
+            if (values.size() != keys.length)
+                throw failures.of("INCR+PUBLISH", keys[0], "expected " + keys.length + " values, got " + values);
+            for (int j = 0; j < keys.length; j++)
+                result[group.get(j)] = (Long) values.get(j);
+        }
         return result;
     }
 
@@ -441,10 +547,10 @@ public final class RedisCacheBackend implements CacheBackend {
         return locks;
     }
 
-    /** The server, e.g. {@code redis://10.0.0.5:6379}; never credentials. */
+    /** The server, e.g. {@code redis://10.0.0.5:6379}, or {@code cluster redis://10.0.0.5:7000,10.0.0.6:7000}; never credentials. */
     @Override
     public String describe() {
-        return endpoint.describe();
+        return servers.describe();
     }
 
     /**
@@ -461,6 +567,8 @@ public final class RedisCacheBackend implements CacheBackend {
             feed.close();
             connection.close();
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            if (feedClient != client)
+                feedClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
             resources.shutdown(0, 2, TimeUnit.SECONDS);
         }
     }
@@ -478,10 +586,10 @@ public final class RedisCacheBackend implements CacheBackend {
         return keyPrefix + GENERATION_PREFIX + Objects.requireNonNull(counter, "counter");
     }
 
-    private <T> T call(String command, String key, Function<RedisCommands<String, byte[]>, T> op) {
+    private <T> T call(String command, String key, Function<RedisClusterCommands<String, byte[]>, T> op) {
         if (closed.get())
             throw failures.of(command, key, "the backend is closed");
-        RedisCommands<String, byte[]> commands = connection.commands(command, key);
+        RedisClusterCommands<String, byte[]> commands = connection.commands(command, key);
         try {
             return op.apply(commands);
         } catch (RedisException e) {   // timeouts, rejected while disconnected, queue full, server errors
@@ -502,7 +610,7 @@ public final class RedisCacheBackend implements CacheBackend {
      * is set. Not thread-safe.
      */
     public static final class Builder {
-        private final RedisEndpoint endpoint;
+        private final RedisServers servers;
         private @Nullable String keyPrefix;
         private @Nullable Duration commandTimeout;
         private @Nullable Integer requestQueueSize;
@@ -510,8 +618,8 @@ public final class RedisCacheBackend implements CacheBackend {
         /** A Micrometer MeterRegistry, kept as an Object so that this class loads without Micrometer. */
         private @Nullable Object meterRegistry;
 
-        private Builder(RedisEndpoint endpoint) {
-            this.endpoint = endpoint;
+        private Builder(RedisServers servers) {
+            this.servers = servers;
         }
 
         /**
@@ -524,7 +632,7 @@ public final class RedisCacheBackend implements CacheBackend {
             if (this.keyPrefix != null)
                 throw new IllegalStateException("keyPrefix is already set to '" + this.keyPrefix + "'");
             if (keyPrefix.isEmpty())
-                throw new IllegalArgumentException("keyPrefix must not be empty: shardcache's keys would mix with everything else on " + endpoint);
+                throw new IllegalArgumentException("keyPrefix must not be empty: shardcache's keys would mix with everything else on " + servers);
             this.keyPrefix = keyPrefix;
             return this;
         }
@@ -603,7 +711,7 @@ public final class RedisCacheBackend implements CacheBackend {
                 throw new IllegalArgumentException("lockWatchdogTimeout " + watchdog.toMillis()
                     + "ms is shorter than 3 x commandTimeout " + timeout.toMillis()
                     + "ms: a lock renewal, sent every third of the watchdog timeout, could time out after the lock expired");
-            return new RedisCacheBackend(endpoint, keyPrefix != null ? keyPrefix : DEFAULT_KEY_PREFIX, timeout,
+            return new RedisCacheBackend(servers, keyPrefix != null ? keyPrefix : DEFAULT_KEY_PREFIX, timeout,
                 requestQueueSize != null ? requestQueueSize : DEFAULT_REQUEST_QUEUE_SIZE, watchdog, meterRegistry);
         }
     }

@@ -50,6 +50,14 @@ final class RedisClusterProcesses implements AutoCloseable {
         return masters.get(i).uri();
     }
 
+    /** The master that serves {@code slot}: the slots are split evenly, in order. */
+    int masterOf(int slot) {
+        for (int i = 0; i < masters.size(); i++)
+            if (slot <= SLOTS * (i + 1) / masters.size() - 1)
+                return i;
+        throw new IllegalArgumentException("slot " + slot + " is not one of the " + SLOTS);
+    }
+
     int size() {
         return masters.size();
     }
@@ -75,7 +83,10 @@ final class RedisClusterProcesses implements AutoCloseable {
             boolean all = true;
             for (int i = 0; i < masters.size(); i++) {
                 String info = on(i, RedisCommands::clusterInfo);
-                all &= info.contains("cluster_state:" + state) && info.contains("cluster_known_nodes:" + masters.size());
+                // Every node must also see every slot served: gossip spreads slot ownership after the MEETs,
+                // and a client that loads its topology from a node that does not yet cannot route those slots.
+                all &= info.contains("cluster_state:" + state) && info.contains("cluster_known_nodes:" + masters.size())
+                    && info.contains("cluster_slots_ok:" + SLOTS);
             }
             if (all)
                 return;

@@ -47,7 +47,7 @@ class RedisClusterProcessesIT {
     }
 
     private static int ownerOf(RedisClusterProcesses cluster, int slot) {
-        return slot * cluster.size() / RedisClusterProcesses.SLOTS;
+        return cluster.masterOf(slot);
     }
 
     private static String keyOwnedBy(RedisClusterProcesses cluster, RedisAdvancedClusterCommands<String, String> redis, int master) {

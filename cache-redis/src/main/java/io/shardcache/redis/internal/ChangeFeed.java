@@ -59,7 +59,13 @@ public final class ChangeFeed implements AutoCloseable {
     public static final char ENTRY = 'E';
 
     private final RedisClient client;
-    private final RedisURI uri;
+    private final List<RedisURI> uris;
+    /** Attempts started so far: each tries the next URI, so a feed whose node is gone finds another. */
+    private int attempts;
+    /** How long a connection to one of several nodes may stay down before the feed tries the next. */
+    static final Duration SWITCH_AFTER = Duration.ofSeconds(2);
+    /** When the connection was first seen down, in {@link System#nanoTime()}; 0 while up. Guarded by {@code lock}. */
+    private long downSince;
     private final String channel;
     private final ScheduledExecutorService scheduler;
     private final Listener listener = new Listener();
@@ -75,9 +81,13 @@ public final class ChangeFeed implements AutoCloseable {
     private @Nullable ScheduledFuture<?> ticker;
     private @Nullable StatefulRedisPubSubConnection<String, String> connection;
 
-    public ChangeFeed(RedisClient client, RedisURI uri, String channel, ScheduledExecutorService scheduler) {
+    /**
+     * A feed of {@code channel}, heard through the first of {@code uris} that answers: one server, or
+     * any node of a cluster (a cluster passes every message on to all of its nodes).
+     */
+    public ChangeFeed(RedisClient client, List<RedisURI> uris, String channel, ScheduledExecutorService scheduler) {
         this.client = client;
-        this.uri = uri;
+        this.uris = List.copyOf(uris);
         this.channel = channel;
         this.scheduler = scheduler;
     }
@@ -113,6 +123,22 @@ public final class ChangeFeed implements AutoCloseable {
         }
     }
 
+    /**
+     * True if {@code c}, down and reconnected by Lettuce to its one node, should give way to a
+     * connection to another node: it has been down for {@link #SWITCH_AFTER} and there is another
+     * node to try (a cluster's node may be gone for good). Must hold {@code lock}.
+     */
+    private boolean abandon(StatefulRedisPubSubConnection<String, String> c) {
+        if (uris.size() < 2)
+            return false;
+        long now = System.nanoTime();
+        if (downSince == 0) {
+            downSince = now;
+            return false;
+        }
+        return now - downSince >= SWITCH_AFTER.toNanos();
+    }
+
     /** Connects or subscribes if need be and nothing of the kind is under way. */
     private void tick() {
         StatefulRedisPubSubConnection<String, String> c;
@@ -120,12 +146,19 @@ public final class ChangeFeed implements AutoCloseable {
             if (closed || live || connecting || subscribing)
                 return;
             c = connection;
-            if (c == null)
+            if (c == null) {
                 connecting = true;
-            else if (c.isOpen())
+            } else if (c.isOpen()) {
+                downSince = 0;
                 subscribing = true;
-            else
+            } else if (!abandon(c)) {
                 return;   // Lettuce is reconnecting; it resubscribes if it was subscribed, else a later tick does
+            } else {
+                connection = null;
+                downSince = 0;
+                c.closeAsync();   // the next tick connects to the next node
+                return;
+            }
         }
         // connect and subscribe fail only through their futures; this guards the ticker itself,
         // which an escaping exception would stop for good.
@@ -146,6 +179,10 @@ public final class ChangeFeed implements AutoCloseable {
     private void connect() {
         CompletableFuture<StatefulRedisPubSubConnection<String, String>> attempt;
         try {
+            RedisURI uri;
+            synchronized (lock) {
+                uri = uris.get(Math.floorMod(attempts++, uris.size()));
+            }
             attempt = client.connectPubSubAsync(StringCodec.UTF8, uri).toCompletableFuture();
         } catch (RuntimeException e) {
             attempt = CompletableFuture.failedFuture(e);

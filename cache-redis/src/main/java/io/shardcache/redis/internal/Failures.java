@@ -17,11 +17,11 @@ import org.redisson.client.RedisTimeoutException;
  */
 public final class Failures {
 
-    private final RedisEndpoint endpoint;
+    private final RedisServers servers;
     private final Duration commandTimeout;
 
-    public Failures(RedisEndpoint endpoint, Duration commandTimeout) {
-        this.endpoint = endpoint;
+    public Failures(RedisServers servers, Duration commandTimeout) {
+        this.servers = servers;
         this.commandTimeout = commandTimeout;
     }
 
@@ -40,7 +40,7 @@ public final class Failures {
     }
 
     private String message(String command, String key, String reason) {
-        return endpoint.scrub("Redis " + endpoint.describe() + ": " + command + " '" + key + "' failed: " + reason);
+        return servers.scrub("Redis " + servers.describe() + ": " + command + " '" + key + "' failed: " + reason);
     }
 
     /** What {@code e} wraps: the task's own failure (itself if it wraps nothing). */

@@ -1,20 +1,19 @@
 package io.shardcache.redis.internal;
 
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
-import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.shardcache.query.CacheBackendException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The one Lettuce connection of a backend, opened on first use rather than at construction, so a
+ * The one Lettuce connection of a backend (to a server, or a cluster's connection that routes each
+ * key to its node), opened on first use rather than at construction, so a
  * backend can be created while Redis is down.
  *
  * <p>Lettuce re-establishes a connection that it once had (auto-reconnect), but it has no lazy
@@ -36,25 +35,25 @@ public final class LazyConnection implements AutoCloseable {
     /** How long after a failed first-connection attempt the next one may start. */
     public static final Duration RETRY_AFTER = Duration.ofMillis(500);
 
-    private final RedisClient client;
-    private final RedisURI uri;
-    private final RedisCodec<String, byte[]> codec;
+    private final Supplier<CompletableFuture<Opened>> opener;
     private final Duration commandTimeout;
     private final Failures failures;
 
     private final Object lock = new Object();
     /** The current or last attempt; guarded by {@code lock}. */
-    private @Nullable CompletableFuture<StatefulRedisConnection<String, byte[]>> attempt;
+    private @Nullable CompletableFuture<Opened> attempt;
     /** When the last attempt failed, in {@link System#nanoTime()} (only ever compared, never shown); guarded by {@code lock}. */
     private long failedAt;
     private boolean closed;
-    private volatile @Nullable RedisCommands<String, byte[]> connected;
+    private volatile @Nullable RedisClusterCommands<String, byte[]> connected;
 
-    public LazyConnection(RedisClient client, RedisURI uri, RedisCodec<String, byte[]> codec, Duration commandTimeout,
-                          Failures failures) {
-        this.client = client;
-        this.uri = uri;
-        this.codec = codec;
+    /** An open connection: its synchronous commands, and itself, to close. */
+    public record Opened(RedisClusterCommands<String, byte[]> commands, StatefulConnection<String, byte[]> connection) {
+    }
+
+    /** {@code opener} starts one connection attempt each time it is called. */
+    public LazyConnection(Supplier<CompletableFuture<Opened>> opener, Duration commandTimeout, Failures failures) {
+        this.opener = opener;
         this.commandTimeout = commandTimeout;
         this.failures = failures;
     }
@@ -73,13 +72,13 @@ public final class LazyConnection implements AutoCloseable {
      * @param command and {@code key}: what the caller is about to do, for the failure's message
      * @throws CacheBackendException when there is no connection (yet) or the backend was closed
      */
-    public RedisCommands<String, byte[]> commands(String command, String key) {
-        RedisCommands<String, byte[]> c = connected;
+    public RedisClusterCommands<String, byte[]> commands(String command, String key) {
+        RedisClusterCommands<String, byte[]> c = connected;
         return c != null ? c : connect(command, key);
     }
 
-    private RedisCommands<String, byte[]> connect(String command, String key) {
-        CompletableFuture<StatefulRedisConnection<String, byte[]>> current;
+    private RedisClusterCommands<String, byte[]> connect(String command, String key) {
+        CompletableFuture<Opened> current;
         synchronized (lock) {
             if (closed)
                 throw failures.of(command, key, "the backend is closed");
@@ -99,7 +98,7 @@ public final class LazyConnection implements AutoCloseable {
             }
         }
         try {
-            return current.get(commandTimeout.toNanos(), TimeUnit.NANOSECONDS).sync();
+            return current.get(commandTimeout.toNanos(), TimeUnit.NANOSECONDS).commands();
         } catch (TimeoutException e) {
             throw failures.of(command, key, new NotConnectedException("still connecting", e));
         } catch (ExecutionException e) {
@@ -111,23 +110,23 @@ public final class LazyConnection implements AutoCloseable {
     }
 
     /** Must hold {@code lock}. */
-    private CompletableFuture<StatefulRedisConnection<String, byte[]>> start() {
-        CompletableFuture<StatefulRedisConnection<String, byte[]>> f;
+    private CompletableFuture<Opened> start() {
+        CompletableFuture<Opened> f;
         try {
-            f = client.connectAsync(codec, uri).toCompletableFuture();
+            f = opener.get();
         } catch (RuntimeException e) {
             f = CompletableFuture.failedFuture(e);
         }
         // The attempt callers see is the one that completes after this bookkeeping, so that an
         // attempt seen as failed always has its failedAt set.
-        return f.whenComplete((connection, error) -> {
+        return f.whenComplete((opened, error) -> {
             synchronized (lock) {
                 if (error != null) {
                     failedAt = System.nanoTime();
                 } else if (closed) {
-                    connection.closeAsync();
+                    opened.connection().closeAsync();
                 } else {
-                    connected = connection.sync();
+                    connected = opened.commands();
                 }
             }
         });
@@ -135,7 +134,7 @@ public final class LazyConnection implements AutoCloseable {
 
     @Override
     public void close() {
-        CompletableFuture<StatefulRedisConnection<String, byte[]>> last;
+        CompletableFuture<Opened> last;
         synchronized (lock) {
             if (closed)
                 return;
@@ -144,7 +143,7 @@ public final class LazyConnection implements AutoCloseable {
             connected = null;
         }
         if (last != null && last.isDone() && !last.isCompletedExceptionally())
-            last.join().close();
+            last.join().connection().close();
         // An attempt still in flight closes its connection itself when it lands (see start).
     }
 

@@ -2,7 +2,7 @@ package io.shardcache.redis.internal;
 
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -34,7 +34,7 @@ public final class LuaScript {
      *
      * @param <T> {@code Long} for {@link ScriptOutputType#INTEGER}, {@code List<Object>} for {@link ScriptOutputType#MULTI}
      */
-    public <T> T run(RedisCommands<String, byte[]> commands, ScriptOutputType type, String[] keys, byte[]... args) {
+    public <T> T run(RedisClusterCommands<String, byte[]> commands, ScriptOutputType type, String[] keys, byte[]... args) {
         try {
             return commands.evalsha(sha, type, keys, args);
         } catch (RedisNoScriptException e) {

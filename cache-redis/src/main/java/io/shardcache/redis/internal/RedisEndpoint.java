@@ -6,6 +6,7 @@ import io.lettuce.core.RedisURI;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -115,6 +116,18 @@ public final class RedisEndpoint {
         config.useSingleServer()
             .setAddress(scheme + "://" + address())
             .setDatabase(database);
+        access(config);
+    }
+
+    /** Points a Redisson configuration at the cluster of {@code seeds}, which {@linkplain #sameAccessAs share} their access. */
+    static void configureCluster(Config config, List<RedisEndpoint> seeds) {
+        var cluster = config.useClusterServers();
+        for (RedisEndpoint s : seeds)
+            cluster.addNodeAddress(s.scheme + "://" + s.address());
+        seeds.getFirst().access(config);
+    }
+
+    private void access(Config config) {
         if (username != null)
             config.setUsername(username);
         if (password != null)
@@ -125,6 +138,16 @@ public final class RedisEndpoint {
                 case CA -> SslVerificationMode.CA_ONLY;
                 case FULL -> SslVerificationMode.STRICT;
             });
+    }
+
+    int database() {
+        return database;
+    }
+
+    /** True if {@code other} is reached with the same scheme, user, password and peer verification. */
+    boolean sameAccessAs(RedisEndpoint other) {
+        return scheme.equals(other.scheme) && Objects.equals(username, other.username) && Objects.equals(password, other.password)
+            && lettuce.getVerifyMode() == other.lettuce.getVerifyMode();
     }
 
     /** {@code text} with the password, should a library have quoted it, replaced by {@code ***}. */

@@ -17,6 +17,8 @@ import org.redisson.Redisson;
 import org.redisson.api.RLock;
 import org.redisson.api.RedissonClient;
 import org.redisson.config.Config;
+import org.redisson.config.ReadMode;
+import org.redisson.config.SubscriptionMode;
 import org.redisson.config.SingleServerConfig;
 import org.jspecify.annotations.Nullable;
 
@@ -84,15 +86,15 @@ public final class RedissonLocks implements RegenerationLocks, AutoCloseable {
     /** Waits parked per lock key (for tests: a fill can only end a wait that is parked). */
     private final java.util.concurrent.ConcurrentHashMap<String, Integer> parked = new java.util.concurrent.ConcurrentHashMap<>();
 
-    public RedissonLocks(RedisEndpoint endpoint, String keyPrefix, Duration commandTimeout, Duration watchdogTimeout,
+    public RedissonLocks(RedisServers servers, String keyPrefix, Duration commandTimeout, Duration watchdogTimeout,
                          Failures failures) {
         this.keyPrefix = keyPrefix;
         this.commandTimeout = commandTimeout;
         this.watchdogTimeout = watchdogTimeout;
         this.failures = failures;
-        this.redisson = Redisson.create(config(endpoint, commandTimeout, watchdogTimeout));
+        this.redisson = Redisson.create(config(servers, commandTimeout, watchdogTimeout));
         this.bounds = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "shardcache-lock-lease-" + endpoint.address());
+            Thread t = new Thread(r, "shardcache-lock-lease-" + servers.address());
             t.setDaemon(true);
             return t;
         });
@@ -101,14 +103,28 @@ public final class RedissonLocks implements RegenerationLocks, AutoCloseable {
         this.fills = new FillAnnouncements(redisson, keyPrefix + "locks");
     }
 
-    private static Config config(RedisEndpoint endpoint, Duration commandTimeout, Duration watchdogTimeout) {
+    private static Config config(RedisServers servers, Duration commandTimeout, Duration watchdogTimeout) {
         int timeoutMillis = (int) commandTimeout.toMillis();
         Config config = new Config();
-        endpoint.configure(config);
+        servers.configure(config);
         config.setLazyInitialization(true)             // created while Redis is down; connects on first use
             .setLockWatchdogTimeout(watchdogTimeout.toMillis())
             .setNettyThreads(2)                        // a lock client is light; Redisson's defaults (32 + 16) are for a data client
             .setThreads(2);
+        if (servers.cluster()) {
+            config.useClusterServers()
+                .setTimeout(timeoutMillis)
+                .setConnectTimeout(timeoutMillis)
+                .setRetryAttempts(0)
+                .setReadMode(ReadMode.MASTER)          // a lock is read where it is written
+                .setMasterConnectionMinimumIdleSize(1)
+                .setMasterConnectionPoolSize(16)
+                .setSlaveConnectionMinimumIdleSize(0)
+                .setSubscriptionConnectionMinimumIdleSize(1)
+                .setSubscriptionMode(SubscriptionMode.MASTER)
+                .setCheckSlotsCoverage(false);         // a master down costs its slots' locks, not every lock
+            return config;
+        }
         SingleServerConfig server = config.useSingleServer();
         server.setTimeout(timeoutMillis)
             .setConnectTimeout(timeoutMillis)

@@ -1,0 +1,334 @@
+package io.shardcache.redis;
+
+import static io.shardcache.query.Items.ID;
+import static io.shardcache.query.Items.ITEMS;
+import static io.shardcache.query.Items.NAME;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.lettuce.core.cluster.SlotHash;
+import io.shardcache.query.CachingDSL;
+import io.shardcache.query.Db;
+import io.shardcache.query.RegionStats;
+import io.shardcache.query.Regions;
+import io.shardcache.query.spi.CacheBackend;
+import io.shardcache.query.spi.CacheBackend.Read;
+import io.shardcache.query.spi.CacheBackend.ReadRequest;
+import io.shardcache.query.spi.ForwardingCacheBackend;
+import io.shardcache.testing.Gate;
+import io.shardcache.testing.RedisService;
+import io.shardcache.testing.ServicesExtension;
+import io.shardcache.testing.TestSchema;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jooq.Record2;
+import org.jooq.Result;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The Redis backend on a real Redis Cluster: three masters, {@code redis-server} processes of this
+ * test's own on loopback ports ({@link RedisClusterProcesses}), with PostgreSQL counting executions.
+ * Each "process" is a {@link CachingDSL} with its own backend (its own Lettuce cluster and Redisson
+ * clients) on the same key prefix.
+ */
+@ExtendWith(ServicesExtension.class)
+class RedisClusterIT {
+
+    private static RedisClusterProcesses cluster;
+
+    private final Regions regions = Regions.builder().region("items").build();
+    private String prefix;
+    private Db db;
+    private final List<AutoCloseable> closeLater = new ArrayList<>();
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        cluster = RedisClusterProcesses.start(3);
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        if (cluster != null)
+            cluster.close();
+    }
+
+    @BeforeEach
+    void setUp(TestSchema schema, TestInfo test) throws Exception {
+        prefix = RedisService.uniquePrefix(getClass().getSimpleName() + "." + test.getTestMethod().orElseThrow().getName());
+        db = new Db(schema, 32);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (AutoCloseable c : closeLater.reversed())
+            c.close();
+        db.close();
+    }
+
+    private static List<String> seeds(RedisClusterProcesses c) {
+        List<String> seeds = new ArrayList<>();
+        for (int i = 0; i < c.size(); i++)
+            seeds.add(c.seed(i));
+        return seeds;
+    }
+
+    private RedisCacheBackend backend(RedisClusterProcesses on) {
+        RedisCacheBackend backend = RedisCacheBackend.clusterBuilder(seeds(on)).keyPrefix(prefix).build();
+        closeLater.add(backend);
+        return backend;
+    }
+
+    /** Another process: its own backend and engine, on the shared prefix. */
+    private CachingDSL process(RedisClusterProcesses on) {
+        CachingDSL cached = CachingDSL.wrap(db.dsl, regions, backend(on));
+        closeLater.add(cached);
+        return cached;
+    }
+
+    private static Result<Record2<String, Integer>> read(CachingDSL cached, int id, String counter, double seconds) {
+        return cached.fromCache("items").select(NAME, Db.touchSlow(counter, seconds)).from(ITEMS).where(ID.eq(id)).fetch();
+    }
+
+    /** Counter names whose keys fall in {@code n} different slots, none in {@code notIn}. */
+    private List<String> countersInOtherSlots(int n, int notIn) {
+        List<String> names = new ArrayList<>();
+        Set<Integer> slots = new HashSet<>(Set.of(notIn));
+        for (int i = 0; names.size() < n; i++) {
+            String name = "table:t" + i;
+            if (slots.add(SlotHash.getSlot(prefix + "gen:" + name)))
+                names.add(name);
+        }
+        return names;
+    }
+
+    @Test
+    void entriesAndCountersSpreadOverTheMastersAndEveryCallWorksAcrossSlots() throws Exception {
+        RedisCacheBackend backend = backend(cluster);
+        Eventually.awaitWorking(() -> backend.get("items", "items:0:probe"));
+        List<ReadRequest> requests = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {   // more keys than one MGET takes, and over every master
+            String key = "items:0:k" + i;
+            backend.put("items", key, new byte[] {(byte) i}, Duration.ofMinutes(1));
+            requests.add(new ReadRequest("items", key, List.of("region:items", "table:t" + (i % 7))));
+        }
+        for (int m = 0; m < cluster.size(); m++)
+            assertThat(cluster.on(m, c -> c.dbsize()).longValue()).as("keys on master " + m).isGreaterThan(50);
+
+        long[] bumped = backend.incrementGenerations(List.of("table:t0", "table:t1", "table:t2", "table:t3", "region:items"));
+        assertThat(bumped).containsExactly(1, 1, 1, 1, 1);
+        List<Read> reads = backend.readAll(requests);
+        for (int i = 0; i < 300; i++) {
+            assertThat(reads.get(i).entry()).containsExactly((byte) i);
+            assertThat(reads.get(i).generations()).containsExactly(1, i % 7 < 4 ? 1 : 0);
+        }
+        Read one = backend.read("items", "items:0:k5", List.of("table:t5", "table:t1", "region:items"));
+        assertThat(one.generations()).containsExactly(0, 1, 1);
+        assertThat(one.entry()).containsExactly((byte) 5);
+        assertThat(backend.delete("items", "items:0:k5")).isTrue();
+        assertThat(backend.get("items", "items:0:k5")).isNull();
+    }
+
+    @Test
+    void aCheckedStoreComparesCountersInTheEntrysSlotAndInOthers() throws Exception {
+        RedisCacheBackend backend = backend(cluster);
+        Eventually.awaitWorking(() -> backend.get("items", "items:0:probe"));
+        String key = "items:0:checked";
+        List<String> counters = countersInOtherSlots(3, SlotHash.getSlot(prefix + key));
+        long[] zero = {0, 0, 0};
+        assertThat(backend.putIfGenerations("items", key, new byte[] {1}, Duration.ofMinutes(1), counters, zero)).isTrue();
+        assertThat(backend.get("items", key)).containsExactly(1);
+        for (String moved : counters) {
+            backend.incrementGeneration(moved);
+            long[] expected = new long[counters.size()];
+            for (int i = 0; i < expected.length; i++)
+                expected[i] = backend.generation(counters.get(i));
+            expected[counters.indexOf(moved)]--;   // one counter moved since the caller read it
+            assertThat(backend.putIfGenerations("items", key, new byte[] {2}, Duration.ofMinutes(1), counters, expected))
+                .as("a store after " + moved + " moved").isFalse();
+        }
+        assertThat(backend.get("items", key)).as("no refused store wrote").containsExactly(1);
+        assertThatThrownBy(() -> RedisCacheBackend.clusterBuilder(List.of(cluster.seed(0) + "/2")))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("only database 0");
+        assertThatThrownBy(() -> RedisCacheBackend.clusterBuilder(List.of(cluster.seed(0), cluster.seed(0))))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("given twice");
+        assertThat(backend.describe()).startsWith("cluster redis://127.0.0.1:");
+    }
+
+    @Test
+    void changeMessagesOfEveryMasterReachAWatcher() throws Exception {
+        RedisCacheBackend writer = backend(cluster);
+        RedisCacheBackend listener = backend(cluster);
+        List<String> heard = new CopyOnWriteArrayList<>();
+        AtomicBoolean live = new AtomicBoolean();
+        listener.watch(new CacheBackend.Watcher() {
+            @Override
+            public void generationChanged(String counter, long value) {
+                heard.add(counter + "=" + value);
+            }
+
+            @Override
+            public void entryChanged(String key) {
+                heard.add("entry " + key);
+            }
+
+            @Override
+            public void connectionChanged(boolean isLive) {
+                live.set(isLive);
+            }
+        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (!live.get() && System.nanoTime() < deadline)
+            Thread.sleep(10);
+        assertThat(live).as("subscribed").isTrue();
+        Eventually.awaitWorking(() -> writer.get("items", "items:0:probe"));
+        List<String> counters = countersInOtherSlots(6, -1);   // six slots: every master holds some, most likely
+        writer.incrementGenerations(counters);
+        writer.delete("items", "items:0:gone");
+        List<String> expected = new ArrayList<>(counters.stream().map(c -> c + "=1").toList());
+        expected.add("entry items:0:gone");
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (heard.size() < expected.size() && System.nanoTime() < deadline)
+            Thread.sleep(10);
+        assertThat(heard).containsExactlyInAnyOrderElementsOf(expected);
+    }
+
+    @Test
+    void sixtyFourThreadsInTwoProcessesOnAColdKeyRunTheQueryOnce() throws Exception {
+        List<CachingDSL> processes = List.of(process(cluster), process(cluster));
+
+        List<Future<Result<Record2<String, Integer>>>> results = Gate.run(64, i -> read(processes.get(i % 2), 7, "cold", 0.5));
+
+        assertThat(db.executions("cold")).as("PostgreSQL executions across both processes").isEqualTo(1);
+        for (Future<Result<Record2<String, Integer>>> f : results)
+            assertThat(f.get().getValues(NAME)).containsExactly("item 7");
+        RegionStats a = processes.get(0).stats("items"), b = processes.get(1).stats("items");
+        assertThat(a.regenerations() + b.regenerations()).isEqualTo(1);
+        assertThat(a.backendErrors() + b.backendErrors()).isZero();
+    }
+
+    @Test
+    void aWriteOrAnInvalidationInOneProcessIsSeenByTheOther() throws Exception {
+        CachingDSL one = process(cluster);
+        CachingDSL two = process(cluster);
+        assertThat(read(two, 8, "w", 0).getValues(NAME)).containsExactly("item 8");
+        assertThat(read(two, 8, "w", 0).getValues(NAME)).containsExactly("item 8");
+        assertThat(db.executions("w")).isEqualTo(1);
+
+        one.dsl().update(ITEMS).set(NAME, "renamed").where(ID.eq(8)).execute();
+        assertThat(read(two, 8, "w", 0).getValues(NAME)).as("the write's table counter moved").containsExactly("renamed");
+        assertThat(read(two, 8, "w", 0).getValues(NAME)).containsExactly("renamed");
+        assertThat(db.executions("w")).isEqualTo(2);
+
+        one.invalidate("items");
+        assertThat(read(two, 8, "w", 0).getValues(NAME)).containsExactly("renamed");
+        assertThat(db.executions("w")).as("the region's generation moved").isEqualTo(3);
+        assertThat(one.stats("items").backendErrors() + two.stats("items").backendErrors()).isZero();
+    }
+
+    /**
+     * On a cluster of its own: a master is killed while eight threads read forty keys. Every read
+     * needs its region's counters, so the master killed is one that holds none of them (the prefix
+     * is chosen so that one exists); the circuit breaker is set out of the way, so that what is
+     * seen is the cluster's share, not the breaker's.
+     */
+    @Test
+    void aMasterKilledMidRunCostsOnlyItsShareAndNoCallerGetsAWrongRow() throws Exception {
+        try (RedisClusterProcesses own = RedisClusterProcesses.start(3)) {
+            Set<String> counters = ConcurrentHashMap.newKeySet();
+            CachingDSL learner = CachingDSL.wrap(db.dsl, regions, new ForwardingCacheBackend(backend(own)) {
+                @Override
+                public Read read(String region, String key, List<String> names) {
+                    counters.addAll(names);
+                    return super.read(region, key, names);
+                }
+            });
+            closeLater.add(learner);
+            read(learner, 1, "learn", 0);
+            assertThat(counters).as("a read's counters").isNotEmpty();
+            int victim = -1;
+            for (int attempt = 0; victim < 0; attempt++) {
+                prefix = RedisService.uniquePrefix("RedisClusterIT.kill" + attempt);
+                Set<Integer> holders = new HashSet<>();
+                for (String c : counters)
+                    holders.add(own.masterOf(SlotHash.getSlot(prefix + "gen:" + c)));
+                for (int m = own.size() - 1; m >= 0 && victim < 0; m--)
+                    if (!holders.contains(m))
+                        victim = m;
+            }
+            CachingDSL cached = CachingDSL.builder(db.dsl, regions).backend(backend(own))
+                .circuitBreaker(Integer.MAX_VALUE, Duration.ofSeconds(1)).build();
+            closeLater.add(cached);
+            int keys = 40;
+            for (int id = 1; id <= keys; id++)
+                assertThat(read(cached, id, "k" + id, 0).getValues(NAME)).containsExactly("item " + id);
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicInteger reads = new AtomicInteger();
+            List<String> wrong = new CopyOnWriteArrayList<>();
+            List<Throwable> failed = new CopyOnWriteArrayList<>();
+            ExecutorService threads = Executors.newFixedThreadPool(8);
+            try {
+                for (int t = 0; t < 8; t++) {
+                    int offset = t;
+                    threads.submit(() -> {
+                        for (int i = offset; !stop.get(); i++) {
+                            int id = 1 + i % keys;
+                            try {
+                                List<String> names = read(cached, id, "k" + id, 0).getValues(NAME);
+                                if (!names.equals(List.of("item " + id)))
+                                    wrong.add(id + " -> " + names);
+                                reads.incrementAndGet();
+                            } catch (RuntimeException e) {
+                                failed.add(e);
+                            }
+                        }
+                    });
+                }
+                awaitReads(reads, 400);
+                own.kill(victim);
+                int atKill = reads.get();
+                awaitReads(reads, atKill + 1_000);
+            } finally {
+                stop.set(true);
+                threads.shutdown();
+                assertThat(threads.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
+            }
+            assertThat(failed).as("callers that got an exception").isEmpty();
+            assertThat(wrong).as("callers that got a wrong row").isEmpty();
+            RegionStats before = cached.stats("items");
+            assertThat(before.backendErrors()).as("reads that met the killed master").isPositive();
+            for (int id = 1; id <= keys; id++)
+                assertThat(read(cached, id, "k" + id, 0).getValues(NAME)).containsExactly("item " + id);
+            RegionStats after = cached.stats("items");
+            assertThat(after.hits() - before.hits()).as("the survivors' share still hits").isPositive();
+            assertThat(after.backendErrors() - before.backendErrors()).as("the killed master's share fails over to PostgreSQL")
+                .isPositive();
+            assertThat(after.hits() - before.hits() + after.backendErrors() - before.backendErrors()).isGreaterThanOrEqualTo(keys);
+        }
+    }
+
+    private static void awaitReads(AtomicInteger reads, int atLeast) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (reads.get() < atLeast) {
+            if (System.nanoTime() > deadline)
+                throw new AssertionError("only " + reads.get() + " reads of " + atLeast + " within 60 s");
+            Thread.sleep(10);
+        }
+    }
+}
