@@ -48,11 +48,14 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Cache entries, generation counters and regeneration locks in one Redis server, shared by every
- * process that points at it with the same {@linkplain Builder#keyPrefix(String) key prefix}.
+ * Cache entries, generation counters and regeneration locks in one Redis server or one Redis
+ * Cluster, shared by every process that points at it with the same
+ * {@linkplain Builder#keyPrefix(String) key prefix}.
  *
  * <pre>{@code
  * CachingDSL cached = CachingDSL.wrap(dsl, regions, RedisCacheBackend.create("redis://cache.internal:6379"));
+ * RedisCacheBackend onCluster = RedisCacheBackend.clusterBuilder(List.of(
+ *     "redis://cache-1.internal:6379", "redis://cache-2.internal:6379")).build();
  * }</pre>
  *
  * <p><b>Storage.</b> An entry is a Redis string under {@code <keyPrefix><region>:<generation>:<sha1>},
@@ -88,6 +91,29 @@ import org.jspecify.annotations.Nullable;
  * {@linkplain Builder#requestQueueSize(int) requestQueueSize} commands wait to be sent, and the
  * connection reconnects by itself (backing off up to one second). Locks go through a Redisson
  * client with the same server, credentials, timeout and no retries.
+ *
+ * <p><b>Redis Cluster.</b> {@link #clusterBuilder} takes some of the cluster's nodes as seeds and
+ * discovers the rest. The keys are the same as on one server and hash to their own slots, so a
+ * region's entries spread over every master. What changes:
+ * <ul>
+ * <li>a {@link #read} or {@link #readAll} is one {@code MGET} per node that holds some of its keys,
+ *     sent at once, so a hit still costs one round trip; its counters and entry are then not read
+ *     at one instant, which is safe: an entry is served only while the generations it records are
+ *     the ones the reader read, whichever was read first;</li>
+ * <li>{@link #putIfGenerations} compares the counters in the entry's slot in its script, and the
+ *     others by an {@code MGET} just before; a counter that moves in between lets in an entry that
+ *     no reader serves, for the same reason;</li>
+ * <li>{@link #incrementGenerations} runs one script per slot of the counters;</li>
+ * <li>change messages are published cluster-wide (classic pub/sub), and the subscription is made
+ *     on one node, moving to the next seed when that node stays unreachable for two seconds;</li>
+ * <li>locks are Redisson's on its cluster client;</li>
+ * <li>a master that is down costs what lives on it: reads whose entry, counters or lock hash there
+ *     fail over to the database as with any backend failure. A region whose counters are on it is
+ *     all read from the database until a replica takes over (Lettuce and Redisson follow the new
+ *     topology by themselves). The circuit breaker of a {@code CachingDSL} counts failures of the
+ *     whole backend, so with one master of several down it may open and close in turn.</li>
+ * </ul>
+ * A key prefix holding a hash tag ({@code {...}}) would put every key in one slot: on one master.
  *
  * <p><b>Failures.</b> Every method throws {@link CacheBackendException} when Redis is unreachable,
  * slow (no answer within the command timeout) or refuses the command; its message names the server

@@ -9,14 +9,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Guards the claim that query-core's integration tests, scanned from its test jar, run here on
- * Redis: the backend they are given is a Redis one, and what it stores really lands in Redis.
+ * Redis (a Redis Cluster in the {@code query-core-on-cluster} execution): the backend they are given
+ * is a Redis one, and what it stores really lands in Redis.
  */
 class QueryCoreOnRedisIT {
 
     @Test
     void queryCoreTestsGetARedisBackend() {
         try (CacheBackend backend = TestBackends.create("QueryCoreOnRedisIT", InstantSource.system())) {
-            assertThat(backend.describe()).startsWith("redis://");
+            boolean cluster = Boolean.getBoolean(io.shardcache.redis.RedisTestBackendFactory.CLUSTER);
+            assertThat(backend.describe()).startsWith(cluster ? "cluster redis://" : "redis://");
             backend.put("r", "r:0:probe", new byte[] {1, 2, 3}, Duration.ofMinutes(1));
             assertThat(backend.get("r", "r:0:probe")).containsExactly(1, 2, 3);
         }

@@ -57,6 +57,10 @@ final class KillableRedis implements AutoCloseable {
         return port;
     }
 
+    synchronized boolean running() {
+        return process != null && process.isAlive();
+    }
+
     private static Path executable(Path directory) throws IOException {
         String path = System.getenv("PATH");
         if (path != null)

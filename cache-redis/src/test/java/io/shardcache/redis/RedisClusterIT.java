@@ -82,15 +82,8 @@ class RedisClusterIT {
         db.close();
     }
 
-    private static List<String> seeds(RedisClusterProcesses c) {
-        List<String> seeds = new ArrayList<>();
-        for (int i = 0; i < c.size(); i++)
-            seeds.add(c.seed(i));
-        return seeds;
-    }
-
     private RedisCacheBackend backend(RedisClusterProcesses on) {
-        RedisCacheBackend backend = RedisCacheBackend.clusterBuilder(seeds(on)).keyPrefix(prefix).build();
+        RedisCacheBackend backend = RedisCacheBackend.clusterBuilder(on.seeds()).keyPrefix(prefix).build();
         closeLater.add(backend);
         return backend;
     }

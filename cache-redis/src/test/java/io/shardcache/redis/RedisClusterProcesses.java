@@ -58,6 +58,33 @@ final class RedisClusterProcesses implements AutoCloseable {
         throw new IllegalArgumentException("slot " + slot + " is not one of the " + SLOTS);
     }
 
+    /** Every master's {@link #seed}. */
+    List<String> seeds() {
+        List<String> seeds = new ArrayList<>();
+        for (int i = 0; i < masters.size(); i++)
+            seeds.add(seed(i));
+        return seeds;
+    }
+
+    /** Deletes every key under {@code prefix} (test prefixes hold no glob characters) on every master still up (SCAN + UNLINK). */
+    void deleteAll(String prefix) {
+        for (int i = 0; i < masters.size(); i++) {
+            if (!masters.get(i).running())
+                continue;
+            on(i, c -> {
+                io.lettuce.core.ScanArgs match = io.lettuce.core.ScanArgs.Builder.matches(prefix + "*").limit(1000);
+                io.lettuce.core.ScanCursor cursor = io.lettuce.core.ScanCursor.INITIAL;
+                do {
+                    io.lettuce.core.KeyScanCursor<String> page = c.scan(cursor, match);
+                    for (String key : page.getKeys())
+                        c.unlink(key);   // one at a time: a node refuses keys of several slots in one command
+                    cursor = page;
+                } while (!cursor.isFinished());
+                return null;
+            });
+        }
+    }
+
     int size() {
         return masters.size();
     }

@@ -261,6 +261,11 @@ class QueryPoolIT {
 
     @Test
     void nearCacheCopiesCostNoBackendCall() throws Exception {
+        // A Redis backend subscribes to change messages in the background; copies are kept near only once it has.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (cached.health().status() != Health.Status.UP && System.nanoTime() < deadline)
+            Thread.sleep(10);
+        assertThat(cached.health().status()).isEqualTo(Health.Status.UP);
         List<ResultQuery<Record1<String>>> queries = names("near", 1, 4);
         fill(queries);
         QueryPool.of(4).fetchAll(queries);   // a first batch reads Redis and keeps the copies near
