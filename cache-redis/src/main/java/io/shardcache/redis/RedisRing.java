@@ -1,0 +1,451 @@
+package io.shardcache.redis;
+
+import io.shardcache.query.spi.CacheBackend;
+import io.shardcache.query.spi.RegenerationLocks;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Several standalone Redis servers as one cache, each key on one of them by consistent hashing (the
+ * way of nydus and ketama): for users with several servers rather than a Redis Cluster. A server
+ * that is down costs its share of the keys (those reads run on the database); adding or removing
+ * one moves about its share of the keys, not all of them.
+ *
+ * <pre>{@code
+ * CacheBackend cache = RedisRing.builder()
+ *     .node("cache-1", RedisCacheBackend.builder("redis://cache-1.internal:6379").keyPrefix("orders:").build())
+ *     .node("cache-2", RedisCacheBackend.builder("redis://cache-2.internal:6379").keyPrefix("orders:").build())
+ *     .build();
+ * CachingDSL cached = CachingDSL.wrap(dsl, regions, cache);
+ * }</pre>
+ *
+ * <p><b>Placement.</b> Each node takes {@link Builder#virtualNodes} points on a 64-bit ring, at the
+ * SHA-1 of its <em>name</em>; a key belongs to the first point at or after the SHA-1 of the key. An
+ * entry is placed by its key, a generation counter by its name, a regeneration lock by its key. So
+ * every process must list the same servers under the same names, or they disagree on where a
+ * counter lives and one process misses another's invalidations; the names, not the addresses,
+ * decide, so a server may be reached under different addresses from different hosts.
+ *
+ * <p><b>Calls that span nodes.</b> A read needs its entry and its counters, which may live on
+ * different nodes: each node involved is read at once (one round trip, on as many virtual threads),
+ * which is safe for the same reason as on a Redis Cluster: an entry is served only while the
+ * generations it records are the ones read. A checked store compares the counters on other nodes
+ * first, then runs its node's atomic check-and-store with the counters there. An increment runs
+ * one script per node. Change messages of every node reach a {@linkplain #watch watcher}, which is
+ * told it is live only while every node's subscription is.
+ *
+ * <p><b>Caveat.</b> A node that comes back empty (restarted without persistence) has lost its
+ * counters; they count again from zero, so an entry on another node that recorded a value one of
+ * them reaches again could be served, until its hard TTL. After such a restart, invalidate the
+ * regions ({@code CachingDSL.invalidate}), which moves them to new generations. The same holds for
+ * a change of the node list, which moves counters.
+ *
+ * <p>Thread-safe. {@link #close()} closes every node.
+ */
+public final class RedisRing implements CacheBackend {
+
+    /** Points per node on the ring unless {@link Builder#virtualNodes} says otherwise. */
+    public static final int DEFAULT_VIRTUAL_NODES = 160;
+
+    private final Map<String, CacheBackend> nodes;
+    private final TreeMap<Long, String> ring = new TreeMap<>();
+    private final RegenerationLocks locks = new RingLocks();
+    private final Map<Watcher, List<NodeWatcher>> watching = new IdentityHashMap<>();
+
+    private RedisRing(Map<String, CacheBackend> nodes, int virtualNodes) {
+        this.nodes = Map.copyOf(nodes);
+        for (String name : nodes.keySet())
+            for (int i = 0; i < virtualNodes; i++)
+                ring.putIfAbsent(hash(name + "#" + i), name);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The name of the node that holds {@code key} (an entry's key, {@code gen:<counter>} or {@code lock:<lock key>}). */
+    String nodeOf(String key) {
+        Map.Entry<Long, String> at = ring.ceilingEntry(hash(key));
+        return Objects.requireNonNull(at != null ? at : ring.firstEntry(), "a ring has a node").getValue();
+    }
+
+    private CacheBackend node(String name) {
+        return Objects.requireNonNull(nodes.get(name), name);
+    }
+
+    private CacheBackend entryNode(String key) {
+        return node(nodeOf(Objects.requireNonNull(key, "key")));
+    }
+
+    private String counterNode(String counter) {
+        return nodeOf("gen:" + Objects.requireNonNull(counter, "counter"));
+    }
+
+    private static long hash(String s) {
+        try {
+            byte[] sha = MessageDigest.getInstance("SHA-1").digest(s.getBytes(StandardCharsets.UTF_8));
+            return ByteBuffer.wrap(sha).getLong();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-1", e);
+        }
+    }
+
+    @Override
+    public byte @Nullable [] get(String region, String key) {
+        return entryNode(key).get(region, key);
+    }
+
+    @Override
+    public Read read(String region, String key, List<String> counters) {
+        return readAll(List.of(new ReadRequest(region, key, counters))).getFirst();
+    }
+
+    /**
+     * Every node involved read at once: each is asked for the entries it holds and the counters it
+     * holds (a node asked only for counters reads the entry's key too, and that answer is dropped).
+     */
+    @Override
+    public List<Read> readAll(List<ReadRequest> requests) {
+        // Per node: the requests it answers, as sub-requests of the counters it holds.
+        Map<String, List<ReadRequest>> asked = new LinkedHashMap<>();
+        Map<String, List<int[]>> positions = new LinkedHashMap<>();   // per sub-request: {request, counter indexes...}
+        for (int j = 0; j < requests.size(); j++) {
+            ReadRequest r = requests.get(j);
+            String entryAt = nodeOf(Objects.requireNonNull(r.key(), "key"));
+            Map<String, List<Integer>> byNode = new LinkedHashMap<>();
+            byNode.put(entryAt, new ArrayList<>());
+            for (int i = 0; i < r.counters().size(); i++)
+                byNode.computeIfAbsent(counterNode(r.counters().get(i)), n -> new ArrayList<>()).add(i);
+            for (Map.Entry<String, List<Integer>> e : byNode.entrySet()) {
+                List<String> counters = e.getValue().stream().map(r.counters()::get).toList();
+                asked.computeIfAbsent(e.getKey(), n -> new ArrayList<>()).add(new ReadRequest(r.region(), r.key(), counters));
+                int[] at = new int[e.getValue().size() + 2];
+                at[0] = j;
+                at[1] = e.getKey().equals(entryAt) ? 1 : 0;
+                for (int i = 0; i < e.getValue().size(); i++)
+                    at[i + 2] = e.getValue().get(i);
+                positions.computeIfAbsent(e.getKey(), n -> new ArrayList<>()).add(at);
+            }
+        }
+        Map<String, List<Read>> answers = onEach(asked, (node, sub) -> node(node).readAll(sub));
+        long[][] generations = new long[requests.size()][];
+        byte[][] entries = new byte[requests.size()][];
+        for (int j = 0; j < requests.size(); j++)
+            generations[j] = new long[requests.get(j).counters().size()];
+        positions.forEach((node, list) -> {
+            List<Read> reads = Objects.requireNonNull(answers.get(node));
+            for (int s = 0; s < list.size(); s++) {
+                int[] at = list.get(s);
+                Read read = reads.get(s);
+                if (at[1] == 1)
+                    entries[at[0]] = read.entry();
+                for (int i = 2; i < at.length; i++)
+                    generations[at[0]][at[i]] = read.generations()[i - 2];
+            }
+        });
+        List<Read> out = new ArrayList<>(requests.size());
+        for (int j = 0; j < requests.size(); j++)
+            out.add(new Read(generations[j], entries[j]));
+        return out;
+    }
+
+    /** {@code call} for each node of {@code work}, at once when there are several; the first failure is thrown. */
+    private <T, R> Map<String, R> onEach(Map<String, T> work, java.util.function.BiFunction<String, T, R> call) {
+        Map<String, R> out = new LinkedHashMap<>();
+        if (work.size() == 1) {
+            work.forEach((node, w) -> out.put(node, call.apply(node, w)));
+            return out;
+        }
+        Map<String, CompletableFuture<R>> running = new LinkedHashMap<>();
+        work.forEach((node, w) -> running.put(node,
+            CompletableFuture.supplyAsync(() -> call.apply(node, w), task -> Thread.ofVirtual().start(task))));
+        for (Map.Entry<String, CompletableFuture<R>> e : running.entrySet()) {
+            try {
+                out.put(e.getKey(), e.getValue().join());
+            } catch (CompletionException ex) {
+                if (ex.getCause() instanceof RuntimeException r)
+                    throw r;
+                throw ex;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The counters on other nodes than the entry's are compared first, then the entry's node checks
+     * its own and stores atomically. A counter elsewhere that moves in between lets in an entry no
+     * reader serves.
+     */
+    @Override
+    public boolean putIfGenerations(String region, String key, byte[] entry, Duration timeToLive, List<String> counters,
+                                    long[] expected) {
+        if (counters.size() != expected.length)
+            throw new IllegalArgumentException(counters.size() + " counters " + counters + " but " + expected.length
+                + " expected values " + Arrays.toString(expected) + " for an entry in region '" + region + "'");
+        String entryAt = nodeOf(Objects.requireNonNull(key, "key"));
+        List<String> here = new ArrayList<>();
+        List<Long> hereExpected = new ArrayList<>();
+        Map<String, List<Integer>> elsewhere = new LinkedHashMap<>();
+        for (int i = 0; i < expected.length; i++) {
+            String at = counterNode(counters.get(i));
+            if (at.equals(entryAt)) {
+                here.add(counters.get(i));
+                hereExpected.add(expected[i]);
+            } else {
+                elsewhere.computeIfAbsent(at, n -> new ArrayList<>()).add(i);
+            }
+        }
+        Map<String, List<ReadRequest>> asked = new LinkedHashMap<>();
+        elsewhere.forEach((node, indexes) -> asked.put(node,
+            List.of(new ReadRequest(region, key, indexes.stream().map(counters::get).toList()))));
+        Map<String, List<Read>> now = onEach(asked, (node, sub) -> node(node).readAll(sub));
+        for (Map.Entry<String, List<Integer>> e : elsewhere.entrySet()) {
+            long[] values = Objects.requireNonNull(now.get(e.getKey())).getFirst().generations();
+            for (int i = 0; i < values.length; i++)
+                if (values[i] != expected[e.getValue().get(i)])
+                    return false;
+        }
+        return node(entryAt).putIfGenerations(region, key, entry, timeToLive, here,
+            hereExpected.stream().mapToLong(Long::longValue).toArray());
+    }
+
+    @Override
+    public void put(String region, String key, byte[] entry, Duration timeToLive) {
+        entryNode(key).put(region, key, entry, timeToLive);
+    }
+
+    @Override
+    public boolean delete(String region, String key) {
+        return entryNode(key).delete(region, key);
+    }
+
+    @Override
+    public void announceEntryChanged(String region, String key) {
+        entryNode(key).announceEntryChanged(region, key);
+    }
+
+    @Override
+    public long generation(String counter) {
+        return node(counterNode(counter)).generation(counter);
+    }
+
+    @Override
+    public long incrementGeneration(String counter) {
+        return node(counterNode(counter)).incrementGeneration(counter);
+    }
+
+    /** One call per node that holds some of the counters. */
+    @Override
+    public long[] incrementGenerations(List<String> counters) {
+        Map<String, List<Integer>> byNode = new LinkedHashMap<>();
+        for (int i = 0; i < counters.size(); i++)
+            byNode.computeIfAbsent(counterNode(counters.get(i)), n -> new ArrayList<>()).add(i);
+        long[] out = new long[counters.size()];
+        byNode.forEach((node, indexes) -> {
+            long[] values = node(node).incrementGenerations(indexes.stream().map(counters::get).toList());
+            for (int i = 0; i < values.length; i++)
+                out[indexes.get(i)] = values[i];
+        });
+        return out;
+    }
+
+    /**
+     * Registers {@code watcher} with every node. It hears every node's change messages, and is told
+     * {@code connectionChanged(true)} only while every node's subscription is live, {@code false}
+     * as soon as one drops.
+     *
+     * @return true if every node can tell; false (and nothing registered) otherwise
+     */
+    @Override
+    public boolean watch(Watcher watcher) {
+        Objects.requireNonNull(watcher, "watcher");
+        Aggregate aggregate = new Aggregate(watcher, nodes.size());
+        List<NodeWatcher> registered = new ArrayList<>();
+        int i = 0;
+        for (CacheBackend node : nodes.values()) {
+            NodeWatcher w = new NodeWatcher(aggregate, i++, node);
+            if (!node.watch(w)) {
+                registered.forEach(r -> r.node.unwatch(r));
+                return false;
+            }
+            registered.add(w);
+        }
+        synchronized (watching) {
+            watching.put(watcher, registered);
+        }
+        return true;
+    }
+
+    @Override
+    public void unwatch(Watcher watcher) {
+        List<NodeWatcher> registered;
+        synchronized (watching) {
+            registered = watching.remove(watcher);
+        }
+        if (registered != null)
+            registered.forEach(w -> w.node.unwatch(w));
+    }
+
+    /** Each lock on the node its key hashes to. */
+    @Override
+    public RegenerationLocks locks() {
+        return locks;
+    }
+
+    /** {@code ring(cache-1=redis://..., cache-2=redis://...)}; never credentials. */
+    @Override
+    public String describe() {
+        return nodes.entrySet().stream().sorted(Map.Entry.comparingByKey())
+            .map(e -> e.getKey() + "=" + e.getValue().describe()).collect(Collectors.joining(", ", "ring(", ")"));
+    }
+
+    /** Closes every node; the first failure is thrown once all were tried. */
+    @Override
+    public void close() {
+        RuntimeException first = null;
+        for (CacheBackend node : nodes.values()) {
+            try {
+                node.close();
+            } catch (RuntimeException e) {
+                if (first == null)
+                    first = e;
+                else
+                    first.addSuppressed(e);
+            }
+        }
+        if (first != null)
+            throw first;
+    }
+
+    @Override
+    public String toString() {
+        return "RedisRing[" + describe() + "]";
+    }
+
+    private final class RingLocks implements RegenerationLocks {
+        @Override
+        public Optional<Lease> tryAcquire(String lockKey, Duration lease) {
+            return node(nodeOf("lock:" + lockKey)).locks().tryAcquire(lockKey, lease);
+        }
+
+        @Override
+        public Acquisition acquire(String lockKey, Duration wait, Duration lease) throws InterruptedException {
+            return node(nodeOf("lock:" + lockKey)).locks().acquire(lockKey, wait, lease);
+        }
+    }
+
+    /** What one watcher of the ring has heard of each node's liveness. */
+    private static final class Aggregate {
+        private final Watcher watcher;
+        private final boolean[] live;
+        private boolean told;
+
+        Aggregate(Watcher watcher, int nodes) {
+            this.watcher = watcher;
+            this.live = new boolean[nodes];
+        }
+
+        synchronized void connectionChanged(int node, boolean isLive) {
+            live[node] = isLive;
+            boolean all = true;
+            for (boolean l : live)
+                all &= l;
+            if (!isLive && told) {
+                told = false;
+                watcher.connectionChanged(false);
+            } else if (all && !told) {
+                told = true;
+                watcher.connectionChanged(true);
+            }
+        }
+    }
+
+    private static final class NodeWatcher implements Watcher {
+        private final Aggregate aggregate;
+        private final int index;
+        final CacheBackend node;
+
+        NodeWatcher(Aggregate aggregate, int index, CacheBackend node) {
+            this.aggregate = aggregate;
+            this.index = index;
+            this.node = node;
+        }
+
+        @Override
+        public void generationChanged(String counter, long value) {
+            aggregate.watcher.generationChanged(counter, value);
+        }
+
+        @Override
+        public void entryChanged(String key) {
+            aggregate.watcher.entryChanged(key);
+        }
+
+        @Override
+        public void connectionChanged(boolean live) {
+            aggregate.connectionChanged(index, live);
+        }
+    }
+
+    /**
+     * The nodes of a ring. Not thread-safe.
+     */
+    public static final class Builder {
+        private final Map<String, CacheBackend> nodes = new LinkedHashMap<>();
+        private int virtualNodes = DEFAULT_VIRTUAL_NODES;
+
+        private Builder() {
+        }
+
+        /**
+         * Adds a node: a backend on one server, under a name that every process gives the same
+         * server. The ring owns the backend from now on and closes it.
+         *
+         * @throws IllegalArgumentException if the name is blank or already taken, or the backend was added before
+         */
+        public Builder node(String name, CacheBackend backend) {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(backend, "backend");
+            if (name.isBlank())
+                throw new IllegalArgumentException("a ring node's name must not be blank");
+            if (nodes.containsKey(name))
+                throw new IllegalArgumentException("ring node name '" + name + "' is given twice");
+            for (Map.Entry<String, CacheBackend> e : nodes.entrySet())
+                if (e.getValue() == backend)
+                    throw new IllegalArgumentException("backend " + backend.describe() + " is already node '" + e.getKey() + "'");
+            nodes.put(name, backend);
+            return this;
+        }
+
+        /** Points per node on the ring, 1 to 10,000; more spread the keys more evenly. Default {@link #DEFAULT_VIRTUAL_NODES}. */
+        public Builder virtualNodes(int virtualNodes) {
+            if (virtualNodes < 1 || virtualNodes > 10_000)
+                throw new IllegalArgumentException("virtualNodes must be between 1 and 10000, got " + virtualNodes);
+            this.virtualNodes = virtualNodes;
+            return this;
+        }
+
+        /** @throws IllegalStateException if no node was added */
+        public RedisRing build() {
+            if (nodes.isEmpty())
+                throw new IllegalStateException("a ring needs at least one node: add them with node(name, backend)");
+            return new RedisRing(nodes, virtualNodes);
+        }
+    }
+}

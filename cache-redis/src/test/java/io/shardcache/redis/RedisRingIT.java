@@ -1,0 +1,338 @@
+package io.shardcache.redis;
+
+import static io.shardcache.query.Items.ID;
+import static io.shardcache.query.Items.ITEMS;
+import static io.shardcache.query.Items.NAME;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.shardcache.query.CachingDSL;
+import io.shardcache.query.Db;
+import io.shardcache.query.InProcessCacheBackend;
+import io.shardcache.query.RegionStats;
+import io.shardcache.query.Regions;
+import io.shardcache.query.spi.CacheBackend;
+import io.shardcache.query.spi.CacheBackend.Read;
+import io.shardcache.query.spi.CacheBackend.ReadRequest;
+import io.shardcache.query.spi.ForwardingCacheBackend;
+import io.shardcache.testing.Gate;
+import io.shardcache.testing.RedisService;
+import io.shardcache.testing.ServicesExtension;
+import io.shardcache.testing.TestSchema;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jooq.Record2;
+import org.jooq.Result;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * {@link RedisRing} over three standalone {@code redis-server} processes of this test's own, with
+ * PostgreSQL counting executions. Each "process" is a {@link CachingDSL} with its own ring (its own
+ * backends) over the same servers, names and key prefix.
+ */
+@ExtendWith(ServicesExtension.class)
+class RedisRingIT {
+
+    private static final List<String> NAMES = List.of("cache-a", "cache-b", "cache-c");
+    private static final List<KillableRedis> servers = new ArrayList<>();
+
+    private final Regions regions = Regions.builder()
+        .region("items")
+        .region("near", r -> r.nearCache(1_000, Duration.ofMinutes(1)))
+        .build();
+    private String prefix;
+    private Db db;
+    private final List<AutoCloseable> closeLater = new ArrayList<>();
+
+    @BeforeAll
+    static void startServers() throws Exception {
+        for (int i = 0; i < NAMES.size(); i++)
+            servers.add(KillableRedis.start());
+    }
+
+    @AfterAll
+    static void stopServers() throws Exception {
+        for (KillableRedis s : servers)
+            s.close();
+    }
+
+    @BeforeEach
+    void setUp(TestSchema schema, TestInfo test) throws Exception {
+        prefix = RedisService.uniquePrefix(getClass().getSimpleName() + "." + test.getTestMethod().orElseThrow().getName());
+        db = new Db(schema, 32);
+        for (KillableRedis s : servers)
+            if (!s.running())
+                s.launch();   // the kill test's victim
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (AutoCloseable c : closeLater.reversed())
+            c.close();
+        db.close();
+    }
+
+    private RedisRing ring() {
+        return ring(servers, NAMES);
+    }
+
+    private RedisRing ring(List<KillableRedis> on, List<String> names) {
+        RedisRing.Builder b = RedisRing.builder();
+        for (int i = 0; i < names.size(); i++)
+            b.node(names.get(i), RedisCacheBackend.builder(on.get(i).uri()).keyPrefix(prefix).build());
+        RedisRing ring = b.build();
+        closeLater.add(ring);
+        return ring;
+    }
+
+    private CachingDSL process(CacheBackend backend) {
+        CachingDSL cached = CachingDSL.wrap(db.dsl, regions, backend);
+        closeLater.add(cached);
+        return cached;
+    }
+
+    private static Result<Record2<String, Integer>> read(CachingDSL cached, String region, int id, String counter, double seconds) {
+        return cached.fromCache(region).select(NAME, Db.touchSlow(counter, seconds)).from(ITEMS).where(ID.eq(id)).fetch();
+    }
+
+    /** A counter name that the ring places on {@code node}. */
+    private static String counterOn(RedisRing ring, String node, String stem) {
+        for (int i = 0; ; i++)
+            if (ring.nodeOf("gen:" + stem + i).equals(node))
+                return stem + i;
+    }
+
+    @Test
+    void keysSpreadOverEveryServerAndTwoRingsWithTheSameNamesAgree() throws Exception {
+        RedisRing one = ring();
+        RedisRing two = ring();
+        Eventually.awaitWorking(() -> {
+            for (int i = 0; i < 30; i++)
+                one.get("items", "items:0:probe" + i);
+        });
+        for (int i = 0; i < 300; i++)
+            one.put("items", "items:0:k" + i, new byte[] {(byte) i}, Duration.ofMinutes(1));
+        for (int i = 0; i < 300; i++)
+            assertThat(two.get("items", "items:0:k" + i)).as("key " + i + " through the other ring").containsExactly((byte) i);
+        for (int s = 0; s < servers.size(); s++) {
+            try (RawRedis raw = new RawRedis(servers.get(s).service())) {
+                assertThat(raw.keys(prefix)).as("keys on " + NAMES.get(s)).hasSizeBetween(50, 150);
+            }
+        }
+        assertThat(one.describe()).startsWith("ring(cache-a=redis://127.0.0.1:");
+    }
+
+    @Test
+    void aNodeAddedTakesAboutItsShareAndEveryKeyThatMovesMovesToIt() {
+        RedisRing.Builder three = RedisRing.builder(), four = RedisRing.builder();
+        for (String n : NAMES) {
+            three.node(n, InProcessCacheBackend.builder().build());
+            four.node(n, InProcessCacheBackend.builder().build());
+        }
+        four.node("cache-d", InProcessCacheBackend.builder().build());
+        RedisRing before = three.build(), after = four.build();
+        int moved = 0;
+        Map<String, Integer> share = new HashMap<>();
+        for (int i = 0; i < 4_000; i++) {
+            String key = "items:0:" + i;
+            share.merge(before.nodeOf(key), 1, Integer::sum);
+            if (!before.nodeOf(key).equals(after.nodeOf(key))) {
+                assertThat(after.nodeOf(key)).as("where a moved key goes").isEqualTo("cache-d");
+                moved++;
+            }
+        }
+        assertThat(moved).as("keys moved of 4000").isBetween(600, 1_400);
+        assertThat(share.values()).allSatisfy(n -> assertThat(n).isBetween(900, 1_800));
+        assertThatThrownBy(() -> RedisRing.builder().node("x", before).node("x", after))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("given twice");
+        assertThatThrownBy(() -> RedisRing.builder().build()).isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("at least one node");
+    }
+
+    @Test
+    void readsStoresAndIncrementsSpanNodes() throws Exception {
+        RedisRing ring = ring();
+        Eventually.awaitWorking(() -> {
+            for (int i = 0; i < 30; i++)
+                ring.get("items", "items:0:probe" + i);
+        });
+        String key = "items:0:spanning";
+        String entryNode = ring.nodeOf(key);
+        List<String> counters = new ArrayList<>();
+        for (String n : NAMES)
+            counters.add(counterOn(ring, n, "table:" + n + ":"));
+        assertThat(ring.incrementGenerations(counters)).containsExactly(1, 1, 1);
+        assertThat(ring.incrementGeneration(counters.get(1))).isEqualTo(2);
+        long[] now = {1, 2, 1};
+        assertThat(ring.putIfGenerations("items", key, new byte[] {7}, Duration.ofMinutes(1), counters, now)).isTrue();
+        Read read = ring.read("items", key, counters);
+        assertThat(read.generations()).containsExactly(1, 2, 1);
+        assertThat(read.entry()).containsExactly(7);
+
+        for (int moved = 0; moved < counters.size(); moved++) {
+            ring.incrementGeneration(counters.get(moved));
+            long[] stale = ring.read("items", key, counters).generations();
+            stale[moved]--;
+            assertThat(ring.putIfGenerations("items", key, new byte[] {8}, Duration.ofMinutes(1), counters, stale))
+                .as("a store after " + counters.get(moved) + (ring.nodeOf("gen:" + counters.get(moved)).equals(entryNode)
+                    ? " (on the entry's node)" : " (on another node)") + " moved").isFalse();
+        }
+        assertThat(ring.get("items", key)).containsExactly(7);
+
+        List<Read> batch = ring.readAll(List.of(new ReadRequest("items", key, counters),
+            new ReadRequest("items", "items:0:absent", List.of(counters.get(2), counters.get(0)))));
+        assertThat(batch.get(0).generations()).containsExactly(2, 3, 2);
+        assertThat(batch.get(0).entry()).containsExactly(7);
+        assertThat(batch.get(1).generations()).containsExactly(2, 2);
+        assertThat(batch.get(1).entry()).isNull();
+        assertThat(ring.delete("items", key)).isTrue();
+        assertThat(ring.get("items", key)).isNull();
+    }
+
+    @Test
+    void sixtyFourThreadsInTwoProcessesOnAColdKeyRunTheQueryOnce() throws Exception {
+        List<CachingDSL> processes = List.of(process(ring()), process(ring()));
+
+        List<Future<Result<Record2<String, Integer>>>> results = Gate.run(64, i -> read(processes.get(i % 2), "items", 7, "cold", 0.5));
+
+        assertThat(db.executions("cold")).as("PostgreSQL executions across both processes").isEqualTo(1);
+        for (Future<Result<Record2<String, Integer>>> f : results)
+            assertThat(f.get().getValues(NAME)).containsExactly("item 7");
+        RegionStats a = processes.get(0).stats("items"), b = processes.get(1).stats("items");
+        assertThat(a.regenerations() + b.regenerations()).isEqualTo(1);
+        assertThat(a.backendErrors() + b.backendErrors()).isZero();
+    }
+
+    @Test
+    void aWriteInOneProcessReachesTheOthersNearCache() throws Exception {
+        CachingDSL one = process(ring());
+        CachingDSL two = process(ring());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while ((one.health().status() != io.shardcache.query.Health.Status.UP
+                || two.health().status() != io.shardcache.query.Health.Status.UP) && System.nanoTime() < deadline)
+            Thread.sleep(10);
+        assertThat(two.health().status()).as("every node's subscription live").isEqualTo(io.shardcache.query.Health.Status.UP);
+        assertThat(read(two, "near", 8, "w", 0).getValues(NAME)).containsExactly("item 8");
+        assertThat(read(two, "near", 8, "w", 0).getValues(NAME)).containsExactly("item 8");
+        assertThat(two.stats("near").nearHits()).as("the second read, from the near cache").isEqualTo(1);
+        assertThat(db.executions("w")).isEqualTo(1);
+
+        one.dsl().update(ITEMS).set(NAME, "renamed").where(ID.eq(8)).execute();
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        List<String> seen = read(two, "near", 8, "w", 0).getValues(NAME);
+        while (!seen.equals(List.of("renamed")) && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+            seen = read(two, "near", 8, "w", 0).getValues(NAME);
+        }
+        assertThat(seen).as("the write's generation message reached the other near cache").containsExactly("renamed");
+        assertThat(one.stats("near").backendErrors() + two.stats("near").backendErrors()).isZero();
+    }
+
+    /**
+     * A server is killed while eight threads read forty keys. Every read needs its region's three
+     * counters, so the ring has four servers and the one killed holds none of them; the circuit
+     * breaker is set out of the way, so that what is seen is the ring's share, not the breaker's.
+     */
+    @Test
+    void aServerKilledMidRunCostsOnlyItsShareAndNoCallerGetsAWrongRow() throws Exception {
+        KillableRedis fourth = KillableRedis.start();
+        closeLater.add(fourth);
+        List<KillableRedis> four = new ArrayList<>(servers);
+        four.add(fourth);
+        List<String> names = new ArrayList<>(NAMES);
+        names.add("cache-d");
+        Set<String> counters = ConcurrentHashMap.newKeySet();
+        RedisRing ring = ring(four, names);
+        CachingDSL cached = CachingDSL.builder(db.dsl, regions).backend(new ForwardingCacheBackend(ring) {
+                @Override
+                public Read read(String region, String key, List<String> names) {
+                    counters.addAll(names);
+                    return super.read(region, key, names);
+                }
+            })
+            .circuitBreaker(Integer.MAX_VALUE, Duration.ofSeconds(1)).build();
+        closeLater.add(cached);
+        Eventually.awaitWorking(() -> {
+            for (int i = 0; i < 30; i++)
+                ring.get("items", "items:0:probe" + i);
+        });
+        int keys = 40;
+        for (int id = 1; id <= keys; id++)
+            assertThat(read(cached, "items", id, "k" + id, 0).getValues(NAME)).containsExactly("item " + id);
+        Set<String> holders = new HashSet<>();
+        for (String c : counters)
+            holders.add(ring.nodeOf("gen:" + c));
+        int victim = -1;
+        for (int s = names.size() - 1; s >= 0 && victim < 0; s--)
+            if (!holders.contains(names.get(s)))
+                victim = s;
+        assertThat(victim).as("a server without the region's counters (they are on " + holders + ")").isNotNegative();
+
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger reads = new AtomicInteger();
+        List<String> wrong = new CopyOnWriteArrayList<>();
+        List<Throwable> failed = new CopyOnWriteArrayList<>();
+        ExecutorService threads = Executors.newFixedThreadPool(8);
+        try {
+            for (int t = 0; t < 8; t++) {
+                int offset = t;
+                threads.submit(() -> {
+                    for (int i = offset; !stop.get(); i++) {
+                        int id = 1 + i % keys;
+                        try {
+                            List<String> got = read(cached, "items", id, "k" + id, 0).getValues(NAME);
+                            if (!got.equals(List.of("item " + id)))
+                                wrong.add(id + " -> " + got);
+                            reads.incrementAndGet();
+                        } catch (RuntimeException e) {
+                            failed.add(e);
+                        }
+                    }
+                });
+            }
+            awaitReads(reads, 400);
+            four.get(victim).kill();
+            awaitReads(reads, reads.get() + 1_000);
+        } finally {
+            stop.set(true);
+            threads.shutdown();
+            assertThat(threads.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(failed).as("callers that got an exception").isEmpty();
+        assertThat(wrong).as("callers that got a wrong row").isEmpty();
+        RegionStats before = cached.stats("items");
+        for (int id = 1; id <= keys; id++)
+            assertThat(read(cached, "items", id, "k" + id, 0).getValues(NAME)).containsExactly("item " + id);
+        RegionStats after = cached.stats("items");
+        assertThat(after.hits() - before.hits()).as("the survivors' share still hits").isPositive();
+        assertThat(after.backendErrors() - before.backendErrors()).as("the killed server's share runs on PostgreSQL").isPositive();
+    }
+
+    private static void awaitReads(AtomicInteger reads, int atLeast) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (reads.get() < atLeast) {
+            if (System.nanoTime() > deadline)
+                throw new AssertionError("only " + reads.get() + " reads of " + atLeast + " within 60 s");
+            Thread.sleep(10);
+        }
+    }
+}
