@@ -324,7 +324,7 @@ public final class RedisCacheBackend implements CacheBackend {
     }
 
     @Override
-    public byte[] get(String region, String key) {
+    public byte @Nullable [] get(String region, String key) {
         String k = entryKey(key);
         return call("GET", k, c -> c.get(k));
     }

@@ -145,7 +145,7 @@ public final class RedisRing implements CacheBackend {
         }
         Map<String, List<Read>> answers = onEach(asked, (node, sub) -> node(node).readAll(sub));
         long[][] generations = new long[requests.size()][];
-        byte[][] entries = new byte[requests.size()][];
+        byte[] @Nullable [] entries = new byte[requests.size()][];
         for (int j = 0; j < requests.size(); j++)
             generations[j] = new long[requests.get(j).counters().size()];
         positions.forEach((node, list) -> {

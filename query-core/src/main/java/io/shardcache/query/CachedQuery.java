@@ -6,6 +6,7 @@ import org.jooq.Record;
 import org.jooq.Result;
 import org.jooq.exception.NoDataFoundException;
 import org.jooq.exception.TooManyRowsException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A cached read prepared by {@link CachingDSL#prepare}: rendered once, run with new parameter values.
@@ -57,7 +58,7 @@ public final class CachedQuery<R extends Record> {
      *
      * @throws TooManyRowsException if there is more than one
      */
-    public R fetchOne(Object... values) {
+    public @Nullable R fetchOne(Object... values) {
         Result<R> rows = read.fetch(values);
         return switch (rows.size()) {
             case 0 -> null;

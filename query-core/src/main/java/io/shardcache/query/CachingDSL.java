@@ -40,6 +40,7 @@ import org.jooq.Table;
 import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
 import org.jooq.impl.DefaultConnectionProvider;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A jOOQ {@link DSLContext} whose reads can be served from a cache.
@@ -113,9 +114,9 @@ public final class CachingDSL implements AutoCloseable {
     private final DogpileEngine engine;
     private final KeyMaterial.Context keyContext;
     private final DSLContext reader;
-    private final AutoCloseable owned;
+    private final @Nullable AutoCloseable owned;
     private final BooleanSupplier inTransaction;
-    private final Consumer<Runnable> afterCommit;
+    private final @Nullable Consumer<Runnable> afterCommit;
     private final ServerMetaData serverMetaData;
     private final TableCounters tables;
     private final List<TableName> declared;
@@ -123,8 +124,8 @@ public final class CachingDSL implements AutoCloseable {
     private final boolean replica;
     private final ConcurrentHashMap<String, DSLContext> regionDsls = new ConcurrentHashMap<>();
 
-    private CachingDSL(DSLContext dsl, Regions regions, DogpileEngine engine, AutoCloseable owned, BooleanSupplier inTransaction,
-                       Consumer<Runnable> afterCommit) {
+    private CachingDSL(DSLContext dsl, Regions regions, DogpileEngine engine, @Nullable AutoCloseable owned, BooleanSupplier inTransaction,
+                       @Nullable Consumer<Runnable> afterCommit) {
         this.inTransaction = inTransaction;
         this.afterCommit = afterCommit;
         this.engine = engine;
@@ -382,11 +383,12 @@ public final class CachingDSL implements AutoCloseable {
         }
     }
 
-    private DSLContext derive(Region region, String customKey) {
+    private DSLContext derive(Region region, @Nullable String customKey) {
         return DSL.using(derivedConfiguration(region, customKey, null));
     }
 
-    private Configuration derivedConfiguration(Region region, String customKey, java.util.function.Consumer<Probe> probe) {
+    private Configuration derivedConfiguration(Region region, @Nullable String customKey,
+                                               java.util.function.@Nullable Consumer<Probe> probe) {
         Configuration base = dsl.configuration();
         ConnectionProvider connections = base.connectionProvider();
         ReadContext context = new ReadContext(engine, region, keyContext, customKey, connections,
@@ -418,15 +420,15 @@ public final class CachingDSL implements AutoCloseable {
     public static final class Builder {
         private final DSLContext dsl;
         private final Regions regions;
-        private CacheBackend backend;
-        private CacheListener listener;
-        private InstantSource clock;
-        private RandomGenerator random;
-        private Executor refreshExecutor;
-        private BooleanSupplier inTransaction;
-        private Consumer<Runnable> afterCommit;
-        private Integer breakerFailures;
-        private Duration breakerOpenFor;
+        private @Nullable CacheBackend backend;
+        private @Nullable CacheListener listener;
+        private @Nullable InstantSource clock;
+        private @Nullable RandomGenerator random;
+        private @Nullable Executor refreshExecutor;
+        private @Nullable BooleanSupplier inTransaction;
+        private @Nullable Consumer<Runnable> afterCommit;
+        private @Nullable Integer breakerFailures;
+        private @Nullable Duration breakerOpenFor;
 
         private Builder(DSLContext dsl, Regions regions) {
             this.dsl = Objects.requireNonNull(dsl, "dsl");
@@ -549,7 +551,7 @@ public final class CachingDSL implements AutoCloseable {
             return new CachingDSL(dsl, regions, engine, owned, inTransaction != null ? inTransaction : () -> false, afterCommit);
         }
 
-        private void once(String option, Object current) {
+        private void once(String option, @Nullable Object current) {
             if (current != null)
                 throw new IllegalStateException(option + " is already set to " + current);
         }

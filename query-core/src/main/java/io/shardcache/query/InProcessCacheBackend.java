@@ -17,6 +17,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Cache entries in this process's heap, on Caffeine: one cache per region, each bounded by the
@@ -51,7 +52,8 @@ public final class InProcessCacheBackend implements CacheBackend {
     private InProcessCacheBackend(Builder b) {
         this.defaultMaxBytes = b.defaultMaxBytes;
         this.maxBytes = Map.copyOf(b.maxBytes);
-        this.ticker = b.clock == null ? Ticker.systemTicker() : () -> nanos(b.clock.instant());
+        InstantSource clock = b.clock;
+        this.ticker = clock == null ? Ticker.systemTicker() : () -> nanos(clock.instant());
     }
 
     /** A backend with {@link #DEFAULT_MAX_BYTES_PER_REGION} per region. */
@@ -64,7 +66,7 @@ public final class InProcessCacheBackend implements CacheBackend {
     }
 
     @Override
-    public byte[] get(String region, String key) {
+    public byte @Nullable [] get(String region, String key) {
         Stored s = cache(region).getIfPresent(key);
         return s == null ? null : s.bytes();
     }
@@ -190,7 +192,7 @@ public final class InProcessCacheBackend implements CacheBackend {
         private long defaultMaxBytes = DEFAULT_MAX_BYTES_PER_REGION;
         private boolean defaultSet;
         private final Map<String, Long> maxBytes = new HashMap<>();
-        private InstantSource clock;
+        private @Nullable InstantSource clock;
 
         private Builder() {
         }

@@ -20,6 +20,7 @@ import org.jooq.Record;
 import org.jooq.Result;
 import org.jooq.ResultQuery;
 import org.jooq.impl.DataSourceConnectionProvider;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs many queries at once, at most {@link #parallelism()} at a time, each on a virtual thread of
@@ -81,7 +82,7 @@ public final class QueryPool {
             + " use QueryPool.of(parallelism)");
     }
 
-    private static Integer maximumPoolSize(DataSource ds) {
+    private static @Nullable Integer maximumPoolSize(DataSource ds) {
         try {
             Method m = ds.getClass().getMethod("getMaximumPoolSize");
             return m.invoke(ds) instanceof Integer n && n > 0 ? n : null;
@@ -164,7 +165,7 @@ public final class QueryPool {
         try {
             return new Outcome<>(index, f.get(), null);
         } catch (ExecutionException e) {
-            return new Outcome<>(index, null, e.getCause());
+            return new Outcome<>(index, null, e.getCause() != null ? e.getCause() : e);
         }
     }
 
@@ -175,7 +176,7 @@ public final class QueryPool {
      * @param rows    its rows; null if it failed
      * @param failure why it failed; null if it did not
      */
-    public record Outcome<R extends Record>(int index, Result<R> rows, Throwable failure) {
+    public record Outcome<R extends Record>(int index, @Nullable Result<R> rows, @Nullable Throwable failure) {
 
         public boolean failed() {
             return failure != null;
@@ -189,7 +190,7 @@ public final class QueryPool {
         public Result<R> result() {
             if (failure != null)
                 throw new QueryFailedException(index, failure);
-            return rows;
+            return Objects.requireNonNull(rows, "rows");
         }
     }
 

@@ -6,6 +6,7 @@ import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.jooq.Record;
 import org.jooq.Result;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The immutable settings of one cache region. Built through {@link Regions#builder()}:
@@ -108,21 +109,21 @@ public record Region(
      */
     public static final class Builder {
         private final String name;
-        private Duration ttl;
-        private Duration staleFor;
-        private Boolean asyncRefresh;
-        private Duration lockWait;
-        private Duration lockLease;
-        private Double earlyRefresh;
-        private Integer maxEntryBytes;
-        private Integer compressAbove;
-        private OnRefreshFailure onRefreshFailure;
-        private OnLockTimeout onLockTimeout;
-        private OnBackendFailure onBackendFailure;
-        private Predicate<? super Result<Record>> cacheIf;
-        private Integer nearCacheEntries;
-        private Duration nearCacheMaxAge;
-        private Boolean tableGenerations;
+        private @Nullable Duration ttl;
+        private @Nullable Duration staleFor;
+        private @Nullable Boolean asyncRefresh;
+        private @Nullable Duration lockWait;
+        private @Nullable Duration lockLease;
+        private @Nullable Double earlyRefresh;
+        private @Nullable Integer maxEntryBytes;
+        private @Nullable Integer compressAbove;
+        private @Nullable OnRefreshFailure onRefreshFailure;
+        private @Nullable OnLockTimeout onLockTimeout;
+        private @Nullable OnBackendFailure onBackendFailure;
+        private @Nullable Predicate<? super Result<Record>> cacheIf;
+        private @Nullable Integer nearCacheEntries;
+        private @Nullable Duration nearCacheMaxAge;
+        private @Nullable Boolean tableGenerations;
 
         Builder(String name) {
             this.name = name;
@@ -283,7 +284,7 @@ public record Region(
                 tableGenerations == null || tableGenerations);
         }
 
-        private void once(String option, Object current, Object next) {
+        private void once(String option, @Nullable Object current, Object next) {
             if (current != null)
                 throw new IllegalStateException("region '" + name + "': " + option + " is already set to " + current
                     + "; it cannot be set again to " + next);

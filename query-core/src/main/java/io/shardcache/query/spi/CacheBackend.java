@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where cache entries, generation counters and regeneration locks live: in this process
@@ -28,7 +29,7 @@ public interface CacheBackend extends AutoCloseable {
      *
      * @param key shardcache's key, {@code <region>:<generation>:<sha1>}; a backend may prefix it
      */
-    byte[] get(String region, String key);
+    byte @Nullable [] get(String region, String key);
 
     /**
      * The values of {@code counters} and the entry stored under {@code key}, read together: in one
@@ -52,7 +53,7 @@ public interface CacheBackend extends AutoCloseable {
      * @param generations the counters' values, in the order they were asked for; 0 for a counter never incremented
      * @param entry       null if there is no entry under the key
      */
-    record Read(long[] generations, byte[] entry) {
+    record Read(long[] generations, byte @Nullable [] entry) {
     }
 
     /**

@@ -3,6 +3,7 @@ package io.shardcache.query.spi;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A backend that does what another does: extend it to decorate a backend (count calls, add metrics
@@ -26,7 +27,7 @@ public abstract class ForwardingCacheBackend implements CacheBackend {
     }
 
     @Override
-    public byte[] get(String region, String key) {
+    public byte @Nullable [] get(String region, String key) {
         return delegate.get(region, key);
     }
 
