@@ -9,6 +9,7 @@ import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.cluster.ClusterClientOptions;
@@ -31,6 +32,7 @@ import io.shardcache.redis.internal.Failures;
 import io.shardcache.redis.internal.LazyConnection;
 import io.shardcache.redis.internal.LuaScript;
 import io.shardcache.redis.internal.RedisServers;
+import io.shardcache.redis.internal.TrustedCertificates;
 import io.shardcache.redis.internal.RedissonLocks;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -45,6 +47,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import javax.net.ssl.TrustManagerFactory;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -201,7 +204,7 @@ public final class RedisCacheBackend implements CacheBackend {
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private RedisCacheBackend(RedisServers servers, String keyPrefix, Duration commandTimeout, int requestQueueSize,
-                              Duration lockWatchdogTimeout, @Nullable Object meterRegistry) {
+                              Duration lockWatchdogTimeout, @Nullable Object meterRegistry, @Nullable TrustManagerFactory trust) {
         this.servers = servers;
         this.keyPrefix = keyPrefix;
         this.channel = keyPrefix + CHANNEL;
@@ -219,7 +222,7 @@ public final class RedisCacheBackend implements CacheBackend {
         RedisClient feeds = null;
         try {
             feeds = RedisClient.create(resources);
-            feeds.setOptions(options(ClientOptions.builder(), commandTimeout, requestQueueSize).build());
+            feeds.setOptions(options(ClientOptions.builder(), commandTimeout, requestQueueSize, trust).build());
             if (servers.cluster()) {
                 RedisClusterClient c = RedisClusterClient.create(resources, uris);
                 ClusterClientOptions.Builder o = ClusterClientOptions.builder()
@@ -228,12 +231,12 @@ public final class RedisCacheBackend implements CacheBackend {
                         .enablePeriodicRefresh(Duration.ofSeconds(10))
                         .enableAllAdaptiveRefreshTriggers()
                         .build());
-                c.setOptions((ClusterClientOptions) options(o, commandTimeout, requestQueueSize).build());
+                c.setOptions((ClusterClientOptions) options(o, commandTimeout, requestQueueSize, trust).build());
                 values = c;
             } else {
                 values = feeds;
             }
-            this.locks = new RedissonLocks(servers, keyPrefix, commandTimeout, lockWatchdogTimeout, failures);
+            this.locks = new RedissonLocks(servers, keyPrefix, commandTimeout, lockWatchdogTimeout, failures, trust);
         } catch (RuntimeException e) {
             if (values != null && values != feeds)
                 values.shutdown(Duration.ZERO, Duration.ofSeconds(2));
@@ -266,7 +269,10 @@ public final class RedisCacheBackend implements CacheBackend {
     }
 
     /** The settings of a cache rather than a queue; see the class comment. */
-    private static ClientOptions.Builder options(ClientOptions.Builder b, Duration commandTimeout, int requestQueueSize) {
+    private static ClientOptions.Builder options(ClientOptions.Builder b, Duration commandTimeout, int requestQueueSize,
+                                                 @Nullable TrustManagerFactory trust) {
+        if (trust != null)
+            b.sslOptions(SslOptions.builder().jdkSslProvider().trustManager(trust).build());
         return b.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
             .autoReconnect(true)
             .requestQueueSize(requestQueueSize)
@@ -643,6 +649,7 @@ public final class RedisCacheBackend implements CacheBackend {
         private @Nullable Duration lockWatchdogTimeout;
         /** A Micrometer MeterRegistry, kept as an Object so that this class loads without Micrometer. */
         private @Nullable Object meterRegistry;
+        private @Nullable TrustManagerFactory trust;
 
         private Builder(RedisServers servers) {
             this.servers = servers;
@@ -712,6 +719,27 @@ public final class RedisCacheBackend implements CacheBackend {
         }
 
         /**
+         * Trusts the certificates in {@code pemFile} (PEM, one or more {@code BEGIN CERTIFICATE}
+         * blocks: a private CA, or the server's own certificate) for TLS, instead of the JVM's
+         * default trust store, in both the Lettuce and the Redisson client. The server's certificate
+         * is still checked against its host name unless the URI says {@code verifyPeer=CA} or
+         * {@code NONE}.
+         *
+         * @throws IllegalArgumentException if the URI is not {@code rediss://}, or the file cannot be
+         *         read or holds no certificate (the message names the file)
+         */
+        public Builder trustedCertificates(java.nio.file.Path pemFile) {
+            Objects.requireNonNull(pemFile, "pemFile");
+            if (trust != null)
+                throw new IllegalStateException("trustedCertificates is already set");
+            if (!servers.tls())
+                throw new IllegalArgumentException("trustedCertificates(" + pemFile + ") is for TLS, but " + servers
+                    + " is not a rediss:// URI");
+            this.trust = TrustedCertificates.load(pemFile);
+            return this;
+        }
+
+        /**
          * Records Lettuce's command latencies ({@code lettuce.command.completion} and
          * {@code lettuce.command.firstresponse}, by command) in {@code registry}: Micrometer must be
          * on the class path (it is an optional dependency of this module).
@@ -738,7 +766,7 @@ public final class RedisCacheBackend implements CacheBackend {
                     + "ms is shorter than 3 x commandTimeout " + timeout.toMillis()
                     + "ms: a lock renewal, sent every third of the watchdog timeout, could time out after the lock expired");
             return new RedisCacheBackend(servers, keyPrefix != null ? keyPrefix : DEFAULT_KEY_PREFIX, timeout,
-                requestQueueSize != null ? requestQueueSize : DEFAULT_REQUEST_QUEUE_SIZE, watchdog, meterRegistry);
+                requestQueueSize != null ? requestQueueSize : DEFAULT_REQUEST_QUEUE_SIZE, watchdog, meterRegistry, trust);
         }
     }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.shardcache.query.CacheBackendException;
 import io.shardcache.query.spi.RegenerationLocks;
+import io.shardcache.redis.internal.LazyConnection;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +22,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code rediss://}: a {@code redis-server} of this test's own that speaks TLS only, with a
- * certificate made for the run by {@code openssl}. Entries, counters, change notifications (Lettuce)
+ * certificate for 127.0.0.1 signed by a CA made for the run by {@code openssl}. With that CA trusted
+ * ({@code trustedCertificates}) both clients verify the server; with another, or the JVM's defaults,
+ * they refuse it. Entries, counters, change notifications (Lettuce)
  * and locks (Redisson) all go over TLS; a plain connection to it gets nowhere. Skipped only where
  * {@code openssl} or a TLS-enabled {@code redis-server} is not installed.
  */
@@ -34,12 +37,22 @@ class RedisTlsIT {
     @BeforeEach
     void setUp() throws Exception {
         directory = Files.createTempDirectory("shardcache-tls-redis-");
-        Assumptions.assumeTrue(run(directory, "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem",
-            "-out", "cert.pem", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"),
-            "openssl is not installed");
+        // A CA of the run's own signs the server's certificate (for 127.0.0.1); another CA signs nothing here.
+        Assumptions.assumeTrue(run(directory, "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key",
+            "-out", "ca.pem", "-days", "1", "-subj", "/CN=shardcache test CA"), "openssl is not installed");
+        Files.writeString(directory.resolve("san.ext"), "subjectAltName=IP:127.0.0.1\n");
+        for (String[] step : List.of(
+                new String[] {"openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "server.csr",
+                    "-subj", "/CN=127.0.0.1"},
+                new String[] {"openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                    "-out", "cert.pem", "-days", "1", "-extfile", "san.ext"},
+                new String[] {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "other-ca.key",
+                    "-out", "other-ca.pem", "-days", "1", "-subj", "/CN=another CA"}))
+            if (!run(directory, step))
+                throw new AssertionError("openssl failed: " + String.join(" ", step));
         port = TcpProxy.freePort();
         server = new ProcessBuilder("redis-server", "--port", "0", "--tls-port", String.valueOf(port), "--tls-cert-file", "cert.pem",
-            "--tls-key-file", "key.pem", "--tls-ca-cert-file", "cert.pem", "--tls-auth-clients", "no", "--save", "",
+            "--tls-key-file", "key.pem", "--tls-ca-cert-file", "ca.pem", "--tls-auth-clients", "no", "--save", "",
             "--appendonly", "no", "--bind", "127.0.0.1")
             .directory(directory.toFile()).redirectErrorStream(true).redirectOutput(directory.resolve("redis.log").toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -109,6 +122,45 @@ class RedisTlsIT {
         awaitWorking(() -> lease.set(locks.tryAcquire("r:0:k:lock", Duration.ofSeconds(10))));
         assertThat(lease.get()).as("a Redisson lock taken over TLS").isPresent();
         return lease.get().get();
+    }
+
+    @Test
+    void aServerCertificateSignedByATrustedCaIsVerifiedByBothClients() throws Exception {
+        try (RedisCacheBackend verified = RedisCacheBackend.builder("rediss://127.0.0.1:" + port).keyPrefix("tls:")
+                .commandTimeout(Duration.ofSeconds(1)).trustedCertificates(directory.resolve("ca.pem")).build()) {
+            awaitWorking(() -> verified.put("r", "r:0:v", new byte[] {5}, Duration.ofMinutes(1)));
+            assertThat(verified.get("r", "r:0:v")).containsExactly(5);
+            awaitLease(verified.locks()).release();   // Redisson verified the server too
+        }
+    }
+
+    @Test
+    void aServerCertificateNoTrustedCaSignedIsRefused() throws Exception {
+        try (RedisCacheBackend untrusting = RedisCacheBackend.builder("rediss://127.0.0.1:" + port).keyPrefix("tls:")
+                .commandTimeout(Duration.ofSeconds(1)).trustedCertificates(directory.resolve("other-ca.pem")).build()) {
+            Thread.sleep(300);
+            for (int i = 0; i < 5; i++) {
+                assertThatThrownBy(() -> untrusting.get("r", "r:0:v")).isInstanceOf(CacheBackendException.class);
+                Thread.sleep(LazyConnection.RETRY_AFTER.toMillis());   // each call after a retry is due: a new handshake
+            }
+            assertThatThrownBy(() -> untrusting.locks().tryAcquire("r:0:v:lock", Duration.ofSeconds(10)))
+                .isInstanceOf(CacheBackendException.class);
+        }
+        try (RedisCacheBackend jvmDefaults = backend("rediss", "")) {   // the JVM's trust store knows no test CA
+            Thread.sleep(300);
+            assertThatThrownBy(() -> jvmDefaults.get("r", "r:0:v")).isInstanceOf(CacheBackendException.class);
+        }
+    }
+
+    @Test
+    void trustedCertificatesAreCheckedWhenGiven() throws Exception {
+        Path empty = Files.writeString(directory.resolve("empty.pem"), "not a certificate\n");
+        assertThatThrownBy(() -> RedisCacheBackend.builder("rediss://127.0.0.1:" + port).trustedCertificates(empty))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(empty.toString());
+        assertThatThrownBy(() -> RedisCacheBackend.builder("rediss://127.0.0.1:" + port).trustedCertificates(directory.resolve("absent.pem")))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("absent.pem");
+        assertThatThrownBy(() -> RedisCacheBackend.builder("redis://127.0.0.1:" + port).trustedCertificates(directory.resolve("ca.pem")))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a rediss:// URI");
     }
 
     @Test

@@ -140,6 +140,11 @@ public final class RedisEndpoint {
             });
     }
 
+    /** True for {@code rediss://}. */
+    public boolean tls() {
+        return lettuce.isSsl();
+    }
+
     int database() {
         return database;
     }

@@ -57,6 +57,11 @@ public final class RedisServers {
         return new RedisServers(seeds, true);
     }
 
+    /** True if the servers are reached over TLS ({@code rediss://}; a cluster's seeds all are, or none). */
+    public boolean tls() {
+        return seeds.getFirst().tls();
+    }
+
     public boolean cluster() {
         return cluster;
     }

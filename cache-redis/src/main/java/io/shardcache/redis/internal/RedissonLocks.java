@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.redisson.Redisson;
 import org.redisson.api.RLock;
 import org.redisson.api.RedissonClient;
+import javax.net.ssl.TrustManagerFactory;
 import org.redisson.config.Config;
 import org.redisson.config.ReadMode;
 import org.redisson.config.SubscriptionMode;
@@ -86,13 +87,14 @@ public final class RedissonLocks implements RegenerationLocks, AutoCloseable {
     /** Waits parked per lock key (for tests: a fill can only end a wait that is parked). */
     private final java.util.concurrent.ConcurrentHashMap<String, Integer> parked = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** {@code trust}: the certificates TLS connections trust instead of the JVM's default ones; null for those. */
     public RedissonLocks(RedisServers servers, String keyPrefix, Duration commandTimeout, Duration watchdogTimeout,
-                         Failures failures) {
+                         Failures failures, @Nullable TrustManagerFactory trust) {
         this.keyPrefix = keyPrefix;
         this.commandTimeout = commandTimeout;
         this.watchdogTimeout = watchdogTimeout;
         this.failures = failures;
-        this.redisson = Redisson.create(config(servers, commandTimeout, watchdogTimeout));
+        this.redisson = Redisson.create(config(servers, commandTimeout, watchdogTimeout, trust));
         this.bounds = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "shardcache-lock-lease-" + servers.address());
             t.setDaemon(true);
@@ -103,10 +105,13 @@ public final class RedissonLocks implements RegenerationLocks, AutoCloseable {
         this.fills = new FillAnnouncements(redisson, keyPrefix + "locks");
     }
 
-    private static Config config(RedisServers servers, Duration commandTimeout, Duration watchdogTimeout) {
+    private static Config config(RedisServers servers, Duration commandTimeout, Duration watchdogTimeout,
+                                 @Nullable TrustManagerFactory trust) {
         int timeoutMillis = (int) commandTimeout.toMillis();
         Config config = new Config();
         servers.configure(config);
+        if (trust != null)
+            config.setSslTrustManagerFactory(trust);
         config.setLazyInitialization(true)             // created while Redis is down; connects on first use
             .setLockWatchdogTimeout(watchdogTimeout.toMillis())
             .setNettyThreads(2)                        // a lock client is light; Redisson's defaults (32 + 16) are for a data client
