@@ -20,6 +20,7 @@ import org.jooq.Table;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Schemaless entities on logical shards, as Instagram's hypervault keeps them: {@link #put(int, String, Map)}
@@ -144,7 +145,8 @@ public final class EntityStore {
      * @throws FanOutException listing every shard where it failed; the others are installed
      */
     public void install() {
-        sharding.onAll(FanOut.builder().policy(FanOutPolicy.REQUIRE_ALL).shardTimeout(Sharding.DEFAULT_DDL_TIMEOUT).build(),
+        sharding.<@Nullable Void>onAll(FanOut.builder().policy(FanOutPolicy.REQUIRE_ALL)
+            .shardTimeout(Sharding.DEFAULT_DDL_TIMEOUT).build(),
             ctx -> {
                 String sql = installSql(Sharding.shardNumber(ctx));
                 ctx.connection(c -> Transactions.runInTransaction(c, sql));
@@ -271,8 +273,8 @@ public final class EntityStore {
     /** Collects a store's options; each may be set once. Not thread-safe. */
     public static final class Builder {
         private final Sharding sharding;
-        private ShardIdLayout layout;
-        private String table;
+        private @Nullable ShardIdLayout layout;
+        private @Nullable String table;
 
         private Builder(Sharding sharding) {
             this.sharding = Objects.requireNonNull(sharding, "sharding");

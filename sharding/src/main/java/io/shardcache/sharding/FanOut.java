@@ -2,6 +2,7 @@ package io.shardcache.sharding;
 
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How {@link Sharding#onAll(FanOut, java.util.function.Function)} runs: the failure policy, the per-shard
@@ -50,9 +51,9 @@ public record FanOut(FanOutPolicy policy, Duration shardTimeout, FanOutMode mode
 
     /** Collects a fan-out's options; each may be set once. Not thread-safe. */
     public static final class Builder {
-        private FanOutPolicy policy;
-        private Duration shardTimeout;
-        private FanOutMode mode;
+        private @Nullable FanOutPolicy policy;
+        private @Nullable Duration shardTimeout;
+        private @Nullable FanOutMode mode;
 
         private Builder() {
         }
@@ -81,7 +82,7 @@ public record FanOut(FanOutPolicy policy, Duration shardTimeout, FanOutMode mode
                 mode != null ? mode : DEFAULT_MODE);
         }
 
-        private static void once(Object current, String option) {
+        private static void once(@Nullable Object current, String option) {
             if (current != null)
                 throw new ShardingException(option + " is already set to " + current + "; each option may be set once");
         }

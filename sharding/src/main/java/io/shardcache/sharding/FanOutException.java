@@ -1,6 +1,7 @@
 package io.shardcache.sharding;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A fan-out failed under {@link FanOutPolicy#FAIL_FAST} (the first failure, whose shard and server
@@ -11,7 +12,8 @@ public class FanOutException extends ShardingException {
 
     private final transient FanOutResult<?> result;
 
-    public FanOutException(String message, int shard, String server, Throwable cause, FanOutResult<?> result) {
+    public FanOutException(String message, int shard, @Nullable String server, @Nullable Throwable cause,
+                           FanOutResult<?> result) {
         super(message, shard, server, cause);
         this.result = result;
     }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What every logical shard of a fan-out did, in shard order: the values of the shards that answered, the
@@ -15,7 +16,7 @@ import java.util.Objects;
  * @param elapsed  from the start of the fan-out until the last outcome was known
  * @param <T>      the type of the per-shard value
  */
-public record FanOutResult<T>(List<ShardOutcome<T>> outcomes, Duration elapsed) {
+public record FanOutResult<T extends @Nullable Object>(List<ShardOutcome<T>> outcomes, Duration elapsed) {
 
     public FanOutResult {
         outcomes = List.copyOf(outcomes);

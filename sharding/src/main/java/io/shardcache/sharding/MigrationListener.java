@@ -1,5 +1,7 @@
 package io.shardcache.sharding;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Progress of {@link ShardMigrations#migrateAll()}, shard by shard. Every method has a no-op default, so
  * implement only what you show.
@@ -28,7 +30,7 @@ public interface MigrationListener {
      * (0 when it was already up to date), and its version is {@code version} ({@code null} if no versioned
      * migration exists).
      */
-    default void shardMigrated(int shard, int appliedCount, String version) {
+    default void shardMigrated(int shard, int appliedCount, @Nullable String version) {
     }
 
     /**

@@ -134,23 +134,25 @@ public final class QueryRouting {
         if (pins.isEmpty())
             throw new UnroutableQueryException("query touches no sharded table (sharded: " + tables
                 + "); run it on the unsharded database, or pick a shard with on(key) or onShard(n)");
-        Map<Integer, List<Object>> first = null;
-        ShardKeyFinder.Pin firstPin = null;
-        for (ShardKeyFinder.Pin pin : pins) {
-            Map<Integer, List<Object>> byShard = new TreeMap<>();
-            for (Object key : pin.keys())
-                byShard.computeIfAbsent(sharding.shardOf(key), s -> new ArrayList<>()).add(key);
-            if (first == null) {
-                first = byShard;
-                firstPin = pin;
-            } else if (!first.keySet().equals(byShard.keySet())) {
+        ShardKeyFinder.Pin firstPin = pins.getFirst();
+        Map<Integer, List<Object>> first = byShard(firstPin);
+        for (ShardKeyFinder.Pin pin : pins.subList(1, pins.size())) {
+            Map<Integer, List<Object>> byShard = byShard(pin);
+            if (!first.keySet().equals(byShard.keySet()))
                 throw new UnroutableQueryException("query pins sharded tables to different shards: " + firstPin.tableText()
                     + " by " + firstPin.columnText() + " to " + describe(first) + ", " + pin.tableText() + " by "
                     + pin.columnText() + " to " + describe(byShard)
                     + "; pin both to keys of the same shards, or run it through onAll");
-            }
         }
         return first;
+    }
+
+    /** Shard → the keys of {@code pin} placed on it, in shard order. */
+    private Map<Integer, List<Object>> byShard(ShardKeyFinder.Pin pin) {
+        Map<Integer, List<Object>> byShard = new TreeMap<>();
+        for (Object key : pin.keys())
+            byShard.computeIfAbsent(sharding.shardOf(key), s -> new ArrayList<>()).add(key);
+        return byShard;
     }
 
     private static String describe(Map<Integer, List<Object>> byShard) {

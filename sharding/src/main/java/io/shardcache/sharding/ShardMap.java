@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where every logical shard lives: how many logical shards there are, how their schemas are named, which
@@ -144,7 +145,7 @@ public final class ShardMap {
 
     /** A fresh copy of the primary pool's configuration of server {@code name}, for the caller to own. */
     HikariConfig primaryConfig(String name) {
-        return copy(primaryConfigs.get(name));
+        return copy(Objects.requireNonNull(primaryConfigs.get(name), () -> "primary config of physical server " + name));
     }
 
     /** Fresh copies of the replica pool configurations of server {@code name}, in declaration order. */
@@ -184,9 +185,9 @@ public final class ShardMap {
      * {@link #build()} checks the whole map. Not thread-safe: one builder belongs to one thread.
      */
     public static final class Builder {
-        private Integer logicalShards;
-        private String schemaPattern;
-        private String applicationSchema;
+        private @Nullable Integer logicalShards;
+        private @Nullable String schemaPattern;
+        private @Nullable String applicationSchema;
         private final Map<String, Declared> physicals = new LinkedHashMap<>();
         private final List<Map.Entry<String, HikariConfig>> replicas = new ArrayList<>();
 
@@ -351,7 +352,7 @@ public final class ShardMap {
             }
         }
 
-        private static void once(Object current, String option) {
+        private static void once(@Nullable Object current, String option) {
             if (current != null)
                 throw new ShardingException(option + " is already set to " + current + "; each option may be set once");
         }

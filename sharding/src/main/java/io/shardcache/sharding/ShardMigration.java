@@ -1,6 +1,7 @@
 package io.shardcache.sharding;
 
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What {@link ShardMigrations} did on one logical shard: {@link Migrated} (possibly with nothing to apply),
@@ -25,8 +26,8 @@ public sealed interface ShardMigration permits ShardMigration.Migrated, ShardMig
      * @param toVersion   the version now, {@code null} if there is no versioned migration at all
      * @param elapsed     how long Flyway took on this shard
      */
-    record Migrated(int shard, String server, String schema, int applied, String fromVersion, String toVersion,
-                    Duration elapsed) implements ShardMigration {
+    record Migrated(int shard, String server, String schema, int applied, @Nullable String fromVersion,
+                    @Nullable String toVersion, Duration elapsed) implements ShardMigration {
     }
 
     /**

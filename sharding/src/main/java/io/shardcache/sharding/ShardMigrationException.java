@@ -1,5 +1,7 @@
 package io.shardcache.sharding;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * {@link ShardMigrations#migrateAll()} left some logical shard behind: it failed, or was not started after
  * another failed. {@link #report()} has every shard's outcome; the message lists the failures. Shards that
@@ -23,11 +25,11 @@ public class ShardMigrationException extends ShardingException {
         return report.failures().size() == 1 ? report.failures().getFirst().shard() : -1;
     }
 
-    private static String onlyServer(MigrationReport report) {
+    private static @Nullable String onlyServer(MigrationReport report) {
         return report.failures().size() == 1 ? report.failures().getFirst().server() : null;
     }
 
-    private static Throwable firstCause(MigrationReport report) {
+    private static @Nullable Throwable firstCause(MigrationReport report) {
         return report.failures().isEmpty() ? null : report.failures().getFirst().error();
     }
 }

@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs Flyway migrations on every logical shard: one Flyway history table per shard schema, each shard
@@ -236,12 +237,12 @@ public final class ShardMigrations {
     public static final class Builder {
         private final Sharding sharding;
         private final ClassLoader classLoader;
-        private List<String> locations;
+        private @Nullable List<String> locations;
         private final Map<String, String> placeholders = new LinkedHashMap<>();
-        private MigrationListener listener;
-        private MigrationPolicy policy;
-        private Integer parallelism;
-        private Consumer<Object> customizer;
+        private @Nullable MigrationListener listener;
+        private @Nullable MigrationPolicy policy;
+        private @Nullable Integer parallelism;
+        private @Nullable Consumer<Object> customizer;
 
         private Builder(Sharding sharding) {
             this.sharding = Objects.requireNonNull(sharding, "sharding");
@@ -361,7 +362,7 @@ public final class ShardMigrations {
             }
         }
 
-        private static void once(Object current, String option) {
+        private static void once(@Nullable Object current, String option) {
             if (current != null)
                 throw new ShardingException(option + " is already set to " + current + "; each option may be set once");
         }

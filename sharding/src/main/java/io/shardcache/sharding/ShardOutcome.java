@@ -1,6 +1,7 @@
 package io.shardcache.sharding;
 
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What one logical shard did in a fan-out: {@link Answered} with a value or {@link Failed} with an error.
@@ -8,7 +9,7 @@ import java.time.Duration;
  *
  * @param <T> the type of the per-shard value
  */
-public sealed interface ShardOutcome<T> permits ShardOutcome.Answered, ShardOutcome.Failed {
+public sealed interface ShardOutcome<T extends @Nullable Object> permits ShardOutcome.Answered, ShardOutcome.Failed {
 
     /** The logical shard. */
     int shard();
@@ -27,14 +28,16 @@ public sealed interface ShardOutcome<T> permits ShardOutcome.Answered, ShardOutc
     Duration latency();
 
     /** The shard answered: {@code value} is what the function returned (possibly {@code null}). */
-    record Answered<T>(int shard, String server, String schema, T value, Duration latency) implements ShardOutcome<T> {
+    record Answered<T extends @Nullable Object>(int shard, String server, String schema, T value, Duration latency)
+        implements ShardOutcome<T> {
     }
 
     /**
      * The shard failed, timed out, or was not run; {@code error}'s message says which, with the shard,
      * server and schema, and its cause is the original failure.
      */
-    record Failed<T>(int shard, String server, String schema, ShardingException error, Duration latency)
+    record Failed<T extends @Nullable Object>(int shard, String server, String schema, ShardingException error,
+                                              Duration latency)
         implements ShardOutcome<T> {
     }
 }

@@ -12,6 +12,7 @@ import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Several shard maps side by side, each a <em>category</em> of data sharded its own way (switchman's shard
@@ -34,10 +35,11 @@ import org.jooq.impl.DSL;
 public final class ShardedDatabase implements AutoCloseable {
 
     private final Map<String, Sharding> categories;
-    private final HikariDataSource unshardedPool;
-    private final DSLContext unsharded;
+    private final @Nullable HikariDataSource unshardedPool;
+    private final @Nullable DSLContext unsharded;
 
-    private ShardedDatabase(Map<String, Sharding> categories, HikariDataSource unshardedPool, Settings settings) {
+    private ShardedDatabase(Map<String, Sharding> categories, @Nullable HikariDataSource unshardedPool,
+                            @Nullable Settings settings) {
         this.categories = categories;
         this.unshardedPool = unshardedPool;
         this.unsharded = unshardedPool == null ? null
@@ -107,8 +109,8 @@ public final class ShardedDatabase implements AutoCloseable {
         }
 
         private final Map<String, Category> categories = new LinkedHashMap<>();
-        private HikariConfig unsharded;
-        private Settings settings;
+        private @Nullable HikariConfig unsharded;
+        private @Nullable Settings settings;
 
         private Builder() {
         }

@@ -12,6 +12,7 @@ import org.jooq.Field;
 import org.jooq.Table;
 import org.jooq.TableField;
 import org.jooq.impl.QOM;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Which tables are sharded, and by which column: what {@link QueryRouting} reads a query's shard from.
@@ -50,7 +51,8 @@ public final class ShardedTables {
      * {@link #declaredTableOf(Table)}), or empty if it is not sharded.
      */
     public Optional<Field<?>> shardKeyOf(Table<?> table) {
-        return declaredTableOf(table).map(t -> byName.get(TableNames.key(t)).column());
+        return declaredTableOf(table).map(t -> Objects.requireNonNull(byName.get(TableNames.key(t)),
+            () -> "entry of declared table " + t).column());
     }
 
     /**

@@ -26,6 +26,7 @@ import org.jooq.conf.MappedSchema;
 import org.jooq.conf.RenderMapping;
 import org.jooq.conf.Settings;
 import org.jooq.impl.DefaultConfiguration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link ShardMap} brought to life: one HikariCP pool per physical server and per replica, and a jOOQ
@@ -229,7 +230,7 @@ public final class Sharding implements AutoCloseable {
      *
      * @see #onAll(FanOut, Function)
      */
-    public <T> FanOutResult<T> onAll(Function<? super DSLContext, ? extends T> fn) {
+    public <T extends @Nullable Object> FanOutResult<T> onAll(Function<? super DSLContext, ? extends T> fn) {
         return onAll(FanOut.defaults(), fn);
     }
 
@@ -249,7 +250,8 @@ public final class Sharding implements AutoCloseable {
      * @throws FanOutException under {@code FAIL_FAST} at the first failure (naming its shard and server),
      *                         under {@code REQUIRE_ALL} if any shard failed (listing them all)
      */
-    public <T> FanOutResult<T> onAll(FanOut options, Function<? super DSLContext, ? extends T> fn) {
+    public <T extends @Nullable Object> FanOutResult<T> onAll(FanOut options,
+                                                              Function<? super DSLContext, ? extends T> fn) {
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(fn, "fn");
         checkOpen();
@@ -336,7 +338,8 @@ public final class Sharding implements AutoCloseable {
      */
     public void runOnEveryShard(String template) {
         checkTemplate(template);
-        onAll(FanOut.builder().policy(FanOutPolicy.REQUIRE_ALL).shardTimeout(DEFAULT_DDL_TIMEOUT).build(), ctx -> {
+        FanOut options = FanOut.builder().policy(FanOutPolicy.REQUIRE_ALL).shardTimeout(DEFAULT_DDL_TIMEOUT).build();
+        this.<@Nullable Void>onAll(options, ctx -> {
             String sql = expand(template, shardNumber(ctx));
             ctx.connection(c -> Transactions.runInTransaction(c, sql));
             return null;
@@ -417,8 +420,8 @@ public final class Sharding implements AutoCloseable {
     public static final class Builder {
         private final ShardMap map;
         private final ShardRouter router;
-        private String name;
-        private Settings settings;
+        private @Nullable String name;
+        private @Nullable Settings settings;
 
         private Builder(ShardMap map, ShardRouter router) {
             this.map = Objects.requireNonNull(map, "map");

@@ -2,6 +2,7 @@ package io.shardcache.sharding;
 
 import java.util.Optional;
 import java.util.OptionalInt;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The root of the sharding module's exceptions: a bad {@link ShardMap}, a map that contradicts what the
@@ -18,7 +19,7 @@ import java.util.OptionalInt;
 public class ShardingException extends RuntimeException {
 
     private final int shard;
-    private final String server;
+    private final @Nullable String server;
 
     /** A failure that concerns no single shard or server (a bad map, for example). */
     public ShardingException(String message) {
@@ -37,7 +38,7 @@ public class ShardingException extends RuntimeException {
      * @param server the physical server's name in the map, or {@code null} when unknown
      * @param cause  the underlying failure, or {@code null}
      */
-    public ShardingException(String message, int shard, String server, Throwable cause) {
+    public ShardingException(String message, int shard, @Nullable String server, @Nullable Throwable cause) {
         super(message, cause);
         this.shard = shard;
         this.server = server;

@@ -25,6 +25,7 @@ import java.util.function.Function;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
 import org.jooq.impl.DefaultConnectionProvider;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs a function on every logical shard in parallel on virtual threads.
@@ -69,19 +70,19 @@ public final class FanOutRunner {
         this.timer = timer;
     }
 
-    public <T> FanOutResult<T> run(String mapName, List<ServerTarget> servers, FanOut options,
+    public <T extends @Nullable Object> FanOutResult<T> run(String mapName, List<ServerTarget> servers, FanOut options,
                                    Function<? super DSLContext, ? extends T> fn) {
         return new Run<T>(mapName, servers, options, fn).execute();
     }
 
-    private final class Run<T> {
+    private final class Run<T extends @Nullable Object> {
         final String mapName;
         final FanOut options;
         final Function<? super DSLContext, ? extends T> fn;
         final List<ServerRun<T>> servers = new ArrayList<>();
         final List<Slot<T>> slots = new ArrayList<>();
         final AtomicBoolean stopped = new AtomicBoolean();
-        final AtomicReference<ShardOutcome.Failed<T>> firstFailure = new AtomicReference<>();
+        final AtomicReference<ShardOutcome.@Nullable Failed<T>> firstFailure = new AtomicReference<>();
         final long startNanos = System.nanoTime();
 
         Run(String mapName, List<ServerTarget> targets, FanOut options, Function<? super DSLContext, ? extends T> fn) {
@@ -153,7 +154,7 @@ public final class FanOutRunner {
         }
 
         /** The lowest-numbered failure that was not a cancellation, or null. */
-        private ShardOutcome.Failed<T> firstRealFailure() {
+        private ShardOutcome.@Nullable Failed<T> firstRealFailure() {
             for (Slot<T> slot : slots)
                 if (!slot.cancelled && slot.done.join() instanceof ShardOutcome.Failed<T> f)
                     return f;
@@ -211,7 +212,7 @@ public final class FanOutRunner {
             } catch (InterruptedException e) {
                 return;
             }
-            Connection[] connection = new Connection[1];
+            @Nullable Connection[] connection = new Connection[1];
             try {
                 for (Slot<T> slot : s.slots)
                     attempt(s, slot, connection);       // skips slots already cancelled
@@ -226,7 +227,7 @@ public final class FanOutRunner {
          * takes a pooled connection per statement), else the server's shared connection, opened lazily
          * inside the shard's timed window and dropped after a timeout.
          */
-        void attempt(ServerRun<T> s, Slot<T> slot, Connection[] connection) {
+        void attempt(ServerRun<T> s, Slot<T> slot, @Nullable Connection @Nullable [] connection) {
             synchronized (slot) {
                 if (slot.done.isDone())
                     return;
@@ -301,7 +302,7 @@ public final class FanOutRunner {
             + slot.server.name() + ")";
     }
 
-    private static void closeQuietly(Connection c) {
+    private static void closeQuietly(@Nullable Connection c) {
         if (c == null)
             return;
         try {
@@ -311,26 +312,26 @@ public final class FanOutRunner {
         }
     }
 
-    private static final class ServerRun<T> {
+    private static final class ServerRun<T extends @Nullable Object> {
         final ServerTarget target;
         final List<Slot<T>> slots = new ArrayList<>();
-        final AtomicReference<ShardingException> down = new AtomicReference<>();
+        final AtomicReference<@Nullable ShardingException> down = new AtomicReference<>();
 
         ServerRun(ServerTarget target) {
             this.target = target;
         }
     }
 
-    private static final class Slot<T> {
+    private static final class Slot<T extends @Nullable Object> {
         final ShardTarget target;
         final PhysicalServer server;
         final CompletableFuture<ShardOutcome<T>> done = new CompletableFuture<>();
         // guarded by this
-        Thread runner;
+        @Nullable Thread runner;
         long startedNanos;
         boolean timedOut;
         boolean cancelled;
-        ScheduledFuture<?> watchdog;
+        @Nullable ScheduledFuture<?> watchdog;
 
         Slot(ShardTarget target, PhysicalServer server) {
             this.target = target;

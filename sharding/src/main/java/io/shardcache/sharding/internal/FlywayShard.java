@@ -8,6 +8,7 @@ import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.configuration.FluentConfiguration;
 import org.flywaydb.core.api.output.MigrateResult;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The only class that touches Flyway, so that the public {@code ShardMigrations} loads (and can say what is
@@ -21,7 +22,7 @@ import org.flywaydb.core.api.output.MigrateResult;
 public final class FlywayShard {
 
     /** What Flyway did on one shard. */
-    public record Result(int applied, String fromVersion, String toVersion) {
+    public record Result(int applied, @Nullable String fromVersion, @Nullable String toVersion) {
     }
 
     private FlywayShard() {

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.IllegalFormatException;
 import java.util.Locale;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * PostgreSQL identifiers for shard schemas: checking that a pattern yields usable, distinct names, and
@@ -31,7 +32,7 @@ public final class Identifiers {
     /**
      * The problem with {@code name} as a schema name, or {@code null} when it is fine.
      */
-    public static String problemWith(String name) {
+    public static @Nullable String problemWith(String name) {
         if (name.isEmpty())
             return "it is empty";
         if (name.indexOf('\0') >= 0)

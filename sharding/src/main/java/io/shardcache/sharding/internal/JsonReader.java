@@ -9,6 +9,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads the JSON text {@link JsonText} describes (in practice PostgreSQL's {@code jsonb} output, but any
@@ -36,14 +38,14 @@ final class JsonReader {
         }
     }
 
-    Object value(int depth) {
+    @Nullable Object value(int depth) {
         skipSpace();
         int c = peek();
         switch (c) {
             case '{' -> {
                 checkReadDepth(depth);
                 pos++;
-                Map<String, Object> m = new LinkedHashMap<>();
+                Map<String, @Nullable Object> m = new LinkedHashMap<>();
                 skipSpace();
                 if (peek() == '}') {
                     pos++;
@@ -69,7 +71,7 @@ final class JsonReader {
             case '[' -> {
                 checkReadDepth(depth);
                 pos++;
-                List<Object> l = new ArrayList<>();
+                List<@Nullable Object> l = new ArrayList<>();
                 skipSpace();
                 if (peek() == ']') {
                     pos++;
@@ -206,7 +208,7 @@ final class JsonReader {
         skipSpace();
         if (peek() != '{')
             throw error("expected a JSON object");
-        Map<String, Object> m = (Map<String, Object>) value(0);
+        Map<String, Object> m = (Map<String, Object>) Objects.requireNonNull(value(0), "JSON object");
         skipSpace();
         if (pos < s.length())
             throw error("unexpected text after the JSON object");

@@ -7,6 +7,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * JSON text for entity attributes, restricted to the JSON-safe Java values: {@code String}, {@code Boolean},
@@ -53,7 +55,7 @@ public final class JsonText {
      */
     @SuppressWarnings("unchecked")
     public static Map<String, Object> immutableCopy(Map<String, ?> attributes) {
-        return (Map<String, Object>) copy(attributes, "", 0);
+        return (Map<String, Object>) Objects.requireNonNull(copy(attributes, "", 0), "copy of the attributes");
     }
 
     /**
@@ -67,7 +69,7 @@ public final class JsonText {
 
     // ---- writing ----
 
-    private static void writeValue(Object v, String path, int depth, StringBuilder out) {
+    private static void writeValue(@Nullable Object v, String path, int depth, StringBuilder out) {
         switch (v) {
             case null -> out.append("null");
             case String s -> writeString(s, path, out);
@@ -112,7 +114,7 @@ public final class JsonText {
         }
     }
 
-    private static Object copy(Object v, String path, int depth) {
+    private static @Nullable Object copy(@Nullable Object v, String path, int depth) {
         switch (v) {
             case null -> {
                 return null;
@@ -137,7 +139,7 @@ public final class JsonText {
             }
             case Map<?, ?> m -> {
                 checkDepth(depth, path);
-                Map<String, Object> out = new LinkedHashMap<>(Math.max(4, m.size() * 2));
+                Map<String, @Nullable Object> out = new LinkedHashMap<>(Math.max(4, m.size() * 2));
                 for (Map.Entry<?, ?> e : m.entrySet()) {
                     String key = key(e.getKey(), path);
                     checkString(key, child(path, key));
@@ -147,7 +149,7 @@ public final class JsonText {
             }
             case List<?> l -> {
                 checkDepth(depth, path);
-                List<Object> out = new ArrayList<>(l.size());
+                List<@Nullable Object> out = new ArrayList<>(l.size());
                 for (int i = 0; i < l.size(); i++)
                     out.add(copy(l.get(i), path + "[" + i + "]", depth + 1));
                 return Collections.unmodifiableList(out);
@@ -161,7 +163,7 @@ public final class JsonText {
             || n instanceof BigInteger;
     }
 
-    private static String key(Object key, String path) {
+    private static String key(@Nullable Object key, String path) {
         if (key instanceof String s)
             return s;
         throw new IllegalArgumentException("attribute " + describe(path) + " is a map with a "

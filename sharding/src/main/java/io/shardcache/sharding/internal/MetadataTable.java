@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.List;
 import java.util.function.Function;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The shard map as each physical server remembers it: table {@code shardcache.shard_map}, one row per
@@ -100,7 +101,7 @@ public final class MetadataTable {
     }
 
     /** What {@code server} recorded for {@code mapName}, or {@code null}; for tests and tooling. */
-    public static Recorded recorded(DataSource dataSource, String mapName) throws SQLException {
+    public static @Nullable Recorded recorded(DataSource dataSource, String mapName) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             try (ResultSet rs = c.getMetaData().getTables(null, SCHEMA, TABLE, null)) {
                 if (!rs.next())
@@ -153,11 +154,12 @@ public final class MetadataTable {
         return out;
     }
 
-    private interface Work<T> {
+    private interface Work<T extends @Nullable Object> {
         T run(Connection c) throws SQLException;
     }
 
-    private static <T> T withServer(PhysicalServer server, Function<String, DataSource> pools, Work<T> work) {
+    private static <T extends @Nullable Object> T withServer(PhysicalServer server, Function<String, DataSource> pools,
+                                                             Work<T> work) {
         try (Connection c = pools.apply(server.name()).getConnection()) {
             boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(false);
@@ -186,7 +188,7 @@ public final class MetadataTable {
         }
     }
 
-    private static Recorded read(Connection c, String mapName) throws SQLException {
+    private static @Nullable Recorded read(Connection c, String mapName) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("select server, logical_shards, schema_pattern, first_shard, end_shard"
             + " from shardcache.shard_map where map_name = ?")) {
             ps.setString(1, mapName);

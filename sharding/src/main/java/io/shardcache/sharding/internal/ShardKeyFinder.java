@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.jooq.Condition;
 import org.jooq.Field;
@@ -22,6 +23,7 @@ import org.jooq.TableField;
 import org.jooq.exception.DataTypeException;
 import org.jooq.impl.DSL;
 import org.jooq.impl.QOM;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads from a jOOQ query's object model the shard-key values that pin each sharded table it touches, as
@@ -66,7 +68,7 @@ public final class ShardKeyFinder {
      * @param alias  the occurrence's alias, or {@code null}
      * @param keys   the key values, converted to the column's type, at least one
      */
-    public record Pin(Table<?> table, Field<?> column, Name alias, Set<Object> keys) {
+    public record Pin(Table<?> table, Field<?> column, @Nullable Name alias, Set<Object> keys) {
         /** {@code users}, or {@code users (as u)}. */
         public String tableText() {
             return alias == null ? table.getName() : table.getName() + " (as " + alias.last() + ")";
@@ -183,7 +185,7 @@ public final class ShardKeyFinder {
 
     // ---- occurrences and conditions ------------------------------------------------------------------
 
-    private record Occurrence(int index, Table<?> table, Field<?> column, Name alias) {
+    private record Occurrence(int index, Table<?> table, Field<?> column, @Nullable Name alias) {
         List<String> reference() {
             return alias != null ? parts(alias) : TableNames.key(table);
         }
@@ -246,7 +248,7 @@ public final class ShardKeyFinder {
             return List.of(o.index());
         }
 
-        List<Pin> resolve(Condition where) {
+        List<Pin> resolve(@Nullable Condition where) {
             Map<Integer, Set<Object>> known = close(facts(where), Map.of());
             // ON conditions may pin through keys others pinned; a few rounds reach the fixed point.
             for (int round = 0; round <= ons.size(); round++) {
@@ -273,7 +275,7 @@ public final class ShardKeyFinder {
             return pins;
         }
 
-        Facts facts(Condition c) {
+        Facts facts(@Nullable Condition c) {
             return switch (c) {
                 case null -> Facts.NONE;
                 case QOM.And and -> and(facts(and.$arg1()), facts(and.$arg2()));
@@ -297,7 +299,9 @@ public final class ShardKeyFinder {
             if (oa != null && ob != null)
                 return new Facts(Map.of(), List.<int[]>of(new int[] {oa.index(), ob.index()}));
             Occurrence o = oa != null ? oa : ob;
-            Object key = o == null ? null : keyOf(o, o == oa ? b : a);
+            if (o == null)
+                return Facts.NONE;
+            Object key = keyOf(o, o == oa ? b : a);
             return key == null ? Facts.NONE : new Facts(Map.of(o.index(), Set.of(key)), List.of());
         }
 
@@ -315,7 +319,7 @@ public final class ShardKeyFinder {
             return new Facts(Map.of(o.index(), keys), List.of());
         }
 
-        private Occurrence occurrenceOf(Field<?> f) {
+        private @Nullable Occurrence occurrenceOf(Field<?> f) {
             Occurrence found = null;
             for (Occurrence o : occurrences)
                 if (refersTo(f, o)) {
@@ -333,7 +337,8 @@ public final class ShardKeyFinder {
             if (f instanceof TableField<?, ?> tf && tf.getTable() != null)
                 qualifier = referenceOf(tf.getTable());
             else if (f.getQualifiedName().qualified())
-                qualifier = parts(f.getQualifiedName().qualifier());
+                qualifier = parts(Objects.requireNonNull(f.getQualifiedName().qualifier(),
+                    "qualifier of a qualified name"));
             else
                 return tableCount == 1;     // an unqualified column is unambiguous only with one table
             // "users"."id" names app.users when no alias hides it, as PostgreSQL resolves it
@@ -342,7 +347,7 @@ public final class ShardKeyFinder {
     }
 
     /** The alias under which {@code t} appears, or {@code null} if it is a declared table itself. */
-    private Name aliasOf(Table<?> t) {
+    private @Nullable Name aliasOf(Table<?> t) {
         if (t instanceof QOM.Aliasable<?> a && a.$alias() != null)
             return a.$alias();
         if (tables.isDeclared(t) || tables.declaredTableOf(t).isEmpty())
@@ -408,7 +413,7 @@ public final class ShardKeyFinder {
     }
 
     /** The value of {@code f} as a key of {@code o}'s column, or {@code null} if {@code f} is not a non-null bind value. */
-    private static Object keyOf(Occurrence o, Field<?> f) {
+    private static @Nullable Object keyOf(Occurrence o, @Nullable Field<?> f) {
         if (!(f instanceof Param<?> p) || p.getValue() == null)
             return null;
         try {
@@ -424,7 +429,7 @@ public final class ShardKeyFinder {
         return Arrays.asList(name.getName());
     }
 
-    private static String oneLine(Object part) {
+    private static String oneLine(@Nullable Object part) {
         String s = String.valueOf(part).replaceAll("\\s+", " ").trim();
         return s.length() > 300 ? s.substring(0, 300) + "..." : s;
     }
