@@ -50,11 +50,14 @@ import org.jspecify.annotations.Nullable;
  * one script per node. Change messages of every node reach a {@linkplain #watch watcher}, which is
  * told it is live only while every node's subscription is.
  *
- * <p><b>Caveat.</b> A node that comes back empty (restarted without persistence) has lost its
- * counters; they count again from zero, so an entry on another node that recorded a value one of
- * them reaches again could be served, until its hard TTL. After such a restart, invalidate the
- * regions ({@code CachingDSL.invalidate}), which moves them to new generations. The same holds for
- * a change of the node list, which moves counters.
+ * <p><b>Lost counters.</b> A node that comes back empty (restarted without persistence) has lost
+ * its counters, and a change of the node list moves some to a node that never had them. Entries on
+ * other nodes may have recorded their old values; they are never served again, because a counter
+ * that is absent restarts at its server's clock in microseconds, above every value it had (see
+ * {@link RedisCacheBackend}). One case is left: an entry stored before the counter's first bump
+ * recorded it as 0, which the lost counter reads as again, so such an entry could be served until
+ * its hard TTL. After a node restarted empty, invalidate the regions that read from it
+ * ({@code CachingDSL.invalidate}) to rule that out.
  *
  * <p>Thread-safe. {@link #close()} closes every node.
  */

@@ -105,13 +105,20 @@ class RedisCacheBackendIT {
         assertThat(backend.delete("items", "items:0:d")).isFalse();
     }
 
+    private static long micros() {
+        return java.time.temporal.ChronoUnit.MICROS.between(java.time.Instant.EPOCH, java.time.Instant.now());
+    }
+
     @Test
     void generationsStartAtZeroAndIncrementAtomicallyAcrossBackends() throws Exception {
         RedisCacheBackend one = backend();
         RedisCacheBackend two = backend();
         assertThat(one.generation("region:items")).isZero();
-        assertThat(one.incrementGeneration("region:items")).isEqualTo(1);
-        assertThat(two.generation("region:items")).isEqualTo(1);
+        long before = micros();   // the test's clock against the server's: both on this machine
+        long first = one.incrementGeneration("region:items");
+        assertThat(first).as("a counter's first value: the server's clock in microseconds")
+            .isBetween(before - 60_000_000L, micros() + 60_000_000L);
+        assertThat(two.generation("region:items")).isEqualTo(first);
 
         int threads = 16;
         int each = 50;
@@ -132,7 +139,7 @@ class RedisCacheBackendIT {
             f.get(30, TimeUnit.SECONDS);
         pool.shutdown();
 
-        assertThat(one.generation("region:items")).isEqualTo(1 + threads * each);
+        assertThat(one.generation("region:items")).isEqualTo(first + threads * each);
         assertThat(two.generation("soft:items")).as("another counter").isZero();
     }
 

@@ -67,6 +67,7 @@ class RedisGenerationsIT {
     @Test
     void readReturnsTheCountersInTheOrderAskedAndTheEntry() {
         RedisCacheBackend backend = backend();
+        atZero("region:items", "table:items");
         backend.incrementGenerations(List.of("region:items", "table:items", "table:items"));
         backend.put("items", "items:2:abc", new byte[] {4, 2}, Duration.ofMinutes(1));
 
@@ -83,6 +84,7 @@ class RedisGenerationsIT {
     @Test
     void readAllAnswersEachRequestWithItsOwnCountersAndEntry() {
         RedisCacheBackend backend = backend();
+        atZero("region:items", "table:items", "table:other");
         backend.incrementGenerations(List.of("region:items", "table:items", "table:items", "table:other"));
         backend.put("items", "items:1:a", new byte[] {1}, Duration.ofMinutes(1));
         backend.put("other", "other:0:b", new byte[] {2}, Duration.ofMinutes(1));
@@ -153,9 +155,9 @@ class RedisGenerationsIT {
         awaitWorking(() -> backend.incrementGeneration("region:items"));
         long evalsAfterRestart = calls(ownRaw, "eval");
         assertThat(evalsAfterRestart).as("EVALs for the first increment after the restart").isEqualTo(1);
-        assertThat(backend.incrementGenerations(List.of("region:items", "soft:items"))).containsExactly(2, 1);
+        long[] values = backend.incrementGenerations(List.of("region:items", "soft:items"));
         assertThat(backend.putIfGenerations("items", "items:1:k", new byte[] {3}, Duration.ofMinutes(1),
-            List.of("region:items", "soft:items"), new long[] {2, 1})).isTrue();
+            List.of("region:items", "soft:items"), values)).isTrue();
         assertThat(backend.delete("items", "items:1:k")).isTrue();
         assertThat(calls(ownRaw, "eval") - evalsAfterRestart).as("EVALs for the other two scripts, none for the increment").isEqualTo(2);
     }
@@ -170,6 +172,7 @@ class RedisGenerationsIT {
     void putIfGenerationsStoresWhileEveryCounterHoldsItsExpectedValueAndNothingOnceOneMoved() {
         RedisCacheBackend backend = backend();
         RedisCacheBackend other = backend();
+        atZero("region:items");
         backend.incrementGeneration("region:items");
         List<String> counters = List.of("region:items", "table:items");   // table:items was never incremented
 
@@ -178,17 +181,17 @@ class RedisGenerationsIT {
         assertThat(backend.get("items", "items:1:fresh")).containsExactly(1);
         assertThat(raw.commands().pttl(prefix + "items:1:fresh")).as("the hard TTL").isBetween(80_000L, 90_000L);
 
-        other.incrementGeneration("table:items");   // a write commits in another process
+        long table = other.incrementGeneration("table:items");   // a write commits in another process
         assertThat(backend.putIfGenerations("items", "items:1:stale", new byte[] {2}, Duration.ofSeconds(90), counters, new long[] {1, 0}))
             .as("the never-incremented counter moved").isFalse();
         assertThat(raw.commands().exists(prefix + "items:1:stale")).as("stored nothing").isZero();
 
         other.incrementGeneration("region:items");
-        assertThat(backend.putIfGenerations("items", "items:1:fresh", new byte[] {3}, Duration.ofSeconds(90), counters, new long[] {1, 1}))
+        assertThat(backend.putIfGenerations("items", "items:1:fresh", new byte[] {3}, Duration.ofSeconds(90), counters, new long[] {1, table}))
             .as("the first counter moved").isFalse();
         assertThat(backend.get("items", "items:1:fresh")).as("the entry already there is untouched").containsExactly(1);
 
-        assertThat(backend.putIfGenerations("items", "items:1:fresh", new byte[] {4}, Duration.ofMillis(1500), counters, new long[] {2, 1}))
+        assertThat(backend.putIfGenerations("items", "items:1:fresh", new byte[] {4}, Duration.ofMillis(1500), counters, new long[] {2, table}))
             .isTrue();
         assertThat(backend.get("items", "items:1:fresh")).containsExactly(4);
         assertThat(raw.commands().pttl(prefix + "items:1:fresh")).as("a store replaces the TTL").isBetween(1L, 1500L);
@@ -208,9 +211,35 @@ class RedisGenerationsIT {
         assertThat(raw.commands().exists(prefix + "items:0:k")).isZero();
     }
 
+    /** Counters that exist count up by one; see {@link #aCounterLostWithItsServerStartsAboveEveryValueItHad} for new ones. */
+    private void atZero(String... counters) {
+        for (String c : counters)
+            raw.commands().set(prefix + "gen:" + c, "0");
+    }
+
+    @Test
+    void aCounterLostWithItsServerStartsAboveEveryValueItHad() throws Exception {
+        KillableRedis own = closeLater(KillableRedis.start());
+        RedisCacheBackend backend = backend(own.uri(), prefix);
+        awaitWorking(() -> backend.generation("table:t"));
+        long first = backend.incrementGeneration("table:t");
+        long last = first;
+        for (int i = 0; i < 2_000; i++)
+            last = backend.incrementGeneration("table:t");
+        assertThat(last).isEqualTo(first + 2_000);
+
+        own.kill();   // the counter is lost; an entry elsewhere (another server of a ring) may have recorded any value up to last
+        own.launch();
+        awaitWorking(() -> backend.generation("table:t"));
+        assertThat(backend.generation("table:t")).isZero();
+        long reborn = backend.incrementGeneration("table:t");
+        assertThat(reborn).as("the first value after the loss: above every value the counter had").isGreaterThan(last);
+    }
+
     @Test
     void incrementGenerationsReturnsTheNewValuesInOrder() {
         RedisCacheBackend backend = backend();
+        atZero("table:a", "table:b", "table:c");
         assertThat(backend.incrementGeneration("table:b")).isEqualTo(1);
         assertThat(backend.incrementGenerations(List.of("table:a", "table:b", "table:c"))).containsExactly(1, 2, 1);
         assertThat(backend.incrementGenerations(List.of("table:b", "table:a"))).containsExactly(3, 2);
@@ -249,6 +278,7 @@ class RedisGenerationsIT {
         heard.await(1);
         assertThat(heard.events()).containsExactly("live");
 
+        atZero("table:items", "region:items");
         a.put("items", "items:1:k", new byte[] {1}, Duration.ofMinutes(1));
         assertThat(a.incrementGenerations(List.of("table:items", "region:items"))).containsExactly(1, 1);
         elsewhere.incrementGeneration("table:items");
@@ -282,6 +312,7 @@ class RedisGenerationsIT {
             Recorder heard = new Recorder();
             b.watch(heard);
             heard.await(1);
+            atZero("table:items");
             a.incrementGeneration("table:items");
             heard.await(2);
 
@@ -315,6 +346,7 @@ class RedisGenerationsIT {
 
             proxy.start();
             heard.await(1);
+            atZero("table:items");
             a.incrementGenerations(List.of("table:items"));
             heard.await(2);
             assertThat(heard.events()).containsExactly("live", "G table:items=1");

@@ -123,14 +123,20 @@ public interface CacheBackend extends AutoCloseable {
      */
     boolean delete(String region, String key);
 
-    /** The current value of a named generation counter; 0 if it was never incremented. */
+    /** The current value of a named generation counter; 0 if it was never incremented (or was lost). */
     long generation(String counter);
 
-    /** Atomically increments a named generation counter and returns its new value. */
+    /**
+     * Atomically increments a named generation counter and returns its new value. A counter never
+     * takes a value twice: entries record the values they were read under, and one that matched
+     * again would be served although a write came after it. A backend that can lose a counter while
+     * entries that recorded it survive (a restarted server of several) must start it again above
+     * every value it had; the Redis backend starts a new counter at its clock in microseconds.
+     */
     long incrementGeneration(String counter);
 
     /**
-     * Increments each of {@code counters} by one (in one round trip where the backend can) and
+     * Increments each of {@code counters} (in one round trip where the backend can) and
      * returns their new values in the same order. A backend that supports {@link #watch} tells every
      * watcher, in every process, of each new value. The default increments them one by one.
      */
