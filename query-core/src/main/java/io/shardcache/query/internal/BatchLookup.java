@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -14,6 +15,7 @@ import org.jooq.Configuration;
 import org.jooq.ResultQuery;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Looks up the entries of a batch's {@code fromCache} queries together, before any of them runs:
@@ -33,7 +35,7 @@ public final class BatchLookup {
     }
 
     /** How one query of the batch runs: with its lookup offered, or as it would alone. */
-    public record Ahead(DogpileEngine engine, DogpileEngine.Prefetched prefetched) {
+    public record Ahead(@Nullable DogpileEngine engine, DogpileEngine.@Nullable Prefetched prefetched) {
         private static final Ahead NONE = new Ahead(null, null);
 
         /** True if the lookup found an entry: the query is likely a hit and takes no connection. */
@@ -54,13 +56,14 @@ public final class BatchLookup {
     public static List<Ahead> of(List<? extends ResultQuery<?>> queries, ExecutorService threads) throws InterruptedException {
         Ahead[] out = new Ahead[queries.size()];
         Arrays.fill(out, Ahead.NONE);
-        List<Future<Probe>> probing = new ArrayList<>(queries.size());
+        List<@Nullable Future<@Nullable Probe>> probing = new ArrayList<>(queries.size());
         for (ResultQuery<?> q : queries)
             probing.add(isCached(q) ? threads.submit(() -> probe(q)) : null);
         Map<DogpileEngine, List<Integer>> byEngine = new LinkedHashMap<>();
         Map<Integer, Probe> probes = new LinkedHashMap<>();
         for (int i = 0; i < out.length; i++) {
-            Probe p = probing.get(i) == null ? null : probed(probing.get(i));
+            Future<@Nullable Probe> f = probing.get(i);
+            Probe p = f == null ? null : probed(f);
             if (p != null) {
                 probes.put(i, p);
                 byEngine.computeIfAbsent(p.engine(), e -> new ArrayList<>()).add(i);
@@ -69,8 +72,8 @@ public final class BatchLookup {
         byEngine.forEach((engine, indexes) -> {
             if (indexes.size() < 2)
                 return;
-            List<DogpileEngine.Want> wants = indexes.stream().map(i -> probes.get(i).want()).toList();
-            List<DogpileEngine.Prefetched> found;
+            List<DogpileEngine.Want> wants = indexes.stream().map(i -> Objects.requireNonNull(probes.get(i), "probe").want()).toList();
+            List<DogpileEngine.@Nullable Prefetched> found;
             try {
                 found = engine.lookupAndReadAll(wants);
             } catch (RuntimeException e) {
@@ -98,10 +101,10 @@ public final class BatchLookup {
      * The probe of a cacheable read; null for one that cannot be probed (it then fails, or not, when
      * it runs, as it would alone).
      */
-    private static Probe probe(ResultQuery<?> query) {
-        Configuration c = query.configuration();
+    private static @Nullable Probe probe(ResultQuery<?> query) {
+        Configuration c = Objects.requireNonNull(query.configuration(), "configuration");   // isCached saw it
         ReadContext context = ((CachingConnectionProvider) c.connectionProvider()).context();
-        AtomicReference<Probe> seen = new AtomicReference<>();
+        AtomicReference<@Nullable Probe> seen = new AtomicReference<>();
         try {
             DSL.using(Detached.fromTransaction(c.derive(new CachingConnectionProvider(context.probing(seen::set))))).fetch(query);
         } catch (DataAccessException e) {
@@ -110,7 +113,7 @@ public final class BatchLookup {
         return seen.get();
     }
 
-    private static Probe probed(Future<Probe> probing) throws InterruptedException {
+    private static @Nullable Probe probed(Future<@Nullable Probe> probing) throws InterruptedException {
         try {
             return probing.get();
         } catch (ExecutionException e) {

@@ -8,7 +8,9 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.Calendar;
+import java.util.Objects;
 import java.util.StringJoiner;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The bind values of one statement, recorded exactly as jOOQ set them.
@@ -28,24 +30,24 @@ final class Binds {
         DATE, TIME, TIMESTAMP, OBJECT, OBJECT_TYPED, OBJECT_TYPED_SCALED, ARRAY
     }
 
-    private static final Object[] NONE = new Object[0];
+    private static final @Nullable Object[] NONE = new Object[0];
 
     // What follows a bind in the key material: nothing, a Calendar's zone, or a setNull type name.
     static final byte EXTRA_NONE = 0, EXTRA_CALENDAR = 1, EXTRA_TYPE_NAME = 2;
 
     // Parallel arrays indexed by parameter index - 1: the common case is a handful of binds.
-    private Kind[] kinds = new Kind[4];
-    private Object[] values = new Object[4];
+    private @Nullable Kind[] kinds = new Kind[4];
+    private @Nullable Object[] values = new Object[4];
     private int[] sqlTypes = new int[4];
     private int[] scales = new int[4];
-    private Object[] extras = NONE;   // Calendar or type name, rarely used
+    private @Nullable Object[] extras = NONE;   // Calendar or type name, rarely used
     private int count;
 
-    void set(int index, Kind kind, Object value) {
+    void set(int index, Kind kind, @Nullable Object value) {
         set(index, kind, value, 0, 0, null);
     }
 
-    void set(int index, Kind kind, Object value, int sqlType, int scale, Object extra) {
+    void set(int index, Kind kind, @Nullable Object value, int sqlType, int scale, @Nullable Object extra) {
         if (index < 1)
             throw new IllegalArgumentException("JDBC parameter indexes start at 1, got " + index);
         int i = index - 1;
@@ -79,12 +81,12 @@ final class Binds {
     }
 
     /** The setter of parameter {@code i} (0-based), null if it was never set. */
-    Kind kind(int i) {
+    @Nullable Kind kind(int i) {
         return kinds[i];
     }
 
     /** The value of parameter {@code i} (0-based) as jOOQ handed it to the driver. */
-    Object value(int i) {
+    @Nullable Object value(int i) {
         return values[i];
     }
 
@@ -141,20 +143,20 @@ final class Binds {
             Object v = values[i];
             Object extra = extra(i);
             Calendar cal = extra instanceof Calendar c ? c : null;
-            switch (kinds[i]) {
+            switch (Objects.requireNonNull(kinds[i], "an unset parameter")) {   // writeTo, which comes first, refuses one
                 case NULL -> {
                     if (extra instanceof String typeName)
                         ps.setNull(p, sqlTypes[i], typeName);
                     else
                         ps.setNull(p, sqlTypes[i]);
                 }
-                case BOOLEAN -> ps.setBoolean(p, (Boolean) v);
-                case BYTE -> ps.setByte(p, (Byte) v);
-                case SHORT -> ps.setShort(p, (Short) v);
-                case INT -> ps.setInt(p, (Integer) v);
-                case LONG -> ps.setLong(p, (Long) v);
-                case FLOAT -> ps.setFloat(p, (Float) v);
-                case DOUBLE -> ps.setDouble(p, (Double) v);
+                case BOOLEAN -> ps.setBoolean(p, (Boolean) boxed(v));
+                case BYTE -> ps.setByte(p, (Byte) boxed(v));
+                case SHORT -> ps.setShort(p, (Short) boxed(v));
+                case INT -> ps.setInt(p, (Integer) boxed(v));
+                case LONG -> ps.setLong(p, (Long) boxed(v));
+                case FLOAT -> ps.setFloat(p, (Float) boxed(v));
+                case DOUBLE -> ps.setDouble(p, (Double) boxed(v));
                 case BIG_DECIMAL -> ps.setBigDecimal(p, (BigDecimal) v);
                 case STRING -> ps.setString(p, (String) v);
                 case NSTRING -> ps.setNString(p, (String) v);
@@ -199,7 +201,12 @@ final class Binds {
         return j.toString();
     }
 
-    private Object extra(int i) {
+    /** The value of a bind made by a primitive setter ({@code setInt}, ...), which always records it boxed. */
+    private static Object boxed(@Nullable Object v) {
+        return Objects.requireNonNull(v, "a primitive bind without a value");
+    }
+
+    private @Nullable Object extra(int i) {
         return i < extras.length ? extras[i] : null;
     }
 
@@ -211,7 +218,7 @@ final class Binds {
         }
     }
 
-    private static String show(Object v) {
+    private static String show(@Nullable Object v) {
         if (v == null)
             return "null";
         if (v instanceof String s)

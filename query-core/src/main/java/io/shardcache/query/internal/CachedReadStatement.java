@@ -16,6 +16,7 @@ import java.util.Calendar;
 import org.jooq.Record;
 import org.jooq.Result;
 import org.jooq.tools.jdbc.MockResultSet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The statement jOOQ gets for a read tagged {@code fromCache(region)}.
@@ -42,8 +43,8 @@ final class CachedReadStatement extends RejectingPreparedStatement {
     private long maxRows;
     private int queryTimeout;
     private int fetchSize;
-    private ResultSet current;
-    private PreparedStatement bypass;
+    private @Nullable ResultSet current;
+    private @Nullable PreparedStatement bypass;
     private final boolean cacheable;
     private boolean closed;
 
@@ -100,7 +101,7 @@ final class CachedReadStatement extends RejectingPreparedStatement {
     }
 
     @Override
-    public ResultSet getResultSet() {
+    public @Nullable ResultSet getResultSet() {
         return current;
     }
 
@@ -257,7 +258,7 @@ final class CachedReadStatement extends RejectingPreparedStatement {
     }
 
     @Override
-    public SQLWarning getWarnings() throws SQLException {
+    public @Nullable SQLWarning getWarnings() throws SQLException {
         return bypass == null ? null : bypass.getWarnings();
     }
 
@@ -290,7 +291,7 @@ final class CachedReadStatement extends RejectingPreparedStatement {
     }
 
     @Override
-    public void setNull(int i, int sqlType, String typeName) {
+    public void setNull(int i, int sqlType, @Nullable String typeName) {
         binds.set(i, Binds.Kind.NULL, null, sqlType, 0, typeName);
     }
 
@@ -330,77 +331,77 @@ final class CachedReadStatement extends RejectingPreparedStatement {
     }
 
     @Override
-    public void setBigDecimal(int i, BigDecimal x) {
+    public void setBigDecimal(int i, @Nullable BigDecimal x) {
         set(i, Binds.Kind.BIG_DECIMAL, x, Types.NUMERIC);
     }
 
     @Override
-    public void setString(int i, String x) {
+    public void setString(int i, @Nullable String x) {
         set(i, Binds.Kind.STRING, x, Types.VARCHAR);
     }
 
     @Override
-    public void setNString(int i, String x) {
+    public void setNString(int i, @Nullable String x) {
         set(i, Binds.Kind.NSTRING, x, Types.NVARCHAR);
     }
 
     @Override
-    public void setBytes(int i, byte[] x) {
+    public void setBytes(int i, byte @Nullable [] x) {
         set(i, Binds.Kind.BYTES, x == null ? null : x.clone(), Types.VARBINARY);
     }
 
     @Override
-    public void setDate(int i, Date x) {
+    public void setDate(int i, @Nullable Date x) {
         set(i, Binds.Kind.DATE, x, Types.DATE);
     }
 
     @Override
-    public void setDate(int i, Date x, Calendar cal) {
+    public void setDate(int i, @Nullable Date x, @Nullable Calendar cal) {
         binds.set(i, x == null ? Binds.Kind.NULL : Binds.Kind.DATE, x, Types.DATE, 0, cal);
     }
 
     @Override
-    public void setTime(int i, Time x) {
+    public void setTime(int i, @Nullable Time x) {
         set(i, Binds.Kind.TIME, x, Types.TIME);
     }
 
     @Override
-    public void setTime(int i, Time x, Calendar cal) {
+    public void setTime(int i, @Nullable Time x, @Nullable Calendar cal) {
         binds.set(i, x == null ? Binds.Kind.NULL : Binds.Kind.TIME, x, Types.TIME, 0, cal);
     }
 
     @Override
-    public void setTimestamp(int i, Timestamp x) {
+    public void setTimestamp(int i, @Nullable Timestamp x) {
         set(i, Binds.Kind.TIMESTAMP, x, Types.TIMESTAMP);
     }
 
     @Override
-    public void setTimestamp(int i, Timestamp x, Calendar cal) {
+    public void setTimestamp(int i, @Nullable Timestamp x, @Nullable Calendar cal) {
         binds.set(i, x == null ? Binds.Kind.NULL : Binds.Kind.TIMESTAMP, x, Types.TIMESTAMP, 0, cal);
     }
 
     @Override
-    public void setObject(int i, Object x) {
+    public void setObject(int i, @Nullable Object x) {
         binds.set(i, Binds.Kind.OBJECT, x);
     }
 
     @Override
-    public void setObject(int i, Object x, int targetSqlType) {
+    public void setObject(int i, @Nullable Object x, int targetSqlType) {
         binds.set(i, Binds.Kind.OBJECT_TYPED, x, targetSqlType, 0, null);
     }
 
     @Override
-    public void setObject(int i, Object x, int targetSqlType, int scaleOrLength) {
+    public void setObject(int i, @Nullable Object x, int targetSqlType, int scaleOrLength) {
         binds.set(i, Binds.Kind.OBJECT_TYPED_SCALED, x, targetSqlType, scaleOrLength, null);
     }
 
     @Override
-    public void setArray(int i, Array x) {
+    public void setArray(int i, @Nullable Array x) {
         binds.set(i, Binds.Kind.ARRAY, x);
     }
 
     /** A null object value replays as a typed {@code setNull}, exactly what the driver would do. */
-    private void set(int i, Binds.Kind kind, Object x, int sqlTypeIfNull) {
+    private void set(int i, Binds.Kind kind, @Nullable Object x, int sqlTypeIfNull) {
         if (x == null)
             binds.set(i, Binds.Kind.NULL, null, sqlTypeIfNull, 0, null);
         else

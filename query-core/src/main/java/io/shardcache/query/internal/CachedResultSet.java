@@ -8,6 +8,7 @@ import java.time.ZoneId;
 import org.jooq.Record;
 import org.jooq.Result;
 import org.jooq.tools.jdbc.MockResultSet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A result set over cached rows: jOOQ's {@link MockResultSet}, with one correction so that every
@@ -25,12 +26,12 @@ final class CachedResultSet extends MockResultSet {
     }
 
     @Override
-    public Time getTime(int columnIndex) throws SQLException {
+    public @Nullable Time getTime(int columnIndex) throws SQLException {
         return getObject(columnIndex) instanceof LocalTime t ? time(t) : super.getTime(columnIndex);
     }
 
     @Override
-    public Time getTime(String columnLabel) throws SQLException {
+    public @Nullable Time getTime(String columnLabel) throws SQLException {
         return getObject(columnLabel) instanceof LocalTime t ? time(t) : super.getTime(columnLabel);
     }
 

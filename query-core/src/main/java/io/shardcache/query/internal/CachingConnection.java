@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import org.jooq.exception.DataAccessException;
 import org.jooq.tools.jdbc.DefaultConnection;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A connection whose real JDBC connection is acquired lazily, on first use.
@@ -20,7 +21,7 @@ import org.jooq.tools.jdbc.DefaultConnection;
 final class CachingConnection extends DefaultConnection {
 
     private final ReadContext context;
-    private Connection real;
+    private @Nullable Connection real;
 
     CachingConnection(ReadContext context) {
         super(null);

@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A backend behind a circuit breaker, so that a cache that is down or black-holed costs its command
@@ -47,7 +48,7 @@ public final class CircuitBreaker implements CacheBackend {
     private final AtomicBoolean probing = new AtomicBoolean();
     /** 0 while closed; else when the circuit opened, in the clock's millis. */
     private volatile long openedAt;
-    private volatile CacheBackendException lastFailure;
+    private volatile @Nullable CacheBackendException lastFailure;
     private final RegenerationLocks locks;
 
     public CircuitBreaker(CacheBackend delegate, int failures, Duration openFor, InstantSource clock, CacheListener listener) {
@@ -63,7 +64,7 @@ public final class CircuitBreaker implements CacheBackend {
         this.locks = new BreakerLocks();
     }
 
-    private <T> T call(Supplier<T> op) {
+    private <T extends @Nullable Object> T call(Supplier<T> op) {
         long opened = openedAt;
         if (opened == 0)
             return closed(op);
@@ -85,7 +86,7 @@ public final class CircuitBreaker implements CacheBackend {
         }
     }
 
-    private <T> T closed(Supplier<T> op) {
+    private <T extends @Nullable Object> T closed(Supplier<T> op) {
         try {
             T result = op.get();
             if (failures.get() != 0)
@@ -112,9 +113,10 @@ public final class CircuitBreaker implements CacheBackend {
 
     private CacheBackendException open(long now, long opened) {
         CacheBackendException last = lastFailure;
-        return new CacheBackendException("cache backend " + delegate.describe() + " is not called: its circuit opened "
+        String message = "cache backend " + delegate.describe() + " is not called: its circuit opened "
             + (now - opened) + " ms ago after " + threshold + " consecutive failures (probing again every "
-            + openForMillis + " ms); last failure: " + (last == null ? "none" : last.getMessage()), last);
+            + openForMillis + " ms); last failure: " + (last == null ? "none" : last.getMessage());
+        return last == null ? new CacheBackendException(message) : new CacheBackendException(message, last);
     }
 
     /**
@@ -127,7 +129,7 @@ public final class CircuitBreaker implements CacheBackend {
      * @param threshold      failures that open it
      * @param lastFailure    the last failure's message, or null
      */
-    public record State(long openForMillis, boolean probeDue, int failures, int threshold, String lastFailure) {
+    public record State(long openForMillis, boolean probeDue, int failures, int threshold, @Nullable String lastFailure) {
         public boolean open() {
             return openForMillis > 0;
         }
@@ -142,7 +144,7 @@ public final class CircuitBreaker implements CacheBackend {
     }
 
     @Override
-    public byte[] get(String region, String key) {
+    public byte @Nullable [] get(String region, String key) {
         return call(() -> delegate.get(region, key));
     }
 

@@ -26,6 +26,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -38,6 +39,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.random.RandomGenerator;
 import org.jooq.Record;
 import org.jooq.Result;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The dogpile engine: serves a result from the cache, or has exactly one caller regenerate it.
@@ -115,7 +117,7 @@ public final class DogpileEngine {
      * @param fromReplica  read on a replica, which may not have replayed a write whose bump the
      *                     generations read before already include: never stored under them
      */
-    public record Loaded(Result<Record> result, boolean committed, boolean stored, long[] generations, long writesBefore,
+    public record Loaded(Result<Record> result, boolean committed, boolean stored, long @Nullable [] generations, long writesBefore,
                          boolean fromReplica) {
         public Loaded(Result<Record> result, boolean committed) {
             this(result, committed, false, null, -1, false);
@@ -126,7 +128,7 @@ public final class DogpileEngine {
         }
 
         /** These rows, known valid for {@code generations} and read after {@code writesBefore} local writes. */
-        Loaded at(long[] generations, long writesBefore) {
+        Loaded at(long @Nullable [] generations, long writesBefore) {
             return new Loaded(result, committed, stored, generations, writesBefore, fromReplica);
         }
 
@@ -157,7 +159,7 @@ public final class DogpileEngine {
      *                    when the entry came from it
      */
     public record Lookup(Region region, CacheKey key, String storageKey, KeyMaterial fingerprint,
-                         long softGeneration, boolean backendDown, boolean prefetched, byte[] entry,
+                         long softGeneration, boolean backendDown, boolean prefetched, byte @Nullable [] entry,
                          TableCounters.Dependencies tables, long[] generations, long nearEpoch) {
         static final long NOT_NEAR = -1;
         static final long FROM_NEAR = -2;
@@ -250,7 +252,7 @@ public final class DogpileEngine {
     }
     private final ConcurrentHashMap<String, CompletableFuture<Loaded>> flights = new ConcurrentHashMap<>();
     /** A lookup made ahead by {@link #lookupAndReadAll}, for the read this thread is about to make. */
-    private final ThreadLocal<Prefetched> offered = new ThreadLocal<>();
+    private final ThreadLocal<@Nullable Prefetched> offered = new ThreadLocal<>();
     /**
      * Generation bumps this JVM has made (each write makes two): a flight's rows are handed to a
      * caller only if none was made between their read and the caller's arrival, so even with the
@@ -260,7 +262,7 @@ public final class DogpileEngine {
     private final ConcurrentHashMap<String, TableCounters> scopes = new ConcurrentHashMap<>();
     private final com.github.benmanes.caffeine.cache.Cache<String, QueryTables> analyses =
         com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(10_000).build();
-    private final NearCache near;
+    private final @Nullable NearCache near;
     private static final System.Logger LOG = System.getLogger(DogpileEngine.class.getName());
 
     public DogpileEngine(Regions regions, CacheBackend backend, CacheListener listener, InstantSource clock,
@@ -288,7 +290,7 @@ public final class DogpileEngine {
     }
 
     /** The near cache of the regions that have one; null when none has. */
-    NearCache near() {
+    @Nullable NearCache near() {
         return near;
     }
 
@@ -297,7 +299,17 @@ public final class DogpileEngine {
     }
 
     public RegionStats stats(String region) {
-        return telemetry.get(region).snapshot();
+        return telemetryOf(region).snapshot();
+    }
+
+    /** The region's telemetry; the engine has one for every region it was made with, the only ones it is asked about. */
+    private Telemetry telemetryOf(String region) {
+        return Objects.requireNonNull(telemetry.get(region), "a region this engine was made without");
+    }
+
+    /** The region's counter names; the engine has them for every region it was made with, the only ones it is asked about. */
+    private Counters countersOf(String region) {
+        return Objects.requireNonNull(counters.get(region), "a region this engine was made without");
     }
 
     /** The counter {@link #health} reads to see that the backend answers; nothing writes it. */
@@ -343,7 +355,7 @@ public final class DogpileEngine {
     public Lookup lookup(Region region, KeyMaterial naming, KeyMaterial fingerprint) {
         CacheKey key = new CacheKey(region.name(), naming.scope(), naming.sha1Hex(), fingerprint.fingerprintUnsafe(), naming::describe);
         try {
-            Counters names = counters.get(region.name());
+            Counters names = countersOf(region.name());
             long generation = backend.generation(names.generation());
             long soft = backend.generation(names.soft());
             names.lastSeen = generation;
@@ -375,7 +387,7 @@ public final class DogpileEngine {
         try {
             if (!unflushed.isEmpty() && !flushBumps())
                 throw new CacheBackendException("generation bumps of earlier writes could not reach the backend yet");
-            Counters names = counters.get(region.name());
+            Counters names = countersOf(region.name());
             List<String> all = names.with(tables.counters());
             Lookup nearby = fromNear(region, key, naming, fingerprint, tables, all);
             if (nearby != null)
@@ -413,8 +425,8 @@ public final class DogpileEngine {
      *         (each read then meets the failure under its own region's policy), or bumps of earlier
      *         writes have not reached the backend yet
      */
-    public List<Prefetched> lookupAndReadAll(List<Want> wants) {
-        Prefetched[] out = new Prefetched[wants.size()];
+    public List<@Nullable Prefetched> lookupAndReadAll(List<Want> wants) {
+        @Nullable Prefetched[] out = new Prefetched[wants.size()];
         long writesBefore = localWrites.get();
         if (!unflushed.isEmpty())
             return Arrays.asList(out);
@@ -425,7 +437,7 @@ public final class DogpileEngine {
             Want w = wants.get(i);
             Region region = w.region();
             CacheKey key = new CacheKey(region.name(), w.naming().scope(), w.naming().sha1Hex(), w.fingerprint().fingerprintUnsafe(), w.naming()::describe);
-            List<String> all = counters.get(region.name()).with(w.tables().counters());
+            List<String> all = countersOf(region.name()).with(w.tables().counters());
             Lookup nearby = fromNear(region, key, w.naming(), w.fingerprint(), w.tables(), all);
             if (nearby != null) {
                 out[i] = new Prefetched(nearby, writesBefore);
@@ -449,7 +461,7 @@ public final class DogpileEngine {
                     again.add(new CacheBackend.ReadRequest(requests.get(j).region(), pending.get(j).renamed(generation), List.of()));
                 }
             }
-            byte[][] entries = new byte[reads.size()][];
+            byte[] @Nullable [] entries = new byte[reads.size()][];
             for (int j = 0; j < reads.size(); j++)
                 entries[j] = reads.get(j).entry();
             List<CacheBackend.Read> reread = again.isEmpty() ? List.of() : backend.readAll(again);
@@ -468,7 +480,7 @@ public final class DogpileEngine {
      * Runs {@code work} with {@code ready} offered to the first {@link #lookupAndRead} of the same
      * statement on this thread; with nothing offered if {@code ready} is null.
      */
-    public <T> T offering(Prefetched ready, Callable<T> work) throws Exception {
+    public <T> T offering(@Nullable Prefetched ready, Callable<T> work) throws Exception {
         if (ready == null)
             return work.call();
         offered.set(ready);
@@ -483,7 +495,7 @@ public final class DogpileEngine {
      * The offered lookup if it is for this very read and nothing has happened since it was made
      * that it could have missed: a local write, or a bump still waiting for the backend.
      */
-    private Lookup takeOffered(Region region, KeyMaterial naming, KeyMaterial fingerprint, TableCounters.Dependencies tables) {
+    private @Nullable Lookup takeOffered(Region region, KeyMaterial naming, KeyMaterial fingerprint, TableCounters.Dependencies tables) {
         Prefetched p = offered.get();
         if (p == null)
             return null;
@@ -496,7 +508,7 @@ public final class DogpileEngine {
     }
 
     /** The lookup of a copy the near cache holds and may serve; null if it has none (an outdated one is dropped). */
-    private Lookup fromNear(Region region, CacheKey key, KeyMaterial naming, KeyMaterial fingerprint,
+    private @Nullable Lookup fromNear(Region region, CacheKey key, KeyMaterial naming, KeyMaterial fingerprint,
                             TableCounters.Dependencies tables, List<String> all) {
         if (near == null || !near.covers(region.name()) || !near.live())
             return null;
@@ -522,10 +534,10 @@ public final class DogpileEngine {
      */
     private Pending pending(Region region, CacheKey key, KeyMaterial naming, KeyMaterial fingerprint,
                             TableCounters.Dependencies tables, List<String> all) {
-        boolean nearby = near != null && near.covers(region.name());
-        long guess = counters.get(region.name()).lastSeen;
+        NearCache nearby = near != null && near.covers(region.name()) ? near : null;
+        long guess = countersOf(region.name()).lastSeen;
         return new Pending(region, key, naming, fingerprint, tables, all, guess, storageKey(region.name(), guess, naming),
-            nearby ? near.epoch() : Lookup.NOT_NEAR, nearby ? near.resets() : 0);
+            nearby != null ? nearby.epoch() : Lookup.NOT_NEAR, nearby != null ? nearby.resets() : 0);
     }
 
     private final class Pending {
@@ -564,15 +576,15 @@ public final class DogpileEngine {
 
         /** The region's generation was not the one guessed: the entry's name in the one read, remembered. */
         String renamed(long generation) {
-            counters.get(region.name()).lastSeen = generation;
+            countersOf(region.name()).lastSeen = generation;
             entryName = storageKey(region.name(), generation, naming);
             return entryName;
         }
 
         /** The lookup of what the backend answered: {@code values} of every counter, and the entry. */
-        Lookup found(long[] values, byte[] entry) {
-            if (epoch != Lookup.NOT_NEAR)
-                near.learn(all, values, resets);
+        Lookup found(long[] values, byte @Nullable [] entry) {
+            if (epoch != Lookup.NOT_NEAR)   // a near epoch is only noted when there is a near cache
+                Objects.requireNonNull(near, "near cache").learn(all, values, resets);
             return new Lookup(region, key, entryName, fingerprint, values[1], false, true, entry, tables,
                 Arrays.copyOfRange(values, 2, values.length), epoch);
         }
@@ -690,7 +702,7 @@ public final class DogpileEngine {
 
     /** Telemetry for reads that never reach {@link #fetch}, such as those inside a transaction. */
     public void skipped(CacheKey key, SkipReason reason) {
-        telemetry.get(key.region()).skipped(key, reason);
+        telemetryOf(key.region()).skipped(key, reason);
     }
 
     /**
@@ -707,9 +719,9 @@ public final class DogpileEngine {
      * decoded straight into {@code target}'s; every other outcome (rows shared with other callers,
      * which must stay generic) is handed to {@code adopt}.
      */
-    Result<Record> fetch(Lookup k, Loader loader, ResultCodec.Target target, java.util.function.UnaryOperator<Result<Record>> adopt)
+    Result<Record> fetch(Lookup k, Loader loader, ResultCodec.@Nullable Target target, java.util.function.UnaryOperator<Result<Record>> adopt)
         throws SQLException {
-        Telemetry t = telemetry.get(k.region().name());
+        Telemetry t = telemetryOf(k.region().name());
         if (k.backendDown()) {
             t.skipped(k.key(), SkipReason.BACKEND_UNAVAILABLE);
             return adopt.apply(flight(k, loader, () -> regenerate(k, loader)));
@@ -735,8 +747,9 @@ public final class DogpileEngine {
                     t.hit(k.key());
                     if (k.nearEpoch() == Lookup.FROM_NEAR)
                         t.nearHit();
-                    else if (k.nearEpoch() >= 0)
-                        near.put(k.region().name(), k.storageKey(), e, e.softExpiry() - now, k.nearEpoch());
+                    else if (k.nearEpoch() >= 0)   // a near epoch is only noted when there is a near cache
+                        Objects.requireNonNull(near, "near cache").put(k.region().name(), k.storageKey(), e, e.softExpiry() - now,
+                            k.nearEpoch());
                     return rows;
                 }
             } else if (now < e.hardExpiry()) {
@@ -754,7 +767,7 @@ public final class DogpileEngine {
      * Every path out of here lands the flight it registered, so no caller can wait on it forever.
      */
     private Result<Record> refreshServingCurrent(Lookup k, Result<Record> current, boolean fresh, Loader loader) throws SQLException {
-        Telemetry t = telemetry.get(k.region().name());
+        Telemetry t = telemetryOf(k.region().name());
         String fk = k.flightKey();
         CompletableFuture<Loaded> mine = new CompletableFuture<>();
         if (flights.putIfAbsent(fk, mine) != null)
@@ -811,7 +824,7 @@ public final class DogpileEngine {
     private Result<Record> refreshInBackground(Lookup k, Loaded currentRows, boolean fresh, Loader detached, String fk,
                                                CompletableFuture<Loaded> mine) {
         Result<Record> current = currentRows.result();
-        Telemetry t = telemetry.get(k.region().name());
+        Telemetry t = telemetryOf(k.region().name());
         try {
             refresher.execute(() -> {
                 BackgroundWait me = new BackgroundWait();
@@ -874,7 +887,7 @@ public final class DogpileEngine {
      */
     private Loaded regenerateOnMiss(Lookup k, Loader loader) throws Exception {
         Region r = k.region();
-        Telemetry t = telemetry.get(r.name());
+        Telemetry t = telemetryOf(r.name());
         long start = System.nanoTime();
         long deadline = start + r.lockWait().toNanos();
         while (true) {
@@ -924,7 +937,7 @@ public final class DogpileEngine {
             Reread now = reread(k);
             if (now.rows() != null) {
                 filled = true;
-                telemetry.get(k.region().name()).hit(k.key());
+                telemetryOf(k.region().name()).hit(k.key());
                 return now.loaded();
             }
             Loaded loaded = regenerate(k, loader, now.generations());
@@ -973,16 +986,17 @@ public final class DogpileEngine {
      * @param rows        null when there is no servable entry
      * @param generations null when the backend could not be read: nothing may then be stored
      */
-    private record Reread(Result<Record> rows, long[] generations, long writesBefore) {
+    private record Reread(@Nullable Result<Record> rows, long @Nullable [] generations, long writesBefore) {
+        /** Only when {@link #rows} is not null: every caller checks that first. */
         Loaded loaded() {
-            return new Loaded(rows, true).at(generations, writesBefore);
+            return new Loaded(Objects.requireNonNull(rows, "rows"), true).at(generations, writesBefore);
         }
     }
 
     private Reread reread(Lookup k) {
         long writesBefore = localWrites.get();
         try {
-            Counters names = counters.get(k.region().name());
+            Counters names = countersOf(k.region().name());
             CacheBackend.Read read = backend.read(k.region().name(), k.storageKey(), names.with(k.tables().counters()));
             long[] values = read.generations();
             long[] generations = Arrays.copyOfRange(values, 2, values.length);
@@ -992,7 +1006,7 @@ public final class DogpileEngine {
                 return new Reread(decode(k, e, null, false), generations, writesBefore);
             return new Reread(null, generations, writesBefore);
         } catch (CacheBackendException ex) {
-            telemetry.get(k.region().name()).backendError(k.key(), ex);
+            telemetryOf(k.region().name()).backendError(k.key(), ex);
             return new Reread(null, null, writesBefore);
         }
     }
@@ -1003,7 +1017,7 @@ public final class DogpileEngine {
      * returned to this caller (its read began before the write committed) but not shared with
      * callers waiting on the flight, who may have asked after the commit returned.
      */
-    private Loaded regenerate(Lookup k, Loader loader, long[] generations) throws Exception {
+    private Loaded regenerate(Lookup k, Loader loader, long @Nullable [] generations) throws Exception {
         long writesBefore = localWrites.get();
         Timed timed = load(k, loader);
         Loaded loaded = timed.loaded().at(generations, writesBefore);
@@ -1028,7 +1042,7 @@ public final class DogpileEngine {
     }
 
     private Timed load(Lookup k, Loader loader) throws Exception {
-        Telemetry t = telemetry.get(k.region().name());
+        Telemetry t = telemetryOf(k.region().name());
         long start = System.nanoTime();
         Loaded loaded;
         try {
@@ -1047,7 +1061,7 @@ public final class DogpileEngine {
     /** Stores the rows if they qualify and no table they were read from was written since {@code generations}. */
     private Stored store(Lookup k, Loaded loaded, long regenMicros, long[] generations) {
         Region r = k.region();
-        Telemetry t = telemetry.get(r.name());
+        Telemetry t = telemetryOf(r.name());
         if (!loaded.committed()) {
             t.skipped(k.key(), SkipReason.TRANSACTION);
             return Stored.SKIPPED;
@@ -1091,13 +1105,14 @@ public final class DogpileEngine {
     private void keepNear(Lookup k, byte[] stored) {
         try {
             Entry e = Entry.decode(stored);
-            near.put(k.region().name(), k.storageKey(), e, e.softExpiry() - clock.millis(), k.nearEpoch());
+            NearCache n = Objects.requireNonNull(near, "near cache");   // called for a lookup with a near epoch only
+            n.put(k.region().name(), k.storageKey(), e, e.softExpiry() - clock.millis(), k.nearEpoch());
         } catch (MalformedEntryException impossible) {
             throw new IllegalStateException("an entry just encoded does not decode", impossible);
         }
     }
 
-    private Entry read(Lookup k) {
+    private @Nullable Entry read(Lookup k) {
         return read(k, true);
     }
 
@@ -1105,14 +1120,14 @@ public final class DogpileEngine {
      * Reads and verifies the entry; null when absent, corrupt or another query's. The re-read after
      * taking the lock does not {@code report} a rejection again: it is the same entry.
      */
-    private Entry read(Lookup k, boolean report) {
+    private @Nullable Entry read(Lookup k, boolean report) {
         return verified(k, backend.get(k.region().name(), k.storageKey()), report);
     }
 
-    private Entry verified(Lookup k, byte[] bytes, boolean report) {
+    private @Nullable Entry verified(Lookup k, byte @Nullable [] bytes, boolean report) {
         if (bytes == null)
             return null;
-        Telemetry t = telemetry.get(k.region().name());
+        Telemetry t = telemetryOf(k.region().name());
         try {
             Entry e = Entry.decode(bytes);
             if (!e.fingerprintMatches(k.fingerprint())) {
@@ -1128,20 +1143,20 @@ public final class DogpileEngine {
         }
     }
 
-    private Result<Record> decode(Lookup k, Entry e) {
+    private @Nullable Result<Record> decode(Lookup k, Entry e) {
         return decode(k, e, null, true);
     }
 
-    private Result<Record> decode(Lookup k, Entry e, ResultCodec.Target target) {
+    private @Nullable Result<Record> decode(Lookup k, Entry e, ResultCodec.@Nullable Target target) {
         return decode(k, e, target, true);
     }
 
-    private Result<Record> decode(Lookup k, Entry e, ResultCodec.Target target, boolean report) {
+    private @Nullable Result<Record> decode(Lookup k, Entry e, ResultCodec.@Nullable Target target, boolean report) {
         try {
             return e.result(target);
         } catch (MalformedEntryException ex) {
             if (report)
-                telemetry.get(k.region().name()).rejected(k.key(), ex.getMessage());
+                telemetryOf(k.region().name()).rejected(k.key(), ex.getMessage());
             return null;
         }
     }
@@ -1204,7 +1219,7 @@ public final class DogpileEngine {
     }
 
     /** The leader's rows, or null when they may not be shared; its failure, as it was thrown. */
-    private static Loaded await(Lookup k, CompletableFuture<Loaded> running) throws SQLException {
+    private static @Nullable Loaded await(Lookup k, CompletableFuture<Loaded> running) throws SQLException {
         try {
             return running.get();
         } catch (InterruptedException ie) {
@@ -1235,18 +1250,18 @@ public final class DogpileEngine {
                 lease.release();
         } catch (CacheBackendException ex) {
             // The lease expires on its own; only efficiency is at stake.
-            telemetry.get(k.region().name()).backendError(k.key(), ex);
+            telemetryOf(k.region().name()).backendError(k.key(), ex);
         }
     }
 
     private void onBackendFailure(Region r, CacheKey key, CacheBackendException ex) {
-        telemetry.get(r.name()).backendError(key, ex);
+        telemetryOf(r.name()).backendError(key, ex);
         if (r.onBackendFailure() == OnBackendFailure.FAIL)
             throw new CacheBackendException("cache backend " + backend.describe() + " failed for " + key
                 + " in region '" + r.name() + "' (onBackendFailure=FAIL): " + ex.getMessage(), ex);
     }
 
-    private static SQLException rethrow(Throwable t) throws SQLException {
+    private static SQLException rethrow(@Nullable Throwable t) throws SQLException {
         if (t instanceof SQLException sql)
             throw sql;
         if (t instanceof RuntimeException re)

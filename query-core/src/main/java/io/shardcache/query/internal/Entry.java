@@ -6,6 +6,7 @@ import java.util.zip.CRC32C;
 import java.util.zip.DataFormatException;
 import java.util.zip.Deflater;
 import java.util.zip.Inflater;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A stored cache entry: a fixed header, the encoded result, and a checksum. Redis and the
@@ -73,7 +74,7 @@ record Entry(long createdAt, long softTtlMillis, long hardTtlMillis, long regenM
     }
 
     /** The decoded result, built as {@code target}'s records when it is not null. */
-    org.jooq.Result<org.jooq.Record> result(ResultCodec.Target target) throws MalformedEntryException {
+    org.jooq.Result<org.jooq.Record> result(ResultCodec.@Nullable Target target) throws MalformedEntryException {
         if (deflated) {
             byte[] p = payload();
             return ResultCodec.decode(p, 0, p.length, target);

@@ -9,6 +9,7 @@ import java.sql.Array;
 import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.HexFormat;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a cache key is made of, as length-prefixed, type-tagged bytes, and the two digests of it.
@@ -143,7 +144,7 @@ public final class KeyMaterial {
      *
      * @param scope the logical shard or other scope the keys belong to; "" for none
      */
-    public static Context context(int codecVersion, String scope, String... parts) {
+    public static Context context(int codecVersion, @Nullable String scope, @Nullable String... parts) {
         Writer w = new Writer(64);
         w.writeByte(FORMAT);
         w.writeInt(codecVersion);
@@ -255,7 +256,7 @@ public final class KeyMaterial {
             writeRaw(b);
         }
 
-        void writeValue(Object v) throws SQLException {
+        void writeValue(@Nullable Object v) throws SQLException {
             switch (v) {
                 case null -> writeByte(T_NULL);
                 case Boolean b -> { writeByte(T_BOOLEAN); writeByte(b ? 1 : 0); }

@@ -8,8 +8,10 @@ import io.shardcache.query.spi.CacheBackend;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The in-process tier in front of a remote backend: entries of the regions that ask for one, and a
@@ -82,7 +84,7 @@ final class NearCache implements CacheBackend.Watcher {
     }
 
     /** The mirrored values of {@code counters}, or null unless every one is known and notifications flow. */
-    long[] known(List<String> counters) {
+    long @Nullable [] known(List<String> counters) {
         if (!live)
             return null;
         long[] values = new long[counters.size()];
@@ -96,8 +98,8 @@ final class NearCache implements CacheBackend.Watcher {
     }
 
     /** The copy stored under {@code key}, or null. */
-    Entry get(String region, String key) {
-        Copy c = regions.get(region).getIfPresent(key);
+    @Nullable Entry get(String region, String key) {
+        Copy c = cache(region).getIfPresent(key);
         return c == null ? null : c.entry();
     }
 
@@ -118,11 +120,17 @@ final class NearCache implements CacheBackend.Watcher {
     void put(String region, String key, Entry entry, long freshForMillis, long since) {
         if (!live || epoch.get() != since || freshForMillis <= 0)
             return;
-        long ttl = Math.min(maxAgeNanos.get(region), freshForMillis * 1_000_000L);
-        Cache<String, Copy> cache = regions.get(region);
+        long maxAge = Objects.requireNonNull(maxAgeNanos.get(region), "a region it does not cover");
+        long ttl = Math.min(maxAge, freshForMillis * 1_000_000L);
+        Cache<String, Copy> cache = cache(region);
         cache.put(key, new Copy(entry, ttl));
         if (epoch.get() != since)
             cache.invalidate(key);
+    }
+
+    /** The copies of a region it {@link #covers}: only those are asked for or kept. */
+    private Cache<String, Copy> cache(String region) {
+        return Objects.requireNonNull(regions.get(region), "a region it does not cover");
     }
 
     /** This process bumped {@code counters} to {@code values}. */

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
@@ -175,7 +176,7 @@ public final class PreparedRead<R extends Record> {
             kind = k;
             sql = seen.sql();
         }
-        return kind;
+        return Objects.requireNonNull(kind, "every type has samples");
     }
 
     public String sql() {
@@ -304,7 +305,7 @@ public final class PreparedRead<R extends Record> {
         ConnectionProvider provider = context.connections();
         Connection c = provider.acquire();
         try {
-            return !c.getAutoCommit();
+            return !Objects.requireNonNull(c, "the user's ConnectionProvider returned no connection").getAutoCommit();
         } finally {
             provider.release(c);
         }

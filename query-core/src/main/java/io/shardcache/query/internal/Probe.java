@@ -2,6 +2,7 @@ package io.shardcache.query.internal;
 
 import io.shardcache.query.CacheKey;
 import org.jooq.QueryPart;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a probing execution saw of one statement: how its entry is named, and the statement itself,
@@ -11,13 +12,13 @@ import org.jooq.QueryPart;
 public final class Probe {
     private final ReadContext context;
     private final KeyMaterial statement;
-    private final QueryPart query;
+    private final @Nullable QueryPart query;
     private final String sql;
     private final long maxRows;
     private final Binds binds;
     private final int type, concurrency, holdability, queryTimeout;
 
-    Probe(ReadContext context, KeyMaterial statement, QueryPart query, String sql, long maxRows, Binds binds, int type,
+    Probe(ReadContext context, KeyMaterial statement, @Nullable QueryPart query, String sql, long maxRows, Binds binds, int type,
           int concurrency, int holdability, int queryTimeout) {
         this.context = context;
         this.statement = statement;

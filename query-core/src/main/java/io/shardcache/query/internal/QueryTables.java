@@ -35,6 +35,7 @@ import org.jooq.impl.DSL;
 import org.jooq.impl.DefaultConfiguration;
 import org.jooq.impl.QOM;
 import org.jooq.impl.TableImpl;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The tables a jOOQ query reads and writes, for invalidation by table generations.
@@ -275,7 +276,7 @@ public record QueryTables(Set<TableName> reads, Set<TableName> writes, Set<Strin
         }
 
         /** Why {@code part} hides tables, or null when it does not. */
-        private static String opacity(QueryPart part, QueryPart[] stack) {
+        private static @Nullable String opacity(QueryPart part, QueryPart[] stack) {
             if (part instanceof SQL sql)
                 return PUNCTUATION_ONLY.matcher(sql.toString()).matches() ? null : "plain SQL: " + sql;
             if (part instanceof CustomField<?> || part instanceof CustomCondition || part instanceof CustomQueryPart)
@@ -368,7 +369,7 @@ public record QueryTables(Set<TableName> reads, Set<TableName> writes, Set<Strin
          * The position of {@code cte} in {@code ctes}: by identity, else by name. A name match can only
          * be a same-named CTE of an outer WITH; taking it narrows what is in scope, which over-reports.
          */
-        private static int indexOf(List<? extends CommonTableExpression<?>> ctes, CommonTableExpression<?> cte) {
+        private static int indexOf(List<? extends CommonTableExpression<?>> ctes, @Nullable CommonTableExpression<?> cte) {
             if (cte == null)
                 return -1;
             for (int k = 0; k < ctes.size(); k++)
@@ -381,7 +382,7 @@ public record QueryTables(Set<TableName> reads, Set<TableName> writes, Set<Strin
             return -1;
         }
 
-        private static QOM.With withOf(QueryPart part) {
+        private static QOM.@Nullable With withOf(QueryPart part) {
             return switch (part) {
                 case Select<?> select -> select.$with();
                 case QOM.Insert<?> insert -> insert.$with();

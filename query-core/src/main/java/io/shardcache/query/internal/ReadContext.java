@@ -7,6 +7,7 @@ import java.util.function.Consumer;
 import org.jooq.ConnectionProvider;
 import org.jooq.DSLContext;
 import org.jooq.QueryPart;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Everything a cached read needs, fixed when {@code fromCache(region)} is called.
@@ -27,10 +28,10 @@ import org.jooq.QueryPart;
  * @param declared         tables the caller declared its reads depend on (plain SQL, views), usually none
  * @param replica          true when {@code connections} reach a replica, whose rows may lag
  */
-public record ReadContext(DogpileEngine engine, Region region, KeyMaterial.Context keyContext, String customKey,
+public record ReadContext(DogpileEngine engine, Region region, KeyMaterial.Context keyContext, @Nullable String customKey,
                           ConnectionProvider connections, boolean singleConnection, DSLContext reader,
                           BooleanSupplier inTransaction, ServerMetaData serverMetaData,
-                          Consumer<Probe> probe, TableCounters tables, List<TableName> declared, boolean replica) {
+                          @Nullable Consumer<Probe> probe, TableCounters tables, List<TableName> declared, boolean replica) {
 
     /** A context whose metadata snapshot is shared by every region of one caching DSL. */
     public static ServerMetaData serverMetaData(ConnectionProvider connections) {
@@ -45,7 +46,7 @@ public record ReadContext(DogpileEngine engine, Region region, KeyMaterial.Conte
     }
 
     /** The table counters a read of {@code sql} depends on: none when the region ignores writes. */
-    TableCounters.Dependencies tablesOf(String sql, QueryPart query) {
+    TableCounters.Dependencies tablesOf(String sql, @Nullable QueryPart query) {
         return region.tableGenerations() ? tables.forRead(sql, query, declared) : TableCounters.Dependencies.NONE;
     }
 

@@ -12,6 +12,7 @@ import org.jooq.ResultQuery;
 import org.jooq.TableRecord;
 import org.jooq.impl.IdentityConverter;
 import org.jooq.tools.Convert;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The records a prepared read returns: the query's own record type, each value converted from the
@@ -36,14 +37,14 @@ final class RecordShape implements ResultCodec.Target {
     private final DSLContext dsl;
     private final Record template;
     /** A generated record's no-arg constructor, resolved once; null for jOOQ's own record types. */
-    private final Constructor<? extends Record> constructor;
+    private final @Nullable Constructor<? extends Record> constructor;
     private final Field<?>[] fields;
     private final DataType<?>[] types;
     /** Per field: the converter from the database type, or null when it is the identity. */
-    private final Converter<Object, Object>[] converters;
+    private final @Nullable Converter<Object, Object>[] converters;
 
     @SuppressWarnings("unchecked")
-    private RecordShape(DSLContext dsl, Record template, Constructor<? extends Record> constructor) {
+    private RecordShape(DSLContext dsl, Record template, @Nullable Constructor<? extends Record> constructor) {
         this.dsl = dsl;
         this.template = template;
         this.constructor = constructor;
@@ -94,7 +95,7 @@ final class RecordShape implements ResultCodec.Target {
      * fetched row; null for jOOQ's own types, which {@code newRecord(fields)} (and a copy of it) builds
      * as a fetch does, picking the {@code RecordN} implementation by degree.
      */
-    private static Constructor<? extends Record> generatedConstructor(Class<? extends Record> type) {
+    private static @Nullable Constructor<? extends Record> generatedConstructor(Class<? extends Record> type) {
         if (!TableRecord.class.isAssignableFrom(type) || type.getName().startsWith("org.jooq.impl."))
             return null;
         try {
@@ -140,7 +141,7 @@ final class RecordShape implements ResultCodec.Target {
     }
 
     @Override
-    public Object convert(int column, Object value) {
+    public @Nullable Object convert(int column, @Nullable Object value) {
         Converter<Object, Object> c = converters[column];
         if (c == null)
             return value == null ? null : types[column].convert(value);
@@ -167,7 +168,7 @@ final class RecordShape implements ResultCodec.Target {
     }
 
     @SuppressWarnings("unchecked")
-    void set(Record r, int column, Object value) {
+    void set(Record r, int column, @Nullable Object value) {
         r.set((Field<Object>) fields[column], value);
     }
 }

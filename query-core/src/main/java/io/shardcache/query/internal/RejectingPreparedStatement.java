@@ -23,6 +23,7 @@ import java.sql.SQLXML;
 import java.sql.Time;
 import java.sql.Timestamp;
 import java.util.Calendar;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link PreparedStatement} on which every operation fails with a message naming the method.
@@ -67,7 +68,7 @@ abstract class RejectingPreparedStatement implements PreparedStatement {
     @Override public ResultSet getGeneratedKeys() throws SQLException { throw unsupported("getGeneratedKeys"); }
     @Override public int getMaxFieldSize() throws SQLException { throw unsupported("getMaxFieldSize"); }
     @Override public int getMaxRows() throws SQLException { throw unsupported("getMaxRows"); }
-    @Override public ResultSetMetaData getMetaData() throws SQLException { throw unsupported("getMetaData"); }
+    @Override public @Nullable ResultSetMetaData getMetaData() throws SQLException { throw unsupported("getMetaData"); }
     @Override public boolean getMoreResults() throws SQLException { throw unsupported("getMoreResults"); }
     @Override public boolean getMoreResults(int a0) throws SQLException { throw unsupported("getMoreResults"); }
     @Override public ParameterMetaData getParameterMetaData() throws SQLException { throw unsupported("getParameterMetaData"); }
@@ -75,9 +76,9 @@ abstract class RejectingPreparedStatement implements PreparedStatement {
     @Override public int getResultSetConcurrency() throws SQLException { throw unsupported("getResultSetConcurrency"); }
     @Override public int getResultSetHoldability() throws SQLException { throw unsupported("getResultSetHoldability"); }
     @Override public int getResultSetType() throws SQLException { throw unsupported("getResultSetType"); }
-    @Override public ResultSet getResultSet() throws SQLException { throw unsupported("getResultSet"); }
+    @Override public @Nullable ResultSet getResultSet() throws SQLException { throw unsupported("getResultSet"); }
     @Override public int getUpdateCount() throws SQLException { throw unsupported("getUpdateCount"); }
-    @Override public SQLWarning getWarnings() throws SQLException { throw unsupported("getWarnings"); }
+    @Override public @Nullable SQLWarning getWarnings() throws SQLException { throw unsupported("getWarnings"); }
     @Override public boolean isCloseOnCompletion() throws SQLException { throw unsupported("isCloseOnCompletion"); }
     @Override public boolean isClosed() throws SQLException { throw unsupported("isClosed"); }
     @Override public boolean isPoolable() throws SQLException { throw unsupported("isPoolable"); }

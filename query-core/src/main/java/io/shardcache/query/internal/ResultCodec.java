@@ -35,6 +35,7 @@ import org.jooq.types.UByte;
 import org.jooq.types.UInteger;
 import org.jooq.types.ULong;
 import org.jooq.types.UShort;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The cached form of a SQL read: a jOOQ {@code Result<Record>} as compact, versioned bytes. Never Java
@@ -226,13 +227,13 @@ public final class ResultCodec {
         return new Plan(label, type.getTypeName(), field.getQualifiedName().getName(), kind, array, javaType, key);
     }
 
-    private static boolean sameType(DataType<?> a, DataType<?> b) {
+    private static boolean sameType(@Nullable DataType<?> a, DataType<?> b) {
         if (a == null || !a.equals(b) || a.getType() != b.getType() || !a.getCastTypeName().equals(b.getCastTypeName()))
             return false;
         return !a.isArray() || Objects.equals(a.getArrayComponentDataType(), b.getArrayComponentDataType());
     }
 
-    private static String describe(DataType<?> t) {
+    private static String describe(@Nullable DataType<?> t) {
         return t == null ? "nothing (unknown type name)" : t.getCastTypeName() + " (" + t.getType().getName() + ")";
     }
 
@@ -396,14 +397,14 @@ public final class ResultCodec {
         Result<Record> newResult();
 
         /** The value to set for a cached database value ({@code null} for NULL). */
-        Object convert(int column, Object value);
+        @Nullable Object convert(int column, @Nullable Object value);
 
         /** Whether NULL must be converted too (a converter may map it to something else). */
         boolean convertsNull(int column);
     }
 
     /** As {@link #decode(byte[], int, int)}, into {@code target}'s records when it is not null. */
-    static Result<Record> decode(byte[] bytes, int off, int len, Target target) throws MalformedEntryException {
+    static Result<Record> decode(byte[] bytes, int off, int len, @Nullable Target target) throws MalformedEntryException {
         Objects.checkFromIndexSize(off, len, bytes.length);
         ByteSource in = new ByteSource(bytes, off, off + len);
         try {
@@ -416,7 +417,7 @@ public final class ResultCodec {
     }
 
     @SuppressWarnings("unchecked")
-    private static Result<Record> decode(ByteSource in, Target target) throws MalformedEntryException {
+    private static Result<Record> decode(ByteSource in, @Nullable Target target) throws MalformedEntryException {
         int version = in.readByte();
         if (version != VERSION)
             throw new MalformedEntryException("codec version " + version + ", this build reads " + VERSION, 0);
@@ -716,7 +717,7 @@ public final class ResultCodec {
     private record TypeKey(String typeName, Kind kind, boolean array, int flags, int precision, int scale, int length) {
     }
 
-    private static DataType<?> dataType(TypeKey key) {
+    private static @Nullable DataType<?> dataType(TypeKey key) {
         DataType<?> t = TYPES.get(key);
         if (t == null && (t = resolve(key)) != null) {
             if (TYPES.size() >= CACHE_LIMIT)
@@ -731,7 +732,7 @@ public final class ResultCodec {
      * name (its SQLDataType, unless the original was dialect-specific), or the value tag's SQLDataType when
      * the registry's Java type is another; then precision, scale and length. Null when nothing fits.
      */
-    private static DataType<?> resolve(TypeKey k) {
+    private static @Nullable DataType<?> resolve(TypeKey k) {
         DataType<?> t = registered(k.typeName);
         if (t != null && (k.flags & DIALECT) == 0 && t.getSQLDataType() != null)
             t = t.getSQLDataType();
@@ -751,7 +752,7 @@ public final class ResultCodec {
         return k.array ? t.getArrayDataType() : t;
     }
 
-    private static DataType<?> registered(String typeName) {
+    private static @Nullable DataType<?> registered(String typeName) {
         if (typeName.isEmpty())
             return null;
         try {
@@ -793,7 +794,7 @@ public final class ResultCodec {
         ULONG(27, ULong.class, SQLDataType.BIGINTUNSIGNED),
         OBJECT(63, Object.class, SQLDataType.OTHER);
 
-        private static final Kind[] BY_CODE = new Kind[KIND_MASK + 1];
+        private static final @Nullable Kind[] BY_CODE = new Kind[KIND_MASK + 1];
         private static final Map<Class<?>, Kind> BY_CLASS = new HashMap<>();
 
         static {
@@ -806,19 +807,19 @@ public final class ResultCodec {
 
         final int code;
         final Class<?> type;
-        final DataType<?> fallback;
+        final @Nullable DataType<?> fallback;
 
-        Kind(int code, Class<?> type, DataType<?> fallback) {
+        Kind(int code, Class<?> type, @Nullable DataType<?> fallback) {
             this.code = code;
             this.type = type;
             this.fallback = fallback;
         }
 
-        static Kind of(Class<?> c) {
+        static @Nullable Kind of(Class<?> c) {
             return BY_CLASS.get(c);
         }
 
-        static Kind byCode(int code) {
+        static @Nullable Kind byCode(int code) {
             return code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
         }
     }
@@ -883,7 +884,7 @@ public final class ResultCodec {
         }
 
         @Override
-        public boolean equals(Object o) {
+        public boolean equals(@Nullable Object o) {
             return o instanceof HeaderKey k && k.hash == hash && Arrays.equals(bytes, from, to, k.bytes, k.from, k.to);
         }
     }

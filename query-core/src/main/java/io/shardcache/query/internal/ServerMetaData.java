@@ -7,10 +7,13 @@ import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.SQLException;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.jooq.ConnectionProvider;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The server's identity (product, version, driver), read once and then answered without a
@@ -33,7 +36,7 @@ public final class ServerMetaData {
         "getJDBCMajorVersion", "getJDBCMinorVersion", "getURL", "getUserName", "getIdentifierQuoteString");
 
     private final ConnectionProvider connections;
-    private volatile Map<String, Object> values;
+    private volatile @Nullable Map<String, @Nullable Object> values;
 
     ServerMetaData(ConnectionProvider connections) {
         this.connections = connections;
@@ -56,17 +59,17 @@ public final class ServerMetaData {
             new Class<?>[] {DatabaseMetaData.class}, handler);
     }
 
-    private Map<String, Object> snapshot() throws SQLException, ReflectiveOperationException {
-        Map<String, Object> v = values;
+    private Map<String, @Nullable Object> snapshot() throws SQLException, ReflectiveOperationException {
+        Map<String, @Nullable Object> v = values;
         if (v != null)
             return v;
         Connection c = connections.acquire();
         try {
-            DatabaseMetaData meta = c.getMetaData();
-            Map<String, Object> read = new HashMap<>();
-            for (String name : SNAPSHOT)
+            DatabaseMetaData meta = Objects.requireNonNull(c, "the user's ConnectionProvider returned no connection").getMetaData();
+            Map<String, @Nullable Object> read = new HashMap<>();
+            for (String name : SNAPSHOT)   // JDBC allows null for some (getURL, getUserName): kept as null
                 read.put(name, DatabaseMetaData.class.getMethod(name).invoke(meta));
-            values = v = Map.copyOf(read);
+            values = v = Collections.unmodifiableMap(read);
             return v;
         } finally {
             connections.release(c);

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Objects;
 import org.jooq.ConnectionProvider;
 import org.jooq.Record;
 import org.jooq.Result;
@@ -23,7 +24,7 @@ record StatementLoader(ReadContext context, String sql, int type, int concurrenc
         ConnectionProvider provider = context.connections();
         Connection c = provider.acquire();
         try {
-            boolean committed = seesOnlyCommitted(c);
+            boolean committed = seesOnlyCommitted(Objects.requireNonNull(c, "the user's ConnectionProvider returned no connection"));
             // No fetch size: a cached read is materialized whole, and outside a transaction the driver ignores it.
             try (PreparedStatement ps = prepare(c, sql, type, concurrency, holdability, binds, maxRows, queryTimeout, 0);
                  ResultSet rs = ps.executeQuery()) {

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.TreeSet;
 import org.jooq.Query;
 import org.jooq.QueryPart;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The generation counters that the reads and writes of one scope (a database, or one logical
@@ -98,7 +99,7 @@ public final class TableCounters {
      *                 depends on every write of the scope unless {@code declared} names its tables)
      * @param declared tables the caller declared for this read, usually empty
      */
-    public Dependencies forRead(String sql, QueryPart query, List<TableName> declared) {
+    public Dependencies forRead(String sql, @Nullable QueryPart query, List<TableName> declared) {
         String cacheKey = declared.isEmpty() ? sql : declared + "\n" + sql;
         Dependencies known = reads.getIfPresent(cacheKey);
         if (known != null)
@@ -128,7 +129,7 @@ public final class TableCounters {
      * @param queries  the statement, or a batch's statements; empty when not known
      * @param declared tables the caller declared for it, usually empty
      */
-    public List<String> forWrite(String sql, List<? extends Query> queries, List<TableName> declared) {
+    public List<String> forWrite(@Nullable String sql, List<? extends Query> queries, List<TableName> declared) {
         boolean single = queries.size() <= 1 && sql != null;
         String cacheKey = single ? (declared.isEmpty() ? sql : declared + "\n" + sql) : null;
         if (cacheKey != null) {
@@ -157,7 +158,7 @@ public final class TableCounters {
         return counters;
     }
 
-    private static boolean readsOnly(String sql) {
+    private static boolean readsOnly(@Nullable String sql) {
         return sql != null && SqlClassifier.isCacheableRead(sql);
     }
 

@@ -3,6 +3,7 @@ package io.shardcache.query.internal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import org.jooq.Name;
 import org.jooq.Schema;
 import org.jooq.Table;
@@ -43,8 +44,10 @@ public record TableName(String value) {
     static String normalize(Name name) {
         List<String> parts = new ArrayList<>();
         for (Name part : name.parts())
-            if (!part.empty())
-                parts.add(part.quoted() == Name.Quoted.UNQUOTED ? part.first().toLowerCase(Locale.ROOT) : part.first());
+            if (!part.empty()) {
+                String first = Objects.requireNonNull(part.first(), "a part that is not empty has a name");
+                parts.add(part.quoted() == Name.Quoted.UNQUOTED ? first.toLowerCase(Locale.ROOT) : first);
+            }
         return String.join(".", parts);
     }
 

@@ -8,6 +8,7 @@ import io.shardcache.query.spi.SkipReason;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One region's counters plus the user's listener. Counting is always on (a {@link LongAdder}
@@ -99,7 +100,7 @@ final class Telemetry {
     }
 
     /** An entry that was read but cannot be used (corrupt, other version, other query): a miss. */
-    void rejected(CacheKey key, String why) {
+    void rejected(CacheKey key, @Nullable String why) {
         rejected.increment();
         LOG.log(Level.DEBUG, () -> "shardcache: ignoring entry " + key + ": " + why);
     }

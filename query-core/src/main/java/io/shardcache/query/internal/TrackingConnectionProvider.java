@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Set;
 import org.jooq.ConnectionProvider;
 import org.jooq.tools.jdbc.DefaultConnection;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The connection provider of a tracked DSL: hands out the user's connections wrapped so that the
@@ -38,7 +39,7 @@ public final class TrackingConnectionProvider implements ConnectionProvider {
     }
 
     @Override
-    public Connection acquire() {
+    public @Nullable Connection acquire() {
         Connection c = delegate.acquire();
         return c == null ? null : new TrackingConnection(c, engine);
     }

@@ -1,5 +1,7 @@
 package io.shardcache.query.internal;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A result cannot be encoded by {@link ResultCodec}: one of its columns holds a value the codec has no
  * exact representation for (an interval, a UDT record, a driver object such as {@code PGobject}, a
@@ -21,7 +23,7 @@ public final class UnsupportedValueException extends Exception {
      * @param valueClass the offending value's class, or the column's Java type when no value is at fault
      * @param reason     what exactly cannot be represented
      */
-    public UnsupportedValueException(String column, String typeName, Class<?> valueClass, String reason) {
+    public UnsupportedValueException(String column, String typeName, Class<?> valueClass, @Nullable String reason) {
         super("cannot cache column " + column + " of type " + typeName + " holding "
                 + (valueClass == null ? "null" : valueClass.getName()) + ": " + reason, null, false, false);
         this.column = column;

@@ -4,12 +4,14 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.jooq.ExecuteContext;
 import org.jooq.ExecuteListener;
 import org.jooq.Query;
 import org.jooq.exception.DataAccessException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The listener of a tracked DSL. It does two things:
@@ -31,7 +33,7 @@ import org.jooq.exception.DataAccessException;
  */
 public final class WriteTracker implements ExecuteListener {
 
-    private static final ThreadLocal<Executing> EXECUTING = new ThreadLocal<>();
+    private static final ThreadLocal<@Nullable Executing> EXECUTING = new ThreadLocal<>();
     private static final String PENDING = "io.shardcache.write";
     private static final String PREVIOUS = "io.shardcache.executing";
 
@@ -39,7 +41,7 @@ public final class WriteTracker implements ExecuteListener {
     private final Function<ExecuteContext, TableCounters> countersOf;
     private final Function<ExecuteContext, List<TableName>> declaredOf;
     private final java.util.function.BooleanSupplier inTransaction;
-    private final Consumer<Runnable> afterCommit;
+    private final @Nullable Consumer<Runnable> afterCommit;
 
     /**
      * @param countersOf    the counters of the scope an execution runs in (its configuration's)
@@ -49,7 +51,7 @@ public final class WriteTracker implements ExecuteListener {
      */
     public WriteTracker(DogpileEngine engine, Function<ExecuteContext, TableCounters> countersOf,
                         Function<ExecuteContext, List<TableName>> declaredOf,
-                        java.util.function.BooleanSupplier inTransaction, Consumer<Runnable> afterCommit) {
+                        java.util.function.BooleanSupplier inTransaction, @Nullable Consumer<Runnable> afterCommit) {
         this.engine = engine;
         this.countersOf = countersOf;
         this.declaredOf = declaredOf;
@@ -66,13 +68,13 @@ public final class WriteTracker implements ExecuteListener {
      * The query the calling thread is executing through a tracked DSL, if it rendered to {@code sql};
      * otherwise null (the read then depends on every table of its scope).
      */
-    static Query executing(String sql) {
+    static @Nullable Query executing(String sql) {
         Executing e = EXECUTING.get();
         return e != null && sql.equals(e.sql()) ? e.query() : null;
     }
 
     /** What a cached read needs to know of the execution it is part of; no connection or statement. */
-    private record Executing(String sql, Query query) {
+    private record Executing(@Nullable String sql, @Nullable Query query) {
     }
 
     @Override
@@ -157,21 +159,22 @@ public final class WriteTracker implements ExecuteListener {
         ctx.data().remove(PENDING);
         switch (p.mode()) {
             case AUTO_COMMIT -> engine.bump(p.counters());
-            case FRAMEWORK -> afterCommit.accept(() -> engine.bump(p.counters()));
-            case TRANSACTION -> p.connection().wrote(p.counters());   // bumped when it commits
+            // Each mode is only chosen with what it needs: an afterCommit hook, a tracking connection.
+            case FRAMEWORK -> Objects.requireNonNull(afterCommit, "afterCommit").accept(() -> engine.bump(p.counters()));
+            case TRANSACTION -> Objects.requireNonNull(p.connection(), "connection").wrote(p.counters());   // bumped when it commits
         }
     }
 
-    private static TrackingConnectionProvider.TrackingConnection tracking(Connection c) throws SQLException {
+    private static TrackingConnectionProvider.@Nullable TrackingConnection tracking(Connection c) throws SQLException {
         return c.isWrapperFor(TrackingConnectionProvider.TrackingConnection.class)
             ? c.unwrap(TrackingConnectionProvider.TrackingConnection.class) : null;
     }
 
     private enum Mode { AUTO_COMMIT, FRAMEWORK, TRANSACTION }
 
-    private record Pending(List<String> counters, Mode mode, TrackingConnectionProvider.TrackingConnection connection) {
+    private record Pending(List<String> counters, Mode mode, TrackingConnectionProvider.@Nullable TrackingConnection connection) {
     }
 
-    private record Previous(Executing executing) {
+    private record Previous(@Nullable Executing executing) {
     }
 }
