@@ -26,12 +26,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.jooq.Record2;
 import org.jooq.Result;
 import org.junit.jupiter.api.AfterAll;
@@ -274,39 +271,11 @@ class RedisClusterIT {
             int keys = 40;
             for (int id = 1; id <= keys; id++)
                 assertThat(read(cached, id, "k" + id, 0).getValues(NAME)).containsExactly("item " + id);
-            AtomicBoolean stop = new AtomicBoolean();
-            AtomicInteger reads = new AtomicInteger();
-            List<String> wrong = new CopyOnWriteArrayList<>();
-            List<Throwable> failed = new CopyOnWriteArrayList<>();
-            ExecutorService threads = Executors.newFixedThreadPool(8);
-            try {
-                for (int t = 0; t < 8; t++) {
-                    int offset = t;
-                    threads.submit(() -> {
-                        for (int i = offset; !stop.get(); i++) {
-                            int id = 1 + i % keys;
-                            try {
-                                List<String> names = read(cached, id, "k" + id, 0).getValues(NAME);
-                                if (!names.equals(List.of("item " + id)))
-                                    wrong.add(id + " -> " + names);
-                                reads.incrementAndGet();
-                            } catch (RuntimeException e) {
-                                failed.add(e);
-                            }
-                        }
-                    });
-                }
-                awaitReads(reads, 400);
+            try (Readers readers = new Readers(8, keys, id -> read(cached, id, "k" + id, 0).getValues(NAME), id -> List.of("item " + id))) {
+                readers.awaitMore(400);
                 own.kill(victim);
-                int atKill = reads.get();
-                awaitReads(reads, atKill + 1_000);
-            } finally {
-                stop.set(true);
-                threads.shutdown();
-                assertThat(threads.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
+                readers.awaitMore(1_000);
             }
-            assertThat(failed).as("callers that got an exception").isEmpty();
-            assertThat(wrong).as("callers that got a wrong row").isEmpty();
             RegionStats before = cached.stats("items");
             assertThat(before.backendErrors()).as("reads that met the killed master").isPositive();
             for (int id = 1; id <= keys; id++)
@@ -316,15 +285,6 @@ class RedisClusterIT {
             assertThat(after.backendErrors() - before.backendErrors()).as("the killed master's share fails over to PostgreSQL")
                 .isPositive();
             assertThat(after.hits() - before.hits() + after.backendErrors() - before.backendErrors()).isGreaterThanOrEqualTo(keys);
-        }
-    }
-
-    private static void awaitReads(AtomicInteger reads, int atLeast) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (reads.get() < atLeast) {
-            if (System.nanoTime() > deadline)
-                throw new AssertionError("only " + reads.get() + " reads of " + atLeast + " within 60 s");
-            Thread.sleep(10);
         }
     }
 }

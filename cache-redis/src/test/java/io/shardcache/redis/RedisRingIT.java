@@ -27,13 +27,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.jooq.Record2;
 import org.jooq.Result;
 import org.junit.jupiter.api.AfterAll;
@@ -287,52 +282,16 @@ class RedisRingIT {
                 victim = s;
         assertThat(victim).as("a server without the region's counters (they are on " + holders + ")").isNotNegative();
 
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicInteger reads = new AtomicInteger();
-        List<String> wrong = new CopyOnWriteArrayList<>();
-        List<Throwable> failed = new CopyOnWriteArrayList<>();
-        ExecutorService threads = Executors.newFixedThreadPool(8);
-        try {
-            for (int t = 0; t < 8; t++) {
-                int offset = t;
-                threads.submit(() -> {
-                    for (int i = offset; !stop.get(); i++) {
-                        int id = 1 + i % keys;
-                        try {
-                            List<String> got = read(cached, "items", id, "k" + id, 0).getValues(NAME);
-                            if (!got.equals(List.of("item " + id)))
-                                wrong.add(id + " -> " + got);
-                            reads.incrementAndGet();
-                        } catch (RuntimeException e) {
-                            failed.add(e);
-                        }
-                    }
-                });
-            }
-            awaitReads(reads, 400);
+        try (Readers readers = new Readers(8, keys, id -> read(cached, "items", id, "k" + id, 0).getValues(NAME), id -> List.of("item " + id))) {
+            readers.awaitMore(400);
             four.get(victim).kill();
-            awaitReads(reads, reads.get() + 1_000);
-        } finally {
-            stop.set(true);
-            threads.shutdown();
-            assertThat(threads.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
+            readers.awaitMore(1_000);
         }
-        assertThat(failed).as("callers that got an exception").isEmpty();
-        assertThat(wrong).as("callers that got a wrong row").isEmpty();
         RegionStats before = cached.stats("items");
         for (int id = 1; id <= keys; id++)
             assertThat(read(cached, "items", id, "k" + id, 0).getValues(NAME)).containsExactly("item " + id);
         RegionStats after = cached.stats("items");
         assertThat(after.hits() - before.hits()).as("the survivors' share still hits").isPositive();
         assertThat(after.backendErrors() - before.backendErrors()).as("the killed server's share runs on PostgreSQL").isPositive();
-    }
-
-    private static void awaitReads(AtomicInteger reads, int atLeast) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (reads.get() < atLeast) {
-            if (System.nanoTime() > deadline)
-                throw new AssertionError("only " + reads.get() + " reads of " + atLeast + " within 60 s");
-            Thread.sleep(10);
-        }
     }
 }
