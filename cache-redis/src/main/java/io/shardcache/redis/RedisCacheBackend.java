@@ -64,8 +64,9 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Storage.</b> An entry is a Redis string under {@code <keyPrefix><region>:<generation>:<sha1>},
  * written with {@code SET ... PX <hard TTL>}, so Redis forgets it at the hard TTL; the bytes are
  * shardcache's own envelope, stored and returned verbatim. A generation counter is a Redis integer
- * under {@code <keyPrefix>gen:<counter>} (absent = 0); its first increment sets it to the server's
- * clock in microseconds, so that a counter lost and started again never repeats an old value. {@link #read} is one {@code MGET} of the
+ * under {@code <keyPrefix>gen:<counter>} (absent = 0); an increment moves it to the larger of its
+ * value plus one and the server's clock in microseconds, so that a counter lost or rolled back
+ * never repeats an old value. {@link #read} is one {@code MGET} of the
  * counters and the entry. Three Lua scripts, run by {@code EVALSHA} (the full text is sent only when
  * the server answers {@code NOSCRIPT}), make the rest atomic: {@link #putIfGenerations} compares
  * every counter with its expected value and only then {@code SET}s the entry;
@@ -169,26 +170,27 @@ public final class RedisCacheBackend implements CacheBackend {
 
     /**
      * KEYS: the counters; ARGV: the channel, then each counter's name as the caller gave it.
-     * Increments each and publishes {@code G<value> <name>}; returns the new values in order.
+     * Moves each to a new value and publishes {@code G<value> <name>}; returns the new values in order.
      *
-     * <p>A counter that is absent (never incremented, or lost: its server restarted empty, a ring
-     * moved it) starts at the server's clock in microseconds, not at 1. Its earlier life counted up
-     * from an earlier clock reading, one per command, so it never reached the new start: an entry on
-     * another server that recorded an old value can never match the new one ("ABA"). A server clock
-     * set back by more than the counter's age would defeat this. ({@code %d}: Lua's default number
+     * <p>The new value is the larger of the old one plus one and the server's clock in
+     * microseconds, so values follow the clock and never repeat, even across a counter's loss or
+     * rollback: a server restarted empty or from an older snapshot, a failover to a replica that
+     * missed the last increments, a ring that moved the counter. An entry anywhere that recorded an
+     * earlier value can never match a later one ("ABA"). Only a server clock set back by more than
+     * the time since the counter's last value would defeat this. ({@code %d}: Lua's default number
      * format would turn such values into exponents; they stay below 2^53, exact in Lua.)
      */
     private static final LuaScript INCREMENT = new LuaScript("""
+        local now = redis.call('TIME')
+        local clock = tonumber(now[1]) * 1000000 + tonumber(now[2])
         local values = {}
         for i = 1, #KEYS do
-          local value
-          if redis.call('EXISTS', KEYS[i]) == 1 then
-            value = redis.call('INCR', KEYS[i])
-          else
-            local now = redis.call('TIME')
-            value = tonumber(now[1]) * 1000000 + tonumber(now[2])
-            redis.call('SET', KEYS[i], string.format('%d', value))
+          local old = tonumber(redis.call('GET', KEYS[i]) or '0')
+          if old == nil then
+            return redis.error_reply('ERR value is not an integer: ' .. KEYS[i])
           end
+          local value = math.max(old + 1, clock)
+          redis.call('SET', KEYS[i], string.format('%d', value))
           values[i] = value
           redis.call('PUBLISH', ARGV[1], 'G' .. string.format('%d', value) .. ' ' .. ARGV[i + 1])
         end

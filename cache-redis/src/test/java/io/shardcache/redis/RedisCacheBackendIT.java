@@ -11,7 +11,9 @@ import io.shardcache.testing.ServicesExtension;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -119,6 +121,7 @@ class RedisCacheBackendIT {
         assertThat(first).as("a counter's first value: the server's clock in microseconds")
             .isBetween(before - 60_000_000L, micros() + 60_000_000L);
         assertThat(two.generation("region:items")).isEqualTo(first);
+        Set<Long> handedOut = ConcurrentHashMap.newKeySet();
 
         int threads = 16;
         int each = 50;
@@ -130,7 +133,7 @@ class RedisCacheBackendIT {
             done.add(pool.submit(() -> {
                 gate.await();
                 for (int i = 0; i < each; i++)
-                    b.incrementGeneration("region:items");
+                    handedOut.add(b.incrementGeneration("region:items"));
                 return null;
             }));
         }
@@ -139,7 +142,9 @@ class RedisCacheBackendIT {
             f.get(30, TimeUnit.SECONDS);
         pool.shutdown();
 
-        assertThat(one.generation("region:items")).isEqualTo(first + threads * each);
+        assertThat(handedOut).as("values handed out: each once (atomic), above the first").hasSize(threads * each)
+            .allSatisfy(v -> assertThat(v).isGreaterThan(first));
+        assertThat(one.generation("region:items")).isEqualTo(java.util.Collections.max(handedOut));
         assertThat(two.generation("soft:items")).as("another counter").isZero();
     }
 

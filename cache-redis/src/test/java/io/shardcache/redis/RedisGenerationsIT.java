@@ -67,16 +67,16 @@ class RedisGenerationsIT {
     @Test
     void readReturnsTheCountersInTheOrderAskedAndTheEntry() {
         RedisCacheBackend backend = backend();
-        atZero("region:items", "table:items");
+        atBase("region:items", "table:items");
         backend.incrementGenerations(List.of("region:items", "table:items", "table:items"));
         backend.put("items", "items:2:abc", new byte[] {4, 2}, Duration.ofMinutes(1));
 
         Read read = backend.read("items", "items:2:abc", List.of("table:items", "never", "region:items"));
-        assertThat(read.generations()).containsExactly(2, 0, 1);
+        assertThat(rel(read.generations())).containsExactly(2, 0, 1);
         assertThat(read.entry()).containsExactly(4, 2);
 
         Read miss = backend.read("items", "items:2:missing", List.of("region:items"));
-        assertThat(miss.generations()).containsExactly(1);
+        assertThat(rel(miss.generations())).containsExactly(1);
         assertThat(miss.entry()).isNull();
         assertThat(backend.read("items", "items:2:abc", List.of()).entry()).as("no counters at all").containsExactly(4, 2);
     }
@@ -84,7 +84,7 @@ class RedisGenerationsIT {
     @Test
     void readAllAnswersEachRequestWithItsOwnCountersAndEntry() {
         RedisCacheBackend backend = backend();
-        atZero("region:items", "table:items", "table:other");
+        atBase("region:items", "table:items", "table:other");
         backend.incrementGenerations(List.of("region:items", "table:items", "table:items", "table:other"));
         backend.put("items", "items:1:a", new byte[] {1}, Duration.ofMinutes(1));
         backend.put("other", "other:0:b", new byte[] {2}, Duration.ofMinutes(1));
@@ -95,11 +95,11 @@ class RedisGenerationsIT {
             new ReadRequest("other", "other:0:b", List.of("table:other", "never")),
             new ReadRequest("items", "items:1:a", List.of())));
         assertThat(reads).hasSize(4);
-        assertThat(reads.get(0).generations()).containsExactly(1, 2);
+        assertThat(rel(reads.get(0).generations())).containsExactly(1, 2);
         assertThat(reads.get(0).entry()).containsExactly(1);
-        assertThat(reads.get(1).generations()).as("the same counters, asked in another order").containsExactly(2, 1);
+        assertThat(rel(reads.get(1).generations())).as("the same counters, asked in another order").containsExactly(2, 1);
         assertThat(reads.get(1).entry()).isNull();
-        assertThat(reads.get(2).generations()).containsExactly(1, 0);
+        assertThat(rel(reads.get(2).generations())).containsExactly(1, 0);
         assertThat(reads.get(2).entry()).containsExactly(2);
         assertThat(reads.get(3).generations()).isEmpty();
         assertThat(reads.get(3).entry()).as("an entry asked twice").containsExactly(1);
@@ -172,26 +172,26 @@ class RedisGenerationsIT {
     void putIfGenerationsStoresWhileEveryCounterHoldsItsExpectedValueAndNothingOnceOneMoved() {
         RedisCacheBackend backend = backend();
         RedisCacheBackend other = backend();
-        atZero("region:items");
+        atBase("region:items");
         backend.incrementGeneration("region:items");
         List<String> counters = List.of("region:items", "table:items");   // table:items was never incremented
 
-        assertThat(backend.putIfGenerations("items", "items:1:fresh", new byte[] {1}, Duration.ofSeconds(90), counters, new long[] {1, 0}))
+        assertThat(backend.putIfGenerations("items", "items:1:fresh", new byte[] {1}, Duration.ofSeconds(90), counters, new long[] {BASE + 1, 0}))
             .as("both counters as expected, the untouched one as 0").isTrue();
         assertThat(backend.get("items", "items:1:fresh")).containsExactly(1);
         assertThat(raw.commands().pttl(prefix + "items:1:fresh")).as("the hard TTL").isBetween(80_000L, 90_000L);
 
         long table = other.incrementGeneration("table:items");   // a write commits in another process
-        assertThat(backend.putIfGenerations("items", "items:1:stale", new byte[] {2}, Duration.ofSeconds(90), counters, new long[] {1, 0}))
+        assertThat(backend.putIfGenerations("items", "items:1:stale", new byte[] {2}, Duration.ofSeconds(90), counters, new long[] {BASE + 1, 0}))
             .as("the never-incremented counter moved").isFalse();
         assertThat(raw.commands().exists(prefix + "items:1:stale")).as("stored nothing").isZero();
 
         other.incrementGeneration("region:items");
-        assertThat(backend.putIfGenerations("items", "items:1:fresh", new byte[] {3}, Duration.ofSeconds(90), counters, new long[] {1, table}))
+        assertThat(backend.putIfGenerations("items", "items:1:fresh", new byte[] {3}, Duration.ofSeconds(90), counters, new long[] {BASE + 1, table}))
             .as("the first counter moved").isFalse();
         assertThat(backend.get("items", "items:1:fresh")).as("the entry already there is untouched").containsExactly(1);
 
-        assertThat(backend.putIfGenerations("items", "items:1:fresh", new byte[] {4}, Duration.ofMillis(1500), counters, new long[] {2, table}))
+        assertThat(backend.putIfGenerations("items", "items:1:fresh", new byte[] {4}, Duration.ofMillis(1500), counters, new long[] {BASE + 2, table}))
             .isTrue();
         assertThat(backend.get("items", "items:1:fresh")).containsExactly(4);
         assertThat(raw.commands().pttl(prefix + "items:1:fresh")).as("a store replaces the TTL").isBetween(1L, 1500L);
@@ -211,41 +211,71 @@ class RedisGenerationsIT {
         assertThat(raw.commands().exists(prefix + "items:0:k")).isZero();
     }
 
-    /** Counters that exist count up by one; see {@link #aCounterLostWithItsServerStartsAboveEveryValueItHad} for new ones. */
-    private void atZero(String... counters) {
+    /**
+     * A counter value above the clock (in microseconds, until about 2096): from there an increment
+     * adds exactly one, as {@link #rel} shows it. {@link #aCounterLostOrRolledBackNeverRepeatsAValue}
+     * shows the clock's part.
+     */
+    private static final long BASE = 4_000_000_000_000_000L;
+
+    private void atBase(String... counters) {
         for (String c : counters)
-            raw.commands().set(prefix + "gen:" + c, "0");
+            raw.commands().set(prefix + "gen:" + c, String.valueOf(BASE));
+    }
+
+    /** Values relative to {@link #BASE}; 0 (an absent counter) stays 0. */
+    private static long[] rel(long[] values) {
+        long[] out = new long[values.length];
+        for (int i = 0; i < values.length; i++)
+            out[i] = values[i] == 0 ? 0 : values[i] - BASE;
+        return out;
+    }
+
+    /** Heard events with counter values relative to {@link #BASE}. */
+    private static List<String> rel(List<String> events) {
+        return events.stream().map(e -> {
+            int eq = e.lastIndexOf('=');
+            return e.startsWith("G ") && eq > 0 ? e.substring(0, eq + 1) + (Long.parseLong(e.substring(eq + 1)) - BASE) : e;
+        }).toList();
     }
 
     @Test
-    void aCounterLostWithItsServerStartsAboveEveryValueItHad() throws Exception {
+    void aCounterLostOrRolledBackNeverRepeatsAValue() throws Exception {
         KillableRedis own = closeLater(KillableRedis.start());
         RedisCacheBackend backend = backend(own.uri(), prefix);
+        RawRedis ownRaw = closeLater(new RawRedis(own.service()));
         awaitWorking(() -> backend.generation("table:t"));
         long first = backend.incrementGeneration("table:t");
         long last = first;
-        for (int i = 0; i < 2_000; i++)
-            last = backend.incrementGeneration("table:t");
-        assertThat(last).isEqualTo(first + 2_000);
+        for (int i = 0; i < 2_000; i++) {
+            long next = backend.incrementGeneration("table:t");
+            assertThat(next).isGreaterThan(last);
+            last = next;
+        }
 
-        own.kill();   // the counter is lost; an entry elsewhere (another server of a ring) may have recorded any value up to last
+        // Rolled back (a failover to a replica that missed the last increments, a restore): the next value is still new.
+        ownRaw.commands().set(prefix + "gen:table:t", String.valueOf(first));
+        long afterRollback = backend.incrementGeneration("table:t");
+        assertThat(afterRollback).as("the first value after a rollback").isGreaterThan(last);
+        last = afterRollback;
+
+        own.kill();   // lost: an entry elsewhere (another server of a ring) may have recorded any value up to last
         own.launch();
         awaitWorking(() -> backend.generation("table:t"));
         assertThat(backend.generation("table:t")).isZero();
-        long reborn = backend.incrementGeneration("table:t");
-        assertThat(reborn).as("the first value after the loss: above every value the counter had").isGreaterThan(last);
+        assertThat(backend.incrementGeneration("table:t")).as("the first value after the loss").isGreaterThan(last);
     }
 
     @Test
     void incrementGenerationsReturnsTheNewValuesInOrder() {
         RedisCacheBackend backend = backend();
-        atZero("table:a", "table:b", "table:c");
-        assertThat(backend.incrementGeneration("table:b")).isEqualTo(1);
-        assertThat(backend.incrementGenerations(List.of("table:a", "table:b", "table:c"))).containsExactly(1, 2, 1);
-        assertThat(backend.incrementGenerations(List.of("table:b", "table:a"))).containsExactly(3, 2);
+        atBase("table:a", "table:b", "table:c");
+        assertThat(backend.incrementGeneration("table:b") - BASE).isEqualTo(1);
+        assertThat(rel(backend.incrementGenerations(List.of("table:a", "table:b", "table:c")))).containsExactly(1, 2, 1);
+        assertThat(rel(backend.incrementGenerations(List.of("table:b", "table:a")))).containsExactly(3, 2);
         assertThat(backend.incrementGenerations(List.of())).isEmpty();
-        assertThat(backend.read("items", "items:0:k", List.of("table:a", "table:b", "table:c")).generations()).containsExactly(2, 3, 1);
-        assertThat(raw.commands().get(prefix + "gen:table:b")).isEqualTo("3");
+        assertThat(rel(backend.read("items", "items:0:k", List.of("table:a", "table:b", "table:c")).generations())).containsExactly(2, 3, 1);
+        assertThat(raw.commands().get(prefix + "gen:table:b")).isEqualTo(String.valueOf(BASE + 3));
     }
 
     @Test
@@ -278,9 +308,9 @@ class RedisGenerationsIT {
         heard.await(1);
         assertThat(heard.events()).containsExactly("live");
 
-        atZero("table:items", "region:items");
+        atBase("table:items", "region:items");
         a.put("items", "items:1:k", new byte[] {1}, Duration.ofMinutes(1));
-        assertThat(a.incrementGenerations(List.of("table:items", "region:items"))).containsExactly(1, 1);
+        assertThat(rel(a.incrementGenerations(List.of("table:items", "region:items")))).containsExactly(1, 1);
         elsewhere.incrementGeneration("table:items");
         elsewhere.delete("items", "items:1:k");
         assertThat(a.delete("items", "items:1:k")).isTrue();
@@ -289,7 +319,7 @@ class RedisGenerationsIT {
         a.announceEntryChanged("items", "items:2:rewritten");
 
         heard.await(7);
-        assertThat(heard.events()).containsExactly("live", "G table:items=1", "G region:items=1", "E items:1:k",
+        assertThat(rel(heard.events())).containsExactly("live", "G table:items=1", "G region:items=1", "E items:1:k",
             "E items:1:gone", "G table:items=2", "E items:2:rewritten");
         assertThat(b.get("items", "items:1:k")).isNull();
 
@@ -299,8 +329,8 @@ class RedisGenerationsIT {
         a.incrementGeneration("table:items");
         late.await(2);
         heard.await(8);
-        assertThat(late.events()).containsExactly("live", "G table:items=3");
-        assertThat(heard.events()).endsWith("G table:items=3");
+        assertThat(rel(late.events())).containsExactly("live", "G table:items=3");
+        assertThat(rel(heard.events())).endsWith("G table:items=3");
     }
 
     @Test
@@ -312,13 +342,13 @@ class RedisGenerationsIT {
             Recorder heard = new Recorder();
             b.watch(heard);
             heard.await(1);
-            atZero("table:items");
+            atBase("table:items");
             a.incrementGeneration("table:items");
             heard.await(2);
 
             proxy.stop();
             heard.await(3);
-            assertThat(heard.events()).containsExactly("live", "G table:items=1", "down");
+            assertThat(rel(heard.events())).containsExactly("live", "G table:items=1", "down");
             a.incrementGeneration("table:items");   // published while B cannot hear: lost, hence "down"
 
             proxy.start();
@@ -326,7 +356,7 @@ class RedisGenerationsIT {
             a.incrementGeneration("table:items");
             a.delete("items", "items:0:k");
             heard.await(6);
-            assertThat(heard.events()).containsExactly("live", "G table:items=1", "down", "live", "G table:items=3", "E items:0:k");
+            assertThat(rel(heard.events())).containsExactly("live", "G table:items=1", "down", "live", "G table:items=3", "E items:0:k");
 
             b.close();
             assertThat(heard.events()).as("closing ends the notifications").endsWith("down").hasSize(7);
@@ -346,10 +376,10 @@ class RedisGenerationsIT {
 
             proxy.start();
             heard.await(1);
-            atZero("table:items");
+            atBase("table:items");
             a.incrementGenerations(List.of("table:items"));
             heard.await(2);
-            assertThat(heard.events()).containsExactly("live", "G table:items=1");
+            assertThat(rel(heard.events())).containsExactly("live", "G table:items=1");
         }
     }
 
