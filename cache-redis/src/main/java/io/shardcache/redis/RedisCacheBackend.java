@@ -101,8 +101,9 @@ import org.jspecify.annotations.Nullable;
  * discovers the rest. The keys are the same as on one server and hash to their own slots, so a
  * region's entries spread over every master. What changes:
  * <ul>
- * <li>a {@link #read} or {@link #readAll} is one {@code MGET} per node that holds some of its keys,
- *     sent at once, so a hit still costs one round trip; its counters and entry are then not read
+ * <li>a {@link #read} or {@link #readAll} is one {@code MGET} per hash slot of its keys (Lettuce
+ *     splits it: a cluster refuses keys of several slots in one command), all sent at once, so a
+ *     hit still costs one round trip; its counters and entry are then not read
  *     at one instant, which is safe: an entry is served only while the generations it records are
  *     the ones the reader read, whichever was read first;</li>
  * <li>{@link #putIfGenerations} compares the counters in the entry's slot in its script, and the
@@ -110,7 +111,10 @@ import org.jspecify.annotations.Nullable;
  *     no reader serves, for the same reason;</li>
  * <li>{@link #incrementGenerations} runs one script per slot of the counters;</li>
  * <li>change messages are published cluster-wide (classic pub/sub), and the subscription is made
- *     on one node, moving to the next seed when that node stays unreachable for two seconds;</li>
+ *     on one node, moving to the next seed when that node stays unreachable for two seconds. A
+ *     master that fails before its messages crossed the cluster bus loses them without that
+ *     subscription dropping, so a near cache may serve its copies for up to its
+ *     {@code nearCacheMaxAge}: keep that short on a cluster;</li>
  * <li>locks are Redisson's on its cluster client;</li>
  * <li>a master that is down costs what lives on it: reads whose entry, counters or lock hash there
  *     fail over to the database as with any backend failure. A region whose counters are on it is
@@ -119,6 +123,12 @@ import org.jspecify.annotations.Nullable;
  *     whole backend, so with one master of several down it may open and close in turn.</li>
  * </ul>
  * A key prefix holding a hash tag ({@code {...}}) would put every key in one slot: on one master.
+ *
+ * <p><b>Counters that are lost.</b> An entry stored before a counter was first bumped recorded it
+ * as 0; a counter lost later (a master without a replica, or one server of a {@link RedisRing},
+ * restarted empty; or evicted: use a {@code volatile-*} or {@code noeviction} maxmemory policy,
+ * never {@code allkeys-*}) reads 0 again, and such an entry could be served until its hard TTL.
+ * Invalidate the regions after such a loss. Every other value never comes back (see above).
  *
  * <p><b>Failures.</b> Every method throws {@link CacheBackendException} when Redis is unreachable,
  * slow (no answer within the command timeout) or refuses the command; its message names the server
@@ -609,16 +619,26 @@ public final class RedisCacheBackend implements CacheBackend {
     public void close() {
         if (!closed.compareAndSet(false, true))
             return;
-        try {
-            locks.close();
-        } finally {
-            feed.close();
-            connection.close();
-            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-            if (feedClient != client)
-                feedClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-            resources.shutdown(0, 2, TimeUnit.SECONDS);
+        // Each step runs even if one before it throws; the first failure is thrown at the end.
+        RuntimeException failed = null;
+        for (Runnable step : List.<Runnable>of(locks::close, feed::close, connection::close,
+                () -> client.shutdown(Duration.ZERO, Duration.ofSeconds(2)),
+                () -> {
+                    if (feedClient != client)
+                        feedClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+                },
+                () -> resources.shutdown(0, 2, TimeUnit.SECONDS))) {
+            try {
+                step.run();
+            } catch (RuntimeException e) {
+                if (failed == null)
+                    failed = e;
+                else
+                    failed.addSuppressed(e);
+            }
         }
+        if (failed != null)
+            throw failed;
     }
 
     @Override

@@ -24,8 +24,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * Several standalone Redis servers as one cache, each key on one of them by consistent hashing (the
  * way of nydus and ketama): for users with several servers rather than a Redis Cluster. A server
- * that is down costs its share of the keys (those reads run on the database); adding or removing
- * one moves about its share of the keys, not all of them.
+ * that is down costs its share of the keys (those reads run on the database), and every read of a
+ * region whose generation counters it holds; adding or removing one moves about its share of the
+ * keys, not all of them. The {@code CachingDSL}'s circuit breaker counts the ring's failures as
+ * one backend's, so with a server down it may open for all of them now and then.
  *
  * <pre>{@code
  * CacheBackend cache = RedisRing.builder()
@@ -280,18 +282,26 @@ public final class RedisRing implements CacheBackend {
         Objects.requireNonNull(watcher, "watcher");
         Aggregate aggregate = new Aggregate(watcher, nodes.size());
         List<NodeWatcher> registered = new ArrayList<>();
-        int i = 0;
-        for (CacheBackend node : nodes.values()) {
-            NodeWatcher w = new NodeWatcher(aggregate, i++, node);
-            if (!node.watch(w)) {
-                registered.forEach(r -> r.node.unwatch(r));
-                return false;
+        boolean all = false;
+        try {
+            int i = 0;
+            for (CacheBackend node : nodes.values()) {
+                NodeWatcher w = new NodeWatcher(aggregate, i++, node);
+                if (!node.watch(w))
+                    return false;
+                registered.add(w);
             }
-            registered.add(w);
+            all = true;
+        } finally {
+            if (!all)   // refused or threw part-way: leave no node telling a watcher the ring does not know of
+                registered.forEach(r -> r.node.unwatch(r));
         }
+        List<NodeWatcher> earlier;
         synchronized (watching) {
-            watching.put(watcher, registered);
+            earlier = watching.put(watcher, registered);
         }
+        if (earlier != null)   // the same watcher again: its earlier registrations are replaced
+            earlier.forEach(r -> r.node.unwatch(r));
         return true;
     }
 

@@ -266,6 +266,8 @@ public final class ChangeFeed implements AutoCloseable {
             if (closed || live == isLive)
                 return;
             live = isLive;
+            if (isLive)
+                downSince = 0;   // a later drop counts from then, not from an earlier one Lettuce recovered
             tellAll(w -> w.connectionChanged(isLive));
         }
     }

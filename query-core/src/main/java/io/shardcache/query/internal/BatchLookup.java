@@ -63,7 +63,13 @@ public final class BatchLookup {
         Map<Integer, Probe> probes = new LinkedHashMap<>();
         for (int i = 0; i < out.length; i++) {
             Future<@Nullable Probe> f = probing.get(i);
-            Probe p = f == null ? null : probed(f);
+            Probe p;
+            try {
+                p = f == null ? null : probed(f);
+            } catch (InterruptedException e) {
+                awaitProbes(probing);
+                throw e;
+            }
             if (p != null) {
                 probes.put(i, p);
                 byEngine.computeIfAbsent(p.engine(), e -> new ArrayList<>()).add(i);
@@ -111,6 +117,26 @@ public final class BatchLookup {
             return null;
         }
         return seen.get();
+    }
+
+    /**
+     * Waits, ignoring interrupts (probes run nothing, so they end quickly; at most 10 s), until no
+     * probe runs: a probe has the caller's query object attached to its own configuration, and the
+     * caller may use that object as soon as the interrupted batch returns.
+     */
+    private static void awaitProbes(List<@Nullable Future<@Nullable Probe>> probing) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        for (Future<@Nullable Probe> f : probing) {
+            while (f != null && !f.isDone() && System.nanoTime() < deadline) {
+                try {
+                    f.get(deadline - System.nanoTime(), java.util.concurrent.TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    // the caller was interrupted once already and throws for it; keep waiting
+                } catch (ExecutionException | java.util.concurrent.TimeoutException | java.util.concurrent.CancellationException e) {
+                    break;
+                }
+            }
+        }
     }
 
     private static @Nullable Probe probed(Future<@Nullable Probe> probing) throws InterruptedException {

@@ -1,0 +1,74 @@
+package io.shardcache.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.shardcache.query.InProcessCacheBackend;
+import io.shardcache.query.spi.CacheBackend;
+import io.shardcache.query.spi.ForwardingCacheBackend;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** {@link RedisRing}'s watcher bookkeeping, on in-process nodes that record who watches them. */
+class RedisRingTest {
+
+    /** A node whose watch answers {@code accepts}, and which keeps the watchers registered with it. */
+    private static final class Node extends ForwardingCacheBackend {
+        final List<Watcher> watchers = new ArrayList<>();
+        private final boolean accepts;
+
+        Node(boolean accepts) {
+            super(InProcessCacheBackend.builder().build());
+            this.accepts = accepts;
+        }
+
+        @Override
+        public boolean watch(Watcher watcher) {
+            if (accepts)
+                watchers.add(watcher);
+            return accepts;
+        }
+
+        @Override
+        public void unwatch(Watcher watcher) {
+            watchers.remove(watcher);
+        }
+    }
+
+    private static final CacheBackend.Watcher NOBODY = new CacheBackend.Watcher() {
+        @Override
+        public void generationChanged(String counter, long value) {
+        }
+
+        @Override
+        public void entryChanged(String key) {
+        }
+
+        @Override
+        public void connectionChanged(boolean live) {
+        }
+    };
+
+    @Test
+    void aWatchOneNodeRefusesLeavesNoRegistrationOnTheOthers() {
+        Node a = new Node(true), b = new Node(false);
+        try (RedisRing ring = RedisRing.builder().node("a", a).node("b", b).build()) {
+            assertThat(ring.watch(NOBODY)).isFalse();
+            assertThat(a.watchers).as("registrations left on the node that accepted").isEmpty();
+        }
+    }
+
+    @Test
+    void watchingTwiceReplacesTheFirstRegistrationAndUnwatchRemovesAll() {
+        Node a = new Node(true), b = new Node(true);
+        try (RedisRing ring = RedisRing.builder().node("a", a).node("b", b).build()) {
+            assertThat(ring.watch(NOBODY)).isTrue();
+            assertThat(ring.watch(NOBODY)).isTrue();
+            assertThat(a.watchers).hasSize(1);
+            assertThat(b.watchers).hasSize(1);
+            ring.unwatch(NOBODY);
+            assertThat(a.watchers).isEmpty();
+            assertThat(b.watchers).isEmpty();
+        }
+    }
+}
