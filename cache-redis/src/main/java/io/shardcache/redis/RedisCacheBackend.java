@@ -28,6 +28,7 @@ import io.shardcache.query.CacheBackendException;
 import io.shardcache.query.spi.CacheBackend;
 import io.shardcache.query.spi.RegenerationLocks;
 import io.shardcache.redis.internal.ChangeFeed;
+import io.shardcache.redis.internal.CloseAll;
 import io.shardcache.redis.internal.Failures;
 import io.shardcache.redis.internal.LazyConnection;
 import io.shardcache.redis.internal.LuaScript;
@@ -619,26 +620,13 @@ public final class RedisCacheBackend implements CacheBackend {
     public void close() {
         if (!closed.compareAndSet(false, true))
             return;
-        // Each step runs even if one before it throws; the first failure is thrown at the end.
-        RuntimeException failed = null;
-        for (Runnable step : List.<Runnable>of(locks::close, feed::close, connection::close,
-                () -> client.shutdown(Duration.ZERO, Duration.ofSeconds(2)),
-                () -> {
-                    if (feedClient != client)
-                        feedClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-                },
-                () -> resources.shutdown(0, 2, TimeUnit.SECONDS))) {
-            try {
-                step.run();
-            } catch (RuntimeException e) {
-                if (failed == null)
-                    failed = e;
-                else
-                    failed.addSuppressed(e);
-            }
-        }
-        if (failed != null)
-            throw failed;
+        CloseAll.run(List.of(locks::close, feed::close, connection::close,
+            () -> client.shutdown(Duration.ZERO, Duration.ofSeconds(2)),
+            () -> {
+                if (feedClient != client)
+                    feedClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            },
+            () -> resources.shutdown(0, 2, TimeUnit.SECONDS)));
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.shardcache.redis;
 
 import io.shardcache.query.spi.CacheBackend;
 import io.shardcache.query.spi.RegenerationLocks;
+import io.shardcache.redis.internal.CloseAll;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -331,19 +332,7 @@ public final class RedisRing implements CacheBackend {
     /** Closes every node; the first failure is thrown once all were tried. */
     @Override
     public void close() {
-        RuntimeException first = null;
-        for (CacheBackend node : nodes.values()) {
-            try {
-                node.close();
-            } catch (RuntimeException e) {
-                if (first == null)
-                    first = e;
-                else
-                    first.addSuppressed(e);
-            }
-        }
-        if (first != null)
-            throw first;
+        CloseAll.run(nodes.values().stream().<Runnable>map(node -> node::close).toList());
     }
 
     @Override

@@ -15,7 +15,6 @@ import io.shardcache.query.spi.CacheBackend;
 import io.shardcache.query.spi.CacheBackend.Read;
 import io.shardcache.query.spi.CacheBackend.ReadRequest;
 import io.shardcache.query.spi.ForwardingCacheBackend;
-import io.shardcache.testing.Gate;
 import io.shardcache.testing.RedisService;
 import io.shardcache.testing.ServicesExtension;
 import io.shardcache.testing.TestSchema;
@@ -26,7 +25,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jooq.Record2;
@@ -206,14 +204,7 @@ class RedisClusterIT {
     void sixtyFourThreadsInTwoProcessesOnAColdKeyRunTheQueryOnce() throws Exception {
         List<CachingDSL> processes = List.of(process(cluster), process(cluster));
 
-        List<Future<Result<Record2<String, Integer>>>> results = Gate.run(64, i -> read(processes.get(i % 2), 7, "cold", 0.5));
-
-        assertThat(db.executions("cold")).as("PostgreSQL executions across both processes").isEqualTo(1);
-        for (Future<Result<Record2<String, Integer>>> f : results)
-            assertThat(f.get().getValues(NAME)).containsExactly("item 7");
-        RegionStats a = processes.get(0).stats("items"), b = processes.get(1).stats("items");
-        assertThat(a.regenerations() + b.regenerations()).isEqualTo(1);
-        assertThat(a.backendErrors() + b.backendErrors()).isZero();
+        ColdKey.runsOnce(db, processes, "cold", c -> read(c, 7, "cold", 0.5));
     }
 
     @Test
