@@ -72,6 +72,8 @@ public final class RedisRing implements CacheBackend {
     private final Map<String, CacheBackend> nodes;
     private final TreeMap<Long, String> ring = new TreeMap<>();
     private final RegenerationLocks locks = new RingLocks();
+    private static final int COUNTER_PLACES = 100_000;
+    private final java.util.concurrent.ConcurrentHashMap<String, String> counterNodes = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<Watcher, List<NodeWatcher>> watching = new IdentityHashMap<>();
 
     private RedisRing(Map<String, CacheBackend> nodes, int virtualNodes) {
@@ -99,8 +101,20 @@ public final class RedisRing implements CacheBackend {
         return node(nodeOf(Objects.requireNonNull(key, "key")));
     }
 
+    /**
+     * The node of a generation counter. Every read asks for its region's counters, a few names used
+     * over and over, so their places are kept instead of hashed on each hit (up to
+     * {@link #COUNTER_PLACES} names; past that, hashed each time).
+     */
     private String counterNode(String counter) {
-        return nodeOf("gen:" + Objects.requireNonNull(counter, "counter"));
+        Objects.requireNonNull(counter, "counter");
+        String known = counterNodes.get(counter);
+        if (known != null)
+            return known;
+        String node = nodeOf("gen:" + counter);
+        if (counterNodes.size() < COUNTER_PLACES)
+            counterNodes.put(counter, node);
+        return node;
     }
 
     private static long hash(String s) {
