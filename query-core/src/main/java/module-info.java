@@ -7,6 +7,7 @@ module io.shardcache.query {
     requires transitive org.jooq;
     requires transitive java.sql;
     requires com.github.benmanes.caffeine;
+    requires org.postgresql.jdbc;
     requires static transitive org.jspecify;
 
     exports io.shardcache.query;

@@ -22,10 +22,12 @@ import org.jspecify.annotations.Nullable;
  * The statement jOOQ gets for a read tagged {@code fromCache(region)}.
  *
  * <p>It records each bind exactly as set. On execution it builds the key material, asks the
- * {@link DogpileEngine} for the rows, and answers with a {@link MockResultSet} over them, from which
+ * {@link DogpileEngine} for the rows, and answers with a {@link PgTextResultSet} over them, from which
  * jOOQ reads records through the query's own bindings exactly as from a live result set. On a miss,
- * the engine's loader prepares the same SQL on a real connection, replays the binds, and reads the
- * result with the types PostgreSQL reports.
+ * the engine's loader prepares the same SQL on a real connection, replays the binds, and keeps each
+ * cell as the text PostgreSQL sent, with the driver's column metadata. A read whose columns the cache
+ * cannot reproduce ({@link PgTextResultSet#cacheable}) runs on the database and its live result set is
+ * returned untouched, as inside a transaction.
  *
  * <p>Inside a transaction (a single connection not in auto-commit, or the user's
  * {@code inTransaction} test says so) the cache is bypassed: the statement runs on the real
@@ -85,19 +87,34 @@ final class CachedReadStatement extends RejectingPreparedStatement {
             return new MockResultSet(context.reader().newResult());
         }
         if (context.inTransaction().getAsBoolean()
-            || (context.singleConnection() && !connection.getDelegate().getAutoCommit())) {
-            engine.skipped(engine.keyOf(context.region(), context.naming(statement), statement), SkipReason.TRANSACTION);
-            if (bypass != null)
-                bypass.close();   // a kept statement executed again
-            bypass = StatementLoader.prepare(connection.getDelegate(), sql, resultSetType, resultSetConcurrency,
-                resultSetHoldability, binds, maxRows, queryTimeout, fetchSize);
-            return bypass.executeQuery();
-        }
+            || (context.singleConnection() && !connection.getDelegate().getAutoCommit()))
+            return passThrough(engine, statement, SkipReason.TRANSACTION);
+        if (engine.passesThrough(sql) != null)
+            return passThrough(engine, statement, SkipReason.UNSUPPORTED_TYPE);
         DogpileEngine.Lookup k = engine.lookupAndRead(context.region(), context.naming(statement), statement,
             context.tablesOf(sql, WriteTracker.executing(sql)));
-        Result<Record> rows = engine.fetch(k, new StatementLoader(context, sql, resultSetType, resultSetConcurrency,
-            resultSetHoldability, binds, maxRows, queryTimeout));
-        return new CachedResultSet(rows);
+        Result<Record> rows;
+        try {
+            rows = engine.fetch(k, new StatementLoader(context, sql, resultSetType, resultSetConcurrency,
+                resultSetHoldability, binds, maxRows, queryTimeout));
+        } catch (Uncacheable u) {
+            return live();   // counted by the engine
+        }
+        return new PgTextResultSet(rows);
+    }
+
+    /** Counts the read as not cached, then runs it on the database: the caller gets the live result set. */
+    private ResultSet passThrough(DogpileEngine engine, KeyMaterial statement, SkipReason reason) throws SQLException {
+        engine.skipped(engine.keyOf(context.region(), context.naming(statement), statement), reason);
+        return live();
+    }
+
+    private ResultSet live() throws SQLException {
+        if (bypass != null)
+            bypass.close();   // a kept statement executed again
+        bypass = StatementLoader.prepare(connection.getDelegate(), sql, resultSetType, resultSetConcurrency,
+            resultSetHoldability, binds, maxRows, queryTimeout, fetchSize);
+        return bypass.executeQuery();
     }
 
     @Override

@@ -262,6 +262,12 @@ public final class DogpileEngine {
     private final ConcurrentHashMap<String, TableCounters> scopes = new ConcurrentHashMap<>();
     private final com.github.benmanes.caffeine.cache.Cache<String, QueryTables> analyses =
         com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(10_000).build();
+    /**
+     * SQL texts whose results can never be served from the cache (a column type no cached result set
+     * can reproduce), with the reason: their reads skip the lookup and the lock and run on the database.
+     */
+    private final com.github.benmanes.caffeine.cache.Cache<String, String> passThrough =
+        com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(10_000).build();
     private final @Nullable NearCache near;
     private static final System.Logger LOG = System.getLogger(DogpileEngine.class.getName());
 
@@ -700,6 +706,11 @@ public final class DogpileEngine {
         return "soft:" + region;
     }
 
+    /** Why reads of {@code sql} always pass through uncached, or null when they may be cached. */
+    @Nullable String passesThrough(String sql) {
+        return passThrough.getIfPresent(sql);
+    }
+
     /** Telemetry for reads that never reach {@link #fetch}, such as those inside a transaction. */
     public void skipped(CacheKey key, SkipReason reason) {
         telemetryOf(key.region()).skipped(key, reason);
@@ -750,7 +761,7 @@ public final class DogpileEngine {
                     else if (k.nearEpoch() >= 0)   // a near epoch is only noted when there is a near cache
                         Objects.requireNonNull(near, "near cache").put(k.region().name(), k.storageKey(), e, e.softExpiry() - now,
                             k.nearEpoch());
-                    return rows;
+                    return target != null ? rows : adopt.apply(rows);
                 }
             } else if (now < e.hardExpiry()) {
                 Result<Record> rows = decode(k, e);
@@ -1047,6 +1058,12 @@ public final class DogpileEngine {
         Loaded loaded;
         try {
             loaded = loader.load();
+        } catch (Uncacheable u) {
+            // Not a failure: the caller runs the read itself and hands over the live result set.
+            t.skipped(k.key(), u.reason);
+            if (u.bySql && loader instanceof StatementLoader s)
+                passThrough.put(s.sql(), u.why);
+            throw u;
         } catch (Exception | Error failure) {
             t.loadFailed(k.key(), failure);
             throw failure;

@@ -4,6 +4,8 @@ import io.shardcache.query.CacheKey;
 import io.shardcache.query.spi.SkipReason;
 import java.math.BigDecimal;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -198,11 +200,13 @@ public final class PreparedRead<R extends Record> {
             Result<Record> rows;
             if (bypass()) {
                 engine.skipped(engine.keyOf(context.region(), key, key), SkipReason.TRANSACTION);
-                rows = shape.records(loader.load().result());
+                rows = loader.live();
             } else {
-                // A fresh hit is decoded straight into this query's records; rows shared with other
-                // callers come back generic and are converted here.
-                rows = engine.fetch(engine.lookupAndRead(context.region(), key, key, tables), loader, shape, shape::records);
+                try {
+                    rows = engine.fetch(engine.lookupAndRead(context.region(), key, key, tables), loader, null, shape::records);
+                } catch (Uncacheable u) {
+                    rows = loader.live();   // counted by the engine
+                }
             }
             @SuppressWarnings("unchecked")
             Result<R> typed = (Result<R>) (Result<?>) rows;
@@ -281,13 +285,30 @@ public final class PreparedRead<R extends Record> {
             this.values = values;
         }
 
-        @Override
-        public DogpileEngine.Loaded load() throws SQLException {
+        private Binds binds() {
             Binds b = new Binds();
             for (int i = 0; i < values.length; i++)
                 b.set(i + 1, kinds[i], values[i]);
-            return new StatementLoader(context, sql, probe.type(), probe.concurrency(), probe.holdability(), b,
+            return b;
+        }
+
+        @Override
+        public DogpileEngine.Loaded load() throws SQLException {
+            return new StatementLoader(context, sql, probe.type(), probe.concurrency(), probe.holdability(), binds(),
                 probe.maxRows(), probe.queryTimeout()).load();
+        }
+
+        /** The statement run on the database, its live result set read into this query's records. */
+        Result<Record> live() throws SQLException {
+            ConnectionProvider provider = context.connections();
+            Connection c = Objects.requireNonNull(provider.acquire(), "the user's ConnectionProvider returned no connection");
+            try (PreparedStatement ps = StatementLoader.prepare(c, sql, probe.type(), probe.concurrency(), probe.holdability(),
+                     binds(), probe.maxRows(), probe.queryTimeout(), 0);
+                 ResultSet rs = ps.executeQuery()) {
+                return shape.records(rs);
+            } finally {
+                provider.release(c);
+            }
         }
 
         @Override

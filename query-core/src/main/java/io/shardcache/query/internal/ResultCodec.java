@@ -92,11 +92,11 @@ import org.jspecify.annotations.Nullable;
 public final class ResultCodec {
 
     /** The format version; part of every cache key. Bump on any change to the bytes or their meaning. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
 
     private static final int ARRAY = 0x40;
     private static final int KIND_MASK = 0x3F;
-    private static final int PRECISION = 1, SCALE = 2, LENGTH = 4, DIALECT = 8;
+    private static final int PRECISION = 1, SCALE = 2, LENGTH = 4, DIALECT = 8, META = 16;
     private static final int MAX_COLUMNS = 1 << 16;          // PostgreSQL allows 1664
     private static final int MAX_NAME_PARTS = 8;             // catalog.schema.table.column needs 4
     private static final int CACHE_LIMIT = 4096;             // per cache; a full cache starts over
@@ -151,7 +151,7 @@ public final class ResultCodec {
 
     /** How one column is written; checked once per encode, before any value. */
     private record Plan(String label, String typeName, String[] name, Kind kind, boolean array,
-                        Class<?> valueClass, TypeKey type) {
+                        Class<?> valueClass, TypeKey type, @Nullable ColumnMeta meta) {
 
         void writeDescriptor(ByteSink out) throws UnsupportedValueException {
             try {
@@ -159,8 +159,10 @@ public final class ResultCodec {
                 for (String part : name)
                     out.writeString(part);
                 out.writeByte(kind.code | (array ? ARRAY : 0));
-                out.writeByte(type.flags);
+                out.writeByte(type.flags | (meta != null ? META : 0));
                 out.writeString(type.typeName);
+                if (meta != null)
+                    writeMeta(out, meta);
             } catch (Unencodable e) {
                 throw new UnsupportedValueException(label, typeName, valueClass, "name: " + e.getMessage());
             }
@@ -224,7 +226,44 @@ public final class ResultCodec {
         if (!sameType(rebuilt, type))
             throw new UnsupportedValueException(label, type.getTypeName(), javaType,
                     "its data type " + describe(type) + " would decode as " + describe(rebuilt));
-        return new Plan(label, type.getTypeName(), field.getQualifiedName().getName(), kind, array, javaType, key);
+        return new Plan(label, type.getTypeName(), field.getQualifiedName().getName(), kind, array, javaType, key,
+            field instanceof ColumnField c ? c.meta : null);
+    }
+
+    private static void writeMeta(ByteSink out, ColumnMeta m) throws Unencodable {
+        out.writeVarLong(Integer.toUnsignedLong(m.oid()));
+        out.writeString(m.pgType());
+        out.writeString(m.label());
+        out.writeString(m.name());
+        out.writeString(m.table());
+        out.writeString(m.schema());
+        out.writeString(m.catalog());
+        out.writeZigZag(m.sqlType());
+        out.writeString(m.typeName());
+        out.writeZigZag(m.precision());
+        out.writeZigZag(m.scale());
+        out.writeZigZag(m.nullable());
+        out.writeZigZag(m.displaySize());
+        out.writeString(m.className());
+        out.writeByte((m.signed() ? 1 : 0) | (m.autoIncrement() ? 2 : 0) | (m.caseSensitive() ? 4 : 0) | (m.currency() ? 8 : 0)
+            | (m.searchable() ? 16 : 0) | (m.readOnly() ? 32 : 0) | (m.writable() ? 64 : 0) | (m.definitelyWritable() ? 128 : 0));
+    }
+
+    private static ColumnMeta readMeta(ByteSource in) throws MalformedEntryException {
+        int at = in.pos;
+        long oid = in.readVarLong();
+        if (oid < 0 || oid > 0xFFFF_FFFFL)
+            throw in.malformedAt(at, "type oid " + oid);
+        String pgType = in.readString(), label = in.readString(), name = in.readString(), table = in.readString(),
+            schema = in.readString(), catalog = in.readString();
+        int sqlType = in.readZigZagInt();
+        String typeName = in.readString();
+        int precision = in.readZigZagInt(), scale = in.readZigZagInt(), nullable = in.readZigZagInt(), displaySize = in.readZigZagInt();
+        String className = in.readString();
+        int b = in.readByte();
+        return new ColumnMeta((int) oid, pgType, label, name, table, schema, catalog, sqlType, typeName, precision, scale, nullable,
+            (b & 1) != 0, (b & 2) != 0, (b & 4) != 0, (b & 8) != 0, displaySize, className, (b & 16) != 0, (b & 32) != 0,
+            (b & 64) != 0, (b & 128) != 0);
     }
 
     private static boolean sameType(@Nullable DataType<?> a, DataType<?> b) {
@@ -506,10 +545,12 @@ public final class ResultCodec {
             if (kind == null || (tag & ~(KIND_MASK | ARRAY)) != 0)
                 throw in.malformedAt(at, "column " + i + " has kind tag " + tag);
             int flags = in.readByte();
-            if ((flags & ~(PRECISION | SCALE | LENGTH | DIALECT)) != 0)
+            if ((flags & ~(PRECISION | SCALE | LENGTH | DIALECT | META)) != 0)
                 throw in.malformedAt(at + 1, "column " + i + " has type flags " + flags);
             at = in.pos;
             String typeName = in.readString();
+            ColumnMeta meta = (flags & META) != 0 ? readMeta(in) : null;
+            flags &= ~META;
             int precision = (flags & PRECISION) != 0 ? in.readZigZagInt() : 0;
             int scale = (flags & SCALE) != 0 ? in.readZigZagInt() : 0;
             int length = (flags & LENGTH) != 0 ? in.readZigZagInt() : 0;
@@ -517,7 +558,9 @@ public final class ResultCodec {
             DataType<?> type = dataType(new TypeKey(typeName, kind, array, flags, precision, scale, length));
             if (type == null)
                 throw in.malformedAt(at, "column " + i + " has unknown type " + typeName);
-            fields[i] = DSL.field(DSL.name(name), type);
+            if (meta != null && (kind != Kind.STRING || array))
+                throw in.malformedAt(at, "column " + i + " has driver metadata but values of kind " + kind);
+            fields[i] = meta != null ? new ColumnField(meta) : DSL.field(DSL.name(name), type);
             columns[i] = new Column(kind, array);
         }
         if (in.pos != end)

@@ -1,30 +1,21 @@
 package io.shardcache.query.internal;
 
+import io.shardcache.query.spi.SkipReason;
 import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import org.jooq.DSLContext;
-import org.jooq.DataType;
 import org.jooq.Field;
 import org.jooq.Record;
 import org.jooq.Result;
-import org.jooq.exception.SQLDialectNotSupportedException;
-import org.jooq.impl.DSL;
-import org.jooq.impl.DefaultDataType;
-import org.jooq.impl.SQLDataType;
 
 /**
- * Reads a JDBC result set into a jOOQ result, inferring each column's type from the driver's
- * metadata as jOOQ's plain-SQL API does, with one change: temporal columns are read as
- * {@code java.time} values. jOOQ infers {@code time}, {@code date} and {@code timestamp} as the
- * legacy {@code java.sql} classes, and {@code java.sql.Time} keeps no fraction of a second, so a
- * cached {@code LocalTime} would lose its microseconds; read as {@code java.time}, every query
- * field (typed or plain SQL) converts from the full value exactly as from a live result set.
+ * Reads a live result set into cached rows: each cell as the text PostgreSQL sent (what pgjdbc's
+ * {@code getString} returns on a result read in text format), each column with the driver's metadata.
+ * Nothing is interpreted here, so nothing can be lost: {@link PgTextResultSet} later applies the
+ * driver's own conversions to the same text, for whatever getter jOOQ's bindings or a user call.
  *
- * <p>A PostgreSQL enum whose Java {@code EnumType} is registered with jOOQ (as generated code does)
- * is read as {@code OTHER}: the driver hands over its label, which a typed enum field converts just
- * as it does from a live row. A plain-SQL read of such a column sees the label (a {@code String})
- * where a live plain-SQL read would see the registered Java enum.
+ * @throws Uncacheable when the driver is not pgjdbc, or a column's type has driver objects that need a
+ *                     live connection ({@link PgTextResultSet#cacheable})
  */
 final class ResultReader {
 
@@ -32,41 +23,26 @@ final class ResultReader {
     }
 
     static Result<Record> read(DSLContext reader, ResultSet rs) throws SQLException {
-        ResultSetMetaData meta = rs.getMetaData();
-        int n = meta.getColumnCount();
+        ColumnMeta[] meta = ColumnMeta.of(rs);
+        if (meta == null)
+            throw new Uncacheable(SkipReason.UNSUPPORTED_TYPE, true,
+                "the result set is not PostgreSQL's JDBC driver's (pgjdbc), whose getters the cache reproduces");
+        String why = PgTextResultSet.cacheable(meta);
+        if (why != null)
+            throw new Uncacheable(SkipReason.UNSUPPORTED_TYPE, true, why);
+        int n = meta.length;
         Field<?>[] fields = new Field<?>[n];
-        for (int i = 1; i <= n; i++)
-            fields[i - 1] = DSL.field(DSL.name(meta.getColumnLabel(i)), type(reader, meta, i));
-        return reader.fetch(rs, fields);
-    }
-
-    private static DataType<?> type(DSLContext reader, ResultSetMetaData meta, int i) throws SQLException {
-        String typeName = meta.getColumnTypeName(i);
-        if (typeName == null)
-            return SQLDataType.OTHER;
-        DataType<?> t;
-        try {
-            t = DefaultDataType.getDataType(reader.dialect(), typeName);
-        } catch (SQLDialectNotSupportedException e) {
-            return SQLDataType.OTHER;
+        for (int i = 0; i < n; i++)
+            fields[i] = new ColumnField(meta[i]);
+        Result<Record> result = reader.newResult(fields);
+        Record template = reader.newRecord(fields);
+        while (rs.next()) {
+            Record r = template.original();
+            for (int i = 0; i < n; i++)
+                r.set(ColumnField.text(fields[i]), rs.getString(i + 1));
+            r.changed(false);
+            result.add(r);
         }
-        int precision = meta.getPrecision(i);
-        int scale = meta.getScale(i);
-        Class<?> type = t.getType();
-        if (t.isEnum())
-            return SQLDataType.OTHER;
-        if (type == java.sql.Time.class)
-            t = SQLDataType.LOCALTIME;
-        else if (type == java.sql.Date.class)
-            t = SQLDataType.LOCALDATE;
-        else if (type == java.sql.Timestamp.class)
-            t = SQLDataType.LOCALDATETIME;
-        if (t.hasPrecision() && precision > 0)
-            t = t.precision(precision);
-        if (t.hasScale())
-            t = t.scale(scale);
-        if (t.hasLength() && precision > 0)
-            t = t.length(precision);
-        return t;
+        return result;
     }
 }

@@ -26,7 +26,12 @@ record StatementLoader(ReadContext context, String sql, int type, int concurrenc
         try {
             boolean committed = seesOnlyCommitted(Objects.requireNonNull(c, "the user's ConnectionProvider returned no connection"));
             // No fetch size: a cached read is materialized whole, and outside a transaction the driver ignores it.
-            try (PreparedStatement ps = prepare(c, sql, type, concurrency, holdability, binds, maxRows, queryTimeout, 0);
+            // An updatable result set is the one way to have the driver receive text for every column,
+            // exactly what PostgreSQL printed; otherwise it switches a statement it has described to
+            // binary transfer, where its getString of some types (bytea, floats) says something else.
+            // Nothing is ever updated through it.
+            try (PreparedStatement ps = prepare(c, sql, type, ResultSet.CONCUR_UPDATABLE, holdability, binds, maxRows,
+                     queryTimeout, 0);
                  ResultSet rs = ps.executeQuery()) {
                 Result<Record> rows = ResultReader.read(context.reader(), rs);
                 return new DogpileEngine.Loaded(rows, committed).onReplica(context.replica());

@@ -280,7 +280,7 @@ class ResultCodecTest {
         row(r, 300, "ab");
         row(r, -1, null);
         assertThat(HexFormat.of().formatHex(ResultCodec.encode(r))).isEqualTo(
-            "01" + "22" + "02"                                            // version, header length 34, 2 columns
+            "02" + "22" + "02"                                            // version, header length 34, 2 columns
             + "02" + "0174" + "026964" + "04" + "00" + "07696e7465676572"  // "t"."id": INT, no flags, "integer"
             + "01" + "046e616d65" + "0a" + "04" + "0776617263686172" + "28" // "name": STRING, length, "varchar", zz(20)
             + "02"                                                        // 2 rows
@@ -390,17 +390,17 @@ class ResultCodecTest {
 
     @Test
     void absurdCountsAndLengthsAreMalformedWithTheirOffset() {
-        assertMalformed("02", "codec version 2", 0);
-        assertMalformed("01ffffffff0f", "header length", 1);                       // -1 as a varint
-        assertMalformed("0105ffffffff07", "column count", 2);
-        assertMalformed("0101" + "00" + "7f", "row count", 3);                       // 127 rows of no bytes
-        assertMalformed("01ffffffffff01", "varint", 1);
-        assertMalformed("010100" + "00" + "00", "after the last row", 4);
+        assertMalformed("03", "codec version 3", 0);
+        assertMalformed("02ffffffff0f", "header length", 1);                       // -1 as a varint
+        assertMalformed("0205ffffffff07", "column count", 2);
+        assertMalformed("0201" + "00" + "7f", "row count", 3);                       // 127 rows of no bytes
+        assertMalformed("02ffffffffff01", "varint", 1);
+        assertMalformed("020100" + "00" + "00", "after the last row", 4);
         // One Object[] column holding an array said to have 2^31-1 elements.
         String header = "01" + "01" + "0161" + "7f" + "00" + "056f74686572";
-        assertMalformed("01" + hexByte(header.length() / 2) + header + "01" + "00" + "ffffffff07", "array length", 16);
+        assertMalformed("02" + hexByte(header.length() / 2) + header + "01" + "00" + "ffffffff07", "array length", 16);
         // A string length running past the end.
-        assertMalformed("01" + "06" + "01" + "01" + "10" + "616263", "string length", 4);
+        assertMalformed("02" + "06" + "01" + "01" + "10" + "616263", "string length", 4);
     }
 
     @Test
