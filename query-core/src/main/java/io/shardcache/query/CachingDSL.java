@@ -4,7 +4,7 @@ import io.shardcache.query.internal.CachingConnectionProvider;
 import io.shardcache.query.internal.CircuitBreaker;
 import io.shardcache.query.internal.Detached;
 import io.shardcache.query.internal.DogpileEngine;
-import io.shardcache.query.internal.KeyMaterial;
+import io.shardcache.query.internal.KeyContext;
 import io.shardcache.query.internal.PreparedRead;
 import io.shardcache.query.internal.Probe;
 import io.shardcache.query.internal.ReadContext;
@@ -16,6 +16,7 @@ import io.shardcache.query.internal.TrackingConnectionProvider;
 import io.shardcache.query.internal.WriteTracker;
 import io.shardcache.query.spi.CacheBackend;
 import io.shardcache.query.spi.CacheListener;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -38,6 +39,7 @@ import org.jooq.Record;
 import org.jooq.ResultQuery;
 import org.jooq.Table;
 import org.jooq.conf.Settings;
+import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 import org.jooq.impl.DefaultConnectionProvider;
 import org.jspecify.annotations.Nullable;
@@ -112,7 +114,7 @@ public final class CachingDSL implements AutoCloseable {
     private final DSLContext dsl;
     private final Regions regions;
     private final DogpileEngine engine;
-    private final KeyMaterial.Context keyContext;
+    private final KeyContext keyContext;
     private final DSLContext reader;
     private final @Nullable AutoCloseable owned;
     private final BooleanSupplier inTransaction;
@@ -138,8 +140,8 @@ public final class CachingDSL implements AutoCloseable {
         Configuration c = dsl.configuration();
         Settings s = c.settings();
         String scope = scopeOf(c);
-        this.keyContext = KeyMaterial.context(ResultCodec.VERSION, scope, c.dialect().getName(),
-            renderMapping(s), String.valueOf(s.isRenderSchema()));
+        this.keyContext = engine.keyContext(userConnections, scope, c.dialect().getName(), renderMapping(s),
+            String.valueOf(s.isRenderSchema()));
         this.tables = engine.tableCounters(scope);
         this.declared = declaredOf(c);
         this.replica = Boolean.TRUE.equals(c.data(REPLICA));
@@ -344,7 +346,11 @@ public final class CachingDSL implements AutoCloseable {
     /** Drops the entry stored under a custom key; true if there was one. */
     public boolean invalidate(String region, String customKey) {
         Region r = regions.get(region);
-        return engine.deleteCustom(r, keyContext, customKey);
+        try {
+            return engine.deleteCustom(r, keyContext, customKey);
+        } catch (SQLException e) {
+            throw new DataAccessException("shardcache: cannot read the session inputs of the caching DSL's connections", e);
+        }
     }
 
     /**

@@ -21,10 +21,12 @@ package io.shardcache.query;
  * @param skippedTableWritten results not stored because a table the query reads was written while it ran
  * @param nearHits           hits served by the region's near cache, without a backend call (also counted in {@code hits})
  * @param skippedReplica     results read on a replica and not stored (see {@link io.shardcache.query.spi.SkipReason#REPLICA})
+ * @param skippedSession     reads that ran on the database because their connection's session differed from the one
+ *                           the keys name (see {@link io.shardcache.query.spi.SkipReason#SESSION})
  */
 public record RegionStats(
     long hits, long staleServed, long misses, long regenerations, long stored, long loadFailures,
     long lockTimeouts, long backendErrors, long rejectedEntries, long skippedTooLarge,
     long skippedUnsupported, long skippedDeclined, long skippedTransaction, long outdatedEntries,
-    long skippedTableWritten, long nearHits, long skippedReplica) {
+    long skippedTableWritten, long nearHits, long skippedReplica, long skippedSession) {
 }

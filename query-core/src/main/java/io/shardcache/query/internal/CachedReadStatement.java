@@ -78,7 +78,7 @@ final class CachedReadStatement extends RejectingPreparedStatement {
     }
 
     private ResultSet run() throws SQLException {
-        KeyMaterial statement = KeyMaterial.ofStatement(context.keyContext(), sql, maxRows, binds);
+        KeyMaterial statement = KeyMaterial.ofStatement(context.keyContext().get(), sql, maxRows, binds);
         DogpileEngine engine = context.engine();
         if (context.probe() != null) {
             if (cacheable)
@@ -91,6 +91,9 @@ final class CachedReadStatement extends RejectingPreparedStatement {
             return passThrough(engine, statement, SkipReason.TRANSACTION);
         if (engine.passesThrough(sql) != null)
             return passThrough(engine, statement, SkipReason.UNSUPPORTED_TYPE);
+        // The caller's own connection may have changed its session since the keys' inputs were read.
+        if (context.singleConnection() && !context.keyContext().session().matches(connection.getDelegate()))
+            return passThrough(engine, statement, SkipReason.SESSION);
         DogpileEngine.Lookup k = engine.lookupAndRead(context.region(), context.naming(statement), statement,
             context.tablesOf(sql, WriteTracker.executing(sql)));
         Result<Record> rows;

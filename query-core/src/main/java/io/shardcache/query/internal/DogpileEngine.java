@@ -268,6 +268,9 @@ public final class DogpileEngine {
      */
     private final com.github.benmanes.caffeine.cache.Cache<String, String> passThrough =
         com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(10_000).build();
+    /** The session inputs of each connection provider caching DSLs read through (weak keys: by identity). */
+    private final com.github.benmanes.caffeine.cache.Cache<org.jooq.ConnectionProvider, SessionInputs> sessions =
+        com.github.benmanes.caffeine.cache.Caffeine.newBuilder().weakKeys().build();
     private final @Nullable NearCache near;
     private static final System.Logger LOG = System.getLogger(DogpileEngine.class.getName());
 
@@ -668,8 +671,8 @@ public final class DogpileEngine {
     }
 
     /** Deletes the entry stored under a custom key in the region's current generation. */
-    public boolean deleteCustom(Region region, KeyMaterial.Context keyContext, String customKey) {
-        KeyMaterial naming = KeyMaterial.ofCustom(keyContext, customKey);
+    public boolean deleteCustom(Region region, KeyContext keyContext, String customKey) throws SQLException {
+        KeyMaterial naming = KeyMaterial.ofCustom(keyContext.get(), customKey);
         long generation = backend.generation(regionCounter(region.name()));
         String storageKey = storageKey(region.name(), generation, naming);
         boolean had = backend.delete(region.name(), storageKey);
@@ -704,6 +707,14 @@ public final class DogpileEngine {
 
     static String softCounter(String region) {
         return "soft:" + region;
+    }
+
+    /**
+     * The key context of a caching DSL on {@code connections}: its session inputs are shared by every
+     * caching DSL on the same provider, so they are read once, not once per {@code on(...)}.
+     */
+    public KeyContext keyContext(org.jooq.ConnectionProvider connections, String scope, String... parts) {
+        return new KeyContext(scope, sessions.get(connections, SessionInputs::new), parts);
     }
 
     /** Why reads of {@code sql} always pass through uncached, or null when they may be cached. */

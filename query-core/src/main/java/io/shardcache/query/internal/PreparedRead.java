@@ -25,6 +25,7 @@ import org.jooq.ResultQuery;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 import org.jooq.impl.IdentityConverter;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A cached read rendered once and executed many times with new bind values, without going through
@@ -86,7 +87,11 @@ public final class PreparedRead<R extends Record> {
         this.tables = tables;
         this.probe = probe;
         this.sql = probe.sql();
-        this.prefix = KeyMaterial.prefix(context.keyContext(), sql, probe.maxRows(), kinds.length);
+        try {
+            this.prefix = KeyMaterial.prefix(context.keyContext().get(), sql, probe.maxRows(), kinds.length);
+        } catch (SQLException e) {
+            throw new DataAccessException("shardcache: cannot read the session inputs of the caching DSL's connections", e);
+        }
         this.kinds = kinds;
         this.types = types;
         this.names = names;
@@ -198,8 +203,9 @@ public final class PreparedRead<R extends Record> {
         Loader loader = new Loader(binds);
         try {
             Result<Record> rows;
-            if (bypass()) {
-                engine.skipped(engine.keyOf(context.region(), key, key), SkipReason.TRANSACTION);
+            SkipReason bypass = bypass();
+            if (bypass != null) {
+                engine.skipped(engine.keyOf(context.region(), key, key), bypass);
                 rows = loader.live();
             } else {
                 try {
@@ -317,16 +323,21 @@ public final class PreparedRead<R extends Record> {
         }
     }
 
-    /** As a statement does: inside a transaction the cache is neither read nor written. */
-    private boolean bypass() throws SQLException {
+    /**
+     * As a statement does: inside a transaction the cache is neither read nor written, nor on a
+     * single connection whose session changed since the keys' inputs were read. Null: use the cache.
+     */
+    private @Nullable SkipReason bypass() throws SQLException {
         if (context.inTransaction().getAsBoolean())
-            return true;
+            return SkipReason.TRANSACTION;
         if (!context.singleConnection())
-            return false;
+            return null;
         ConnectionProvider provider = context.connections();
-        Connection c = provider.acquire();
+        Connection c = Objects.requireNonNull(provider.acquire(), "the user's ConnectionProvider returned no connection");
         try {
-            return !Objects.requireNonNull(c, "the user's ConnectionProvider returned no connection").getAutoCommit();
+            if (!c.getAutoCommit())
+                return SkipReason.TRANSACTION;
+            return context.keyContext().session().matches(c) ? null : SkipReason.SESSION;
         } finally {
             provider.release(c);
         }

@@ -14,7 +14,7 @@ import org.jspecify.annotations.Nullable;
  *
  * @param engine           the dogpile engine
  * @param region           the region the reads are tagged with
- * @param keyContext       the key material prefix: codec version, dialect, render mapping, scope
+ * @param keyContext       the key material prefix: codec version, dialect, render mapping, scope, session inputs
  * @param customKey        the caller's key, or null to key by SQL and binds
  * @param connections      the user's connection provider: misses and pass-through statements use it
  * @param singleConnection true when {@code connections} always hands out one connection, which may
@@ -28,7 +28,7 @@ import org.jspecify.annotations.Nullable;
  * @param declared         tables the caller declared its reads depend on (plain SQL, views), usually none
  * @param replica          true when {@code connections} reach a replica, whose rows may lag
  */
-public record ReadContext(DogpileEngine engine, Region region, KeyMaterial.Context keyContext, @Nullable String customKey,
+public record ReadContext(DogpileEngine engine, Region region, KeyContext keyContext, @Nullable String customKey,
                           ConnectionProvider connections, boolean singleConnection, DSLContext reader,
                           BooleanSupplier inTransaction, ServerMetaData serverMetaData,
                           @Nullable Consumer<Probe> probe, TableCounters tables, List<TableName> declared, boolean replica) {
@@ -51,6 +51,12 @@ public record ReadContext(DogpileEngine engine, Region region, KeyMaterial.Conte
     }
 
     KeyMaterial naming(KeyMaterial statement) {
-        return customKey == null ? statement : KeyMaterial.ofCustom(keyContext, customKey);
+        if (customKey == null)
+            return statement;
+        try {
+            return KeyMaterial.ofCustom(keyContext.get(), customKey);
+        } catch (java.sql.SQLException e) {
+            throw new org.jooq.exception.DataAccessException("shardcache: cannot read the session inputs of the caching DSL's connections", e);
+        }
     }
 }

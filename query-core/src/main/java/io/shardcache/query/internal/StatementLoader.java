@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.util.Objects;
 import org.jooq.ConnectionProvider;
 import org.jooq.Record;
+import io.shardcache.query.spi.SkipReason;
 import org.jooq.Result;
 
 /**
@@ -25,6 +26,8 @@ record StatementLoader(ReadContext context, String sql, int type, int concurrenc
         Connection c = provider.acquire();
         try {
             boolean committed = seesOnlyCommitted(Objects.requireNonNull(c, "the user's ConnectionProvider returned no connection"));
+            if (!context.keyContext().session().matches(c))
+                throw new Uncacheable(SkipReason.SESSION, false, "the connection's session differs from the one the keys name");
             // No fetch size: a cached read is materialized whole, and outside a transaction the driver ignores it.
             // An updatable result set is the one way to have the driver receive text for every column,
             // exactly what PostgreSQL printed; otherwise it switches a statement it has described to

@@ -23,7 +23,8 @@ final class Telemetry {
         regenerations = new LongAdder(), stored = new LongAdder(), loadFailures = new LongAdder(),
         lockTimeouts = new LongAdder(), backendErrors = new LongAdder(), rejected = new LongAdder(),
         tooLarge = new LongAdder(), unsupported = new LongAdder(), declined = new LongAdder(), transaction = new LongAdder(),
-        outdated = new LongAdder(), tableWritten = new LongAdder(), nearHits = new LongAdder(), replica = new LongAdder();
+        outdated = new LongAdder(), tableWritten = new LongAdder(), nearHits = new LongAdder(), replica = new LongAdder(),
+        session = new LongAdder();
 
     Telemetry(CacheListener listener) {
         this.listener = listener;
@@ -32,7 +33,8 @@ final class Telemetry {
     RegionStats snapshot() {
         return new RegionStats(hits.sum(), staleServed.sum(), misses.sum(), regenerations.sum(), stored.sum(),
             loadFailures.sum(), lockTimeouts.sum(), backendErrors.sum(), rejected.sum(), tooLarge.sum(),
-            unsupported.sum(), declined.sum(), transaction.sum(), outdated.sum(), tableWritten.sum(), nearHits.sum(), replica.sum());
+            unsupported.sum(), declined.sum(), transaction.sum(), outdated.sum(), tableWritten.sum(), nearHits.sum(), replica.sum(),
+            session.sum());
     }
 
     void hit(CacheKey key) {
@@ -74,6 +76,7 @@ final class Telemetry {
             case BACKEND_UNAVAILABLE -> { }   // counted as backendErrors where it happened
             case TABLE_WRITTEN -> tableWritten.increment();
             case REPLICA -> replica.increment();
+            case SESSION -> session.increment();
         }
         if (listener != CacheListener.NONE) guard(key, () -> listener.skipped(key, reason));
     }

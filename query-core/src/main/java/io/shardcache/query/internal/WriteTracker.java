@@ -85,6 +85,15 @@ public final class WriteTracker implements ExecuteListener {
         EXECUTING.set(new Executing(ctx.sql(), ctx.query()));
         if (ctx.statement() instanceof CachedReadStatement)
             return;   // a cached read (or a probe, which runs nothing): no write to analyse on the hit path
+        if (ctx.sql() != null && SessionInputs.mayChangeSession(ctx.sql())) {
+            try {
+                SessionInputs.changing(ctx.connection());
+            } catch (SQLException e) {
+                throw new DataAccessException("shardcache: cannot tell which connection a session change runs on", e);
+            }
+            if (SessionInputs.isSessionStatement(ctx.sql()))
+                return;   // SET, RESET, DISCARD: no table written, nothing to invalidate
+        }
         Query[] batch = ctx.batchQueries();
         List<Query> queries = batch.length > 0 ? Arrays.asList(batch) : ctx.query() == null ? List.of() : List.of(ctx.query());
         String sql = batch.length > 1 ? null : ctx.sql();

@@ -22,5 +22,11 @@ public enum SkipReason {
      * write whose generation bump the read already saw, so its rows are returned but not stored
      * (regions with {@code tableGenerations(false)} store them).
      */
-    REPLICA
+    REPLICA,
+    /**
+     * The connection's session differs from the one the caching DSL's keys name (a {@code SET} of the
+     * time zone, the search path or another setting that changes answers): its reads run on the
+     * database and nothing is stored. See {@code CachingDSL} on what a key holds.
+     */
+    SESSION
 }
