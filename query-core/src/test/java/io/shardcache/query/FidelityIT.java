@@ -3,10 +3,12 @@ package io.shardcache.query;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.jooq.impl.DSL.field;
 import static org.jooq.impl.DSL.name;
+import static org.jooq.impl.DSL.param;
 import static org.jooq.impl.DSL.table;
 
 import io.shardcache.query.fidelity.PgTypes;
 import io.shardcache.query.fidelity.Snapshots;
+import io.shardcache.query.internal.BrokenCodec;
 import io.shardcache.query.spi.CacheBackend;
 import io.shardcache.testing.ServicesExtension;
 import io.shardcache.testing.TestSchema;
@@ -26,7 +28,10 @@ import org.jooq.DSLContext;
 import org.jooq.DataType;
 import org.jooq.Record;
 import org.jooq.Result;
+import org.jooq.Field;
 import org.jooq.ResultQuery;
+import org.jooq.XML;
+import org.jooq.impl.SQLDataType;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
 import org.junit.jupiter.api.AfterAll;
@@ -35,6 +40,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The differential fidelity suite: for every PostgreSQL type in {@link PgTypes}, edge values and
@@ -130,6 +136,9 @@ class FidelityIT {
                 d -> Snapshots.of(d.select(field(name("v"), type)).from(table(name(table))).orderBy(field(name("id"))).fetch()));
         }
         List<String> values = literals.get(c);
+        for (DataType<?> type : c.typed())
+            comparePrepared(differences, table, type, values.size());
+        compareBatch(differences, table, values.size());
         for (int id = 1; id <= values.size(); id++) {
             int row = id;
             String one = "select v from " + table + " where id = ?";
@@ -137,6 +146,79 @@ class FidelityIT {
             compare(differences, "one value's result set " + values.get(id - 1), false, d -> resultSet(d.resultQuery(one, row)));
         }
         assertThat(differences).as("%s: reads whose cached answer differs from the live one (seed %d)", c, SEED).isEmpty();
+    }
+
+    private static final Field<Integer> ID = field(name("id"), SQLDataType.INTEGER);
+
+    /**
+     * A prepared read of each row, on its miss and its hit, answers as the same typed query run live;
+     * or, for a type whose reads are never cached, {@code prepare} refuses it.
+     */
+    private void comparePrepared(List<String> differences, String table, DataType<?> type, int rows) {
+        Field<?> v = field(name("v"), type);
+        boolean neverCached = type.isArray() || type.getType() == XML.class;
+        CachedQuery<?> prepared;
+        try {
+            prepared = cached.prepare("r", text.select(v).from(table(name(table))).where(ID.eq(param("id", Integer.class))));
+        } catch (IllegalArgumentException refused) {
+            if (!neverCached)
+                differences.add("prepare refused a " + type + " field: " + refused.getMessage());
+            return;
+        }
+        if (neverCached)
+            differences.add("prepare accepted a " + type + " field, whose reads are never cached");
+        for (int id = 1; id <= rows; id++) {
+            int row = id;
+            List<String> live = attempt(d -> Snapshots.of(d.select(v).from(table(name(table))).where(ID.eq(row)).fetch()), text);
+            for (String path : List.of("prepared miss", "prepared hit")) {
+                List<String> got = attempt(d -> Snapshots.of(prepared.fetch(row)), text);
+                if (!got.equals(live))
+                    differences.add(path + " of " + type.getType().getSimpleName() + " row " + row + Snapshots.firstDifference(live, got));
+            }
+        }
+    }
+
+    /** Every row's read at once through a query pool (one batch lookup), as misses and then as hits. */
+    private void compareBatch(List<String> differences, String table, int rows) {
+        String one = "select id, v from " + table + " where id = ? and 'batch' = 'batch'";
+        QueryPool pool = QueryPool.of(4);
+        for (String path : List.of("batch of misses", "batch of hits")) {
+            List<ResultQuery<Record>> queries = new ArrayList<>();
+            for (int id = 1; id <= rows; id++)
+                queries.add(cached.fromCache("r").resultQuery(one, id));
+            List<QueryPool.Outcome<Record>> outcomes = pool.fetchAll(queries);
+            for (int id = 1; id <= rows; id++) {
+                int row = id;
+                List<String> live = attempt(d -> Snapshots.of(d.fetch(one, row)), text);
+                QueryPool.Outcome<Record> o = outcomes.get(id - 1);
+                List<String> got = o.failed() && o.failure() instanceof RuntimeException e ? threw(e) : attempt(d -> Snapshots.of(o.result()), text);
+                if (!got.equals(live))
+                    differences.add(path + ", row " + row + Snapshots.firstDifference(live, got));
+            }
+        }
+    }
+
+    /**
+     * The suite fails when a cache does not keep values: with a codec that changes the last digit of
+     * each cell, reads of numbers, times and dates all differ from the live ones on the hit.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"integer", "numeric(12,4)", "timestamptz", "date", "double precision"})
+    void aCodecThatChangesValuesIsCaught(String sqlType) {
+        PgTypes.Case c = PgTypes.ALL.stream().filter(x -> x.sqlType().equals(sqlType)).findFirst().orElseThrow();
+        // Finite values only (each ends in a digit, so each is changed): jOOQ cannot read some others at all.
+        String all = "select id, v from " + tables.get(c) + " where v::text ~ '[0-9]$' order by id";
+        try (CacheBackend broken = new BrokenCodec(TestBackends.create("broken_" + tables.get(c), InstantSource.system()), cell -> {
+                 char last = cell.isEmpty() ? ' ' : cell.charAt(cell.length() - 1);
+                 return Character.isDigit(last) ? cell.substring(0, cell.length() - 1) + (char) ('0' + (last - '0' + 1) % 10) : cell;
+             });
+             CachingDSL cache = CachingDSL.wrap(text, Regions.builder().region("r").build(), broken)) {
+            List<String> live = attempt(d -> Snapshots.of(d.fetch(all)), text);
+            assertThat(attempt(d -> Snapshots.of(d.fetch(all)), cache.fromCache("r"))).as("the miss returns the rows it read").isEqualTo(live);
+            assertThat(attempt(d -> Snapshots.of(d.fetch(all)), cache.fromCache("r"))).as("the hit decodes what the broken codec stored")
+                .isNotEqualTo(live);
+            assertThat(cache.stats("r").hits()).isEqualTo(1);
+        }
     }
 
     private static List<String> resultSet(ResultQuery<Record> q) {
@@ -185,8 +267,12 @@ class FidelityIT {
         try {
             return read.apply(d);
         } catch (RuntimeException e) {
-            // jOOQ's message names the SQL it ran (a cached read's statement has none to tell): compare the rest
-            return List.of("threw " + e.getClass().getSimpleName() + ": " + String.valueOf(e.getMessage()).replaceFirst("^SQL \\[[^]]*\\]; ", ""));
+            return threw(e);
         }
+    }
+
+    /** jOOQ's message names the SQL it ran (a cached read's statement has none to tell): the rest is compared. */
+    private static List<String> threw(RuntimeException e) {
+        return List.of("threw " + e.getClass().getSimpleName() + ": " + String.valueOf(e.getMessage()).replaceFirst("^SQL \\[[^]]*\\]; ", ""));
     }
 }

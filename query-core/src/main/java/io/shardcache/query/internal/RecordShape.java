@@ -14,6 +14,7 @@ import org.jooq.JSONB;
 import org.jooq.Record;
 import org.jooq.Result;
 import org.jooq.ResultQuery;
+import org.jooq.Select;
 import org.jooq.TableRecord;
 import org.jooq.impl.IdentityConverter;
 import org.jooq.exception.DataAccessException;
@@ -77,7 +78,9 @@ final class RecordShape {
      */
     static RecordShape of(DSLContext dsl, ResultQuery<?> query, String sql) {
         Configuration c = dsl.configuration();
-        Field<?>[] fields = query.fields();
+        // The select list, as a live fetch builds its records from: fields() may qualify them with an alias.
+        Field<?>[] fields = query instanceof Select<?> select && !select.getSelect().isEmpty()
+            ? select.getSelect().toArray(Field<?>[]::new) : query.fields();
         if (fields.length == 0)
             throw refuse(sql, "jOOQ does not know the fields it selects (select *, or plain SQL)");
         if (c.recordListenerProviders().length > 0)
@@ -175,7 +178,12 @@ final class RecordShape {
         while (rs.next()) {
             Record r = newRecord();
             for (int i = 0; i < n; i++) {
-                Object v = java.util.Objects.requireNonNull(readers[i], "direct").read(rs, i + 1);
+                Object v;
+                try {
+                    v = java.util.Objects.requireNonNull(readers[i], "direct").read(rs, i + 1);
+                } catch (SQLException e) {   // as jOOQ reports a binding's failure
+                    throw new DataAccessException("Error while reading field: " + fields[i] + ", at JDBC index: " + (i + 1), e);
+                }
                 Converter<Object, Object> c = converters[i];
                 if (c != null)
                     set(r, i, c.from(v));
