@@ -268,6 +268,14 @@ public final class DogpileEngine {
      */
     private final com.github.benmanes.caffeine.cache.Cache<String, String> passThrough =
         com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(10_000).build();
+    /**
+     * Rows decoded from an entry, by the entry array's identity, so that an entry served many times from
+     * the in-process backend or a near cache is decoded once. Decoded rows are only ever read. Correct
+     * because a backend never changes an array it handed out ({@link CacheBackend#get}). Only entries
+     * of up to {@link #MEMO_MAX_BYTES} are kept, so the memo holds a few megabytes at most.
+     */
+    private final IdentityMemo<byte[], Result<Record>> decoded = new IdentityMemo<>(256);
+    private static final int MEMO_MAX_BYTES = 16 << 10;
     /** The session inputs of each connection provider caching DSLs read through (weak keys: by identity). */
     private final com.github.benmanes.caffeine.cache.Cache<org.jooq.ConnectionProvider, SessionInputs> sessions =
         com.github.benmanes.caffeine.cache.Caffeine.newBuilder().weakKeys().build();
@@ -1181,6 +1189,15 @@ public final class DogpileEngine {
 
     private @Nullable Result<Record> decode(Lookup k, Entry e, ResultCodec.@Nullable Target target, boolean report) {
         try {
+            if (target == null) {
+                Result<Record> rows = decoded.get(e.bytes());
+                if (rows == null) {
+                    rows = e.result(null);
+                    if (e.bytes().length <= MEMO_MAX_BYTES)
+                        decoded.put(e.bytes(), rows);
+                }
+                return rows;
+            }
             return e.result(target);
         } catch (MalformedEntryException ex) {
             if (report)

@@ -78,12 +78,21 @@ final class PgTextResultSet extends MockResultSet {
         "circle", PGcircle.class, "line", PGline.class, "lseg", PGlseg.class, "path", PGpath.class, "point", PGpoint.class,
         "polygon", PGpolygon.class, "money", PGmoney.class, "interval", PGInterval.class);
 
+    /**
+     * pgjdbc's conversions of dates and times, one per thread: it is not thread-safe, and a result set
+     * of the driver makes one of its own, which costs more than a cached hit's whole read.
+     */
+    private static final ThreadLocal<TimestampUtils> TIMESTAMPS =
+        ThreadLocal.withInitial(() -> new TimestampUtils(false, TimeZone::getDefault));
+
+    private final Result<Record> rows;
     private final ColumnMeta[] columns;
-    private @Nullable TimestampUtils timestamps;
     private @Nullable Map<String, Integer> byLabel;
+    private boolean lastNull;
 
     PgTextResultSet(Result<Record> rows) {
         super(rows);
+        this.rows = rows;
         this.columns = columns(rows);
     }
 
@@ -123,9 +132,19 @@ final class PgTextResultSet extends MockResultSet {
 
     // ---- access -------------------------------------------------------------------------------
 
-    /** The cell's text (null for NULL), which also sets {@link #wasNull()}. */
+    /** The cell's text (null for NULL), which also sets {@link #wasNull()}. Cursor moves are the superclass's. */
     private @Nullable String text(int column) throws SQLException {
-        return (String) super.getObject(column);
+        int row = getRow();
+        if (row < 1)
+            throw new SQLException("ResultSet index is at an illegal position : " + row);
+        String v = (String) rows.get(row - 1).get(column - 1);
+        lastNull = v == null;
+        return v;
+    }
+
+    @Override
+    public boolean wasNull() {
+        return lastNull;
     }
 
     private ColumnMeta column(int index) throws SQLException {
@@ -135,11 +154,8 @@ final class PgTextResultSet extends MockResultSet {
         return columns[index - 1];
     }
 
-    private TimestampUtils timestamps() {
-        TimestampUtils t = timestamps;
-        if (t == null)   // pgjdbc's own utility, as each of its result sets makes one; it is not thread-safe
-            timestamps = t = new TimestampUtils(false, TimeZone::getDefault);
-        return t;
+    private static TimestampUtils timestamps() {
+        return TIMESTAMPS.get();
     }
 
     private Calendar calendar(@Nullable Calendar cal) {

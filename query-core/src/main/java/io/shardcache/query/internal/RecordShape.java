@@ -1,16 +1,12 @@
 package io.shardcache.query.internal;
 
 import java.lang.reflect.Constructor;
-import java.math.BigDecimal;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.UUID;
 import org.jooq.Configuration;
 import org.jooq.Converter;
 import org.jooq.DSLContext;
 import org.jooq.Field;
-import org.jooq.JSON;
-import org.jooq.JSONB;
 import org.jooq.Record;
 import org.jooq.Result;
 import org.jooq.ResultQuery;
@@ -27,10 +23,9 @@ import org.jspecify.annotations.Nullable;
  * <p>jOOQ reads a column in two steps: its binding reads the database type {@code T} from the
  * result set, then the field's converter turns {@code T} into the user type {@code U}, also for NULL
  * (a converter may map NULL to a new empty collection). The cached rows are read through a
- * {@link PgTextResultSet}, which answers every getter as the driver does on the live row. When every
- * field's {@code T} is one whose default binding is a single getter (integers, decimals, text,
- * booleans, bytes, UUID, JSON), that getter is called here directly, skipping jOOQ's fetch
- * machinery on a hit; otherwise jOOQ's own bindings read the result set.
+ * {@link PgTextResultSet}, which answers every getter as the driver does on the live row, by each
+ * field's own binding (and so its converter) called directly ({@link BindingReads}), without jOOQ's
+ * fetch machinery.
  *
  * <p>What this cannot reproduce is refused when the read is prepared: a custom {@code Binding}
  * (its {@code get} may do anything), the {@code fetchTrimmedCharValues} setting (applied by the
@@ -46,11 +41,22 @@ final class RecordShape {
     /** A generated record's no-arg constructor, resolved once; null for jOOQ's own record types. */
     private final @Nullable Constructor<? extends Record> constructor;
     private final Field<?>[] fields;
-    /** Per field: the converter from the database type, or null when it is the identity. */
-    private final @Nullable Converter<Object, Object>[] converters;
-    /** Per field: how its binding reads the database value; all set, or {@link #direct} is false. */
-    private final @Nullable Reader[] readers;
-    private final boolean direct;
+    /** Whether every field's binding reads its value alone ({@link BindingReads}); else a full fetch reads the rows. */
+    private final boolean readAlone;
+    /**
+     * The values read from cached rows, by the rows' identity (the engine decodes an entry once,
+     * {@code DogpileEngine#decode}), so that a hit on the same entry builds its records without reading
+     * the values again; null when a field's values may be mutable (each record must get its own).
+     */
+    private final @Nullable IdentityMemo<Result<Record>, @Nullable Object[][]> values;
+
+    /** Value classes nobody can change, which records may share. */
+    private static final java.util.Set<Class<?>> IMMUTABLE = java.util.Set.of(Boolean.class, Byte.class, Short.class,
+        Integer.class, Long.class, java.math.BigInteger.class, java.math.BigDecimal.class, Float.class, Double.class,
+        String.class, java.util.UUID.class, org.jooq.JSON.class, org.jooq.JSONB.class, java.time.LocalDate.class,
+        java.time.LocalTime.class, java.time.LocalDateTime.class, java.time.OffsetDateTime.class, java.time.OffsetTime.class,
+        java.time.Instant.class, org.jooq.types.YearToSecond.class, org.jooq.types.YearToMonth.class,
+        org.jooq.types.DayToSecond.class);
 
     @SuppressWarnings("unchecked")
     private RecordShape(DSLContext dsl, Record template, @Nullable Constructor<? extends Record> constructor) {
@@ -58,17 +64,13 @@ final class RecordShape {
         this.template = template;
         this.constructor = constructor;
         this.fields = template.fields();
-        this.converters = new Converter[fields.length];
-        this.readers = new Reader[fields.length];
-        boolean all = true;
-        for (int i = 0; i < fields.length; i++) {
-            Converter<?, ?> c = fields[i].getConverter();
-            converters[i] = c instanceof IdentityConverter<?> ? null : (Converter<Object, Object>) c;
-            Reader r = reader(c.fromType());
-            readers[i] = r;
-            all &= r != null;
+        boolean alone = true, immutable = true;
+        for (Field<?> f : fields) {
+            alone &= BindingReads.readsAlone(f);
+            immutable &= IMMUTABLE.contains(f.getType()) || f.getType().isEnum();
         }
-        this.direct = all;
+        this.readAlone = alone;
+        this.values = alone && immutable ? new IdentityMemo<>(64) : null;
     }
 
     /**
@@ -153,81 +155,90 @@ final class RecordShape {
     Result<Record> records(Result<Record> rows) {
         if (rows.fields().length != fields.length)
             throw new IllegalStateException("the rows have " + rows.fields().length + " columns, the query " + fields.length);
-        try (PgTextResultSet rs = new PgTextResultSet(rows)) {
-            return records(rs);
-        } catch (SQLException e) {
-            throw new DataAccessException("reading cached rows: " + e.getMessage(), e);
+        IdentityMemo<Result<Record>, @Nullable Object[][]> memo = values;
+        if (memo == null) {
+            try (PgTextResultSet rs = new PgTextResultSet(rows)) {
+                return records(rs);
+            } catch (SQLException e) {
+                throw new DataAccessException("reading cached rows: " + e.getMessage(), e);
+            }
         }
-    }
-
-    /** A result set's rows (cached or live) as this query's records. */
-    Result<Record> records(ResultSet rs) throws SQLException {
-        int n = fields.length;
+        @Nullable Object[][] read = memo.get(rows);
+        if (read == null) {
+            try (PgTextResultSet rs = new PgTextResultSet(rows)) {
+                read = values(rs, rows.size());
+            } catch (SQLException e) {
+                throw new DataAccessException("reading cached rows: " + e.getMessage(), e);
+            }
+            memo.put(rows, read);
+        }
         Result<Record> out = newResult();
-        if (!direct) {
-            // jOOQ's own bindings read the rows; copied into records of the query's own type.
-            for (Record row : dsl.fetch(rs, fields)) {
-                Record r = newRecord();
-                for (int i = 0; i < n; i++)
-                    set(r, i, row.get(i));
-                r.changed(false);
-                out.add(r);
-            }
-            return out;
-        }
-        while (rs.next()) {
+        for (@Nullable Object[] row : read) {
             Record r = newRecord();
-            for (int i = 0; i < n; i++) {
-                Object v;
-                try {
-                    v = java.util.Objects.requireNonNull(readers[i], "direct").read(rs, i + 1);
-                } catch (SQLException e) {   // as jOOQ reports a binding's failure
-                    throw new DataAccessException("Error while reading field: " + fields[i] + ", at JDBC index: " + (i + 1), e);
-                }
-                Converter<Object, Object> c = converters[i];
-                if (c != null)
-                    set(r, i, c.from(v));
-                else if (v != null)
-                    set(r, i, v);
-            }
+            for (int i = 0; i < row.length; i++)
+                if (row[i] != null)
+                    set(r, i, row[i]);
             r.changed(false);
             out.add(r);
         }
         return out;
     }
 
-    /** Reads a column's database value as jOOQ's default binding of its type does on PostgreSQL. */
-    @FunctionalInterface
-    private interface Reader {
-        @Nullable Object read(ResultSet rs, int column) throws SQLException;
+    /** A live result set's rows as this query's records: jOOQ's fetch reads them. */
+    Result<Record> records(ResultSet rs) {
+        return copied(dsl.fetch(rs, fields));
     }
 
-    /** The reader for values of {@code type}, or null when only jOOQ's own bindings may read it. */
-    private static @Nullable Reader reader(Class<?> type) {
-        if (type == Integer.class)
-            return (rs, i) -> { int v = rs.getInt(i); return rs.wasNull() ? null : v; };
-        if (type == Long.class)
-            return (rs, i) -> { long v = rs.getLong(i); return rs.wasNull() ? null : v; };
-        if (type == Short.class)
-            return (rs, i) -> { short v = rs.getShort(i); return rs.wasNull() ? null : v; };
-        if (type == Boolean.class)
-            return (rs, i) -> { boolean v = rs.getBoolean(i); return rs.wasNull() ? null : v; };
-        if (type == BigDecimal.class)
-            return ResultSet::getBigDecimal;
-        if (type == String.class)
-            return ResultSet::getString;
-        if (type == byte[].class)
-            return ResultSet::getBytes;
-        if (type == UUID.class)
-            return (rs, i) -> {
-                Object o = rs.getObject(i);
-                return o == null || o instanceof UUID ? o : UUID.fromString(o.toString());
-            };
-        if (type == JSON.class)
-            return (rs, i) -> { String v = rs.getString(i); return v == null ? null : JSON.valueOf(v); };
-        if (type == JSONB.class)
-            return (rs, i) -> { String v = rs.getString(i); return v == null ? null : JSONB.valueOf(v); };
-        return null;
+    /**
+     * Each field's own binding reads the row's value as jOOQ's fetch would ({@link BindingReads}), or,
+     * when a field's binding needs more than that, jOOQ's fetch reads the rows.
+     */
+    private Result<Record> records(PgTextResultSet rs) throws SQLException {
+        if (!readAlone)
+            return copied(dsl.fetch(rs, fields));
+        Result<Record> out = newResult();
+        for (@Nullable Object[] row : values(rs, 16)) {
+            Record r = newRecord();
+            for (int i = 0; i < row.length; i++)
+                if (row[i] != null)
+                    set(r, i, row[i]);
+            r.changed(false);
+            out.add(r);
+        }
+        return out;
+    }
+
+    /** Every row's values, each read by its field's binding ({@link BindingReads}). */
+    private @Nullable Object[][] values(PgTextResultSet rs, int expectedRows) throws SQLException {
+        int n = fields.length;
+        java.util.List<@Nullable Object[]> rows = new java.util.ArrayList<>(expectedRows);
+        BindingReads reads = new BindingReads(dsl.configuration());
+        while (rs.next()) {
+            @Nullable Object[] row = new Object[n];
+            for (int i = 0; i < n; i++) {
+                try {
+                    row[i] = reads.read(rs, i + 1, fields[i]);
+                } catch (SQLException | RuntimeException e) {   // as jOOQ reports any failure of a binding
+                    throw new DataAccessException("Error while reading field: " + fields[i] + ", at JDBC index: " + (i + 1), e);
+                }
+            }
+            rows.add(row);
+        }
+        return rows.toArray(new Object[0][]);
+    }
+
+    /** Rows fetched by jOOQ, copied into records of the query's own type. */
+    private Result<Record> copied(Result<Record> fetched) {
+        int n = fields.length;
+        Result<Record> out = newResult();
+        for (Record row : fetched) {
+            Record r = newRecord();
+            for (int i = 0; i < n; i++)
+                set(r, i, row.get(i));
+            r.changed(false);
+            out.add(r);
+        }
+        return out;
     }
 
     @SuppressWarnings("unchecked")

@@ -25,7 +25,9 @@ public interface CacheBackend extends AutoCloseable {
 
     /**
      * The entry stored under {@code key} in {@code region}, or {@code null} if there is none or it
-     * has expired.
+     * has expired. The array is the caller's to keep: a backend never changes an array after handing
+     * it out or after being given it to store (the engine keeps what it decoded from an array by the
+     * array's identity).
      *
      * @param key shardcache's key, {@code <region>:<generation>:<sha1>}; a backend may prefix it
      */
