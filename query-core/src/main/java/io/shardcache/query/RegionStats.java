@@ -13,7 +13,8 @@ package io.shardcache.query;
  * @param backendErrors      backend calls that failed or timed out
  * @param rejectedEntries    entries read but not used: corrupt, from another version, or another query's (fingerprint)
  * @param skippedTooLarge    results not stored because the entry exceeded {@code maxEntryBytes}
- * @param skippedUnsupported results not stored because a column type has no codec
+ * @param skippedUnsupported reads run on the database because a column's values cannot be served from a cache
+ *                           (see {@link io.shardcache.query.spi.SkipReason#UNSUPPORTED_TYPE})
  * @param skippedDeclined    results not stored because {@code cacheIf} declined them
  * @param skippedTransaction reads that bypassed the cache because the connection was in a transaction
  * @param outdatedEntries    entries read but not used because a table their query reads was written

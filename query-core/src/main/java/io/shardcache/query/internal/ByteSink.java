@@ -1,16 +1,10 @@
 package io.shardcache.query.internal;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /** A growable output buffer. */
 final class ByteSink {
-
-    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
-    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
     byte[] buf;
     int pos;
@@ -53,29 +47,6 @@ final class ByteSink {
 
     void writeZigZag(int v) {
         writeVarInt((v << 1) ^ (v >> 31));
-    }
-
-    void writeZigZag(long v) {
-        writeVarLong((v << 1) ^ (v >> 63));
-    }
-
-    void writeInt(int v) {
-        ensure(4);
-        INT.set(buf, pos, v);
-        pos += 4;
-    }
-
-    void writeLong(long v) {
-        ensure(8);
-        LONG.set(buf, pos, v);
-        pos += 8;
-    }
-
-    void writeBytes(byte[] b) {
-        writeVarInt(b.length);
-        ensure(b.length);
-        System.arraycopy(b, 0, buf, pos, b.length);
-        pos += b.length;
     }
 
     /** UTF-8; an unpaired surrogate has no UTF-8 form and would silently become '?', so it is refused. */

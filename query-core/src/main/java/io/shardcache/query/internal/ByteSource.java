@@ -3,14 +3,13 @@ package io.shardcache.query.internal;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 
 /** A bounds-checked reader; offsets in its errors count from where the entry starts. */
 final class ByteSource {
 
-    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
-    static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);   // also hashes header keys
+    /** Reads eight bytes at once; hashes header keys. */
+    static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
     final byte[] buf;
     final int base, end;
@@ -82,25 +81,6 @@ final class ByteSource {
         return (v >>> 1) ^ -(v & 1);
     }
 
-    long readZigZagLong() throws MalformedEntryException {
-        long v = readVarLong();
-        return (v >>> 1) ^ -(v & 1);
-    }
-
-    int readInt() throws MalformedEntryException {
-        need(4);
-        int v = (int) INT.get(buf, pos);
-        pos += 4;
-        return v;
-    }
-
-    long readLong() throws MalformedEntryException {
-        need(8);
-        long v = (long) LONG.get(buf, pos);
-        pos += 8;
-        return v;
-    }
-
     /** A length that must fit in what is left. */
     int readLength(String what) throws MalformedEntryException {
         int at = pos;
@@ -125,7 +105,4 @@ final class ByteSource {
         return s;
     }
 
-    BigInteger readBigInteger(int n) throws MalformedEntryException {
-        return new BigInteger(buf, skip(n), n);
-    }
 }

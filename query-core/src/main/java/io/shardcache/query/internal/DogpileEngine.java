@@ -741,16 +741,14 @@ public final class DogpileEngine {
      * @throws SQLException the loader's failure, for every caller of its flight
      */
     public Result<Record> fetch(Lookup k, Loader loader) throws SQLException {
-        return fetch(k, loader, null, rows -> rows);
+        return fetch(k, loader, rows -> rows);
     }
 
     /**
-     * As {@link #fetch(Lookup, Loader)}, for a caller that wants its own records: a fresh hit is
-     * decoded straight into {@code target}'s; every other outcome (rows shared with other callers,
-     * which must stay generic) is handed to {@code adopt}.
+     * As {@link #fetch(Lookup, Loader)}, for a caller that wants its own records: every outcome (cached
+     * rows, or rows shared with other callers, which stay as they are) is handed to {@code adopt}.
      */
-    Result<Record> fetch(Lookup k, Loader loader, ResultCodec.@Nullable Target target, java.util.function.UnaryOperator<Result<Record>> adopt)
-        throws SQLException {
+    Result<Record> fetch(Lookup k, Loader loader, java.util.function.UnaryOperator<Result<Record>> adopt) throws SQLException {
         Telemetry t = telemetryOf(k.region().name());
         if (k.backendDown()) {
             t.skipped(k.key(), SkipReason.BACKEND_UNAVAILABLE);
@@ -772,7 +770,7 @@ public final class DogpileEngine {
             long now = clock.millis();
             boolean fresh = now < e.softExpiry() && e.softGeneration() >= k.softGeneration();
             if (fresh && !pickedForEarlyRefresh(k.region(), e, now)) {
-                Result<Record> rows = decode(k, e, target);
+                Result<Record> rows = decode(k, e);
                 if (rows != null) {
                     t.hit(k.key());
                     if (k.nearEpoch() == Lookup.FROM_NEAR)
@@ -780,7 +778,7 @@ public final class DogpileEngine {
                     else if (k.nearEpoch() >= 0)   // a near epoch is only noted when there is a near cache
                         Objects.requireNonNull(near, "near cache").put(k.region().name(), k.storageKey(), e, e.softExpiry() - now,
                             k.nearEpoch());
-                    return target != null ? rows : adopt.apply(rows);
+                    return adopt.apply(rows);
                 }
             } else if (now < e.hardExpiry()) {
                 Result<Record> rows = decode(k, e);
@@ -1033,7 +1031,7 @@ public final class DogpileEngine {
             Entry e = verified(k, read.entry(), false);   // a rejection of this entry was reported by the first read
             long now = clock.millis();
             if (e != null && now < e.softExpiry() && e.softGeneration() >= values[1] && e.generationsAre(k.tables().hash(), generations))
-                return new Reread(decode(k, e, null, false), generations, writesBefore);
+                return new Reread(decode(k, e, false), generations, writesBefore);
             return new Reread(null, generations, writesBefore);
         } catch (CacheBackendException ex) {
             telemetryOf(k.region().name()).backendError(k.key(), ex);
@@ -1180,25 +1178,18 @@ public final class DogpileEngine {
     }
 
     private @Nullable Result<Record> decode(Lookup k, Entry e) {
-        return decode(k, e, null, true);
+        return decode(k, e, true);
     }
 
-    private @Nullable Result<Record> decode(Lookup k, Entry e, ResultCodec.@Nullable Target target) {
-        return decode(k, e, target, true);
-    }
-
-    private @Nullable Result<Record> decode(Lookup k, Entry e, ResultCodec.@Nullable Target target, boolean report) {
+    private @Nullable Result<Record> decode(Lookup k, Entry e, boolean report) {
         try {
-            if (target == null) {
-                Result<Record> rows = decoded.get(e.bytes());
-                if (rows == null) {
-                    rows = e.result(null);
-                    if (e.bytes().length <= MEMO_MAX_BYTES)
-                        decoded.put(e.bytes(), rows);
-                }
-                return rows;
+            Result<Record> rows = decoded.get(e.bytes());
+            if (rows == null) {
+                rows = e.result();
+                if (e.bytes().length <= MEMO_MAX_BYTES)
+                    decoded.put(e.bytes(), rows);
             }
-            return e.result(target);
+            return rows;
         } catch (MalformedEntryException ex) {
             if (report)
                 telemetryOf(k.region().name()).rejected(k.key(), ex.getMessage());

@@ -70,16 +70,11 @@ record Entry(long createdAt, long softTtlMillis, long hardTtlMillis, long regenM
 
     /** The decoded result; the payload is read in place unless it has to be inflated first. */
     org.jooq.Result<org.jooq.Record> result() throws MalformedEntryException {
-        return result(null);
-    }
-
-    /** The decoded result, built as {@code target}'s records when it is not null. */
-    org.jooq.Result<org.jooq.Record> result(ResultCodec.@Nullable Target target) throws MalformedEntryException {
         if (deflated) {
             byte[] p = payload();
-            return ResultCodec.decode(p, 0, p.length, target);
+            return ResultCodec.decode(p, 0, p.length);
         }
-        return ResultCodec.decode(bytes, payloadOffset, payloadLength, target);
+        return ResultCodec.decode(bytes, payloadOffset, payloadLength);
     }
 
     /** The encoded result, inflated if it was stored deflated. */

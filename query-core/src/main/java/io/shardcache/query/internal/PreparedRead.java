@@ -209,7 +209,7 @@ public final class PreparedRead<R extends Record> {
                 rows = loader.live();
             } else {
                 try {
-                    rows = engine.fetch(engine.lookupAndRead(context.region(), key, key, tables), loader, null, shape::records);
+                    rows = engine.fetch(engine.lookupAndRead(context.region(), key, key, tables), loader, shape::records);
                 } catch (Uncacheable u) {
                     rows = loader.live();   // counted by the engine
                 }

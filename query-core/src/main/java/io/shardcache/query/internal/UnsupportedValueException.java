@@ -3,10 +3,9 @@ package io.shardcache.query.internal;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A result cannot be encoded by {@link ResultCodec}: one of its columns holds a value the codec has no
- * exact representation for (an interval, a UDT record, a driver object such as {@code PGobject}, a
- * two-dimensional array), or a column's data type could not be rebuilt from its type name. Never reaches
- * users: the engine serves the result it just loaded and simply does not cache it.
+ * A result cannot be encoded by {@link ResultCodec}: a text of one of its columns cannot be written as
+ * UTF-8 exactly (an unpaired surrogate; PostgreSQL never sends one). Never reaches users: the engine
+ * serves the result it just loaded and simply does not cache it.
  *
  * <p>Checked on purpose, unlike the public {@code ShardcacheException} hierarchy: every caller of
  * {@link ResultCodec#encode} must decide what "not cacheable" means for it.

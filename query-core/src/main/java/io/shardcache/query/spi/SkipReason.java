@@ -4,7 +4,11 @@ package io.shardcache.query.spi;
 public enum SkipReason {
     /** The encoded entry is larger than the region's {@code maxEntryBytes}. */
     TOO_LARGE,
-    /** A column holds a type the result codec does not encode (e.g. intervals, composite types). */
+    /**
+     * A column holds values whose driver objects need a live connection (arrays, {@code xml}, large
+     * objects, {@code hstore}, cursors), or the driver is not PostgreSQL's pgjdbc: the read runs on the
+     * database, and its SQL text skips the cache from then on.
+     */
     UNSUPPORTED_TYPE,
     /** The region's {@code cacheIf} predicate declined the result. */
     DECLINED,
