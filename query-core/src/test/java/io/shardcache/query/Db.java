@@ -58,14 +58,26 @@ public final class Db implements AutoCloseable {
 
     /** Another pool on this test's schema, for tests that need other pool settings; the caller closes it. */
     public HikariDataSource newPool(boolean autoCommit, int size) {
+        return newPool(size, config -> {
+            config.setAutoCommit(autoCommit);
+            config.setPoolName("test-" + schema.name() + (autoCommit ? "" : "-manual-commit"));
+        });
+    }
+
+    /** Another pool on this test's schema, set up further by {@code customize}; the caller closes it. */
+    public HikariDataSource newPool(int size, java.util.function.Consumer<HikariConfig> customize) {
+        return newPool(schema, size, customize);
+    }
+
+    /** A pool on {@code schema}, set up further by {@code customize}; the caller closes it. */
+    public static HikariDataSource newPool(TestSchema schema, int size, java.util.function.Consumer<HikariConfig> customize) {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(schema.jdbcUrl());
         config.setUsername(schema.postgres().user());
         if (schema.postgres().password() != null)
             config.setPassword(schema.postgres().password());
-        config.setAutoCommit(autoCommit);
         config.setMaximumPoolSize(size);
-        config.setPoolName("test-" + schema.name() + (autoCommit ? "" : "-manual-commit"));
+        customize.accept(config);
         return new HikariDataSource(config);
     }
 

@@ -12,7 +12,6 @@ import io.shardcache.query.internal.BrokenCodec;
 import io.shardcache.query.spi.CacheBackend;
 import io.shardcache.testing.ServicesExtension;
 import io.shardcache.testing.TestSchema;
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -94,14 +93,7 @@ class FidelityIT {
             tables.put(c, table);
             literals.put(c, values);
         }
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(schema.jdbcUrl());
-        config.setUsername(schema.postgres().user());
-        if (schema.postgres().password() != null)
-            config.setPassword(schema.postgres().password());
-        config.setMaximumPoolSize(2);
-        config.addDataSourceProperty("preferQueryMode", "simple");   // every result in text format
-        textPool = new HikariDataSource(config);
+        textPool = db.newPool(2, config -> config.addDataSourceProperty("preferQueryMode", "simple"));   // every result in text format
         text = DSL.using(textPool, SQLDialect.POSTGRES);
         backend = TestBackends.create(schema.name(), InstantSource.system());
         cached = CachingDSL.wrap(text, Regions.builder().region("r").build(), backend);

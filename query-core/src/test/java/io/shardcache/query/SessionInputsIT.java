@@ -2,7 +2,6 @@ package io.shardcache.query;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.shardcache.query.spi.CacheBackend;
 import io.shardcache.testing.ServicesExtension;
@@ -58,15 +57,7 @@ class SessionInputsIT {
     }
 
     private DSLContext pool(String initSql, int size) {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(schema.jdbcUrl());
-        config.setUsername(schema.postgres().user());
-        if (schema.postgres().password() != null)
-            config.setPassword(schema.postgres().password());
-        config.setMaximumPoolSize(size);
-        if (initSql != null)
-            config.setConnectionInitSql(initSql);
-        HikariDataSource ds = new HikariDataSource(config);
+        HikariDataSource ds = Db.newPool(schema, size, config -> config.setConnectionInitSql(initSql));
         closing.add(ds);
         return DSL.using(ds, SQLDialect.POSTGRES);
     }

@@ -5,6 +5,9 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Consumer;
 import org.jooq.Binding;
 import org.jooq.BindingGetResultSetContext;
 import org.jooq.Configuration;
@@ -12,6 +15,7 @@ import org.jooq.ContextConverter;
 import org.jooq.Converter;
 import org.jooq.ConverterContext;
 import org.jooq.DSLContext;
+import org.jooq.EnumType;
 import org.jooq.ExecuteContext;
 import org.jooq.Field;
 import org.jooq.SQLDialect;
@@ -24,76 +28,16 @@ import org.jspecify.annotations.Nullable;
  * read's hit, jOOQ's own code turns the cached result set's answers into values, and the hit costs
  * little more than those values.
  *
- * <p>There is no {@link ExecuteContext}: {@link #executeContext()} is null. jOOQ's default bindings
- * of the plain types ({@link #readsAlone}) only ask for it to find the configuration a value was
- * fetched with (this one's, then); rows of other fields are read by a full fetch.
+ * <p>There is no {@link ExecuteContext}: {@link Context#executeContext()} is null. jOOQ's default
+ * bindings of the plain types ({@link #readsAlone}) only ask for it to find the configuration a value
+ * was fetched with (this one's, then); rows of other fields are read by a full fetch.
  *
  * <p>Not thread-safe: one per read of a result.
  */
-final class BindingReads implements BindingGetResultSetContext<Object> {
-
-    private final Configuration configuration;
-    private final Scope scope;
-    private @Nullable ResultSet resultSet;
-    private int index;
-    private @Nullable Field<Object> field;
-    private @Nullable Object value;
-
-    BindingReads(Configuration configuration) {
-        this.configuration = configuration;
-        this.scope = new Scope(configuration);
-    }
-
-    /** The value {@code field}'s binding reads from column {@code index} of {@code rs}'s current row. */
-    @SuppressWarnings("unchecked")
-    @Nullable Object read(ResultSet rs, int index, Field<?> field) throws SQLException {
-        this.resultSet = rs;
-        this.index = index;
-        this.field = (Field<Object>) field;
-        this.value = null;
-        ((Binding<?, Object>) field.getBinding()).get(this);
-        return value;
-    }
-
-    @Override
-    public ResultSet resultSet() {
-        return java.util.Objects.requireNonNull(resultSet, "read(...) sets the result set");
-    }
-
-    @Override
-    public int index() {
-        return index;
-    }
-
-    @Override
-    public Field<Object> field() {
-        return java.util.Objects.requireNonNull(field, "read(...) sets the field");
-    }
-
-    @Override
-    public void value(@Nullable Object v) {
-        value = v;
-    }
-
-    /** As jOOQ's own context: the converted context's value goes through {@code converter} into this one's. */
-    @Override
-    public <T> BindingGetResultSetContext<T> convert(Converter<? super T, ? extends Object> converter) {
-        return new Converted<T>(this, v -> value(from(converter, v, scope)));
-    }
-
-    @SuppressWarnings("unchecked")
-    private static <A, B> @Nullable B from(Converter<? super A, ? extends B> converter, @Nullable A v, ConverterContext context) {
-        return converter instanceof ContextConverter<?, ?> c
-            ? ((ContextConverter<? super A, ? extends B>) c).from(v, context) : converter.from(v);
-    }
-
-    @Override
-    public ConverterContext converterContext() {
-        return scope;
-    }
+final class BindingReads {
 
     /** Database types whose default bindings read a value with nothing but this context. */
-    private static final java.util.Set<Class<?>> ALONE = java.util.Set.of(Boolean.class, Byte.class, Short.class, Integer.class,
+    private static final Set<Class<?>> ALONE = Set.of(Boolean.class, Byte.class, Short.class, Integer.class,
         Long.class, java.math.BigInteger.class, java.math.BigDecimal.class, Float.class, Double.class, String.class, byte[].class,
         java.util.UUID.class, org.jooq.JSON.class, org.jooq.JSONB.class, java.sql.Date.class, java.sql.Time.class,
         java.sql.Timestamp.class, java.time.LocalDate.class, java.time.LocalTime.class, java.time.LocalDateTime.class,
@@ -104,84 +48,63 @@ final class BindingReads implements BindingGetResultSetContext<Object> {
     static boolean readsAlone(Field<?> field) {
         Class<?> type = field.getConverter().fromType();
         return field.getBinding().getClass().getName().startsWith("org.jooq.impl.")
-            && (ALONE.contains(type) || org.jooq.EnumType.class.isAssignableFrom(type) && type.isEnum());
+            && (ALONE.contains(type) || EnumType.class.isAssignableFrom(type) && type.isEnum());
     }
 
-    @SuppressWarnings("NullAway")   // see the class comment: jOOQ's bindings check it with instanceof
-    @Override
-    public ExecuteContext executeContext() {
-        return null;
+    private final Scope scope;
+    private final Context<Object> root;
+    private @Nullable ResultSet resultSet;
+    private int index;
+    private @Nullable Field<Object> field;
+    private @Nullable Object value;
+
+    BindingReads(Configuration configuration) {
+        this.scope = new Scope(configuration);
+        this.root = new Context<>(v -> value = v);
     }
 
-    @Override
-    public Instant creationTime() {
-        return scope.creationTime();
+    /** The value {@code field}'s binding reads from column {@code index} of {@code rs}'s current row. */
+    @SuppressWarnings("unchecked")
+    @Nullable Object read(ResultSet rs, int index, Field<?> field) throws SQLException {
+        this.resultSet = rs;
+        this.index = index;
+        this.field = (Field<Object>) field;
+        this.value = null;
+        ((Binding<?, Object>) field.getBinding()).get(root);
+        return value;
     }
 
-    @Override
-    public Configuration configuration() {
-        return configuration;
+    @SuppressWarnings("unchecked")
+    private <A, B> @Nullable B from(Converter<? super A, ? extends B> converter, @Nullable A v) {
+        return converter instanceof ContextConverter<?, ?> c
+            ? ((ContextConverter<? super A, ? extends B>) c).from(v, scope) : converter.from(v);
     }
 
-    @Override
-    public DSLContext dsl() {
-        return configuration.dsl();
-    }
+    /**
+     * The context a binding reads in; its value goes to {@code sink}: the read's value for the root, or
+     * converted into the context it was made from ({@link #convert}, as jOOQ's own context does).
+     */
+    private final class Context<T> implements BindingGetResultSetContext<T> {
+        private final Consumer<@Nullable T> sink;
 
-    @Override
-    public Settings settings() {
-        return configuration.settings();
-    }
-
-    @Override
-    public SQLDialect dialect() {
-        return configuration.dialect();
-    }
-
-    @Override
-    public SQLDialect family() {
-        return configuration.family();
-    }
-
-    @Override
-    public Map<Object, Object> data() {
-        return scope.data();
-    }
-
-    @Override
-    public @Nullable Object data(Object key) {
-        return scope.data(key);
-    }
-
-    @Override
-    public @Nullable Object data(Object key, @Nullable Object v) {
-        return scope.data(key, v);
-    }
-
-    /** A context whose value goes, converted, into the context it was made from. */
-    private static final class Converted<T> implements BindingGetResultSetContext<T> {
-        private final BindingReads outer;
-        private final java.util.function.Consumer<@Nullable T> sink;
-
-        Converted(BindingReads outer, java.util.function.Consumer<@Nullable T> sink) {
-            this.outer = outer;
+        Context(Consumer<@Nullable T> sink) {
             this.sink = sink;
         }
 
         @Override
         public ResultSet resultSet() {
-            return outer.resultSet();
+            return Objects.requireNonNull(resultSet, "read(...) sets the result set");
         }
 
         @Override
         public int index() {
-            return outer.index();
+            return index;
         }
 
         @SuppressWarnings("unchecked")
         @Override
         public Field<T> field() {
-            return (Field<T>) outer.field();
+            return (Field<T>) Objects.requireNonNull(field, "read(...) sets the field");
         }
 
         @Override
@@ -190,63 +113,64 @@ final class BindingReads implements BindingGetResultSetContext<Object> {
         }
 
         @Override
-        public <X> BindingGetResultSetContext<X> convert(Converter<? super X, ? extends T> next) {
-            return new Converted<X>(outer, x -> value(from(next, x, outer.scope)));
+        public <X> BindingGetResultSetContext<X> convert(Converter<? super X, ? extends T> converter) {
+            return new Context<X>(x -> value(from(converter, x)));
         }
 
         @Override
         public ConverterContext converterContext() {
-            return outer.converterContext();
+            return scope;
         }
 
+        @SuppressWarnings("NullAway")   // see the class comment: jOOQ's bindings check it with instanceof
         @Override
         public ExecuteContext executeContext() {
-            return outer.executeContext();
+            return null;
         }
 
         @Override
         public Instant creationTime() {
-            return outer.creationTime();
+            return scope.creationTime();
         }
 
         @Override
         public Configuration configuration() {
-            return outer.configuration();
+            return scope.configuration();
         }
 
         @Override
         public DSLContext dsl() {
-            return outer.dsl();
+            return scope.dsl();
         }
 
         @Override
         public Settings settings() {
-            return outer.settings();
+            return scope.settings();
         }
 
         @Override
         public SQLDialect dialect() {
-            return outer.dialect();
+            return scope.dialect();
         }
 
         @Override
         public SQLDialect family() {
-            return outer.family();
+            return scope.family();
         }
 
         @Override
         public Map<Object, Object> data() {
-            return outer.data();
+            return scope.data();
         }
 
         @Override
         public @Nullable Object data(Object key) {
-            return outer.data(key);
+            return scope.data(key);
         }
 
         @Override
         public @Nullable Object data(Object key, @Nullable Object v) {
-            return outer.data(key, v);
+            return scope.data(key, v);
         }
     }
 

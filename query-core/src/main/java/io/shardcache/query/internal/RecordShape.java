@@ -172,16 +172,7 @@ final class RecordShape {
             }
             memo.put(rows, read);
         }
-        Result<Record> out = newResult();
-        for (@Nullable Object[] row : read) {
-            Record r = newRecord();
-            for (int i = 0; i < row.length; i++)
-                if (row[i] != null)
-                    set(r, i, row[i]);
-            r.changed(false);
-            out.add(r);
-        }
-        return out;
+        return records(read);
     }
 
     /** A live result set's rows as this query's records: jOOQ's fetch reads them. */
@@ -196,8 +187,13 @@ final class RecordShape {
     private Result<Record> records(PgTextResultSet rs) throws SQLException {
         if (!readAlone)
             return copied(dsl.fetch(rs, fields));
+        return records(values(rs, 16));
+    }
+
+    /** Records of the query's own type holding {@code values}, a row each. */
+    private Result<Record> records(@Nullable Object[][] values) {
         Result<Record> out = newResult();
-        for (@Nullable Object[] row : values(rs, 16)) {
+        for (@Nullable Object[] row : values) {
             Record r = newRecord();
             for (int i = 0; i < row.length; i++)
                 if (row[i] != null)
