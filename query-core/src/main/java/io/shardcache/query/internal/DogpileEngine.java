@@ -265,9 +265,11 @@ public final class DogpileEngine {
     /**
      * SQL texts whose results can never be served from the cache (a column type no cached result set
      * can reproduce), with the reason: their reads skip the lookup and the lock and run on the database.
+     * Forgotten after a while, so that a table whose column types changed is cached again.
      */
     private final com.github.benmanes.caffeine.cache.Cache<String, String> passThrough =
-        com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(10_000).build();
+        com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(PASS_THROUGH_REMEMBERED).build();
+    private static final Duration PASS_THROUGH_REMEMBERED = Duration.ofMinutes(10);
     /**
      * Rows decoded from an entry, by the entry array's identity, so that an entry served many times from
      * the in-process backend or a near cache is decoded once. Decoded rows are only ever read. Correct
