@@ -78,17 +78,17 @@ final class CachedReadStatement extends RejectingPreparedStatement {
     }
 
     private ResultSet run() throws SQLException {
-        KeyMaterial statement = KeyMaterial.ofStatement(context.keyContext().get(), sql, maxRows, binds);
         DogpileEngine engine = context.engine();
+        if (context.probe() == null && (context.inTransaction().getAsBoolean()
+            || (context.singleConnection() && !connection.getDelegate().getAutoCommit())))
+            return passThrough(engine, KeyMaterial.ofStatement(context.keyContext().known(), sql, maxRows, binds), SkipReason.TRANSACTION);
+        KeyMaterial statement = KeyMaterial.ofStatement(context.keyContext().get(), sql, maxRows, binds);
         if (context.probe() != null) {
             if (cacheable)
                 context.probe().accept(new Probe(context, statement, WriteTracker.executing(sql), sql, maxRows, binds.copy(),
                     resultSetType, resultSetConcurrency, resultSetHoldability, queryTimeout));
             return new MockResultSet(context.reader().newResult());
         }
-        if (context.inTransaction().getAsBoolean()
-            || (context.singleConnection() && !connection.getDelegate().getAutoCommit()))
-            return passThrough(engine, statement, SkipReason.TRANSACTION);
         if (engine.passesThrough(sql) != null)
             return passThrough(engine, statement, SkipReason.UNSUPPORTED_TYPE);
         // The caller's own connection may have changed its session since the keys' inputs were read.

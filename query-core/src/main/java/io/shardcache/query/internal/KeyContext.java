@@ -34,6 +34,20 @@ public final class KeyContext {
         return c;
     }
 
+    /**
+     * The context if its session inputs have been read, else one that says they were not: for naming
+     * a read that bypasses the cache (inside a transaction) to listeners, without a round trip for the
+     * inputs of a provider that may serve only that transaction. Never used to look up or store.
+     */
+    KeyMaterial.Context known() {
+        KeyMaterial.Context c = resolved;
+        if (c != null)
+            return c;
+        String[] all = java.util.Arrays.copyOf(parts, parts.length + 1);
+        all[parts.length] = "session inputs not read";
+        return KeyMaterial.context(ResultCodec.VERSION, scope, all);
+    }
+
     SessionInputs session() {
         return session;
     }
