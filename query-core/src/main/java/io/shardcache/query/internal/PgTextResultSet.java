@@ -418,7 +418,7 @@ final class PgTextResultSet extends MockResultSet {
     }
 
     /** As pgjdbc's {@code PgConnection.getObject(type, value)}: a registered subclass, else a plain {@code PGobject}. */
-    private static PGobject pgObject(ColumnMeta c, String value) throws SQLException {
+    private static PGobject pgObject(ColumnMeta c, @Nullable String value) throws SQLException {
         Class<? extends PGobject> type = OBJECT_TYPES.get(c.pgType());
         PGobject o;
         try {
@@ -542,8 +542,7 @@ final class PgTextResultSet extends MockResultSet {
                 throw cannotConvert(c, "java.time.OffsetTime");
             return type.cast(timestamps().toOffsetTime(s.getBytes(StandardCharsets.UTF_8)));
         } else if (PGobject.class.isAssignableFrom(type)) {
-            String s = getString(columnIndex);
-            return s == null ? null : type.cast(pgObject(c, s));
+            return type.cast(pgObject(c, getString(columnIndex)));   // for NULL too: an object holding no value
         }
         throw notConvertible(type, c);
     }

@@ -111,10 +111,31 @@ public final class Snapshots {
                     + " LocalTime=" + get(() -> rs.getObject(c, LocalTime.class))
                     + " LocalDateTime=" + get(() -> rs.getObject(c, LocalDateTime.class))
                     + " OffsetDateTime=" + get(() -> rs.getObject(c, OffsetDateTime.class))
-                    + " OffsetTime=" + get(() -> rs.getObject(c, OffsetTime.class)));
+                    + " OffsetTime=" + get(() -> rs.getObject(c, OffsetTime.class))
+                    + " getShort=" + get(() -> rs.getShort(c)) + " getByte=" + get(() -> rs.getByte(c))
+                    + " getFloat=" + get(() -> rs.getFloat(c)) + " scale2=" + get(() -> rs.getBigDecimal(c, 2))
+                    + " byLabel=" + get(() -> rs.getString(m.getColumnLabel(c).toUpperCase(java.util.Locale.ROOT)))
+                    + " utcTimestamp=" + get(() -> rs.getTimestamp(c, UTC.get()))
+                    + " utcDate=" + get(() -> rs.getDate(c, UTC.get())) + " utcTime=" + get(() -> rs.getTime(c, UTC.get()))
+                    + " as=" + objectsAs(rs, c));
             }
         }
         return lines;
+    }
+
+    /** A calendar in UTC, new for each call: the driver may change a calendar it is given. */
+    private static final java.util.function.Supplier<java.util.Calendar> UTC =
+        () -> java.util.Calendar.getInstance(java.util.TimeZone.getTimeZone("UTC"));
+
+    /** getObject(column, type) for the types applications ask for. */
+    private static String objectsAs(ResultSet rs, int c) {
+        StringBuilder b = new StringBuilder();
+        for (Class<?> type : List.<Class<?>>of(String.class, Integer.class, Long.class, Short.class, Double.class, Float.class,
+                java.math.BigDecimal.class, java.math.BigInteger.class, Boolean.class, java.util.UUID.class, byte[].class,
+                java.sql.Date.class, java.sql.Time.class, java.sql.Timestamp.class, java.util.Date.class, java.net.InetAddress.class,
+                org.postgresql.util.PGobject.class, Object.class))
+            b.append(type.getSimpleName()).append('=').append(get(() -> rs.getObject(c, type))).append(' ');
+        return b.toString();
     }
 
     interface Getter {
