@@ -145,12 +145,41 @@ public final class SessionInputs {
         return isSessionStatement(sql) || containsIgnoreCase(sql, "set_config");
     }
 
-    /** {@code SET}, {@code RESET} or {@code DISCARD}: changes the session, writes no table. */
+    /** {@code SET}, {@code RESET} or {@code DISCARD} (after any comments): changes the session, writes no table. */
     static boolean isSessionStatement(String sql) {
-        int i = 0, n = sql.length();
-        while (i < n && Character.isWhitespace(sql.charAt(i)))
-            i++;
+        int i = firstWord(sql);
         return startsWithWord(sql, i, "set") || startsWithWord(sql, i, "reset") || startsWithWord(sql, i, "discard");
+    }
+
+    /** Where the first word starts: after whitespace, {@code --} line comments and (nested) block comments. */
+    private static int firstWord(String sql) {
+        int i = 0, n = sql.length();
+        while (i < n) {
+            char c = sql.charAt(i);
+            if (Character.isWhitespace(c)) {
+                i++;
+            } else if (sql.startsWith("--", i)) {
+                int eol = sql.indexOf('\n', i);
+                i = eol < 0 ? n : eol + 1;
+            } else if (sql.startsWith("/*", i)) {
+                int depth = 0;
+                while (i < n) {
+                    if (sql.startsWith("/*", i)) {
+                        depth++;
+                        i += 2;
+                    } else if (sql.startsWith("*/", i)) {
+                        i += 2;
+                        if (--depth == 0)
+                            break;
+                    } else {
+                        i++;
+                    }
+                }
+            } else {
+                break;
+            }
+        }
+        return i;
     }
 
     private static boolean startsWithWord(String sql, int at, String word) {
