@@ -595,11 +595,15 @@ public final class RedisCacheBackend implements CacheBackend {
 
     /**
      * Redisson locks under {@code <keyPrefix><lock key>}, exclusive across every process sharing the
-     * server and prefix. Waiters are woken by the holder's release (Redis pub/sub), never by polling.
-     * A lease may be released from any thread. A lease no longer than
-     * {@link Builder#lockWatchdogTimeout(Duration) lockWatchdogTimeout} is the key's TTL; a longer one
-     * is kept alive by Redisson's watchdog while its holder lives, so a dead holder's lock is free
-     * within the watchdog timeout, and a live holder's ends at its lease at the latest.
+     * server and prefix. Waiters are woken by the holder's release (Redis pub/sub), never by polling,
+     * and by a connection of the lock client dropping or being made again. A lease may be released
+     * from any thread. An attempt takes the lock for three command timeouts, and only a caller that
+     * heard it got it extends it: so an attempt that timed out (Redis paused or slow) leaves no lock
+     * longer than that, and is released by its owner id as soon as Redis answers. A lease no longer
+     * than {@link Builder#lockWatchdogTimeout(Duration) lockWatchdogTimeout} is then the key's TTL;
+     * a longer one is renewed every third of the watchdog timeout while its holder lives, so a dead
+     * holder's lock is free within the watchdog timeout, and a live holder's ends at its lease at the
+     * latest.
      */
     @Override
     public RegenerationLocks locks() {
@@ -725,8 +729,8 @@ public final class RedisCacheBackend implements CacheBackend {
         }
 
         /**
-         * Redisson's lock watchdog timeout. A regeneration lock whose lease is longer than this is
-         * held with a Redis TTL of this much, renewed every third of it while its holder's process
+         * The lock watchdog timeout. A regeneration lock whose lease is longer than this is held
+         * with a Redis TTL of this much, renewed every third of it by its holder's process while it
          * lives: a holder that dies or freezes loses the lock after at most this long, while a live
          * one keeps it until it releases it or its lease runs out. Leases up to this long are plain
          * TTLs. Must be at least three command timeouts, so that a renewal can complete in time.

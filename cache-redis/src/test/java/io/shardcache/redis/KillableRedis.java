@@ -104,9 +104,27 @@ final class KillableRedis implements AutoCloseable {
     synchronized void kill() throws InterruptedException {
         if (process == null)
             return;
-        process.destroyForcibly();
+        process.destroyForcibly();   // a paused (SIGSTOP) process dies of SIGKILL too
         if (!process.waitFor(10, TimeUnit.SECONDS))
             throw new AssertionError("redis-server pid " + process.pid() + " survived SIGKILL for 10 s");
+    }
+
+    /** SIGSTOP: the server keeps its connections but answers nothing, as a Redis stalled by the OS or a long fork does. */
+    synchronized void pause() throws IOException, InterruptedException {
+        signal("STOP");
+    }
+
+    /** SIGCONT after {@link #pause}: the server runs what it was sent meanwhile. */
+    synchronized void resume() throws IOException, InterruptedException {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        if (process == null || !process.isAlive())
+            throw new IllegalStateException("redis on port " + port + " is not running");
+        Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0)
+            throw new IOException("kill -" + name + " " + process.pid() + " failed");
     }
 
     private boolean answersPing() {

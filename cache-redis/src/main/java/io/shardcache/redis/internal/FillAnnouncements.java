@@ -21,8 +21,8 @@ import org.redisson.client.codec.StringCodec;
  * <p>Both messages travel on one channel, so a subscriber hears them in the order they were
  * published: the fill first. A waiter registers before it tries the lock, so a message published
  * after its attempt reaches it. One published while the subscription is down (just after start,
- * while reconnecting) is lost: its waiters wake when the lock expires, as they would if its holder
- * had died. The subscription is made when the backend starts and, if that failed (Redis down),
+ * while reconnecting) is lost: its waiters wake when a connection is lost or made again
+ * ({@link #wakeAll}), or at the latest when the lock expires, as they would if its holder had died. The subscription is made when the backend starts and, if that failed (Redis down),
  * again when a waiter registers.
  *
  * <p>Thread-safe.
@@ -68,6 +68,19 @@ final class FillAnnouncements {
             set.remove(heard);
             return set.isEmpty() ? null : set;
         });
+    }
+
+    /**
+     * Ends every wait as a release would: each waiter tries again. For when messages may have been
+     * lost (a connection dropped or was made again).
+     */
+    void wakeAll() {
+        for (String lockKey : waiters.keySet()) {
+            Set<CompletableFuture<Boolean>> set = waiters.remove(lockKey);
+            if (set != null)
+                for (CompletableFuture<Boolean> f : set)
+                    f.complete(false);
+        }
     }
 
     /** Publishes a fill ({@code filled}) or a release; the future completes when Redis has taken it. */

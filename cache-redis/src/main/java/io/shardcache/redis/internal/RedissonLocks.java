@@ -2,7 +2,9 @@ package io.shardcache.redis.internal;
 
 import io.shardcache.query.CacheBackendException;
 import io.shardcache.query.spi.RegenerationLocks;
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -13,15 +15,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.TrustManagerFactory;
+import org.jspecify.annotations.Nullable;
 import org.redisson.Redisson;
 import org.redisson.api.RLock;
+import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
-import javax.net.ssl.TrustManagerFactory;
+import org.redisson.client.codec.StringCodec;
 import org.redisson.config.Config;
 import org.redisson.config.ReadMode;
-import org.redisson.config.SubscriptionMode;
 import org.redisson.config.SingleServerConfig;
-import org.jspecify.annotations.Nullable;
+import org.redisson.config.SubscriptionMode;
+import org.redisson.connection.ConnectionListener;
 
 /**
  * Regeneration locks on Redisson's {@link RLock}, one Redisson client per backend.
@@ -36,19 +41,23 @@ import org.jspecify.annotations.Nullable;
  * re-enters another one (Redisson locks are reentrant per owner): a second caller in the same
  * process waits like a caller anywhere else.
  *
- * <h2>Leases, and the watchdog</h2>
- * Redisson's watchdog is client-wide: a lock taken with {@code leaseTime = -1} gets a Redis TTL of
- * the client's {@code lockWatchdogTimeout}, renewed every third of it for as long as the owner has
- * not unlocked and the client lives. It has no bound of its own, but the SPI promises every lease
- * one (a regeneration that hangs must not block its key forever). So the mode is chosen per lock:
+ * <h2>Leases: short until confirmed, then renewed by their holder</h2>
+ * An attempt takes the lock with a TTL of only {@code firstLease} (three command timeouts), and
+ * only a caller that heard the answer "acquired" extends it, by an owner-checked {@code PEXPIRE}
+ * script: to its lease, or, for a lease longer than {@code watchdogTimeout}, to
+ * {@code watchdogTimeout}, renewed every third of it by this client while the lease lasts and not
+ * released. So:
  * <ul>
- * <li><b>lease &le; watchdogTimeout</b>: a plain lease; the key's TTL is the lease and nothing renews
- *     it.</li>
- * <li><b>lease &gt; watchdogTimeout</b>: the watchdog holds the lock, so a holder whose process died
- *     or froze loses it within {@code watchdogTimeout}, long before its lease; a live holder keeps
- *     it, but never past its lease: a timer releases it then, exactly as an expiry would.</li>
+ * <li>an attempt that gave up (Redis paused or slow: the command timed out on our side, but Redis
+ *     runs it when it resumes) leaves a lock that nobody holds for at most {@code firstLease}; it is
+ *     also released by its owner id as soon as Redis answers again (see "Failures");</li>
+ * <li>a holder whose process died or froze loses the lock within {@code watchdogTimeout} (nothing
+ *     renews it), long before a long lease ends;</li>
+ * <li>a live holder keeps it, but never past its lease: a timer releases it then, as an expiry
+ *     would.</li>
  * </ul>
- * Either way the lock is held at most {@code lease}, and a dead holder's lock goes away by itself.
+ * Redisson's own watchdog is not used: it renews until unlocked with no bound of its own, and the
+ * SPI promises every lease one (a regeneration that hangs must not block its key forever).
  *
  * <h2>Waiting</h2>
  * {@link #acquire} does not use Redisson's waiting {@code tryLock}: a waiter that stops early (at a
@@ -67,25 +76,51 @@ import org.jspecify.annotations.Nullable;
  * <h2>Failures</h2>
  * Whatever Redisson throws becomes a {@link CacheBackendException} naming the server, the command,
  * the lock key and the command timeout. Releasing twice does nothing (checked locally); releasing
- * after expiry does nothing (Redisson finds the owner field gone). Redisson is created with lazy
- * initialization, so a backend can be built while Redis is down: lock calls then fail fast and
- * work again once Redis is reachable.
+ * after expiry does nothing (Redisson finds the owner field gone). An attempt that fails or times
+ * out, and a release that does, is followed by a release by the same owner id in the background,
+ * tried every command timeout until Redis answers (for at most {@code watchdogTimeout}): a lock
+ * taken by a command that ran after its caller gave up, or kept by a release that was lost, is
+ * freed, and announced, as soon as Redis is back. Redisson is created with lazy initialization, so
+ * a backend can be built while Redis is down: lock calls then fail fast and work again once Redis is
+ * reachable.
+ *
+ * <h2>Redis going away under a waiter</h2>
+ * A waiter sleeps until a message or its lock's TTL. When Redisson loses a connection, or makes one
+ * again, every waiter in this process is woken to try again: while Redis is down that attempt fails
+ * at once (the caller falls back as its region says instead of sleeping out its wait), and after a
+ * restart it finds the lock free or re-reads its TTL rather than waiting for a release message that
+ * was lost with the connection.
  *
  * <p>Thread-safe.
  */
 public final class RedissonLocks implements RegenerationLocks, AutoCloseable {
 
+    /**
+     * KEYS: the lock; ARGV: the TTL in ms, the owner field. Sets the TTL only if the owner still
+     * holds the lock; returns 1 if it did.
+     */
+    private static final String EXTEND = """
+        if redis.call('hexists', KEYS[1], ARGV[2]) == 1 then
+          return redis.call('pexpire', KEYS[1], ARGV[1])
+        end
+        return 0
+        """;
+
     private final RedissonClient redisson;
     private final String keyPrefix;
     private final Duration commandTimeout;
     private final Duration watchdogTimeout;
+    /** The TTL an attempt takes the lock with; only a caller that heard it got the lock extends it. */
+    private final Duration firstLease;
     private final Failures failures;
     private final AtomicLong ids = new AtomicLong();
-    /** Ends watchdog-held leases at their bound; one daemon thread, idle unless such a lease exists. */
+    /** Renews, bounds and cleans up leases; one daemon thread, idle unless a lease needs it. */
     private final ScheduledThreadPoolExecutor bounds;
     private final FillAnnouncements fills;
     /** Waits parked per lock key (for tests: a fill can only end a wait that is parked). */
     private final java.util.concurrent.ConcurrentHashMap<String, Integer> parked = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Releases by owner id still being tried in the background; for tests. */
+    private final java.util.concurrent.atomic.AtomicInteger cleanups = new java.util.concurrent.atomic.AtomicInteger();
 
     /** {@code trust}: the certificates TLS connections trust instead of the JVM's default ones; null for those. */
     public RedissonLocks(RedisServers servers, String keyPrefix, Duration commandTimeout, Duration watchdogTimeout,
@@ -93,8 +128,10 @@ public final class RedissonLocks implements RegenerationLocks, AutoCloseable {
         this.keyPrefix = keyPrefix;
         this.commandTimeout = commandTimeout;
         this.watchdogTimeout = watchdogTimeout;
+        this.firstLease = commandTimeout.multipliedBy(3);
         this.failures = failures;
-        this.redisson = Redisson.create(config(servers, commandTimeout, watchdogTimeout, trust));
+        ConnectionWakeUps wakeUps = new ConnectionWakeUps();
+        this.redisson = Redisson.create(config(servers, commandTimeout, trust).setConnectionListener(wakeUps));
         this.bounds = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "shardcache-lock-lease-" + servers.address());
             t.setDaemon(true);
@@ -103,17 +140,37 @@ public final class RedissonLocks implements RegenerationLocks, AutoCloseable {
         bounds.setRemoveOnCancelPolicy(true);
         bounds.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         this.fills = new FillAnnouncements(redisson, keyPrefix + "locks");
+        wakeUps.fills = fills;
     }
 
-    private static Config config(RedisServers servers, Duration commandTimeout, Duration watchdogTimeout,
-                                 @Nullable TrustManagerFactory trust) {
+    /** Wakes every waiter when a Redisson connection drops or is made again: see the class comment. */
+    private static final class ConnectionWakeUps implements ConnectionListener {
+        volatile @Nullable FillAnnouncements fills;
+
+        @Override
+        public void onConnect(InetSocketAddress addr) {
+            wake();
+        }
+
+        @Override
+        public void onDisconnect(InetSocketAddress addr) {
+            wake();
+        }
+
+        private void wake() {
+            FillAnnouncements f = fills;
+            if (f != null)
+                f.wakeAll();
+        }
+    }
+
+    private static Config config(RedisServers servers, Duration commandTimeout, @Nullable TrustManagerFactory trust) {
         int timeoutMillis = (int) commandTimeout.toMillis();
         Config config = new Config();
         servers.configure(config);
         if (trust != null)
             config.setSslTrustManagerFactory(trust);
         config.setLazyInitialization(true)             // created while Redis is down; connects on first use
-            .setLockWatchdogTimeout(watchdogTimeout.toMillis())
             .setNettyThreads(2)                        // a lock client is light; Redisson's defaults (32 + 16) are for a data client
             .setThreads(2);
         if (servers.cluster()) {
@@ -192,17 +249,20 @@ public final class RedissonLocks implements RegenerationLocks, AutoCloseable {
         }
     }
 
-    /** One attempt, without waiting: Redisson's lock script with a fresh owner id. */
+    /**
+     * One attempt, without waiting: Redisson's lock script with a fresh owner id and a TTL of
+     * {@code firstLease}, extended once the answer is heard.
+     */
     private Optional<Lease> attempt(String lockKey, Duration lease) {
         String name = keyPrefix + lockKey;
         long id = ids.incrementAndGet();
-        boolean watchdog = lease.compareTo(watchdogTimeout) > 0;
-        long leaseMillis = watchdog ? -1 : Math.max(1, lease.toMillis());
+        long leaseMillis = Math.max(1, lease.toMillis());
+        long firstMillis = Math.min(leaseMillis, firstLease.toMillis());
         String command = "LOCK (lease=" + lease.toMillis() + "ms)";
         RLock lock = redisson.getLock(name);
         CompletableFuture<Boolean> acquired;
         try {
-            acquired = lock.tryLockAsync(0, leaseMillis, TimeUnit.MILLISECONDS, id).toCompletableFuture();
+            acquired = lock.tryLockAsync(0, firstMillis, TimeUnit.MILLISECONDS, id).toCompletableFuture();
         } catch (RuntimeException e) {     // lazy initialization connects on the caller's thread
             throw failures.of(command, name, e);
         }
@@ -210,18 +270,20 @@ public final class RedissonLocks implements RegenerationLocks, AutoCloseable {
         try {
             got = await(acquired, commandTimeout.multipliedBy(3), false);
         } catch (TimeoutException e) {
-            abandon(acquired, lock, id);
+            cleanUp(lockKey, lock, id);
             throw failures.of(command, name, e);
         } catch (ExecutionException e) {
+            // It may have reached Redis, and run there after we stopped waiting (a paused server).
+            cleanUp(lockKey, lock, id);
             throw failures.of(command, name, Failures.causeOf(e));
         } catch (InterruptedException cannotHappen) {
             throw new AssertionError(cannotHappen);
         }
         if (!got)
             return Optional.empty();
-        RedisLease held = new RedisLease(lock, lockKey, name, id);
-        if (watchdog)
-            held.bound(lease);
+        RedisLease held = new RedisLease(lock, lockKey, name, id, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(leaseMillis));
+        if (leaseMillis > firstMillis)
+            held.confirm();
         return Optional.of(held);
     }
 
@@ -239,14 +301,48 @@ public final class RedissonLocks implements RegenerationLocks, AutoCloseable {
         }
     }
 
-    /** Gives up on an attempt that did not answer in time; a lock it obtains anyway is released. */
-    private static void abandon(CompletableFuture<Boolean> acquired, RLock lock, long id) {
-        if (!acquired.cancel(false))
-            acquired.thenAccept(got -> {
-                if (got)
-                    lock.unlockAsync(id);
+    /**
+     * Releases the lock by owner {@code id} in the background, once Redis answers: tried every
+     * command timeout until an unlock is answered (released, or not held by {@code id}), for at most
+     * {@code watchdogTimeout}, after which no lock of {@code id} can be left. A lock it frees is
+     * announced, so that waiters take it at once.
+     */
+    private void cleanUp(String lockKey, RLock lock, long id) {
+        cleanups.incrementAndGet();
+        long giveUpAt = System.nanoTime() + watchdogTimeout.toNanos();
+        Runnable[] task = new Runnable[1];
+        task[0] = () -> {
+            CompletableFuture<Void> unlocked;
+            try {
+                unlocked = lock.unlockAsync(id).toCompletableFuture();
+            } catch (RuntimeException e) {
+                unlocked = CompletableFuture.failedFuture(e);
+            }
+            unlocked.whenComplete((done, failure) -> {
+                if (failure == null) {
+                    cleanups.decrementAndGet();
+                    fills.announce(lockKey, false);    // best effort: waiters that miss it wake at the lock's TTL
+                } else if (ownedBySomeoneElse(failure) || System.nanoTime() - giveUpAt > 0 || !reschedule(task[0]))
+                    cleanups.decrementAndGet();
             });
-        // When the cancel won, Redisson itself unlocks should its pending attempt still succeed.
+        };
+        if (!reschedule(task[0]))
+            cleanups.decrementAndGet();
+    }
+
+    /** Runs {@code task} one command timeout from now; false if the backend is closed. */
+    private boolean reschedule(Runnable task) {
+        try {
+            bounds.schedule(task, commandTimeout.toNanos(), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            return false;
+        }
+    }
+
+    /** Releases by owner id not yet answered by Redis (see {@link #cleanUp}); for tests. */
+    public int pendingCleanUps() {
+        return cleanups.get();
     }
 
     private final class RedisLease implements Lease {
@@ -254,51 +350,134 @@ public final class RedissonLocks implements RegenerationLocks, AutoCloseable {
         private final String lockKey;
         private final String name;
         private final long id;
+        /** When the lease ends, in {@link System#nanoTime()}. */
+        private final long endsAt;
         private final AtomicBoolean released = new AtomicBoolean();
+        private volatile @Nullable ScheduledFuture<?> renewals;
         private volatile @Nullable ScheduledFuture<?> bound;
 
-        RedisLease(RLock lock, String lockKey, String name, long id) {
+        RedisLease(RLock lock, String lockKey, String name, long id, long endsAt) {
             this.lock = lock;
             this.lockKey = lockKey;
             this.name = name;
             this.id = id;
+            this.endsAt = endsAt;
         }
 
-        /** Ends a watchdog-held lease at {@code lease} even if its holder is alive and never releases it. */
-        void bound(Duration lease) {
+        /**
+         * Extends the lock from {@code firstLease} to the lease, or to {@code watchdogTimeout} renewed
+         * every third of it and ended at the lease. A failure releases the lock (in the background if
+         * need be) and is thrown: the caller must not think it holds a lock that expires under it.
+         */
+        void confirm() {
             try {
-                bound = bounds.schedule(this::expire, lease.toNanos(), TimeUnit.NANOSECONDS);
+                if (!extend(true))
+                    throw failures.of("PEXPIRE", name, "the lock expired before its holder could extend it");
+                long left = endsAt - System.nanoTime();
+                if (left > watchdogTimeout.toNanos()) {
+                    long every = watchdogTimeout.toNanos() / 3;
+                    renewals = bounds.scheduleAtFixedRate(this::renew, every, every, TimeUnit.NANOSECONDS);
+                    bound = bounds.schedule(this::expire, left, TimeUnit.NANOSECONDS);
+                }
             } catch (java.util.concurrent.RejectedExecutionException closed) {
                 expire();
                 throw failures.of("LOCK", name, "the backend is closed");
+            } catch (CacheBackendException e) {
+                expire();
+                throw e;
             }
         }
 
+        /** Sets the lock's TTL to what is left of the lease, at most {@code watchdogTimeout}; true if still held. */
+        private boolean extend(boolean wait) {
+            long ttl = Math.min(watchdogTimeout.toMillis(), TimeUnit.NANOSECONDS.toMillis(endsAt - System.nanoTime()));
+            if (ttl <= 0)
+                return false;
+            CompletableFuture<Long> extended;
+            try {
+                extended = redisson.getScript(StringCodec.INSTANCE).<Long>evalAsync(name, RScript.Mode.READ_WRITE, EXTEND,
+                    RScript.ReturnType.LONG, List.of(name), String.valueOf(ttl), lockName(id)).toCompletableFuture();
+            } catch (RuntimeException e) {
+                throw failures.of("PEXPIRE", name, e);
+            }
+            if (!wait)
+                return true;   // a renewal: if it fails the lock lapses within watchdogTimeout, which is all a lost renewal may cost
+            try {
+                Long set = await(extended, commandTimeout.multipliedBy(3), false);
+                return set != null && set == 1;
+            } catch (ExecutionException e) {
+                throw failures.of("PEXPIRE", name, Failures.causeOf(e));
+            } catch (TimeoutException e) {
+                throw failures.of("PEXPIRE", name, e);
+            } catch (InterruptedException cannotHappen) {
+                throw new AssertionError(cannotHappen);
+            }
+        }
+
+        private void renew() {
+            if (released.get())
+                return;
+            try {
+                extend(false);
+            } catch (CacheBackendException e) {
+                // Redis is away: the lock lapses within watchdogTimeout unless a later renewal lands
+            }
+        }
+
+        /** Ends the lease without waiting: at its bound, or when it could not be confirmed. */
         private void expire() {
-            if (released.compareAndSet(false, true))
-                lock.unlockAsync(id);   // if this fails the watchdog stops anyway; the key then expires within watchdogTimeout
+            if (!released.compareAndSet(false, true))
+                return;
+            stopTimers();
+            unlockInBackground();
+        }
+
+        private void stopTimers() {
+            ScheduledFuture<?> r = renewals;
+            if (r != null)
+                r.cancel(false);
+            ScheduledFuture<?> b = bound;
+            if (b != null)
+                b.cancel(false);
+        }
+
+        private void unlockInBackground() {
+            CompletableFuture<Void> unlocked;
+            try {
+                unlocked = lock.unlockAsync(id).toCompletableFuture();
+            } catch (RuntimeException e) {
+                unlocked = CompletableFuture.failedFuture(e);
+            }
+            unlocked.whenComplete((done, failure) -> {
+                if (failure == null)
+                    fills.announce(lockKey, false);
+                else if (!ownedBySomeoneElse(failure))
+                    cleanUp(lockKey, lock, id);
+            });
         }
 
         @Override
         public void release() {
             if (!released.compareAndSet(false, true))
                 return;
-            ScheduledFuture<?> b = bound;
-            if (b != null)
-                b.cancel(false);
+            stopTimers();
             CompletableFuture<Void> unlocked;
             try {
                 unlocked = lock.unlockAsync(id).toCompletableFuture();
             } catch (RuntimeException e) {
+                cleanUp(lockKey, lock, id);
                 throw failures.of("UNLOCK", name, e);
             }
             try {
                 await(unlocked, commandTimeout.multipliedBy(3), false);
             } catch (ExecutionException e) {
-                if (!ownedBySomeoneElse(e))
+                if (!ownedBySomeoneElse(e)) {
+                    cleanUp(lockKey, lock, id);
                     throw failures.of("UNLOCK", name, Failures.causeOf(e));
+                }
                 return;   // the lease had expired: nothing to release, and a successor holds it
             } catch (TimeoutException e) {
+                cleanUp(lockKey, lock, id);
                 throw failures.of("UNLOCK", name, e);
             } catch (InterruptedException cannotHappen) {
                 throw new AssertionError(cannotHappen);
@@ -342,6 +521,11 @@ public final class RedissonLocks implements RegenerationLocks, AutoCloseable {
         public String toString() {
             return "lease of " + name + " (owner id " + id + (released.get() ? ", released)" : ")");
         }
+    }
+
+    /** The field under which Redisson's lock records owner {@code id} of this client. */
+    private String lockName(long id) {
+        return redisson.getId() + ":" + id;
     }
 
     /** How many waits in this process are parked until {@code lockKey} is released, filled or expires; for tests. */
