@@ -16,6 +16,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -304,6 +305,43 @@ class DogpileIT {
         read.apply(0);
         assertThat(db.executions("down")).as("cached again once the backend is back").isEqualTo(12);
         assertThat(circuit).hasSize(2).endsWith("closed");
+    }
+
+    /**
+     * With the backend down, another JVM's write cannot be seen in any generation: callers who arrive
+     * while a query runs must not get its rows (read before they arrived, perhaps before a write they
+     * know of committed). They share the next query instead: two queries for any number of callers.
+     */
+    @Test
+    void whileTheBackendIsDownNoCallerGetsRowsReadBeforeItArrived() throws Exception {
+        CachingDSL cached = cached(Regions.builder().region("items").build());
+        DSLContext items = cached.fromCache("items");
+        backend.down.set(true);
+        long gate = java.util.concurrent.ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+        Callable<String> read = () -> items.select(NAME, Db.touchGated("arrived", gate)).from(ITEMS).where(ID.eq(9)).fetchOne(NAME);
+        try (var callers = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+             var gateHolder = db.pool.getConnection(); var s = gateHolder.createStatement()) {
+            s.execute("select pg_advisory_lock(" + gate + ")");
+            Future<String> first = callers.submit(read);
+            awaitQueriesWaitingOnTheGate(1);
+            db.dsl.update(ITEMS).set(NAME, "renamed").where(ID.eq(9)).execute();   // another JVM's write, committed
+            List<Future<String>> later = List.of(callers.submit(read), callers.submit(read));
+            Thread.sleep(500);   // both join the running flight
+            s.execute("select pg_advisory_unlock(" + gate + ")");
+            assertThat(first.get(10, TimeUnit.SECONDS)).as("the first caller began before the write").isEqualTo("item 9");
+            for (Future<String> f : later)
+                assertThat(f.get(10, TimeUnit.SECONDS)).as("a caller that began after the write committed").isEqualTo("renamed");
+        }
+        assertThat(db.executions("arrived")).as("the callers who arrived during the first query shared a second").isEqualTo(2);
+    }
+
+    private void awaitQueriesWaitingOnTheGate(int n) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (db.dsl.fetchOne("select count(*) from pg_stat_activity where wait_event_type = 'Lock' and query like '%touch_gated%'"
+                + " and pid <> pg_backend_pid()").get(0, Integer.class) < n) {
+            assertThat(System.nanoTime()).as("%s queries waiting on the gate", n).isLessThan(deadline);
+            Thread.sleep(5);
+        }
     }
 
     @Test

@@ -1212,29 +1212,42 @@ public final class DogpileEngine {
      * JVM-local single flight: the first caller of a statement runs {@code work}, the others wait
      * for its rows. Rows that may be uncommitted are not handed to the others: each then runs
      * {@code loader} itself (its own statement, on its own connection), storing nothing.
+     *
+     * <p>Rows known valid for the generations a caller saw are shared with it. Rows whose
+     * generations are unknown (the backend is down: another JVM's write would go unseen) are
+     * shared only by callers who arrived before their query started: the others wait for that
+     * flight to end and share the next one, which starts after they arrived. So a read never gets
+     * rows read before it began, and concurrent callers still make at most two queries, not one each.
      */
     private Result<Record> flight(Lookup k, Loader loader, Work work) throws SQLException {
         String fk = k.flightKey();
         long joinedAfter = localWrites.get();
-        CompletableFuture<Loaded> mine = new CompletableFuture<>();
-        CompletableFuture<Loaded> running = flights.putIfAbsent(fk, mine);
-        if (running != null) {
+        boolean arrivedBefore = false;   // true once a flight we waited for ended: any later one started after we arrived
+        while (true) {
+            CompletableFuture<Loaded> mine = new CompletableFuture<>();
+            CompletableFuture<Loaded> running = flights.putIfAbsent(fk, mine);
+            if (running == null) {
+                try {
+                    Loaded loaded = work.run();
+                    land(fk, mine, loaded);
+                    return loaded.result();
+                } catch (Throwable failure) {
+                    fail(fk, mine, failure);
+                    throw rethrow(failure);
+                }
+            }
             Loaded shared = await(k, running);
-            if (shared != null && shared.shareableWith(k.generations(), joinedAfter))
-                return shared.result();
+            if (shared != null && shared.shareableWith(k.generations(), joinedAfter)) {
+                if (shared.generations() != null || arrivedBefore)
+                    return shared.result();
+                arrivedBefore = true;   // read before we arrived, under generations nobody knows: take the next flight
+                continue;
+            }
             try {
                 return regenerate(k, loader).result();
             } catch (Exception failure) {
                 throw rethrow(failure);
             }
-        }
-        try {
-            Loaded loaded = work.run();
-            land(fk, mine, loaded);
-            return loaded.result();
-        } catch (Throwable failure) {
-            fail(fk, mine, failure);
-            throw rethrow(failure);
         }
     }
 
