@@ -95,7 +95,8 @@ import org.jspecify.annotations.Nullable;
  * disconnected} (a write replayed after a reconnect could resurrect an entry invalidated in the
  * meantime), each times out after the {@linkplain Builder#commandTimeout command timeout}, at most
  * {@linkplain Builder#requestQueueSize(int) requestQueueSize} commands wait to be sent, and the
- * connection reconnects by itself (backing off up to one second). Locks go through a Redisson
+ * connection reconnects by itself (backing off up to {@value #RECONNECT_DELAY_CAP_MILLIS} ms, so that a server back after an
+ * outage is used again, and the bumps of writes made meanwhile land, soon after). Locks go through a Redisson
  * client with the same server, credentials, timeout and no retries.
  *
  * <p><b>Redis Cluster.</b> {@link #clusterBuilder} takes some of the cluster's nodes as seeds and
@@ -159,6 +160,10 @@ public final class RedisCacheBackend implements CacheBackend {
      * this: see {@link Builder#lockWatchdogTimeout(Duration)}.
      */
     public static final Duration DEFAULT_LOCK_WATCHDOG_TIMEOUT = Duration.ofSeconds(10);
+
+    /** The longest wait between two reconnection attempts of a connection that dropped. */
+    static final long RECONNECT_DELAY_CAP_MILLIS = 250;
+    private static final Duration RECONNECT_DELAY_CAP = Duration.ofMillis(RECONNECT_DELAY_CAP_MILLIS);
 
     private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
     private static final String GENERATION_PREFIX = "gen:";
@@ -240,7 +245,7 @@ public final class RedisCacheBackend implements CacheBackend {
         ClientResources.Builder r = ClientResources.builder()
             .ioThreadPoolSize(2)            // one connection needs one I/O thread; 2 is Lettuce's minimum
             .computationThreadPoolSize(2)
-            .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS));
+            .reconnectDelay(Delay.exponential(Duration.ofMillis(10), RECONNECT_DELAY_CAP, 2, TimeUnit.MILLISECONDS));
         if (meterRegistry != null)
             LettuceMeters.recordLatencies(r, meterRegistry);
         this.resources = r.build();

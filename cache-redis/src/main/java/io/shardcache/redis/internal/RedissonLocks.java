@@ -23,6 +23,7 @@ import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
 import org.redisson.config.Config;
+import org.redisson.config.EqualJitterDelay;
 import org.redisson.config.ReadMode;
 import org.redisson.config.SingleServerConfig;
 import org.redisson.config.SubscriptionMode;
@@ -106,6 +107,9 @@ public final class RedissonLocks implements RegenerationLocks, AutoCloseable {
         return 0
         """;
 
+    /** Redisson's default backs off to 10 s: a server back after an outage would go unused that long. */
+    private static final EqualJitterDelay RECONNECTION = new EqualJitterDelay(Duration.ofMillis(10), Duration.ofMillis(250));
+
     private final RedissonClient redisson;
     private final String keyPrefix;
     private final Duration commandTimeout;
@@ -178,6 +182,7 @@ public final class RedissonLocks implements RegenerationLocks, AutoCloseable {
                 .setTimeout(timeoutMillis)
                 .setConnectTimeout(timeoutMillis)
                 .setRetryAttempts(0)
+                .setReconnectionDelay(RECONNECTION)
                 .setReadMode(ReadMode.MASTER)          // a lock is read where it is written
                 .setMasterConnectionMinimumIdleSize(1)
                 .setMasterConnectionPoolSize(16)
@@ -191,6 +196,7 @@ public final class RedissonLocks implements RegenerationLocks, AutoCloseable {
         server.setTimeout(timeoutMillis)
             .setConnectTimeout(timeoutMillis)
             .setRetryAttempts(0)                       // a cache fails fast; the caller falls back to the database
+            .setReconnectionDelay(RECONNECTION)
             .setConnectionMinimumIdleSize(1)
             .setConnectionPoolSize(16)
             .setSubscriptionConnectionMinimumIdleSize(1);

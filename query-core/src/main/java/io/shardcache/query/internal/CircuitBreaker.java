@@ -29,7 +29,9 @@ import org.jspecify.annotations.Nullable;
  *     others still fail at once. A successful probe closes the circuit, a failed one opens it for
  *     another {@code openFor}.</li>
  * </ul>
- * So after the backend returns, hits resume within {@code openFor} plus one call.
+ * So after the backend returns, hits resume within {@code openFor} plus one call. Work that must
+ * reach the backend as soon as it answers (the generation bumps of writes made while it did not)
+ * probes it at its own pace through {@link #probeNow}, and closes the circuit the moment one lands.
  *
  * <p>Releasing a lease always goes through: a lock left held only costs its lease, but releasing
  * promptly lets others in. {@link #close()} does not close the delegate, which its creator owns.
@@ -71,6 +73,28 @@ public final class CircuitBreaker implements CacheBackend {
         long now = clock.millis();
         if (now - opened < openForMillis || !probing.compareAndSet(false, true))
             throw open(now, opened);
+        return probe(op, now, opened);
+    }
+
+    /**
+     * Calls {@code op} on the backend now, as a probe even if the circuit opened less than
+     * {@code openFor} ago: for work that must reach the backend as soon as it answers (generation
+     * bumps of writes made while it did not), retried by its caller at its own pace. Unlike a read,
+     * such a retry costs no caller a wait. Fails at once, without calling, while another probe is
+     * under way.
+     */
+    public <T extends @Nullable Object> T probeNow(java.util.function.Function<CacheBackend, T> op) {
+        long opened = openedAt;
+        if (opened == 0)
+            return closed(() -> op.apply(delegate));
+        long now = clock.millis();
+        if (!probing.compareAndSet(false, true))
+            throw open(now, opened);
+        return probe(() -> op.apply(delegate), now, opened);
+    }
+
+    /** Runs {@code op} as the one probe ({@link #probing} is set): success closes the circuit, failure re-opens it. */
+    private <T extends @Nullable Object> T probe(Supplier<T> op, long now, long opened) {
         try {
             T result = op.get();
             failures.set(0);

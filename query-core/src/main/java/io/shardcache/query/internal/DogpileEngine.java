@@ -36,6 +36,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 import org.jooq.Record;
 import org.jooq.Result;
@@ -223,6 +224,9 @@ public final class DogpileEngine {
     private static final long[] NO_GENERATIONS = {};
     /** Counters whose bump failed: until they reach the backend, this JVM serves nothing from it. */
     private final java.util.Set<String> unflushed = ConcurrentHashMap.newKeySet();
+    /** A background retry of {@link #unflushed} is scheduled or running. */
+    private final java.util.concurrent.atomic.AtomicBoolean flushing = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile boolean closing;
     private final InstantSource clock;
     private final RandomGenerator random;
     private final Executor refresher;
@@ -404,7 +408,7 @@ public final class DogpileEngine {
             return ready;
         CacheKey key = new CacheKey(region.name(), naming.scope(), naming.sha1Hex(), fingerprint.fingerprintUnsafe(), naming::describe);
         try {
-            if (!unflushed.isEmpty() && !flushBumps())
+            if (!unflushed.isEmpty() && !flushBumps(false))
                 throw new CacheBackendException("generation bumps of earlier writes could not reach the backend yet");
             Counters names = countersOf(region.name());
             List<String> all = names.with(tables.counters());
@@ -630,17 +634,47 @@ public final class DogpileEngine {
 
     /**
      * Bumps generation counters: what a write changes. When the backend cannot be reached the
-     * counters are kept and retried before this JVM reads from the backend again, and until then it
-     * serves nothing from it: entries there may predate the write. Other processes serve them until
-     * the retry lands or their TTL ends; that is the one gap a backend outage leaves.
+     * counters are kept, and until they reach it this JVM serves nothing from it: entries there may
+     * predate the write. They are retried every {@value #FLUSH_EVERY_MILLIS} ms in the background,
+     * each retry a probe of the circuit even while it is open ({@link CircuitBreaker#probeNow}), and
+     * before this JVM's next read. So other processes serve entries older than the write only until
+     * the backend answers this JVM again, plus one retry: that is the one gap an outage leaves.
      */
     public void bump(List<String> tableCounters) {
         try {
             bumpOrThrow(tableCounters);
         } catch (CacheBackendException e) {
             unflushed.addAll(tableCounters);
-            LOG.log(System.Logger.Level.WARNING, "generation bump of " + tableCounters + " failed; retried before the next read", e);
+            LOG.log(System.Logger.Level.WARNING, "generation bump of " + tableCounters + " failed; retried in the background and before the next read", e);
+            flushSoon();
         }
+    }
+
+    /** How often bumps that could not reach the backend are retried. */
+    static final long FLUSH_EVERY_MILLIS = 50;
+
+    /** Schedules a background retry of the unflushed bumps, unless one is scheduled. */
+    private void flushSoon() {
+        if (closing || !flushing.compareAndSet(false, true))
+            return;
+        try {
+            CompletableFuture.delayedExecutor(FLUSH_EVERY_MILLIS, TimeUnit.MILLISECONDS, releases).execute(this::flushInBackground);
+        } catch (RejectedExecutionException closed) {
+            flushing.set(false);
+        }
+    }
+
+    private void flushInBackground() {
+        boolean done = true;
+        try {
+            done = closing || flushBumps(true);
+        } catch (RuntimeException e) {
+            done = false;
+        } finally {
+            flushing.set(false);
+        }
+        if (!done || !unflushed.isEmpty())
+            flushSoon();
     }
 
     /** As {@link #bump}, but a failure is the caller's: nothing is kept for a retry. */
@@ -654,12 +688,18 @@ public final class DogpileEngine {
     /**
      * Retries the bumps that failed; true when none is left. Each counter leaves the set before its
      * retry and returns to it if the retry fails, so a bump that fails meanwhile is never lost.
+     *
+     * @param probe whether to call the backend even while its circuit is open (the background retry)
      */
-    private boolean flushBumps() {
+    private boolean flushBumps(boolean probe) {
         List<String> pending = List.copyOf(unflushed);
+        if (pending.isEmpty())
+            return true;
         pending.forEach(unflushed::remove);
         try {
-            long[] values = backend.incrementGenerations(pending);
+            long[] values = probe && backend instanceof CircuitBreaker breaker
+                ? breaker.probeNow(b -> b.incrementGenerations(pending))
+                : backend.incrementGenerations(pending);
             if (near != null)
                 near.bumped(pending, values);
             return unflushed.isEmpty();
@@ -1000,6 +1040,7 @@ public final class DogpileEngine {
      * and waits for the lock releases under way; the backend must outlive this.
      */
     public void close() {
+        closing = true;
         backgroundWaits.forEach(BackgroundWait::interrupt);
         releases.close();
         if (near != null) {

@@ -138,6 +138,25 @@ class CircuitBreakerTest {
         assertThat(flaky.calls.get()).isEqualTo(6);
     }
 
+    /** A bump retry reaches the backend before openFor has passed, and its success closes the circuit for every caller. */
+    @Test
+    void probeNowCallsTheBackendWhileOpenAndItsSuccessCloses() {
+        flaky.down.set(true);
+        failTimes(3);
+        assertThatThrownBy(() -> breaker.probeNow(b -> b.incrementGeneration("c"))).isInstanceOf(CacheBackendException.class)
+            .hasMessageContaining("flaky is down");
+        assertThat(flaky.calls.get()).as("called although the circuit is open").isEqualTo(4);
+        assertThat(breaker.state().open()).isTrue();
+
+        flaky.down.set(false);
+        now.addAndGet(10);   // far less than openFor
+        long value = breaker.probeNow(b -> b.incrementGeneration("c"));
+        assertThat(value).isPositive();
+        assertThat(breaker.state().open()).as("closed by the probe").isFalse();
+        breaker.get("r", "k");
+        assertThat(flaky.calls.get()).as("an ordinary call goes through at once").isEqualTo(6);
+    }
+
     @Test
     void badSettingsAreRefused() {
         assertThatThrownBy(() -> new CircuitBreaker(flaky, 0, Duration.ofSeconds(1), clock, CacheListener.NONE))

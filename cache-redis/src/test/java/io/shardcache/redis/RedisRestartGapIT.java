@@ -1,0 +1,148 @@
+package io.shardcache.redis;
+
+import static io.shardcache.query.Items.ID;
+import static io.shardcache.query.Items.ITEMS;
+import static io.shardcache.query.Items.NAME;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.shardcache.query.CachingDSL;
+import io.shardcache.query.Db;
+import io.shardcache.query.Regions;
+import io.shardcache.testing.RedisService;
+import io.shardcache.testing.ServicesExtension;
+import io.shardcache.testing.TestSchema;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Redis is killed and restarted (empty) while one JVM writes and another reads: the writer's bumps
+ * refused during and just after the outage reach Redis as soon as it answers the writer again, so
+ * the reader's stale reads end within a reconnection and one retry of the restart.
+ */
+@ExtendWith(ServicesExtension.class)
+class RedisRestartGapIT {
+
+    private static final int ID_WRITTEN = 7;
+
+    private String prefix;
+    private KillableRedis redis;
+    private Db db;
+    private final List<AutoCloseable> closing = new ArrayList<>();
+
+    @BeforeEach
+    void setUp(TestSchema schema, TestInfo test) throws Exception {
+        this.prefix = RedisService.uniquePrefix(getClass().getSimpleName() + "." + test.getTestMethod().orElseThrow().getName());
+        this.redis = KillableRedis.start();
+        this.db = new Db(schema, 8);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (AutoCloseable c : closing.reversed())
+            c.close();
+        redis.close();
+        db.close();
+    }
+
+    /** A JVM whose circuit stays open {@code openFor} after Redis failed three times in a row. */
+    private CachingDSL jvm(Duration openFor) {
+        RedisCacheBackend backend = RedisCacheBackend.builder(redis.uri()).keyPrefix(prefix).build();
+        closing.add(backend);
+        CachingDSL dsl = CachingDSL.builder(db.dsl, Regions.builder().region("items").build()).backend(backend)
+            .circuitBreaker(3, openFor).build();
+        closing.add(dsl);
+        return dsl;
+    }
+
+    @Test
+    void staleReadsInAnotherJvmEndSoonAfterRedisIsBack() throws Exception {
+        // The writer's circuit stays open three times longer than the reader's: without the background
+        // retry its bumps would be refused for seconds while the reader is back on Redis.
+        CachingDSL writer = jvm(Duration.ofSeconds(3));
+        CachingDSL reader = jvm(Duration.ofSeconds(1));
+        AtomicLong committed = new AtomicLong();
+        writer.dsl().update(ITEMS).set(NAME, "v0").where(ID.eq(ID_WRITTEN)).execute();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong restartedAt = new AtomicLong(Long.MAX_VALUE);
+        AtomicLong killedAt = new AtomicLong(Long.MAX_VALUE);
+        AtomicLong staleBeforeRestart = new AtomicLong();
+        AtomicLong staleAfterRestart = new AtomicLong();
+        AtomicLong lastStaleAfterRestart = new AtomicLong(-1);
+        AtomicLong reads = new AtomicLong();
+        AtomicLong hits = new AtomicLong();
+        Queue<Throwable> errors = new ConcurrentLinkedQueue<>();
+        List<Thread> threads = new ArrayList<>();
+        threads.add(Thread.ofPlatform().name("writer").start(() -> {
+            for (long n = 1; !stop.get(); n++) {
+                try {
+                    writer.dsl().update(ITEMS).set(NAME, "v" + n).where(ID.eq(ID_WRITTEN)).execute();
+                    committed.set(n);
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (Throwable t) {
+                    errors.add(t);
+                }
+            }
+        }));
+        for (int r = 0; r < 2; r++)
+            threads.add(Thread.ofPlatform().name("reader-" + r).start(() -> {
+                while (!stop.get()) {
+                    long before = committed.get();
+                    try {
+                        long hitsBefore = reader.stats("items").hits();
+                        String name = reader.fromCache("items").select(NAME).from(ITEMS).where(ID.eq(ID_WRITTEN)).fetchOne(NAME);
+                        long now = System.nanoTime();
+                        if (reader.stats("items").hits() > hitsBefore)
+                            hits.incrementAndGet();
+                        long version = Long.parseLong(name.substring(1));
+                        if (version < before) {
+                            if (now > restartedAt.get()) {
+                                staleAfterRestart.incrementAndGet();
+                                lastStaleAfterRestart.accumulateAndGet(TimeUnit.NANOSECONDS.toMillis(now - restartedAt.get()), Math::max);
+                            } else
+                                staleBeforeRestart.incrementAndGet();
+                        }
+                    } catch (Throwable t) {
+                        errors.add(t);
+                    }
+                    reads.incrementAndGet();
+                }
+            }));
+        Thread.sleep(1_000);
+        redis.kill();
+        killedAt.set(System.nanoTime());
+        Thread.sleep(1_500);
+        redis.launch();   // same port, empty
+        restartedAt.set(System.nanoTime());
+        long hitsAtRestart = hits.get();
+        Thread.sleep(4_000);
+        stop.set(true);
+        for (Thread t : threads) {
+            t.join(TimeUnit.SECONDS.toMillis(15));
+            assertThat(t.isAlive()).as("%s still busy 15 s after being told to stop", t.getName()).isFalse();
+        }
+        System.out.printf("RedisRestartGapIT: %d reads, %d writes, hits after the restart %d; stale reads before the restart %d,"
+                + " after it %d, the last %d ms after the restart; errors %d%n",
+            reads.get(), committed.get(), hits.get() - hitsAtRestart, staleBeforeRestart.get(), staleAfterRestart.get(),
+            lastStaleAfterRestart.get(), errors.size());
+        assertThat(errors).as("exceptions that reached callers").isEmpty();
+        assertThat(hits.get() - hitsAtRestart).as("hits after the restart: the reader uses Redis again").isPositive();
+        assertThat(staleBeforeRestart.get()).as("stale reads before Redis was back").isZero();
+        assertThat(lastStaleAfterRestart.get())
+            .as("ms from the restart to the last stale read (reconnection within %d ms, then one retry every %d ms)",
+                RedisCacheBackend.RECONNECT_DELAY_CAP_MILLIS, 50)
+            .isLessThan(600);
+    }
+}
