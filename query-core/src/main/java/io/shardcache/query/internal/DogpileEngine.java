@@ -560,7 +560,7 @@ public final class DogpileEngine {
         NearCache nearby = near != null && near.covers(region.name()) ? near : null;
         long guess = countersOf(region.name()).lastSeen;
         return new Pending(region, key, naming, fingerprint, tables, all, guess, storageKey(region.name(), guess, naming),
-            nearby != null ? nearby.epoch() : Lookup.NOT_NEAR, nearby != null ? nearby.resets() : 0);
+            nearby != null ? nearby.epoch() : Lookup.NOT_NEAR, nearby != null ? nearby.ticket(all) : null);
     }
 
     private final class Pending {
@@ -573,10 +573,10 @@ public final class DogpileEngine {
         private final long guess;
         private String entryName;
         private final long epoch;
-        private final long resets;
+        private final NearCache.@Nullable Ticket ticket;
 
         Pending(Region region, CacheKey key, KeyMaterial naming, KeyMaterial fingerprint, TableCounters.Dependencies tables,
-                List<String> all, long guess, String entryName, long epoch, long resets) {
+                List<String> all, long guess, String entryName, long epoch, NearCache.@Nullable Ticket ticket) {
             this.region = region;
             this.key = key;
             this.naming = naming;
@@ -586,7 +586,7 @@ public final class DogpileEngine {
             this.guess = guess;
             this.entryName = entryName;
             this.epoch = epoch;
-            this.resets = resets;
+            this.ticket = ticket;
         }
 
         long guess() {
@@ -606,8 +606,8 @@ public final class DogpileEngine {
 
         /** The lookup of what the backend answered: {@code values} of every counter, and the entry. */
         Lookup found(long[] values, byte @Nullable [] entry) {
-            if (epoch != Lookup.NOT_NEAR)   // a near epoch is only noted when there is a near cache
-                Objects.requireNonNull(near, "near cache").learn(all, values, resets);
+            if (ticket != null)   // taken only when there is a near cache
+                Objects.requireNonNull(near, "near cache").learn(all, values, ticket);
             return new Lookup(region, key, entryName, fingerprint, values[1], false, true, entry, tables,
                 Arrays.copyOfRange(values, 2, values.length), epoch);
         }

@@ -31,6 +31,15 @@ import org.jspecify.annotations.Nullable;
  * <p>This process's own bumps and deletes take effect here before they return ({@link #bumped},
  * {@link #evict}), so a process never serves itself rows older than its own writes.
  *
+ * <h2>A bounded mirror</h2>
+ * The mirror holds only counters this process has read (a notification of a counter it does not
+ * hold is not kept: every JVM's bumps of every shard's tables would otherwise pile up here), and at
+ * most {@value #MAX_COUNTERS}; past that it is forgotten whole, as on a reset, and refilled by the
+ * reads that follow. Dropping a notification must not let a read that began before it put back the
+ * older value it read: each notification of a counter not held moves a stamp of that counter's
+ * stripe first, and a read may add a counter only if the stripe's stamp has not moved since it
+ * began ({@link Ticket}).
+ *
  * <p>Thread-safe; the notification methods run on the backend's thread.
  */
 final class NearCache implements CacheBackend.Watcher {
@@ -44,7 +53,13 @@ final class NearCache implements CacheBackend.Watcher {
 
     private final Map<String, Cache<String, Copy>> regions;
     private final Map<String, Long> maxAgeNanos;
+    /** The most counters the mirror holds before it is forgotten whole. */
+    static final int MAX_COUNTERS = 65_536;
+    private static final int STRIPES = 4_096;
+
     private final ConcurrentHashMap<String, Long> generations = new ConcurrentHashMap<>();
+    /** Per stripe of counter names: moves when a notification of a counter the mirror does not hold is dropped. */
+    private final java.util.concurrent.atomic.AtomicLongArray stamps = new java.util.concurrent.atomic.AtomicLongArray(STRIPES);
     /** Moves on every reset and every entry change: a copy read before it moved is not kept. */
     private final AtomicLong epoch = new AtomicLong();
     /** Moves on every reset: counter values read before it moved are not kept. */
@@ -79,10 +94,6 @@ final class NearCache implements CacheBackend.Watcher {
         return epoch.get();
     }
 
-    long resets() {
-        return resets.get();
-    }
-
     /** The mirrored values of {@code counters}, or null unless every one is known and notifications flow. */
     long @Nullable [] known(List<String> counters) {
         if (!live)
@@ -103,14 +114,52 @@ final class NearCache implements CacheBackend.Watcher {
         return c == null ? null : c.entry();
     }
 
-    /** Remembers counter values read from the backend by a read that began after {@code since} resets. */
-    void learn(List<String> counters, long[] values, long since) {
+    /**
+     * What a read that is about to ask the backend notes first, so that what it learns can be
+     * refused if something it could have missed happened meanwhile: the resets, and the stamps of
+     * its counters' stripes.
+     */
+    record Ticket(long resets, long[] stamps) {
+    }
+
+    Ticket ticket(List<String> counters) {
+        long r = resets.get();
+        long[] s = new long[counters.size()];
+        for (int i = 0; i < s.length; i++)
+            s[i] = stamps.get(stripe(counters.get(i)));
+        return new Ticket(r, s);
+    }
+
+    private static int stripe(String counter) {
+        int h = counter.hashCode();
+        return (h ^ (h >>> 16)) & (STRIPES - 1);
+    }
+
+    /** Remembers counter values read from the backend by a read that took {@code ticket} before it asked. */
+    void learn(List<String> counters, long[] values, Ticket ticket) {
+        long since = ticket.resets();
         if (!live || resets.get() != since)
             return;
-        for (int i = 0; i < values.length; i++)
-            generations.merge(counters.get(i), values[i], Math::max);
+        for (int i = 0; i < values.length; i++) {
+            long value = values[i];
+            long stamp = ticket.stamps()[i];
+            String counter = counters.get(i);
+            generations.compute(counter, (c, held) -> {
+                if (held != null)
+                    return Math.max(held, value);
+                return stamps.get(stripe(c)) == stamp ? Long.valueOf(value) : null;
+            });
+        }
         if (resets.get() != since)   // a reset raced with us: what we wrote may predate it
             counters.forEach(generations::remove);
+        if (generations.size() > MAX_COUNTERS)
+            forgetCounters();
+    }
+
+    /** Forgets every counter, as a reset does, but keeps the copies (they are served again once their counters are read). */
+    private void forgetCounters() {
+        resets.incrementAndGet();
+        generations.clear();
     }
 
     /**
@@ -150,9 +199,21 @@ final class NearCache implements CacheBackend.Watcher {
             cache.invalidate(key);
     }
 
+    /**
+     * Moves a counter the mirror holds forward. One it does not hold is not added; its stripe's
+     * stamp moves first, so that a read under way cannot add the older value it read.
+     */
     @Override
     public void generationChanged(String counter, long value) {
-        generations.merge(counter, value, Math::max);
+        if (generations.computeIfPresent(counter, (c, held) -> Math.max(held, value)) == null) {
+            stamps.incrementAndGet(stripe(counter));
+            generations.computeIfPresent(counter, (c, held) -> Math.max(held, value));   // added between the two
+        }
+    }
+
+    /** How many counters the mirror holds; for tests. */
+    int mirrored() {
+        return generations.size();
     }
 
     @Override
