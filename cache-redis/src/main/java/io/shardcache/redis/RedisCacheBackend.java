@@ -65,7 +65,7 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Storage.</b> An entry is a Redis string under {@code <keyPrefix><region>:<generation>:<sha1>},
  * written with {@code SET ... PX <hard TTL>}, so Redis forgets it at the hard TTL; the bytes are
  * shardcache's own envelope, stored and returned verbatim. A generation counter is a Redis integer
- * under {@code <keyPrefix>gen:<counter>} (absent = 0); an increment moves it to the larger of its
+ * under {@code <keyPrefix>gen:<counter>}, created at the server's clock when first read (see below); an increment moves it to the larger of its
  * value plus one and the server's clock in microseconds, so that a counter lost or rolled back
  * never repeats an old value. {@link #read} is one {@code MGET} of the
  * counters and the entry. Three Lua scripts, run by {@code EVALSHA} (the full text is sent only when
@@ -126,11 +126,13 @@ import org.jspecify.annotations.Nullable;
  * </ul>
  * A key prefix holding a hash tag ({@code {...}}) would put every key in one slot: on one master.
  *
- * <p><b>Counters that are lost.</b> An entry stored before a counter was first bumped recorded it
- * as 0; a counter lost later (a master without a replica, or one server of a {@link RedisRing},
- * restarted empty; or evicted: use a {@code volatile-*} or {@code noeviction} maxmemory policy,
- * never {@code allkeys-*}) reads 0 again, and such an entry could be served until its hard TTL.
- * Invalidate the regions after such a loss. Every other value never comes back (see above).
+ * <p><b>Counters that are lost or damaged.</b> A read that finds a counter missing (never bumped;
+ * or lost: a master without a replica, or one server of a {@link RedisRing}, restarted empty; or
+ * evicted) sets it to the server's clock in microseconds before answering, in one more round trip;
+ * one that finds a non-integer there (written by something else) does the same, logs a warning and
+ * counts it ({@link #countersRepaired()}). So a counter never reads as a value it had before it was
+ * lost: an entry that recorded the old value is a miss, never served. A store whose counter
+ * vanished since it was read does not happen (a missing counter matches no expected value).
  *
  * <p><b>Failures.</b> Every method throws {@link CacheBackendException} when Redis is unreachable,
  * slow (no answer within the command timeout) or refuses the command; its message names the server
@@ -167,16 +169,17 @@ public final class RedisCacheBackend implements CacheBackend {
 
     private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
     private static final String GENERATION_PREFIX = "gen:";
+    private static final System.Logger LOG = System.getLogger(RedisCacheBackend.class.getName());
     private static final String CHANNEL = "generations";
 
     /**
      * KEYS: the entry, then the counters; ARGV: the entry's bytes, PX milliseconds, then each
-     * counter's expected value in decimal. Stores only if every counter (absent = 0) still holds
+     * counter's expected value in decimal. Stores only if every counter exists and still holds
      * its expected value; returns 1 if it stored, else 0. Compared as strings, as Redis stores them.
      */
     private static final LuaScript PUT_IF_GENERATIONS = new LuaScript("""
         for i = 2, #KEYS do
-          if (redis.call('GET', KEYS[i]) or '0') ~= ARGV[i + 1] then
+          if redis.call('GET', KEYS[i]) ~= ARGV[i + 1] then
             return 0
           end
         end
@@ -199,18 +202,57 @@ public final class RedisCacheBackend implements CacheBackend {
     private static final LuaScript INCREMENT = new LuaScript("""
         local now = redis.call('TIME')
         local clock = tonumber(now[1]) * 1000000 + tonumber(now[2])
-        local values = {}
+        local out = {}
         for i = 1, #KEYS do
-          local old = tonumber(redis.call('GET', KEYS[i]) or '0')
-          if old == nil then
-            return redis.error_reply('ERR value is not an integer: ' .. KEYS[i])
+          local raw = redis.call('GET', KEYS[i])
+          local old = 0
+          local repaired = 0
+          if raw then
+            if string.match(raw, '^%-?%d+$') then
+              old = tonumber(raw)
+            else
+              repaired = 1
+            end
           end
           local value = math.max(old + 1, clock)
           redis.call('SET', KEYS[i], string.format('%d', value))
-          values[i] = value
+          out[2 * i - 1] = value
+          out[2 * i] = repaired
           redis.call('PUBLISH', ARGV[1], 'G' .. string.format('%d', value) .. ' ' .. ARGV[i + 1])
         end
-        return values
+        return out
+        """);
+
+    /**
+     * KEYS: counters found missing or holding a non-integer. Sets each that is still so to the
+     * server's clock in microseconds, leaving any that another caller set meanwhile; returns, per
+     * counter, its value and 0 (already set), 1 (created) or 2 (repaired). Creates no message: no
+     * entry can have recorded a value a counter never had.
+     */
+    private static final LuaScript ENSURE = new LuaScript("""
+        local now = redis.call('TIME')
+        local clock = tonumber(now[1]) * 1000000 + tonumber(now[2])
+        local out = {}
+        for i = 1, #KEYS do
+          local raw = redis.call('GET', KEYS[i])
+          local value
+          local status = 0
+          if not raw then
+            value = clock
+            status = 1
+          elseif not string.match(raw, '^%-?%d+$') then
+            value = clock
+            status = 2
+          else
+            value = tonumber(raw)
+          end
+          if status ~= 0 then
+            redis.call('SET', KEYS[i], string.format('%d', value))
+          end
+          out[2 * i - 1] = value
+          out[2 * i] = status
+        end
+        return out
         """);
 
     /** KEYS: the entry; ARGV: the channel and the message. Deletes, publishes, returns DEL's count. */
@@ -234,6 +276,7 @@ public final class RedisCacheBackend implements CacheBackend {
     private final byte[] channelBytes;
     private final ChangeFeed feed;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicLong countersRepaired = new java.util.concurrent.atomic.AtomicLong();
 
     private RedisCacheBackend(RedisServers servers, String keyPrefix, Duration commandTimeout, int requestQueueSize,
                               Duration lockWatchdogTimeout, @Nullable Object meterRegistry, @Nullable TrustManagerFactory trust) {
@@ -378,9 +421,9 @@ public final class RedisCacheBackend implements CacheBackend {
         List<KeyValue<String, byte[]>> values = call("MGET", k, c -> c.mget(keys));
         if (values.size() != keys.length)
             throw failures.of("MGET", k, "expected " + keys.length + " values, got " + values.size());
-        long[] generations = new long[counters.size()];
-        for (int i = 0; i < generations.length; i++)
-            generations[i] = counter(keys[i], values.get(i));
+        boolean[] isCounter = new boolean[keys.length];
+        Arrays.fill(isCounter, 0, counters.size(), true);
+        long[] generations = Arrays.copyOf(generations(keys, values, isCounter), counters.size());
         return new Read(generations, values.get(counters.size()).getValueOrElse(null));
     }
 
@@ -417,11 +460,16 @@ public final class RedisCacheBackend implements CacheBackend {
                 throw failures.of("MGET", chunk[0], "expected " + chunk.length + " values, got " + got.size());
             values.addAll(got);
         }
+        boolean[] isCounter = new boolean[keys.length];
+        for (int[] js : counterSlots)
+            for (int slot : js)
+                isCounter[slot] = true;
+        long[] all = generations(keys, values, isCounter);
         List<Read> out = new ArrayList<>(requests.size());
         for (int j = 0; j < requests.size(); j++) {
             long[] generations = new long[counterSlots[j].length];
             for (int i = 0; i < generations.length; i++)
-                generations[i] = counter(keys[counterSlots[j][i]], values.get(counterSlots[j][i]));
+                generations[i] = all[counterSlots[j][i]];
             out.add(new Read(generations, values.get(entrySlots[j]).getValueOrElse(null)));
         }
         return out;
@@ -436,16 +484,83 @@ public final class RedisCacheBackend implements CacheBackend {
         return slots.size() - 1;
     }
 
-    private long counter(String key, KeyValue<String, byte[]> value) {
-        return value.hasValue() ? parseCounter(key, value.getValue()) : 0;
+    /**
+     * The values of the counters among {@code keys} ({@code isCounter}), as an {@code MGET} answered
+     * {@code values}; 0 at the other positions. A counter that is missing (never bumped, or lost with
+     * a server restarted empty, a failover or an eviction) or holds a non-integer is set to the
+     * server's clock first ({@link #ENSURE}, one more round trip, in the rare read that finds one):
+     * so no value read can be one that an entry recorded before the counter was lost, and a damaged
+     * counter no longer keeps its tables out of the cache.
+     */
+    private long[] generations(String[] keys, List<KeyValue<String, byte[]>> values, boolean[] isCounter) {
+        long[] out = new long[keys.length];
+        List<Integer> unset = null;
+        for (int i = 0; i < keys.length; i++) {
+            if (!isCounter[i])
+                continue;
+            Long v = values.get(i).hasValue() ? integer(values.get(i).getValue()) : null;
+            if (v != null)
+                out[i] = v;
+            else {
+                if (unset == null)
+                    unset = new ArrayList<>();
+                unset.add(i);
+            }
+        }
+        if (unset != null) {
+            String[] fix = new String[unset.size()];
+            for (int j = 0; j < fix.length; j++)
+                fix[j] = keys[unset.get(j)];
+            long[] set = ensure(fix);
+            for (int j = 0; j < fix.length; j++)
+                out[unset.get(j)] = set[j];
+        }
+        return out;
     }
 
-    private long parseCounter(String key, byte[] value) {
-        String text = new String(value, StandardCharsets.US_ASCII);
+    /** The counters' values after {@link #ENSURE}: one script per hash slot on a cluster. */
+    private long[] ensure(String[] counterKeys) {
+        long[] result = new long[counterKeys.length];
+        Map<Integer, List<Integer>> bySlot = new LinkedHashMap<>();
+        for (int i = 0; i < counterKeys.length; i++)
+            bySlot.computeIfAbsent(servers.cluster() ? SlotHash.getSlot(counterKeys[i]) : 0, x -> new ArrayList<>()).add(i);
+        for (List<Integer> group : bySlot.values()) {
+            String[] keys = new String[group.size()];
+            for (int j = 0; j < keys.length; j++)
+                keys[j] = counterKeys[group.get(j)];
+            List<Object> answer = call("SET counter if missing or damaged (script)", String.join("', '", keys),
+                c -> ENSURE.<List<Object>>run(c, ScriptOutputType.MULTI, keys));
+            if (answer.size() != 2 * keys.length)
+                throw failures.of("SET counter if missing or damaged (script)", keys[0], "expected " + 2 * keys.length + " values, got " + answer);
+            for (int j = 0; j < keys.length; j++) {
+                result[group.get(j)] = (Long) answer.get(2 * j);
+                if ((Long) answer.get(2 * j + 1) == 2)
+                    repaired(keys[j]);
+            }
+        }
+        return result;
+    }
+
+    private void repaired(String counterKey) {
+        countersRepaired.incrementAndGet();
+        LOG.log(System.Logger.Level.WARNING, "generation counter '" + counterKey + "' on " + servers.describe()
+            + " held something other than an integer; it was set to the server's clock, so entries recorded under it are not served");
+    }
+
+    /**
+     * How many generation counters this backend found holding something other than an integer
+     * (written by something else) and set to the server's clock.
+     */
+    public long countersRepaired() {
+        return countersRepaired.get();
+    }
+
+    /** The decimal integer in {@code value}, or null if it holds something else. */
+    private static @Nullable Long integer(byte[] value) {
         try {
-            return Long.parseLong(text);
+            return Long.parseLong(new String(value, StandardCharsets.US_ASCII));
         } catch (NumberFormatException e) {
-            throw failures.of("GET", key, "the counter holds '" + abbreviate(text) + "', not an integer");
+            return null;
         }
     }
 
@@ -458,7 +573,7 @@ public final class RedisCacheBackend implements CacheBackend {
     }
 
     /**
-     * Atomic on one server: one script compares every counter (absent = 0, compared as decimal
+     * Atomic on one server: one script compares every counter (a missing one matches nothing; compared as decimal
      * strings) and only then stores. On a cluster the script runs on the entry's node and compares
      * the counters that live in its slot; the others are compared by an {@code MGET} just before.
      * A counter moved between the two lets a dead entry in, which no reader serves: an entry is
@@ -494,8 +609,8 @@ public final class RedisCacheBackend implements CacheBackend {
             if (now.size() != others.length)
                 throw failures.of("MGET", others[0], "expected " + others.length + " values, got " + now.size());
             for (int i = 0; i < others.length; i++)
-                if (counter(others[i], now.get(i)) != elsewhereExpected.get(i))
-                    return false;
+                if (!now.get(i).hasValue() || !Long.valueOf(elsewhereExpected.get(i)).equals(integer(now.get(i).getValue())))
+                    return false;   // moved, lost or damaged since it was read
         }
         String[] scriptKeys = keys.toArray(String[]::new);
         byte[][] scriptArgs = args.toArray(byte[][]::new);
@@ -534,7 +649,8 @@ public final class RedisCacheBackend implements CacheBackend {
     public long generation(String counter) {
         String k = counterKey(counter);
         byte[] value = call("GET", k, c -> c.get(k));
-        return value == null ? 0 : parseCounter(k, value);
+        Long v = value == null ? null : integer(value);
+        return v != null ? v : ensure(new String[] {k})[0];
     }
 
     @Override
@@ -544,9 +660,8 @@ public final class RedisCacheBackend implements CacheBackend {
 
     /**
      * One script {@code INCR}s each counter and publishes its new value ({@code G<value> <counter>}).
-     * Should a counter hold a non-integer, the script fails there: the counters before it stay
-     * incremented (and announced), as Redis scripts are not rolled back; the caller gets the
-     * {@link CacheBackendException}.
+     * A counter holding a non-integer is repaired on the way: set to the server's clock, as
+     * a missing one is (counted in {@link #countersRepaired()}).
      */
     @Override
     public long[] incrementGenerations(List<String> counters) {
@@ -569,10 +684,13 @@ public final class RedisCacheBackend implements CacheBackend {
             }
             List<Object> values = call("INCR+PUBLISH", String.join("', '", keys),
                 c -> INCREMENT.<List<Object>>run(c, ScriptOutputType.MULTI, keys, args));
-            if (values.size() != keys.length)
-                throw failures.of("INCR+PUBLISH", keys[0], "expected " + keys.length + " values, got " + values);
-            for (int j = 0; j < keys.length; j++)
-                result[group.get(j)] = (Long) values.get(j);
+            if (values.size() != 2 * keys.length)
+                throw failures.of("INCR+PUBLISH", keys[0], "expected " + 2 * keys.length + " values, got " + values);
+            for (int j = 0; j < keys.length; j++) {
+                result[group.get(j)] = (Long) values.get(2 * j);
+                if ((Long) values.get(2 * j + 1) == 1)
+                    repaired(keys[j]);
+            }
         }
         return result;
     }
@@ -664,10 +782,6 @@ public final class RedisCacheBackend implements CacheBackend {
 
     private static byte[] ascii(long n) {
         return Long.toString(n).getBytes(StandardCharsets.US_ASCII);
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 40 ? s : s.substring(0, 40) + "...";
     }
 
     /**

@@ -212,7 +212,7 @@ class CorruptEntriesIT {
     }
 
     private String storageKey(int id, String counter) {
-        return prefix + "items:0:" + cached.keyOf("items", query(id, counter)).hash();
+        return prefix + "items:" + backend.generation("region:items") + ":" + cached.keyOf("items", query(id, counter)).hash();
     }
 
     @ParameterizedTest

@@ -116,7 +116,7 @@ class LockHolderKilledIT {
         CachingDSL b = closeLater(CachingDSL.wrap(db.dsl, regions, countingB));
         assertThat(b.fromCache("items").fetch(gatedRead(db.dsl, counter + ".warm")).getValues(NAME)).containsExactly("item 7");
         String hash = b.keyOf("items", gatedRead(db.dsl, counter)).hash();
-        String lockKey = prefix + "items:0:" + hash + ":lock";
+        String lockKey = prefix + "items:" + redisB.generation("region:items") + ":" + hash + ":lock";
         RegionStats before = b.stats("items");
 
         long killedAt;

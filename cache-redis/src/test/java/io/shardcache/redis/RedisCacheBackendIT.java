@@ -112,14 +112,17 @@ class RedisCacheBackendIT {
     }
 
     @Test
-    void generationsStartAtZeroAndIncrementAtomicallyAcrossBackends() throws Exception {
+    void generationsStartAtTheClockAndIncrementAtomicallyAcrossBackends() throws Exception {
         RedisCacheBackend one = backend();
         RedisCacheBackend two = backend();
-        assertThat(one.generation("region:items")).isZero();
         long before = micros();   // the test's clock against the server's: both on this machine
-        long first = one.incrementGeneration("region:items");
-        assertThat(first).as("a counter's first value: the server's clock in microseconds")
+        long created = one.generation("region:items");
+        assertThat(created).as("a counter read before any bump is created at the server's clock in microseconds")
             .isBetween(before - 60_000_000L, micros() + 60_000_000L);
+        assertThat(two.generation("region:items")).as("and reads the same from then on").isEqualTo(created);
+        long first = one.incrementGeneration("region:items");
+        assertThat(first).as("a bump: the server's clock in microseconds, past the created value")
+            .isBetween(created + 1, micros() + 60_000_000L);
         assertThat(two.generation("region:items")).isEqualTo(first);
         Set<Long> handedOut = ConcurrentHashMap.newKeySet();
 
@@ -145,17 +148,26 @@ class RedisCacheBackendIT {
         assertThat(handedOut).as("values handed out: each once (atomic), above the first").hasSize(threads * each)
             .allSatisfy(v -> assertThat(v).isGreaterThan(first));
         assertThat(one.generation("region:items")).isEqualTo(java.util.Collections.max(handedOut));
-        assertThat(two.generation("soft:items")).as("another counter").isZero();
+        assertThat(two.generation("soft:items")).as("another counter, created now").isGreaterThan(created)
+            .isLessThan(java.util.Collections.max(handedOut) + 60_000_000L);
     }
 
     @Test
-    void aCounterThatIsNotAnIntegerFailsWithItsValue() {
+    void aCounterThatIsNotAnIntegerIsRepairedToTheClockAndCounted() {
         RedisCacheBackend backend = backend();
         raw.commands().set(prefix + "gen:region:broken", "not-a-number");
-        assertThatThrownBy(() -> backend.generation("region:broken"))
-            .isInstanceOf(CacheBackendException.class)
-            .hasMessageContaining(prefix + "gen:region:broken")
-            .hasMessageContaining("not-a-number");
+        long before = micros();
+        long repaired = backend.generation("region:broken");
+        assertThat(repaired).isBetween(before - 60_000_000L, micros() + 60_000_000L);
+        assertThat(raw.commands().get(prefix + "gen:region:broken")).isEqualTo(Long.toString(repaired));
+        assertThat(backend.countersRepaired()).isEqualTo(1);
+
+        raw.commands().set(prefix + "gen:region:broken", "1.5");
+        long bumped = backend.incrementGeneration("region:broken");
+        assertThat(bumped).as("a bump repairs it too").isGreaterThan(repaired);
+        assertThat(backend.countersRepaired()).isEqualTo(2);
+        assertThat(backend.generation("region:broken")).isEqualTo(bumped);
+        assertThat(backend.countersRepaired()).as("a sound counter is not counted").isEqualTo(2);
     }
 
     @Test
@@ -184,7 +196,7 @@ class RedisCacheBackendIT {
 
             assertThat(other.get("items", "items:0:k")).isNull();
             assertThat(other.delete("items", "items:0:k")).isFalse();
-            assertThat(other.generation("region:items")).isZero();
+            assertThat(other.generation("region:items")).as("its own counter, created now").isNotEqualTo(mine.generation("region:items"));
             assertThat(other.locks().tryAcquire("items:0:k:lock", Duration.ofMinutes(1))).as("a different lock").isPresent();
             assertThat(mine.get("items", "items:0:k")).containsExactly(1);
             held.release();

@@ -122,13 +122,18 @@ class RedisClusterIT {
         long[] bumped = backend.incrementGenerations(List.of("table:t0", "table:t1", "table:t2", "table:t3", "region:items"));
         for (long v : bumped)
             assertThat(v).as("a first value: the server's clock in microseconds").isGreaterThan(1L << 50);
-        List<Read> reads = backend.readAll(requests);
+        List<Read> reads = backend.readAll(requests);   // creates t4 to t6, in their own slots, at the clock
+        long[] created = new long[7];
+        for (int t = 4; t < 7; t++)
+            created[t] = backend.generation("table:t" + t);
         for (int i = 0; i < 300; i++) {
             assertThat(reads.get(i).entry()).containsExactly((byte) i);
-            assertThat(reads.get(i).generations()).containsExactly(bumped[4], i % 7 < 4 ? bumped[i % 7] : 0);
+            assertThat(reads.get(i).generations()).containsExactly(bumped[4], i % 7 < 4 ? bumped[i % 7] : created[i % 7]);
         }
+        for (int t = 4; t < 7; t++)
+            assertThat(created[t]).as("created at the clock").isGreaterThan(1L << 50);
         Read one = backend.read("items", "items:0:k5", List.of("table:t5", "table:t1", "region:items"));
-        assertThat(one.generations()).containsExactly(0, bumped[1], bumped[4]);
+        assertThat(one.generations()).containsExactly(created[5], bumped[1], bumped[4]);
         assertThat(one.entry()).containsExactly((byte) 5);
         assertThat(backend.delete("items", "items:0:k5")).isTrue();
         assertThat(backend.get("items", "items:0:k5")).isNull();
@@ -141,7 +146,10 @@ class RedisClusterIT {
         String key = "items:0:checked";
         List<String> counters = countersInOtherSlots(3, SlotHash.getSlot(prefix + key));
         long[] zero = {0, 0, 0};
-        assertThat(backend.putIfGenerations("items", key, new byte[] {1}, Duration.ofMinutes(1), counters, zero)).isTrue();
+        assertThat(backend.putIfGenerations("items", key, new byte[] {1}, Duration.ofMinutes(1), counters, zero))
+            .as("counters that do not exist match nothing").isFalse();
+        long[] read = backend.read("items", key, counters).generations();   // creates them
+        assertThat(backend.putIfGenerations("items", key, new byte[] {1}, Duration.ofMinutes(1), counters, read)).isTrue();
         assertThat(backend.get("items", key)).containsExactly(1);
         for (String moved : counters) {
             backend.incrementGeneration(moved);

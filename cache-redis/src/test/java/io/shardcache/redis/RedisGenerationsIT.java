@@ -113,11 +113,15 @@ class RedisGenerationsIT {
         RawRedis ownRaw = closeLater(new RawRedis(own.service()));
         RedisCacheBackend backend = backend(own.uri(), prefix);
         awaitWorking(() -> backend.get("items", "items:0:k"));
+        // Counters that exist, as after their first read (a read that finds one missing creates it:
+        // aCounterReadBeforeItExistsIsCreatedAtTheClockAndALostOneComesBackHigher).
+        for (String c : List.of("region:items", "soft:items", "table:items", "table:other", "region:other", "soft:other"))
+            ownRaw.commands().set(prefix + "gen:" + c, "5");
 
         long mgets = calls(ownRaw, "mget");
         long gets = calls(ownRaw, "get");
         Read read = backend.read("items", "items:0:k", List.of("region:items", "soft:items", "table:items"));
-        assertThat(read.generations()).containsExactly(0, 0, 0);
+        assertThat(read.generations()).containsExactly(5, 5, 5);
         assertThat(calls(ownRaw, "mget") - mgets).as("MGETs for one read of three counters and an entry").isEqualTo(1);
         assertThat(calls(ownRaw, "get") - gets).as("GETs for that read").isZero();
         List<Read> batch = backend.readAll(List.of(
@@ -135,16 +139,16 @@ class RedisGenerationsIT {
         assertThat(calls(ownRaw, "mget") - mgets).as("MGETs after a batch of 257 keys").isEqualTo(4);
         assertThat(largeReads.get(255).entry()).as("the entry read in the second MGET").containsExactly(9);
         assertThat(largeReads.get(0).entry()).isNull();
-        assertThat(largeReads).allSatisfy(r -> assertThat(r.generations()).containsExactly(0));
+        assertThat(largeReads).allSatisfy(r -> assertThat(r.generations()).containsExactly(5));
 
         // A fresh server has no script cached: the first EVALSHA gets NOSCRIPT and the text follows, once.
         long evals = calls(ownRaw, "eval");
         assertThat(backend.putIfGenerations("items", "items:0:k", new byte[] {1}, Duration.ofMinutes(1),
-            List.of("region:items"), new long[] {0})).isTrue();
+            List.of("region:items"), new long[] {5})).isTrue();
         assertThat(calls(ownRaw, "eval") - evals).as("EVALs for the first put").isEqualTo(1);
         long evalshas = calls(ownRaw, "evalsha");
         assertThat(backend.putIfGenerations("items", "items:0:k", new byte[] {2}, Duration.ofMinutes(1),
-            List.of("region:items"), new long[] {0})).isTrue();
+            List.of("region:items"), new long[] {5})).isTrue();
         assertThat(calls(ownRaw, "eval") - evals).as("EVALs after the second put").isEqualTo(1);
         assertThat(calls(ownRaw, "evalsha") - evalshas).as("EVALSHAs for the second put").isEqualTo(1);
         assertThat(backend.get("items", "items:0:k")).containsExactly(2);
@@ -177,13 +181,16 @@ class RedisGenerationsIT {
         List<String> counters = List.of("region:items", "table:items");   // table:items was never incremented
 
         assertThat(backend.putIfGenerations("items", "items:1:fresh", new byte[] {1}, Duration.ofSeconds(90), counters, new long[] {BASE + 1, 0}))
-            .as("both counters as expected, the untouched one as 0").isTrue();
+            .as("a counter that does not exist matches nothing, not even 0").isFalse();
+        long untouched = backend.generation("table:items");   // created by this read, at the clock
+        assertThat(backend.putIfGenerations("items", "items:1:fresh", new byte[] {1}, Duration.ofSeconds(90), counters,
+            new long[] {BASE + 1, untouched})).as("both counters as expected").isTrue();
         assertThat(backend.get("items", "items:1:fresh")).containsExactly(1);
         assertThat(raw.commands().pttl(prefix + "items:1:fresh")).as("the hard TTL").isBetween(80_000L, 90_000L);
 
         long table = other.incrementGeneration("table:items");   // a write commits in another process
-        assertThat(backend.putIfGenerations("items", "items:1:stale", new byte[] {2}, Duration.ofSeconds(90), counters, new long[] {BASE + 1, 0}))
-            .as("the never-incremented counter moved").isFalse();
+        assertThat(backend.putIfGenerations("items", "items:1:stale", new byte[] {2}, Duration.ofSeconds(90), counters,
+            new long[] {BASE + 1, untouched})).as("the never-incremented counter moved").isFalse();
         assertThat(raw.commands().exists(prefix + "items:1:stale")).as("stored nothing").isZero();
 
         other.incrementGeneration("region:items");
@@ -223,12 +230,44 @@ class RedisGenerationsIT {
             raw.commands().set(prefix + "gen:" + c, String.valueOf(BASE));
     }
 
-    /** Values relative to {@link #BASE}; 0 (an absent counter) stays 0. */
+    /** Values relative to {@link #BASE}; a counter below it (created at the clock by the read) shows as 0. */
     private static long[] rel(long[] values) {
         long[] out = new long[values.length];
         for (int i = 0; i < values.length; i++)
-            out[i] = values[i] == 0 ? 0 : values[i] - BASE;
+            out[i] = values[i] < BASE ? 0 : values[i] - BASE;
         return out;
+    }
+
+    private static long micros() {
+        return java.time.temporal.ChronoUnit.MICROS.between(java.time.Instant.EPOCH, java.time.Instant.now());
+    }
+
+    /**
+     * A read that finds counters missing creates them at the server's clock, in one more call; from
+     * then on they read the same. A counter lost after that (deleted here, as a restart or eviction
+     * would) comes back at a later clock value, never at one an entry could have recorded.
+     */
+    @Test
+    void aCounterReadBeforeItExistsIsCreatedAtTheClockAndALostOneComesBackHigher() {
+        RedisCacheBackend backend = backend();
+        long before = micros();
+        long[] created = backend.read("items", "items:0:x", List.of("table:new1", "table:new2")).generations();
+        assertThat(created[0]).isBetween(before - 60_000_000L, micros() + 60_000_000L).isEqualTo(created[1]);
+        assertThat(backend.read("items", "items:0:x", List.of("table:new1", "table:new2")).generations()).containsExactly(created);
+        assertThat(backend.readAll(List.of(new ReadRequest("items", "items:0:x", List.of("table:new2")))).getFirst().generations())
+            .containsExactly(created[1]);
+
+        raw.commands().del(prefix + "gen:table:new1");
+        long[] after = backend.readAll(List.of(new ReadRequest("items", "items:0:x", List.of("table:new1", "table:new2"))))
+            .getFirst().generations();
+        assertThat(after[0]).as("the lost counter, created again").isGreaterThan(created[0]);
+        assertThat(after[1]).isEqualTo(created[1]);
+        assertThat(backend.putIfGenerations("items", "items:0:x", new byte[] {1}, Duration.ofMinutes(1),
+            List.of("table:new1"), new long[] {created[0]})).as("a store expecting the lost value").isFalse();
+        raw.commands().del(prefix + "gen:table:new1");
+        assertThat(backend.putIfGenerations("items", "items:0:x", new byte[] {1}, Duration.ofMinutes(1),
+            List.of("table:new1"), new long[] {after[0]})).as("a store whose counter vanished since it was read").isFalse();
+        assertThat(backend.countersRepaired()).isZero();
     }
 
     /** Heard events with counter values relative to {@link #BASE}. */
@@ -262,8 +301,9 @@ class RedisGenerationsIT {
         own.kill();   // lost: an entry elsewhere (another server of a ring) may have recorded any value up to last
         own.launch();
         awaitWorking(() -> backend.generation("table:t"));
-        assertThat(backend.generation("table:t")).isZero();
-        assertThat(backend.incrementGeneration("table:t")).as("the first value after the loss").isGreaterThan(last);
+        long recreated = backend.generation("table:t");
+        assertThat(recreated).as("read after the loss: created again at the clock").isGreaterThan(last);
+        assertThat(backend.incrementGeneration("table:t")).as("the first value after the loss").isGreaterThan(recreated);
     }
 
     @Test
@@ -279,17 +319,22 @@ class RedisGenerationsIT {
     }
 
     @Test
-    void aCounterThatIsNotAnIntegerFailsNamingItsKey() {
+    void aCounterThatIsNotAnIntegerIsRepairedToTheClockByAReadOrABump() {
         RedisCacheBackend backend = backend();
+        atBase("table:fine");
         raw.commands().set(prefix + "gen:table:broken", "not-a-number");
-        assertThatThrownBy(() -> backend.read("items", "items:0:k", List.of("table:fine", "table:broken")))
-            .isInstanceOf(CacheBackendException.class)
-            .hasMessageContaining(prefix + "gen:table:broken")
-            .hasMessageContaining("not-a-number");
-        assertThatThrownBy(() -> backend.incrementGenerations(List.of("table:broken")))
-            .isInstanceOf(CacheBackendException.class)
-            .hasMessageContaining(prefix + "gen:table:broken")
-            .hasMessageContaining("not an integer");
+        long before = micros();
+        long[] read = backend.read("items", "items:0:k", List.of("table:fine", "table:broken")).generations();
+        assertThat(rel(read)[0]).isZero();
+        assertThat(read[0]).isEqualTo(BASE);
+        assertThat(read[1]).as("repaired to the clock").isBetween(before - 60_000_000L, micros() + 60_000_000L);
+        assertThat(raw.commands().get(prefix + "gen:table:broken")).isEqualTo(Long.toString(read[1]));
+        assertThat(backend.countersRepaired()).isEqualTo(1);
+
+        raw.commands().set(prefix + "gen:table:broken", "12x");
+        long bumped = backend.incrementGenerations(List.of("table:broken"))[0];
+        assertThat(bumped).isGreaterThan(read[1]);
+        assertThat(backend.countersRepaired()).isEqualTo(2);
     }
 
     /**

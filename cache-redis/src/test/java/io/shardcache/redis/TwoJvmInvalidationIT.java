@@ -369,7 +369,7 @@ class TwoJvmInvalidationIT {
         long gate = ThreadLocalRandom.current().nextLong();
         String written = "written-while-A-was-paused";
         ResultQuery<Record2<String, Integer>> query = gatedRead(db.dsl, count, gate, appA);
-        String entryKey = prefix + "gated:0:" + b.keyOf("gated", query).hash();
+        String entryKey = prefix + "gated:" + redisB.generation("region:gated") + ":" + b.keyOf("gated", query).hash();
         String lockKey = entryKey + ":lock";
         RegionStats bBefore = b.stats("gated");
         byte[] storedByB;

@@ -430,8 +430,8 @@ class DogpileIT {
         // Another process holds the regeneration lock of these keys.
         CacheKey patientKey = cached.keyOf("patient", db.dsl.select(NAME, Db.touch("lt")).from(ITEMS).where(ID.eq(9)));
         CacheKey strictKey = cached.keyOf("strict", db.dsl.select(NAME, Db.touch("lt")).from(ITEMS).where(ID.eq(9)));
-        backend.delegate.locks().tryAcquire("patient:0:" + patientKey.hash() + ":lock", Duration.ofMinutes(1)).orElseThrow();
-        backend.delegate.locks().tryAcquire("strict:0:" + strictKey.hash() + ":lock", Duration.ofMinutes(1)).orElseThrow();
+        backend.delegate.locks().tryAcquire("patient:" + backend.delegate.generation("region:patient") + ":" + patientKey.hash() + ":lock", Duration.ofMinutes(1)).orElseThrow();
+        backend.delegate.locks().tryAcquire("strict:" + backend.delegate.generation("region:strict") + ":" + strictKey.hash() + ":lock", Duration.ofMinutes(1)).orElseThrow();
 
         assertThat(cached.fromCache("patient").select(NAME, Db.touch("lt")).from(ITEMS).where(ID.eq(9)).fetchOne(NAME))
             .isEqualTo("item 9");
@@ -524,7 +524,7 @@ class DogpileIT {
         CachingDSL cached = cached(Regions.builder()
             .region("strict", r -> r.lockWait(Duration.ofMillis(300)).onLockTimeout(OnLockTimeout.FAIL)).build());
         CacheKey key = cached.keyOf("strict", db.dsl.select(NAME).from(ITEMS).where(ID.eq(10)));
-        backend.delegate.locks().tryAcquire("strict:0:" + key.hash() + ":lock", Duration.ofMinutes(1)).orElseThrow();
+        backend.delegate.locks().tryAcquire("strict:" + backend.delegate.generation("region:strict") + ":" + key.hash() + ":lock", Duration.ofMinutes(1)).orElseThrow();
         List<Future<Object>> outcomes = Gate.run(4, i -> {
             try {
                 return cached.fromCache("strict").select(NAME).from(ITEMS).where(ID.eq(10)).fetchOne(NAME);

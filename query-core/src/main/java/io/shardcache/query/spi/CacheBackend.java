@@ -52,7 +52,7 @@ public interface CacheBackend extends AutoCloseable {
     /**
      * What {@link #read} found.
      *
-     * @param generations the counters' values, in the order they were asked for; 0 for a counter never incremented
+     * @param generations the counters' values, in the order they were asked for (see {@link #generation})
      * @param entry       null if there is no entry under the key
      */
     record Read(long[] generations, byte @Nullable [] entry) {
@@ -125,7 +125,12 @@ public interface CacheBackend extends AutoCloseable {
      */
     boolean delete(String region, String key);
 
-    /** The current value of a named generation counter; 0 if it was never incremented (or was lost). */
+    /**
+     * The current value of a named generation counter. A counter that was never incremented may
+     * read as 0, but a counter that was lost (a backend of several servers, one restarted empty)
+     * must never read as a value it had before: entries recorded it, and would match again. The
+     * Redis backend therefore creates a missing counter at its clock in microseconds when it reads it.
+     */
     long generation(String counter);
 
     /**
