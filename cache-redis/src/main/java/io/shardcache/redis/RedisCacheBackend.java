@@ -99,6 +99,13 @@ import org.jspecify.annotations.Nullable;
  * outage is used again, and the bumps of writes made meanwhile land, soon after). Locks go through a Redisson
  * client with the same server, credentials, timeout and no retries.
  *
+ * <p><b>Redis Sentinel.</b> {@link #sentinelBuilder} (or a {@code redis-sentinel://} URI) finds the
+ * master through Sentinels. Lettuce asks them again on every reconnection and Redisson follows their
+ * announcements, so after a failover both reach the new master (within a reconnection and Redisson's
+ * 500 ms scan), and the change feed subscribes again. Everything else is as on one server. Replicas
+ * are written asynchronously: a failover may lose the last bumps; {@link Builder#replicatedBumps}
+ * makes each bump wait for replicas.
+ *
  * <p><b>Redis Cluster.</b> {@link #clusterBuilder} takes some of the cluster's nodes as seeds and
  * discovers the rest. The keys are the same as on one server and hash to their own slots, so a
  * region's entries spread over every master. What changes:
@@ -270,6 +277,13 @@ public final class RedisCacheBackend implements CacheBackend {
     /** The client of the change feed: {@link #client} for one server, a plain one beside it for a cluster. */
     private final RedisClient feedClient;
     private final LazyConnection connection;
+    /**
+     * Where generation bumps go when they must reach replicas: a connection of their own, since
+     * {@code WAIT} holds its connection, and every read multiplexed on it, until the replicas answer.
+     * Null when bumps are not replicated.
+     */
+    private final @Nullable LazyConnection bumps;
+    private final @Nullable Replication replication;
     private final RedissonLocks locks;
     private final Failures failures;
     private final String channel;
@@ -278,9 +292,15 @@ public final class RedisCacheBackend implements CacheBackend {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final java.util.concurrent.atomic.AtomicLong countersRepaired = new java.util.concurrent.atomic.AtomicLong();
 
+    /** How many replicas a bump must reach, and how long to wait for them; see {@link Builder#replicatedBumps}. */
+    private record Replication(int replicas, Duration timeout) {
+    }
+
     private RedisCacheBackend(RedisServers servers, String keyPrefix, Duration commandTimeout, int requestQueueSize,
-                              Duration lockWatchdogTimeout, @Nullable Object meterRegistry, @Nullable TrustManagerFactory trust) {
+                              Duration lockWatchdogTimeout, @Nullable Object meterRegistry, @Nullable TrustManagerFactory trust,
+                              @Nullable Replication replication) {
         this.servers = servers;
+        this.replication = replication;
         this.keyPrefix = keyPrefix;
         this.channel = keyPrefix + CHANNEL;
         this.channelBytes = channel.getBytes(StandardCharsets.UTF_8);
@@ -324,6 +344,9 @@ public final class RedisCacheBackend implements CacheBackend {
         this.feedClient = feeds;
         this.connection = new LazyConnection(opener(values, uris.getFirst()), commandTimeout, failures);
         connection.connectInBackground();
+        this.bumps = replication == null ? null : new LazyConnection(opener(values, uris.getFirst()), commandTimeout, failures);
+        if (bumps != null)
+            bumps.connectInBackground();
         this.feed = new ChangeFeed(feedClient, uris, channel, resources.eventExecutorGroup());
     }
 
@@ -384,7 +407,8 @@ public final class RedisCacheBackend implements CacheBackend {
     /**
      * Settings for a backend on {@code redisUri}.
      *
-     * @param redisUri {@code redis://[[user]:password@]host[:port][/database]}, or {@code rediss://...} for TLS
+     * @param redisUri {@code redis://[[user]:password@]host[:port][/database]}, or {@code rediss://...} for TLS;
+     *                 or {@code redis-sentinel://...#masterName} (see {@link #sentinelBuilder})
      * @throws IllegalArgumentException if {@code redisUri} is not such a URI (the message names it, password masked)
      */
     public static Builder builder(String redisUri) {
@@ -402,6 +426,21 @@ public final class RedisCacheBackend implements CacheBackend {
      */
     public static Builder clusterBuilder(List<String> seedUris) {
         return new Builder(RedisServers.cluster(seedUris));
+    }
+
+    /**
+     * Settings for a backend on the master that Redis Sentinels monitor as {@code masterName}, found
+     * through {@code sentinelUris}: some of the Sentinels, each {@code redis://[[user]:password@]host:port[/database]}
+     * or {@code rediss://...}, with the user, password, database and TLS settings of the master (the
+     * Sentinels themselves are asked without credentials). After a failover both clients ask the
+     * Sentinels for the new master and reconnect; the change feed subscribes again. The same as
+     * {@link #builder} with {@code redis-sentinel://[[user]:password@]host[:port][,host2[:port2]...][/database]#masterName}.
+     *
+     * @throws IllegalArgumentException naming the Sentinel URI that is not such a URI, is given twice,
+     *         or is reached unlike the first
+     */
+    public static Builder sentinelBuilder(String masterName, List<String> sentinelUris) {
+        return new Builder(RedisServers.sentinel(masterName, sentinelUris));
     }
 
     @Override
@@ -682,7 +721,8 @@ public final class RedisCacheBackend implements CacheBackend {
                 keys[j] = counterKey(counters.get(group.get(j)));
                 args[j + 1] = counters.get(group.get(j)).getBytes(StandardCharsets.UTF_8);
             }
-            List<Object> values = call("INCR+PUBLISH", String.join("', '", keys),
+            LazyConnection on = bumps != null ? bumps : connection;
+            List<Object> values = call(on, "INCR+PUBLISH", String.join("', '", keys),
                 c -> INCREMENT.<List<Object>>run(c, ScriptOutputType.MULTI, keys, args));
             if (values.size() != 2 * keys.length)
                 throw failures.of("INCR+PUBLISH", keys[0], "expected " + 2 * keys.length + " values, got " + values);
@@ -691,8 +731,26 @@ public final class RedisCacheBackend implements CacheBackend {
                 if ((Long) values.get(2 * j + 1) == 1)
                     repaired(keys[j]);
             }
+            if (replication != null)
+                awaitReplicas(on, keys);
         }
         return result;
+    }
+
+    /**
+     * Waits ({@code WAIT}) until {@link Replication#replicas} replicas have every write made so far on
+     * {@code on}, the bumps of {@code keys} included, for at most {@link Replication#timeout}.
+     *
+     * @throws CacheBackendException if fewer had them in time: the bump is made on the master but
+     *         may be lost by a failover, so the caller treats it as failed (and retries it)
+     */
+    private void awaitReplicas(LazyConnection on, String[] keys) {
+        Replication r = java.util.Objects.requireNonNull(replication, "replication");
+        String command = "WAIT " + r.replicas() + " " + r.timeout().toMillis();
+        Long acked = call(on, command, String.join("', '", keys), c -> c.waitForReplication(r.replicas(), r.timeout().toMillis()));
+        if (acked == null || acked < r.replicas())
+            throw failures.of(command, String.join("', '", keys), (acked == null ? 0 : acked) + " of " + r.replicas()
+                + " replicas had the bump within " + r.timeout().toMillis() + "ms: a failover now could lose it");
     }
 
     /**
@@ -748,6 +806,10 @@ public final class RedisCacheBackend implements CacheBackend {
         if (!closed.compareAndSet(false, true))
             return;
         CloseAll.run(List.of(locks::close, feed::close, connection::close,
+            () -> {
+                if (bumps != null)
+                    bumps.close();
+            },
             () -> client.shutdown(Duration.ZERO, Duration.ofSeconds(2)),
             () -> {
                 if (feedClient != client)
@@ -770,9 +832,13 @@ public final class RedisCacheBackend implements CacheBackend {
     }
 
     private <T> T call(String command, String key, Function<RedisClusterCommands<String, byte[]>, T> op) {
+        return call(connection, command, key, op);
+    }
+
+    private <T> T call(LazyConnection on, String command, String key, Function<RedisClusterCommands<String, byte[]>, T> op) {
         if (closed.get())
             throw failures.of(command, key, "the backend is closed");
-        RedisClusterCommands<String, byte[]> commands = connection.commands(command, key);
+        RedisClusterCommands<String, byte[]> commands = on.commands(command, key);
         try {
             return op.apply(commands);
         } catch (RedisException e) {   // timeouts, rejected while disconnected, queue full, server errors
@@ -797,6 +863,7 @@ public final class RedisCacheBackend implements CacheBackend {
         /** A Micrometer MeterRegistry, kept as an Object so that this class loads without Micrometer. */
         private @Nullable Object meterRegistry;
         private @Nullable TrustManagerFactory trust;
+        private @Nullable Replication replication;
 
         private Builder(RedisServers servers) {
             this.servers = servers;
@@ -900,6 +967,35 @@ public final class RedisCacheBackend implements CacheBackend {
         }
 
         /**
+         * Makes every generation bump wait ({@code WAIT}) until at least {@code replicas} replicas of
+         * the master have it, for at most {@code timeout}; a bump that fewer replicas had in time
+         * fails as if Redis were down (the writing JVM keeps it, retries it, and serves nothing from
+         * the cache meanwhile). So a failover to a replica (Redis Sentinel) cannot lose the bump of a
+         * write that returned, and no JVM serves rows from before it afterwards. Bumps then go
+         * through a connection of their own, so that a wait never holds up reads; each costs one more
+         * round trip, plus the replicas' lag. With no replica reachable, every bump fails this way.
+         * Off by default. One server or Sentinel only: on a Redis Cluster each master replicates on
+         * its own.
+         *
+         * @param timeout whole milliseconds, at least 1 ms and shorter than the command timeout
+         */
+        public Builder replicatedBumps(int replicas, Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (replication != null)
+                throw new IllegalStateException("replicatedBumps is already set to " + replication.replicas() + " replicas within "
+                    + replication.timeout().toMillis() + "ms");
+            if (replicas < 1)
+                throw new IllegalArgumentException("replicatedBumps needs at least 1 replica, got " + replicas);
+            if (timeout.toMillis() < 1)
+                throw new IllegalArgumentException("replicatedBumps timeout must be at least 1ms, got " + timeout);
+            if (servers.cluster())
+                throw new IllegalArgumentException("replicatedBumps is for one server or Sentinel, not a Redis Cluster (" + servers
+                    + "): each master of a cluster replicates on its own");
+            this.replication = new Replication(replicas, timeout);
+            return this;
+        }
+
+        /**
          * Creates the backend. It does not wait for Redis: a backend built while Redis is down
          * starts working when Redis comes up.
          *
@@ -912,8 +1008,11 @@ public final class RedisCacheBackend implements CacheBackend {
                 throw new IllegalArgumentException("lockWatchdogTimeout " + watchdog.toMillis()
                     + "ms is shorter than 3 x commandTimeout " + timeout.toMillis()
                     + "ms: a lock renewal, sent every third of the watchdog timeout, could time out after the lock expired");
+            if (replication != null && replication.timeout().compareTo(timeout) >= 0)
+                throw new IllegalArgumentException("replicatedBumps timeout " + replication.timeout().toMillis()
+                    + "ms is not shorter than commandTimeout " + timeout.toMillis() + "ms: the WAIT would time out as a command first");
             return new RedisCacheBackend(servers, keyPrefix != null ? keyPrefix : DEFAULT_KEY_PREFIX, timeout,
-                requestQueueSize != null ? requestQueueSize : DEFAULT_REQUEST_QUEUE_SIZE, watchdog, meterRegistry, trust);
+                requestQueueSize != null ? requestQueueSize : DEFAULT_REQUEST_QUEUE_SIZE, watchdog, meterRegistry, trust, replication);
         }
     }
 }

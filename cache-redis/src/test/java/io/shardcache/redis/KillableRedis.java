@@ -32,13 +32,17 @@ final class KillableRedis implements AutoCloseable {
     private final Path directory;
     private final int port;
     private final List<String> extraArguments;
+    /** Non-null for a Sentinel: the lines of its configuration file after port, bind and dir. */
+    private final @org.jspecify.annotations.Nullable List<String> sentinelConfig;
     private Process process;
 
-    private KillableRedis(Path executable, Path directory, int port, List<String> extraArguments) {
+    private KillableRedis(Path executable, Path directory, int port, List<String> extraArguments,
+                          @org.jspecify.annotations.Nullable List<String> sentinelConfig) {
         this.executable = executable;
         this.directory = directory;
         this.port = port;
         this.extraArguments = extraArguments;
+        this.sentinelConfig = sentinelConfig;
     }
 
     static KillableRedis start() throws IOException, InterruptedException {
@@ -48,9 +52,17 @@ final class KillableRedis implements AutoCloseable {
     /** A server started with {@code extraArguments} after the usual ones, e.g. {@code --cluster-enabled yes}. */
     static KillableRedis start(List<String> extraArguments) throws IOException, InterruptedException {
         Path directory = Files.createTempDirectory("shardcache-killable-redis-");
-        KillableRedis redis = new KillableRedis(executable(directory), directory, TcpProxy.freePort(), List.copyOf(extraArguments));
+        KillableRedis redis = new KillableRedis(executable(directory), directory, TcpProxy.freePort(), List.copyOf(extraArguments), null);
         redis.launch();
         return redis;
+    }
+
+    /** A Sentinel ({@code redis-server <file> --sentinel}) whose configuration file holds {@code config}. */
+    static KillableRedis startSentinel(List<String> config) throws IOException, InterruptedException {
+        Path directory = Files.createTempDirectory("shardcache-sentinel-");
+        KillableRedis sentinel = new KillableRedis(executable(directory), directory, TcpProxy.freePort(), List.of(), List.copyOf(config));
+        sentinel.launch();
+        return sentinel;
     }
 
     int port() {
@@ -84,10 +96,20 @@ final class KillableRedis implements AutoCloseable {
     synchronized void launch() throws IOException, InterruptedException {
         if (process != null && process.isAlive())
             throw new IllegalStateException("redis on port " + port + " is already running");
-        List<String> command = new java.util.ArrayList<>(List.of(executable.toString(),
-            "--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-            "--dir", directory.toString(), "--logfile", directory.resolve("redis.log").toString()));
-        command.addAll(extraArguments);
+        List<String> command;
+        if (sentinelConfig != null) {
+            Path file = directory.resolve("sentinel.conf");   // written afresh: a Sentinel rewrites its own
+            List<String> lines = new java.util.ArrayList<>(List.of("port " + port, "bind 127.0.0.1",
+                "dir " + directory, "logfile " + directory.resolve("redis.log")));
+            lines.addAll(sentinelConfig);
+            Files.write(file, lines);
+            command = List.of(executable.toString(), file.toString(), "--sentinel");
+        } else {
+            command = new java.util.ArrayList<>(List.of(executable.toString(),
+                "--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                "--dir", directory.toString(), "--logfile", directory.resolve("redis.log").toString()));
+            command.addAll(extraArguments);
+        }
         process = new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(directory.resolve("redis.out").toFile())

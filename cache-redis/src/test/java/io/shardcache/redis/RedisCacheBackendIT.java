@@ -261,13 +261,23 @@ class RedisCacheBackendIT {
     @Test
     void aBadUriFailsAtBuildWithAMessageNamingIt() {
         for (String bad : List.of("localhost:6379", "http://127.0.0.1:6379", "redis://", "redis://127.0.0.1:99999",
-                                  "redis-sentinel://127.0.0.1:26379#mymaster", "redis socket", "redis://127.0.0.1:6379/notadb")) {
+                                  "redis-sentinel://127.0.0.1:26379", "redis-sentinel://127.0.0.1:26379#", "redis socket", "redis://127.0.0.1:6379/notadb")) {
             assertThatThrownBy(() -> RedisCacheBackend.builder(bad).build()).as(bad)
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("redisUri")
                 .hasMessageContaining("redis://");
         }
         assertThatThrownBy(() -> RedisCacheBackend.create("http://127.0.0.1:6379")).hasMessageContaining("'http://127.0.0.1:6379'");
+        assertThatThrownBy(() -> RedisCacheBackend.create("redis-sentinel://alice:pw@a:26379,,b:26379#m"))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty Sentinel address").message().doesNotContain(":pw@");
+        assertThatThrownBy(() -> RedisCacheBackend.sentinelBuilder("m", List.of("redis://a:26379", "redis://a:26379")))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("a:26379 is given twice");
+        assertThatThrownBy(() -> RedisCacheBackend.sentinelBuilder("m", List.of("redis://a:26379", "redis://b:26379/2")))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("database");
+        assertThatThrownBy(() -> RedisCacheBackend.sentinelBuilder(" ", List.of("redis://a:26379")))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("masterName");
+        assertThatThrownBy(() -> RedisCacheBackend.sentinelBuilder("m", List.of()))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least one Sentinel");
         assertThatThrownBy(() -> RedisCacheBackend.create(" ")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("blank");
         assertThatThrownBy(() -> RedisCacheBackend.create(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("redisUri");
     }

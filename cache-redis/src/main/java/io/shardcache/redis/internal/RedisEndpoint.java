@@ -19,8 +19,9 @@ import org.jspecify.annotations.Nullable;
  * (user, password, database, TLS, {@code verifyPeer}), and the same settings are handed to Redisson,
  * so the values connection and the lock client always talk to the same server as the same user.
  *
- * <p>Only a single server over TCP is supported ({@code redis://}, {@code rediss://}); Sentinel and
- * Unix sockets are refused at parse time rather than half supported. The password is kept for the
+ * <p>Only a server over TCP is named ({@code redis://}, {@code rediss://}); Unix sockets are refused
+ * at parse time rather than half supported, and Sentinels are named by several of these
+ * ({@link RedisServers#sentinel}). The password is kept for the
  * two clients and never appears in {@link #describe()}, {@link #address()} or any message built
  * here. Immutable.
  */
@@ -117,6 +118,34 @@ public final class RedisEndpoint {
             .setAddress(scheme + "://" + address())
             .setDatabase(database);
         access(config);
+    }
+
+    /**
+     * For Lettuce: one URI naming every Sentinel and the master, with the master's credentials,
+     * database and TLS settings (the Sentinels are asked without credentials).
+     */
+    static RedisURI lettuceSentinelUri(List<RedisEndpoint> sentinels, String masterName, Duration commandTimeout) {
+        RedisEndpoint first = sentinels.getFirst();
+        RedisURI.Builder b = RedisURI.Builder.sentinel(first.host, first.port, masterName);
+        for (RedisEndpoint s : sentinels.subList(1, sentinels.size()))
+            b.withSentinel(s.host, s.port);
+        b.withDatabase(first.database).withTimeout(commandTimeout).withSsl(first.lettuce.isSsl())
+            .withVerifyPeer(first.lettuce.getVerifyMode());
+        if (first.password != null) {
+            if (first.username != null)
+                b.withAuthentication(first.username, first.password.toCharArray());
+            else
+                b.withPassword(first.password.toCharArray());
+        }
+        return b.build();
+    }
+
+    /** Points a Redisson configuration at the master the {@code sentinels} know as {@code masterName}. */
+    static void configureSentinel(Config config, List<RedisEndpoint> sentinels, String masterName) {
+        var sentinel = config.useSentinelServers().setMasterName(masterName).setDatabase(sentinels.getFirst().database);
+        for (RedisEndpoint s : sentinels)
+            sentinel.addSentinelAddress(s.scheme + "://" + s.address());
+        sentinels.getFirst().access(config);
     }
 
     /** Points a Redisson configuration at the cluster of {@code seeds}, which {@linkplain #sameAccessAs share} their access. */

@@ -192,6 +192,22 @@ public final class RedissonLocks implements RegenerationLocks, AutoCloseable {
                 .setCheckSlotsCoverage(false);         // a master down costs its slots' locks, not every lock
             return config;
         }
+        if (servers.sentinel()) {
+            config.useSentinelServers()                // the addresses are set: this adds the settings
+                .setTimeout(timeoutMillis)
+                .setConnectTimeout(timeoutMillis)
+                .setRetryAttempts(0)
+                .setReconnectionDelay(RECONNECTION)
+                .setReadMode(ReadMode.MASTER)
+                .setSubscriptionMode(SubscriptionMode.MASTER)
+                .setMasterConnectionMinimumIdleSize(1)
+                .setMasterConnectionPoolSize(16)
+                .setSlaveConnectionMinimumIdleSize(0)
+                .setSubscriptionConnectionMinimumIdleSize(1)
+                .setCheckSentinelsList(false)          // one Sentinel given is enough to start
+                .setScanInterval(500);                 // how soon a failover is followed
+            return config;
+        }
         SingleServerConfig server = config.useSingleServer();
         server.setTimeout(timeoutMillis)
             .setConnectTimeout(timeoutMillis)

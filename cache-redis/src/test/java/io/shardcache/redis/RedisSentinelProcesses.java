@@ -1,0 +1,108 @@
+package io.shardcache.redis;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One master, two replicas and three Sentinels ({@code redis-server --sentinel}), each a process of
+ * this test's own on a free loopback port. The master can be killed, after which the Sentinels
+ * promote a replica and point the other at it (down after 1 s, a quorum of 2); saving nothing, every
+ * server starts empty.
+ */
+final class RedisSentinelProcesses implements AutoCloseable {
+
+    static final String MASTER_NAME = "shardcache-test";
+
+    private final KillableRedis master;
+    private final List<KillableRedis> replicas;
+    private final List<KillableRedis> sentinels;
+
+    private RedisSentinelProcesses(KillableRedis master, List<KillableRedis> replicas, List<KillableRedis> sentinels) {
+        this.master = master;
+        this.replicas = replicas;
+        this.sentinels = sentinels;
+    }
+
+    static RedisSentinelProcesses start() throws IOException, InterruptedException {
+        KillableRedis master = KillableRedis.start();
+        List<KillableRedis> replicas = new ArrayList<>();
+        List<KillableRedis> sentinels = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++)
+                replicas.add(KillableRedis.start(List.of("--replicaof", "127.0.0.1", String.valueOf(master.port()))));
+            for (int i = 0; i < 3; i++)
+                sentinels.add(KillableRedis.startSentinel(List.of(
+                    "sentinel monitor " + MASTER_NAME + " 127.0.0.1 " + master.port() + " 2",
+                    "sentinel down-after-milliseconds " + MASTER_NAME + " 1000",
+                    "sentinel failover-timeout " + MASTER_NAME + " 10000",
+                    "sentinel parallel-syncs " + MASTER_NAME + " 1")));
+            RedisSentinelProcesses set = new RedisSentinelProcesses(master, replicas, sentinels);
+            set.awaitReplicasSynced();
+            return set;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            for (KillableRedis s : sentinels)
+                s.close();
+            for (KillableRedis r : replicas)
+                r.close();
+            master.close();
+            throw e;
+        }
+    }
+
+    /** Each Sentinel's {@code redis://127.0.0.1:port}. */
+    List<String> sentinelUris() {
+        return sentinels.stream().map(KillableRedis::uri).toList();
+    }
+
+    KillableRedis master() {
+        return master;
+    }
+
+    List<KillableRedis> replicas() {
+        return replicas;
+    }
+
+    /** The port of the server the first Sentinel names as master now. */
+    int masterPort() {
+        io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(sentinels.getFirst().uri());
+        try (var sentinel = client.connectSentinel()) {
+            return ((java.net.InetSocketAddress) sentinel.sync().getMasterAddrByName(MASTER_NAME)).getPort();
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    private void awaitReplicasSynced() throws InterruptedException, IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        for (KillableRedis replica : replicas)
+            try (RawRedis raw = new RawRedis(replica.service())) {
+                while (!raw.commands().info("replication").contains("master_link_status:up")) {
+                    if (System.nanoTime() > deadline)
+                        throw new IOException("the replica on port " + replica.port() + " did not sync with the master on " + master.port());
+                    Thread.sleep(20);
+                }
+            }
+        for (KillableRedis s : sentinels)
+            try (RawRedis raw = new RawRedis(s.service())) {
+                while (!raw.commands().info("sentinel").contains("slaves=2,sentinels=3")) {
+                    if (System.nanoTime() > deadline)
+                        throw new IOException("Sentinel on port " + s.port() + " did not see the replicas and the other Sentinels: "
+                            + raw.commands().info("sentinel"));
+                    Thread.sleep(20);
+                }
+            }
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+        for (KillableRedis s : sentinels)
+            s.close();
+        for (KillableRedis r : replicas)
+            r.close();
+        master.close();
+    }
+}
