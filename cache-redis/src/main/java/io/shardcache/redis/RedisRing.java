@@ -366,19 +366,38 @@ public final class RedisRing implements CacheBackend {
         }
     }
 
-    /** What one watcher of the ring has heard of each node's liveness. */
+    /** What one watcher of the ring has heard of each node's liveness, and how far each has delivered its messages. */
     private static final class Aggregate {
         private final Watcher watcher;
         private final boolean[] live;
+        private final long[] caughtUp;
+        private final boolean[] reported;
         private boolean told;
 
         Aggregate(Watcher watcher, int nodes) {
             this.watcher = watcher;
             this.live = new boolean[nodes];
+            this.caughtUp = new long[nodes];
+            this.reported = new boolean[nodes];
+        }
+
+        /** The ring has caught up as far as its node furthest behind: told once every node has reported. */
+        synchronized void caughtUp(int node, long askedAtNanos) {
+            caughtUp[node] = askedAtNanos;
+            reported[node] = true;
+            long oldest = askedAtNanos;
+            for (int i = 0; i < caughtUp.length; i++) {
+                if (!reported[i])
+                    return;
+                if (caughtUp[i] - oldest < 0)
+                    oldest = caughtUp[i];
+            }
+            watcher.caughtUp(oldest);
         }
 
         synchronized void connectionChanged(int node, boolean isLive) {
             live[node] = isLive;
+            reported[node] = false;
             boolean all = true;
             for (boolean l : live)
                 all &= l;
@@ -416,6 +435,11 @@ public final class RedisRing implements CacheBackend {
         @Override
         public void connectionChanged(boolean live) {
             aggregate.connectionChanged(index, live);
+        }
+
+        @Override
+        public void caughtUp(long askedAtNanos) {
+            aggregate.caughtUp(index, askedAtNanos);
         }
     }
 

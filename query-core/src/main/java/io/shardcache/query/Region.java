@@ -47,6 +47,8 @@ import org.jspecify.annotations.Nullable;
  * @param nearCacheEntries how many entries the region keeps in this process in front of a remote
  *                       backend (see {@link Builder#nearCache}); 0, the default, keeps none
  * @param nearCacheMaxAge how long an entry stays in the near cache at most; ignored without one
+ * @param nearCacheMaxLag how far behind its backend's change messages the near cache may be and still
+ *                       serve a copy; default {@link #DEFAULT_NEAR_CACHE_MAX_LAG} (see {@link Builder#nearCacheMaxLag})
  * @param tableGenerations whether entries depend on the generations of the tables their query reads,
  *                       so that writes make them misses; default true (see {@link Builder#tableGenerations})
  */
@@ -66,6 +68,7 @@ public record Region(
     Predicate<? super Result<Record>> cacheIf,
     int nearCacheEntries,
     Duration nearCacheMaxAge,
+    Duration nearCacheMaxLag,
     boolean tableGenerations) {
 
     public static final Duration DEFAULT_TTL = Duration.ofHours(1);
@@ -76,6 +79,8 @@ public record Region(
     public static final double DEFAULT_EARLY_REFRESH = 0.0;
     public static final int DEFAULT_MAX_ENTRY_BYTES = 1 << 20;
     public static final int DEFAULT_COMPRESS_ABOVE = 16 << 10;
+    /** How far behind the backend's change messages a near cache may be and still serve; see {@link Builder#nearCacheMaxLag}. */
+    public static final Duration DEFAULT_NEAR_CACHE_MAX_LAG = Duration.ofMillis(100);
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.\\-]{1,64}");
 
@@ -90,6 +95,7 @@ public record Region(
         Objects.requireNonNull(onRefreshFailure, "onRefreshFailure");
         Objects.requireNonNull(cacheIf, "cacheIf");
         Objects.requireNonNull(nearCacheMaxAge, "nearCacheMaxAge");
+        Objects.requireNonNull(nearCacheMaxLag, "nearCacheMaxLag");
     }
 
     /** Fresh time plus stale time: when the backend forgets an entry. */
@@ -123,6 +129,7 @@ public record Region(
         private @Nullable Predicate<? super Result<Record>> cacheIf;
         private @Nullable Integer nearCacheEntries;
         private @Nullable Duration nearCacheMaxAge;
+        private @Nullable Duration nearCacheMaxLag;
         private @Nullable Boolean tableGenerations;
 
         Builder(String name) {
@@ -226,10 +233,13 @@ public record Region(
          *
          * <p><b>Staleness bound.</b> After a write's commit returns, another process's near cache
          * may serve the old rows until the notification reaches it: normally the network delay of
-         * one pub/sub message (measured in the benchmarks' README). If notifications are lost
-         * without the connection being seen to drop, a copy is served at most {@code maxAge} after
-         * it was read from the backend: that is the hard bound. The process that writes never
-         * serves its own outdated copies: its bumps update its near cache before the write returns.
+         * one pub/sub message. With a backend that reports how far its messages have been delivered
+         * (Redis does, 40 times a second), no copy is served while the near cache may be more than
+         * {@link #nearCacheMaxLag} behind: so a copy is never older than a write that returned that
+         * long ago, however slow or stalled the messages are (reads then go to the backend). Should
+         * notifications be lost unseen by such a report, a copy is served at most {@code maxAge}
+         * after it was read from the backend. The process that writes never serves its own outdated
+         * copies: its bumps update its near cache before the write returns.
          *
          * <p>A backend that cannot notify (the in-process one needs no near cache) leaves it off.
          *
@@ -241,6 +251,20 @@ public record Region(
                 throw new IllegalArgumentException("region '" + name + "': nearCache maxEntries must be at least 1, got " + maxEntries);
             this.nearCacheMaxAge = positive("nearCache maxAge", maxAge);
             this.nearCacheEntries = maxEntries;
+            return this;
+        }
+
+        /**
+         * How far behind its backend's change messages the near cache may be and still serve a copy
+         * (see {@link #nearCache}): a near hit is refused unless every message published more than
+         * {@code maxLag} ago is known to have arrived. Default {@link #DEFAULT_NEAR_CACHE_MAX_LAG}.
+         * Ignored without a near cache, or with a backend that does not report it.
+         *
+         * @throws IllegalArgumentException if {@code maxLag} is not positive
+         */
+        public Builder nearCacheMaxLag(Duration maxLag) {
+            once("nearCacheMaxLag", this.nearCacheMaxLag, maxLag);
+            this.nearCacheMaxLag = positive("nearCacheMaxLag", maxLag);
             return this;
         }
 
@@ -281,6 +305,7 @@ public record Region(
                 cacheIf != null ? cacheIf : r -> true,
                 nearCacheEntries != null ? nearCacheEntries : 0,
                 nearCacheMaxAge != null ? nearCacheMaxAge : Duration.ZERO,
+                nearCacheMaxLag != null ? nearCacheMaxLag : DEFAULT_NEAR_CACHE_MAX_LAG,
                 tableGenerations == null || tableGenerations);
         }
 

@@ -44,6 +44,13 @@ import org.jspecify.annotations.Nullable;
  * registration never waits for Redis, and a feed started while Redis is down becomes live once
  * it is up.
  *
+ * <p><b>How far it has caught up.</b> While live, a {@code PING} goes on the subscription every
+ * {@value #HEARTBEAT_MILLIS} ms (one at a time). Redis answers it after every message it queued
+ * for the connection before it, so its answer tells the watchers {@code caughtUp(t)}: every change
+ * published before {@code t}, when it was sent, has been delivered. A near cache refuses its copies
+ * while it has not caught up to within its region's lag: a stalled or slow feed then costs hits
+ * of the near cache, never stale ones.
+ *
  * <p><b>Threads.</b> Messages, confirmations and drops arrive on Lettuce's event loop, one
  * connection's in order. Every call to a watcher is made under one lock, also the one a
  * registration takes, so a watcher registered while live hears {@code true} before any message,
@@ -69,6 +76,10 @@ public final class ChangeFeed implements AutoCloseable {
     private final String channel;
     private final ScheduledExecutorService scheduler;
     private final Listener listener = new Listener();
+    /** How often a live feed asks how far it has caught up. */
+    public static final long HEARTBEAT_MILLIS = 25;
+    private @Nullable ScheduledFuture<?> heartbeat;   // guarded by lock
+    private boolean pinging;                           // guarded by lock
 
     private final Object lock = new Object();
     /** Added to and iterated under {@code lock}; copy-on-write so a watcher may register from inside a callback. */
@@ -110,8 +121,10 @@ public final class ChangeFeed implements AutoCloseable {
             watchers.add(watcher);
             if (live)
                 tell(watcher, w -> w.connectionChanged(true));
-            if (ticker == null)
+            if (ticker == null) {
                 ticker = scheduler.scheduleWithFixedDelay(this::tick, 0, LazyConnection.RETRY_AFTER.toMillis(), TimeUnit.MILLISECONDS);
+                heartbeat = scheduler.scheduleWithFixedDelay(this::ping, HEARTBEAT_MILLIS, HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
+            }
         }
         return true;
     }
@@ -233,6 +246,32 @@ public final class ChangeFeed implements AutoCloseable {
         });
     }
 
+    /** Sends a {@code PING} on the live subscription unless one is unanswered; its answer says how far the feed caught up. */
+    private void ping() {
+        StatefulRedisPubSubConnection<String, String> c;
+        synchronized (lock) {
+            c = connection;
+            if (closed || !live || pinging || c == null || !c.isOpen())
+                return;
+            pinging = true;
+        }
+        long asked = System.nanoTime();
+        CompletableFuture<String> pong;
+        try {
+            pong = c.async().ping().toCompletableFuture();
+        } catch (RuntimeException e) {
+            pong = CompletableFuture.failedFuture(e);
+        }
+        pong.whenComplete((answer, error) -> {
+            synchronized (lock) {
+                pinging = false;
+                // Only an answer on the connection that is live now: one from before a drop says nothing of it.
+                if (error == null && live && connection == c)
+                    tellAll(w -> w.caughtUp(asked));
+            }
+        });
+    }
+
     /** Parses one message; malformed or foreign ones are dropped (nothing of ours publishes them). */
     private void heard(String message) {
         if (message.isEmpty())
@@ -305,6 +344,8 @@ public final class ChangeFeed implements AutoCloseable {
             closed = true;
             if (ticker != null)
                 ticker.cancel(false);
+            if (heartbeat != null)
+                heartbeat.cancel(false);
             c = connection;
             connection = null;
         }

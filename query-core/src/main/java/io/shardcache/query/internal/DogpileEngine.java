@@ -533,7 +533,7 @@ public final class DogpileEngine {
     /** The lookup of a copy the near cache holds and may serve; null if it has none (an outdated one is dropped). */
     private @Nullable Lookup fromNear(Region region, CacheKey key, KeyMaterial naming, KeyMaterial fingerprint,
                             TableCounters.Dependencies tables, List<String> all) {
-        if (near == null || !near.covers(region.name()) || !near.live())
+        if (near == null || !near.covers(region.name()) || !near.live() || !near.caughtUpWithin(region.nearCacheMaxLag().toNanos()))
             return null;
         long[] known = near.known(all);
         if (known == null)

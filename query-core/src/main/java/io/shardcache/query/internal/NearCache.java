@@ -65,6 +65,11 @@ final class NearCache implements CacheBackend.Watcher {
     /** Moves on every reset: counter values read before it moved are not kept. */
     private final AtomicLong resets = new AtomicLong();
     private volatile boolean live;
+    /** The latest {@link #caughtUp} time, in {@link System#nanoTime()}; {@link #NEVER} until one after the last reset. */
+    private volatile long caughtUpAt = NEVER;
+    /** True once the backend has said {@link #caughtUp} at all: only then is the lag bound applied. */
+    private volatile boolean reportsLag;
+    private static final long NEVER = Long.MIN_VALUE;
 
     NearCache(List<Region> withNearCache) {
         Map<String, Cache<String, Copy>> r = new HashMap<>();
@@ -92,6 +97,25 @@ final class NearCache implements CacheBackend.Watcher {
 
     long epoch() {
         return epoch.get();
+    }
+
+    /**
+     * True unless the backend reports how far its messages have been delivered and this cache may
+     * be more than {@code maxLagNanos} behind.
+     */
+    boolean caughtUpWithin(long maxLagNanos) {
+        if (!reportsLag)
+            return true;
+        long at = caughtUpAt;
+        return at != NEVER && System.nanoTime() - at <= maxLagNanos;
+    }
+
+    @Override
+    public void caughtUp(long askedAtNanos) {
+        reportsLag = true;
+        long at = caughtUpAt;
+        if (at == NEVER || askedAtNanos - at > 0)
+            caughtUpAt = askedAtNanos;
     }
 
     /** The mirrored values of {@code counters}, or null unless every one is known and notifications flow. */
@@ -226,6 +250,7 @@ final class NearCache implements CacheBackend.Watcher {
     @Override
     public void connectionChanged(boolean live) {
         this.live = false;
+        caughtUpAt = NEVER;   // what was delivered on the old connection says nothing of the new one
         resets.incrementAndGet();
         epoch.incrementAndGet();
         generations.clear();

@@ -195,6 +195,17 @@ public interface CacheBackend extends AutoCloseable {
          * again ({@code live} is true): either way, forget everything learnt from them so far.
          */
         void connectionChanged(boolean live);
+
+        /**
+         * Every change this backend published before this process asked at {@code askedAtNanos}
+         * (its {@link System#nanoTime()}) has been delivered to this watcher. A backend that says so
+         * regularly (Redis: a {@code PING} on the subscription, answered after the messages queued
+         * before it) lets a near cache bound its staleness: it serves a copy only while it has caught
+         * up to within the region's {@code nearCacheMaxLag}. Never said by default, and then no such
+         * bound applies.
+         */
+        default void caughtUp(long askedAtNanos) {
+        }
     }
 
     /** The locks under which a missing or stale entry is regenerated. */

@@ -1,0 +1,103 @@
+package io.shardcache.redis;
+
+import static io.shardcache.query.Items.ID;
+import static io.shardcache.query.Items.ITEMS;
+import static io.shardcache.query.Items.NAME;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.shardcache.query.CachingDSL;
+import io.shardcache.query.Db;
+import io.shardcache.query.Regions;
+import io.shardcache.testing.RedisService;
+import io.shardcache.testing.ServicesExtension;
+import io.shardcache.testing.TestSchema;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * A near cache stops serving once its change feed may be more than the region's lag behind: here
+ * Redis is paused ({@code SIGSTOP}), which drops no connection, so nothing else would tell the near
+ * cache that bumps may be going unheard; before the lag bound it served its copies until their
+ * {@code maxAge}.
+ */
+@ExtendWith(ServicesExtension.class)
+class NearCacheLagIT {
+
+    private static final Duration LAG = Duration.ofMillis(100);
+
+    private KillableRedis redis;
+    private Db db;
+    private RedisCacheBackend backend;
+    private CachingDSL cached;
+
+    @BeforeEach
+    void setUp(TestSchema schema, TestInfo test) throws Exception {
+        redis = KillableRedis.start();
+        db = new Db(schema, 8);
+        backend = RedisCacheBackend.builder(redis.uri())
+            .keyPrefix(RedisService.uniquePrefix(getClass().getSimpleName() + "." + test.getTestMethod().orElseThrow().getName())).build();
+        cached = CachingDSL.wrap(db.dsl, Regions.builder()
+            .region("near", r -> r.nearCache(100, Duration.ofMinutes(1)).nearCacheMaxLag(LAG)).build(), backend);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        redis.resume();   // harmless if running
+        cached.close();
+        backend.close();
+        redis.close();
+        db.close();
+    }
+
+    private String read() {
+        return cached.fromCache("near").select(NAME).from(ITEMS).where(ID.eq(3)).fetchOne(NAME);
+    }
+
+    @Test
+    void aStalledFeedStopsNearHitsWithinTheLag() throws Exception {
+        LongSupplier nearHits = () -> cached.stats("near").nearHits();
+        awaitNearHit(nearHits);
+
+        redis.pause();
+        long pausedAt = System.nanoTime();
+        long lastNearHit = -1;
+        long nearHitsAfterLag = 0;
+        int reads = 0;
+        try {
+            while (System.nanoTime() - pausedAt < TimeUnit.MILLISECONDS.toNanos(1_000)) {
+                long before = nearHits.getAsLong();
+                long start = System.nanoTime();
+                assertThat(read()).isEqualTo("item 3");
+                reads++;
+                if (nearHits.getAsLong() > before) {
+                    lastNearHit = TimeUnit.NANOSECONDS.toMillis(start - pausedAt);
+                    if (start - pausedAt > LAG.toNanos() + TimeUnit.MILLISECONDS.toNanos(2 * io.shardcache.redis.internal.ChangeFeed.HEARTBEAT_MILLIS))
+                        nearHitsAfterLag++;
+                }
+            }
+        } finally {
+            redis.resume();
+        }
+        System.out.printf("NearCacheLagIT: with Redis paused, %d reads in 1 s; the last near hit began %d ms after the pause%n",
+            reads, lastNearHit);
+        assertThat(nearHitsAfterLag).as("near hits that began more than the lag and two heartbeats after Redis stalled").isZero();
+
+        awaitNearHit(nearHits);   // and they come back with the feed
+    }
+
+    private void awaitNearHit(LongSupplier nearHits) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        long before = nearHits.getAsLong();
+        while (nearHits.getAsLong() == before) {
+            assertThat(System.nanoTime()).as("a near hit: %s", cached.stats("near")).isLessThan(deadline);
+            assertThat(read()).isEqualTo("item 3");
+            Thread.sleep(5);
+        }
+    }
+}
