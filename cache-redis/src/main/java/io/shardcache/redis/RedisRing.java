@@ -56,11 +56,9 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Lost counters.</b> A node that comes back empty (restarted without persistence) has lost
  * its counters, and a change of the node list moves some to a node that never had them. Entries on
  * other nodes may have recorded their old values; they are never served again, because a counter
- * that is absent restarts at its server's clock in microseconds, above every value it had (see
- * {@link RedisCacheBackend}). One case is left: an entry stored before the counter's first bump
- * recorded it as 0, which the lost counter reads as again, so such an entry could be served until
- * its hard TTL. After a node restarted empty, invalidate the regions that read from it
- * ({@code CachingDSL.invalidate}) to rule that out.
+ * that is absent is created again at its server's clock in microseconds by the first read that
+ * finds it missing, above every value it had (see {@link RedisCacheBackend}); no entry ever records
+ * a counter that did not exist.
  *
  * <p>Thread-safe. {@link #close()} closes every node.
  */

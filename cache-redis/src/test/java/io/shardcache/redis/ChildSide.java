@@ -29,7 +29,7 @@ final class ChildSide {
     private static final String REDIS_URI = "SHARDCACHE_CHILD_REDIS_URI";
     private static final String PREFIX = "SHARDCACHE_CHILD_PREFIX";
 
-    /** A child that outlives this is stuck: it halts rather than linger on a CI machine. */
+    /** A child that outlives this (or its {@code lifetimeMinutes} argument) is stuck: it halts rather than linger on a CI machine. */
     private static final Duration LIFETIME = Duration.ofMinutes(2);
 
     private final Map<String, String> args;
@@ -59,6 +59,7 @@ final class ChildSide {
             args.put(a.substring(0, eq), a.substring(eq + 1));
         }
         ChildSide side = new ChildSide(args);
+        Duration lifetime = args.containsKey("lifetimeMinutes") ? Duration.ofMinutes(Long.parseLong(args.get("lifetimeMinutes"))) : LIFETIME;
         Thread.ofPlatform().daemon().name("parent-lifeline").start(() -> {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
                 for (String line; (line = in.readLine()) != null; )
@@ -70,8 +71,8 @@ final class ChildSide {
         });
         Thread.ofPlatform().daemon().name("lifetime").start(() -> {
             try {
-                Thread.sleep(LIFETIME);
-                System.err.println("child still running after " + LIFETIME + ": halting");
+                Thread.sleep(lifetime);
+                System.err.println("child still running after " + lifetime + ": halting");
                 Runtime.getRuntime().halt(4);
             } catch (InterruptedException ignored) {
                 // not interrupted by anyone
