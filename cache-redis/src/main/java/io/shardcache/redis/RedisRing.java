@@ -1,6 +1,8 @@
 package io.shardcache.redis;
 
 import io.shardcache.query.spi.CacheBackend;
+import io.shardcache.query.spi.CacheListener;
+import io.shardcache.query.spi.CircuitBreakers;
 import io.shardcache.query.spi.RegenerationLocks;
 import io.shardcache.redis.internal.CloseAll;
 import java.nio.ByteBuffer;
@@ -27,8 +29,9 @@ import org.jspecify.annotations.Nullable;
  * way of nydus and ketama): for users with several servers rather than a Redis Cluster. A server
  * that is down costs its share of the keys (those reads run on the database), and every read of a
  * region whose generation counters it holds; adding or removing one moves about its share of the
- * keys, not all of them. The {@code CachingDSL}'s circuit breaker counts the ring's failures as
- * one backend's, so with a server down it may open for all of them now and then.
+ * keys, not all of them. Each server has a circuit breaker of its own ({@link Builder#circuitBreakerPerServer}),
+ * and a {@code CachingDSL} puts none around the ring ({@link #breaksPerServer()}): a server down
+ * opens its own circuit, and the others' keys keep hitting.
  *
  * <pre>{@code
  * CacheBackend cache = RedisRing.builder()
@@ -67,15 +70,24 @@ public final class RedisRing implements CacheBackend {
     /** Points per node on the ring unless {@link Builder#virtualNodes} says otherwise. */
     public static final int DEFAULT_VIRTUAL_NODES = 160;
 
+    /** The nodes as called: each behind its own circuit breaker unless the builder said none. */
     private final Map<String, CacheBackend> nodes;
+    /** The nodes as given, which the ring closes. */
+    private final List<CacheBackend> owned;
+    private final boolean breakers;
     private final TreeMap<Long, String> ring = new TreeMap<>();
     private final RegenerationLocks locks = new RingLocks();
     private static final int COUNTER_PLACES = 100_000;
     private final java.util.concurrent.ConcurrentHashMap<String, String> counterNodes = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<Watcher, List<NodeWatcher>> watching = new IdentityHashMap<>();
 
-    private RedisRing(Map<String, CacheBackend> nodes, int virtualNodes) {
-        this.nodes = Map.copyOf(nodes);
+    private RedisRing(Map<String, CacheBackend> nodes, int virtualNodes, @Nullable Breakers breakers) {
+        this.owned = List.copyOf(nodes.values());
+        this.breakers = breakers != null;
+        Map<String, CacheBackend> called = new LinkedHashMap<>();
+        nodes.forEach((name, node) -> called.put(name, breakers == null ? node
+            : CircuitBreakers.guard(node, breakers.failures(), breakers.openFor(), breakers.listener())));
+        this.nodes = Map.copyOf(called);
         for (String name : nodes.keySet())
             for (int i = 0; i < virtualNodes; i++)
                 ring.putIfAbsent(hash(name + "#" + i), name);
@@ -271,12 +283,29 @@ public final class RedisRing implements CacheBackend {
     /** One call per node that holds some of the counters. */
     @Override
     public long[] incrementGenerations(List<String> counters) {
+        return increment(counters, false);
+    }
+
+    /** Each node's part as {@link CacheBackend#incrementGenerationsNow}: a probe of its circuit even while open. */
+    @Override
+    public long[] incrementGenerationsNow(List<String> counters) {
+        return increment(counters, true);
+    }
+
+    /** True unless built without them: each server has its own circuit breaker. */
+    @Override
+    public boolean breaksPerServer() {
+        return breakers;
+    }
+
+    private long[] increment(List<String> counters, boolean now) {
         Map<String, List<Integer>> byNode = new LinkedHashMap<>();
         for (int i = 0; i < counters.size(); i++)
             byNode.computeIfAbsent(counterNode(counters.get(i)), n -> new ArrayList<>()).add(i);
         long[] out = new long[counters.size()];
         byNode.forEach((node, indexes) -> {
-            long[] values = node(node).incrementGenerations(indexes.stream().map(counters::get).toList());
+            List<String> part = indexes.stream().map(counters::get).toList();
+            long[] values = now ? node(node).incrementGenerationsNow(part) : node(node).incrementGenerations(part);
             for (int i = 0; i < values.length; i++)
                 out[indexes.get(i)] = values[i];
         });
@@ -344,7 +373,7 @@ public final class RedisRing implements CacheBackend {
     /** Closes every node; the first failure is thrown once all were tried. */
     @Override
     public void close() {
-        CloseAll.run(nodes.values().stream().<Runnable>map(node -> node::close).toList());
+        CloseAll.run(owned.stream().<Runnable>map(node -> node::close).toList());
     }
 
     @Override
@@ -444,9 +473,15 @@ public final class RedisRing implements CacheBackend {
     /**
      * The nodes of a ring. Not thread-safe.
      */
+    /** The circuit breaker of each server. */
+    private record Breakers(int failures, Duration openFor, CacheListener listener) {
+    }
+
     public static final class Builder {
         private final Map<String, CacheBackend> nodes = new LinkedHashMap<>();
         private int virtualNodes = DEFAULT_VIRTUAL_NODES;
+        private @Nullable Breakers breakers = new Breakers(3, Duration.ofSeconds(1), CacheListener.NONE);
+        private boolean breakersSet;
 
         private Builder() {
         }
@@ -479,11 +514,45 @@ public final class RedisRing implements CacheBackend {
             return this;
         }
 
+        /**
+         * A circuit breaker per server: {@code failures} consecutive failures of one server open its
+         * circuit for {@code openFor} (its keys then go to the database at once), without touching
+         * the others'. Default 3 failures and 1 s, as a {@code CachingDSL}'s; {@code listener} hears
+         * each server's circuit open and close.
+         *
+         * @throws IllegalArgumentException if {@code failures < 1} or {@code openFor} is not positive
+         */
+        public Builder circuitBreakerPerServer(int failures, Duration openFor, CacheListener listener) {
+            Objects.requireNonNull(openFor, "openFor");
+            Objects.requireNonNull(listener, "listener");
+            if (breakersSet)
+                throw new IllegalStateException("circuitBreakerPerServer is already set");
+            if (failures < 1)
+                throw new IllegalArgumentException("circuitBreakerPerServer failures must be at least 1, got " + failures);
+            if (openFor.isNegative() || openFor.isZero())
+                throw new IllegalArgumentException("circuitBreakerPerServer openFor must be positive, got " + openFor);
+            this.breakers = new Breakers(failures, openFor, listener);
+            this.breakersSet = true;
+            return this;
+        }
+
+        /**
+         * No circuit breaker per server: a {@code CachingDSL} then puts its own around the whole ring,
+         * which a server down opens for every key now and then.
+         */
+        public Builder noCircuitBreakerPerServer() {
+            if (breakersSet)
+                throw new IllegalStateException("circuitBreakerPerServer is already set");
+            this.breakers = null;
+            this.breakersSet = true;
+            return this;
+        }
+
         /** @throws IllegalStateException if no node was added */
         public RedisRing build() {
             if (nodes.isEmpty())
                 throw new IllegalStateException("a ring needs at least one node: add them with node(name, backend)");
-            return new RedisRing(nodes, virtualNodes);
+            return new RedisRing(nodes, virtualNodes, breakers);
         }
     }
 }

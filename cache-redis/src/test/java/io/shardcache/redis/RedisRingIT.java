@@ -295,6 +295,74 @@ class RedisRingIT {
     }
 
     /**
+     * A server of four is killed: its circuit alone opens, and the other servers' keys keep hitting
+     * even when every one of their reads comes right after three failed reads of the dead server's
+     * keys (which would open a circuit around the whole ring).
+     */
+    @Test
+    void aServerDownOpensItsOwnCircuitAndTheOthersKeysKeepHitting() throws Exception {
+        KillableRedis fourth = KillableRedis.start();
+        closeLater.add(fourth);
+        List<KillableRedis> four = new ArrayList<>(servers);
+        four.add(fourth);
+        List<String> names = new ArrayList<>(NAMES);
+        names.add("cache-d");
+        List<String> opened = new java.util.concurrent.CopyOnWriteArrayList<>();
+        RedisRing.Builder b = RedisRing.builder().circuitBreakerPerServer(3, Duration.ofSeconds(30), new io.shardcache.query.spi.CacheListener() {
+            @Override
+            public void circuitOpened(String backend, Duration openFor, Throwable cause) {
+                opened.add(backend);
+            }
+        });
+        for (int i = 0; i < names.size(); i++)
+            b.node(names.get(i), RedisCacheBackend.builder(four.get(i).uri()).keyPrefix(prefix).build());
+        RedisRing ring = b.build();
+        closeLater.add(ring);
+        assertThat(ring.breaksPerServer()).isTrue();
+        CachingDSL cached = process(ring);
+        Eventually.awaitWorking(() -> {
+            for (int i = 0; i < 30; i++)
+                ring.get("items", "items:0:probe" + i);
+        });
+        int keys = 40;
+        for (int id = 1; id <= keys; id++)
+            assertThat(read(cached, "items", id, "k" + id, 0).getValues(NAME)).containsExactly("item " + id);
+        long generation = ring.generation("region:items");
+        Set<String> holders = new HashSet<>();
+        for (String c : List.of("region:items", "soft:items", "table:|items", "table:|*"))
+            holders.add(ring.nodeOf("gen:" + c));
+        String victim = null;
+        for (int s = names.size() - 1; s >= 0 && victim == null; s--)
+            if (!holders.contains(names.get(s)))
+                victim = names.get(s);
+        assertThat(victim).as("a server without the region's counters (they are on " + holders + ")").isNotNull();
+        List<Integer> onVictim = new ArrayList<>();
+        List<Integer> elsewhere = new ArrayList<>();
+        for (int id = 1; id <= keys; id++) {
+            String storageKey = "items:" + generation + ":" + cached.keyOf("items",
+                db.dsl.select(NAME, Db.touchSlow("k" + id, 0)).from(ITEMS).where(ID.eq(id))).hash();
+            (ring.nodeOf(storageKey).equals(victim) ? onVictim : elsewhere).add(id);
+        }
+        assertThat(onVictim).as("keys on the victim").hasSizeGreaterThanOrEqualTo(3);
+
+        four.get(names.indexOf(victim)).kill();
+        RegionStats before = cached.stats("items");
+        for (int id : elsewhere) {
+            for (int v = 0; v < 3; v++) {
+                int dead = onVictim.get(v);
+                assertThat(read(cached, "items", dead, "k" + dead, 0).getValues(NAME)).containsExactly("item " + dead);
+            }
+            assertThat(read(cached, "items", id, "k" + id, 0).getValues(NAME)).containsExactly("item " + id);
+        }
+        RegionStats after = cached.stats("items");
+        String victimPort = ":" + four.get(names.indexOf(victim)).port();
+        System.out.printf("RedisRingIT: %d keys elsewhere, %d hits of them after the kill; circuits opened: %s%n",
+            elsewhere.size(), after.hits() - before.hits(), opened);
+        assertThat(after.hits() - before.hits()).as("every key on the other servers hit").isEqualTo(elsewhere.size());
+        assertThat(opened).as("circuits opened").isNotEmpty().allSatisfy(d -> assertThat(d).endsWith(victimPort));
+    }
+
+    /**
      * A server is killed while eight threads read forty keys. Every read needs its region's three
      * counters, so the ring has four servers and the one killed holds none of them; the circuit
      * breaker is set out of the way, so that what is seen is the ring's share, not the breaker's.

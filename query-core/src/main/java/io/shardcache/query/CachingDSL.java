@@ -539,7 +539,8 @@ public final class CachingDSL implements AutoCloseable {
             }
             CacheListener l = listener != null ? listener : CacheListener.NONE;
             InstantSource time = clock != null ? clock : InstantSource.system();
-            CacheBackend guarded = new CircuitBreaker(b,
+            // A backend with a breaker per server gets none around it all: one server down must not cost the others' keys.
+            CacheBackend guarded = b.breaksPerServer() ? b : new CircuitBreaker(b,
                 breakerFailures != null ? breakerFailures : DEFAULT_CIRCUIT_BREAKER_FAILURES,
                 breakerOpenFor != null ? breakerOpenFor : DEFAULT_CIRCUIT_BREAKER_OPEN_FOR, time, l);
             DogpileEngine engine = new DogpileEngine(regions, guarded, l, time,

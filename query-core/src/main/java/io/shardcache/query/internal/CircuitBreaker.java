@@ -216,6 +216,12 @@ public final class CircuitBreaker implements CacheBackend {
         return call(() -> delegate.incrementGenerations(counters));
     }
 
+    /** A probe even while the circuit is open: see {@link #probeNow}. */
+    @Override
+    public long[] incrementGenerationsNow(List<String> counters) {
+        return probeNow(b -> b.incrementGenerationsNow(counters));
+    }
+
     @Override
     public void announceEntryChanged(String region, String key) {
         call(() -> {

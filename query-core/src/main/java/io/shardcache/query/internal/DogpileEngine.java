@@ -636,9 +636,10 @@ public final class DogpileEngine {
      * Bumps generation counters: what a write changes. When the backend cannot be reached the
      * counters are kept, and until they reach it this JVM serves nothing from it: entries there may
      * predate the write. They are retried every {@value #FLUSH_EVERY_MILLIS} ms in the background,
-     * each retry a probe of the circuit even while it is open ({@link CircuitBreaker#probeNow}), and
+     * each retry a probe of the circuit even while it is open, and
      * before this JVM's next read. So other processes serve entries older than the write only until
      * the backend answers this JVM again, plus one retry: that is the one gap an outage leaves.
+     * (Each retry is {@link CacheBackend#incrementGenerationsNow}: a probe of every circuit on the way.)
      */
     public void bump(List<String> tableCounters) {
         try {
@@ -697,9 +698,7 @@ public final class DogpileEngine {
             return true;
         pending.forEach(unflushed::remove);
         try {
-            long[] values = probe && backend instanceof CircuitBreaker breaker
-                ? breaker.probeNow(b -> b.incrementGenerations(pending))
-                : backend.incrementGenerations(pending);
+            long[] values = probe ? backend.incrementGenerationsNow(pending) : backend.incrementGenerations(pending);
             if (near != null)
                 near.bumped(pending, values);
             return unflushed.isEmpty();

@@ -155,6 +155,25 @@ public interface CacheBackend extends AutoCloseable {
     }
 
     /**
+     * {@link #incrementGenerations}, for the retry of bumps that could not reach the backend: a
+     * backend behind circuit breakers calls its servers even while their circuits are open (the
+     * call is their probe), so that the bumps land as soon as the servers answer. The default is
+     * {@link #incrementGenerations}.
+     */
+    default long[] incrementGenerationsNow(List<String> counters) {
+        return incrementGenerations(counters);
+    }
+
+    /**
+     * True if this backend keeps a circuit breaker per server of its own (as {@code RedisRing}
+     * does), so that a server down costs only its own keys: a {@code CachingDSL} then puts none
+     * around the whole backend. The default is false.
+     */
+    default boolean breaksPerServer() {
+        return false;
+    }
+
+    /**
      * Tells the watchers in every process that the entry under {@code key} was rewritten in place
      * (marked stale), so that near caches drop their copies; {@link #delete} tells them itself. The
      * default does nothing (a backend without {@link #watch} has nobody to tell).

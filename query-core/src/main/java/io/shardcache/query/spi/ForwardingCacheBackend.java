@@ -73,6 +73,16 @@ public abstract class ForwardingCacheBackend implements CacheBackend {
     }
 
     @Override
+    public long[] incrementGenerationsNow(List<String> counters) {
+        return delegate.incrementGenerationsNow(counters);
+    }
+
+    @Override
+    public boolean breaksPerServer() {
+        return delegate.breaksPerServer();
+    }
+
+    @Override
     public void announceEntryChanged(String region, String key) {
         delegate.announceEntryChanged(region, key);
     }
