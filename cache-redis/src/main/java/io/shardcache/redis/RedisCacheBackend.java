@@ -557,13 +557,21 @@ public final class RedisCacheBackend implements CacheBackend {
         return out;
     }
 
+    /**
+     * The positions of {@code keys} grouped by hash slot on a cluster (a script touches keys of one
+     * slot), in one group on one server.
+     */
+    private java.util.Collection<List<Integer>> bySlot(List<String> keys) {
+        Map<Integer, List<Integer>> groups = new LinkedHashMap<>();
+        for (int i = 0; i < keys.size(); i++)
+            groups.computeIfAbsent(servers.cluster() ? SlotHash.getSlot(keys.get(i)) : 0, x -> new ArrayList<>()).add(i);
+        return groups.values();
+    }
+
     /** The counters' values after {@link #ENSURE}: one script per hash slot on a cluster. */
     private long[] ensure(String[] counterKeys) {
         long[] result = new long[counterKeys.length];
-        Map<Integer, List<Integer>> bySlot = new LinkedHashMap<>();
-        for (int i = 0; i < counterKeys.length; i++)
-            bySlot.computeIfAbsent(servers.cluster() ? SlotHash.getSlot(counterKeys[i]) : 0, x -> new ArrayList<>()).add(i);
-        for (List<Integer> group : bySlot.values()) {
+        for (List<Integer> group : bySlot(List.of(counterKeys))) {
             String[] keys = new String[group.size()];
             for (int j = 0; j < keys.length; j++)
                 keys[j] = counterKeys[group.get(j)];
@@ -707,13 +715,7 @@ public final class RedisCacheBackend implements CacheBackend {
         long[] result = new long[counters.size()];
         if (counters.isEmpty())
             return result;
-        // A script touches keys of one slot: on a cluster, one script per slot the counters live in.
-        Map<Integer, List<Integer>> bySlot = new LinkedHashMap<>();
-        for (int i = 0; i < counters.size(); i++) {
-            int slot = servers.cluster() ? SlotHash.getSlot(counterKey(counters.get(i))) : 0;
-            bySlot.computeIfAbsent(slot, x -> new ArrayList<>()).add(i);
-        }
-        for (List<Integer> group : bySlot.values()) {
+        for (List<Integer> group : bySlot(counters.stream().map(this::counterKey).toList())) {
             String[] keys = new String[group.size()];
             byte[][] args = new byte[group.size() + 1][];
             args[0] = channelBytes;

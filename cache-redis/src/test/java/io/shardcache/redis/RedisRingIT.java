@@ -107,6 +107,17 @@ class RedisRingIT {
         return cached.fromCache(region).select(NAME, Db.touchSlow(counter, seconds)).from(ITEMS).where(ID.eq(id)).fetch();
     }
 
+    private static final List<String> FOUR_NAMES = List.of("cache-a", "cache-b", "cache-c", "cache-d");
+
+    /** The three servers and a fourth of this test's own, which it may kill. */
+    private List<KillableRedis> fourServers() throws Exception {
+        KillableRedis fourth = KillableRedis.start();
+        closeLater.add(fourth);
+        List<KillableRedis> four = new ArrayList<>(servers);
+        four.add(fourth);
+        return four;
+    }
+
     /** A counter name that the ring places on {@code node}. */
     private static String counterOn(RedisRing ring, String node, String stem) {
         for (int i = 0; ; i++)
@@ -301,12 +312,8 @@ class RedisRingIT {
      */
     @Test
     void aServerDownOpensItsOwnCircuitAndTheOthersKeysKeepHitting() throws Exception {
-        KillableRedis fourth = KillableRedis.start();
-        closeLater.add(fourth);
-        List<KillableRedis> four = new ArrayList<>(servers);
-        four.add(fourth);
-        List<String> names = new ArrayList<>(NAMES);
-        names.add("cache-d");
+        List<KillableRedis> four = fourServers();
+        List<String> names = FOUR_NAMES;
         List<String> opened = new java.util.concurrent.CopyOnWriteArrayList<>();
         RedisRing.Builder b = RedisRing.builder().circuitBreakerPerServer(3, Duration.ofSeconds(30), new io.shardcache.query.spi.CacheListener() {
             @Override
@@ -364,17 +371,13 @@ class RedisRingIT {
 
     /**
      * A server is killed while eight threads read forty keys. Every read needs its region's three
-     * counters, so the ring has four servers and the one killed holds none of them; the circuit
-     * breaker is set out of the way, so that what is seen is the ring's share, not the breaker's.
+     * counters, so the ring has four servers and the one killed holds none of them; the ring's
+     * circuits are per server, so what is seen is the ring's share.
      */
     @Test
     void aServerKilledMidRunCostsOnlyItsShareAndNoCallerGetsAWrongRow() throws Exception {
-        KillableRedis fourth = KillableRedis.start();
-        closeLater.add(fourth);
-        List<KillableRedis> four = new ArrayList<>(servers);
-        four.add(fourth);
-        List<String> names = new ArrayList<>(NAMES);
-        names.add("cache-d");
+        List<KillableRedis> four = fourServers();
+        List<String> names = FOUR_NAMES;
         Set<String> counters = ConcurrentHashMap.newKeySet();
         RedisRing ring = ring(four, names);
         CachingDSL cached = CachingDSL.builder(db.dsl, regions).backend(new ForwardingCacheBackend(ring) {
@@ -383,8 +386,7 @@ class RedisRingIT {
                     counters.addAll(names);
                     return super.read(region, key, names);
                 }
-            })
-            .circuitBreaker(Integer.MAX_VALUE, Duration.ofSeconds(1)).build();
+            }).build();
         closeLater.add(cached);
         Eventually.awaitWorking(() -> {
             for (int i = 0; i < 30; i++)

@@ -330,6 +330,14 @@ public final class RedissonLocks implements RegenerationLocks, AutoCloseable {
      * announced, so that waiters take it at once.
      */
     private void cleanUp(String lockKey, RLock lock, long id) {
+        release(lockKey, lock, id, false);
+    }
+
+    /**
+     * Unlocks by owner {@code id} in the background, at once ({@code now}) or one command timeout
+     * from now, and again every command timeout while Redis does not answer (see {@link #cleanUp}).
+     */
+    private void release(String lockKey, RLock lock, long id, boolean now) {
         cleanups.incrementAndGet();
         long giveUpAt = System.nanoTime() + watchdogTimeout.toNanos();
         Runnable[] task = new Runnable[1];
@@ -348,7 +356,9 @@ public final class RedissonLocks implements RegenerationLocks, AutoCloseable {
                     cleanups.decrementAndGet();
             });
         };
-        if (!reschedule(task[0]))
+        if (now)
+            task[0].run();
+        else if (!reschedule(task[0]))
             cleanups.decrementAndGet();
     }
 
@@ -464,18 +474,7 @@ public final class RedissonLocks implements RegenerationLocks, AutoCloseable {
         }
 
         private void unlockInBackground() {
-            CompletableFuture<Void> unlocked;
-            try {
-                unlocked = lock.unlockAsync(id).toCompletableFuture();
-            } catch (RuntimeException e) {
-                unlocked = CompletableFuture.failedFuture(e);
-            }
-            unlocked.whenComplete((done, failure) -> {
-                if (failure == null)
-                    fills.announce(lockKey, false);
-                else if (!ownedBySomeoneElse(failure))
-                    cleanUp(lockKey, lock, id);
-            });
+            RedissonLocks.this.release(lockKey, lock, id, true);
         }
 
         @Override
