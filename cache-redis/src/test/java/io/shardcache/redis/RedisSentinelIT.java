@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.shardcache.query.CachingDSL;
 import io.shardcache.query.Db;
 import io.shardcache.query.Health;
+import io.shardcache.query.Region;
 import io.shardcache.query.Regions;
 import io.shardcache.query.spi.RegenerationLocks;
 import io.shardcache.testing.RedisService;
@@ -144,6 +145,8 @@ class RedisSentinelIT {
         writer.dsl().update(ITEMS).set(NAME, "v0").where(ID.eq(ID_WRITTEN)).execute();
 
         AtomicLong committed = new AtomicLong();
+        java.util.concurrent.ConcurrentHashMap<Long, Long> committedAt = new java.util.concurrent.ConcurrentHashMap<>();
+        AtomicLong nearWorstMillis = new AtomicLong();
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger phase = new AtomicInteger();          // 0 before the kill, 1 during the failover, 2 after
         long[] staleIn = new long[3];        // the region without a near cache
@@ -156,6 +159,7 @@ class RedisSentinelIT {
             for (long n = 1; !stop.get(); n++) {
                 try {
                     writer.dsl().update(ITEMS).set(NAME, "v" + n).where(ID.eq(ID_WRITTEN)).execute();
+                    committedAt.put(n, System.nanoTime());
                     committed.set(n);
                     Thread.sleep(5);
                 } catch (InterruptedException e) {
@@ -171,10 +175,17 @@ class RedisSentinelIT {
                 while (!stop.get()) {
                     long before = committed.get();
                     int at = phase.get();
+                    long started = System.nanoTime();
                     try {
                         long hits = reader.stats(region).hits() + reader.stats(region).nearHits();
                         String name = reader.fromCache(region).select(NAME).from(ITEMS).where(ID.eq(ID_WRITTEN)).fetchOne(NAME);
-                        if (Long.parseLong(name.substring(1)) < before) {
+                        long version = Long.parseLong(name.substring(1));
+                        if (version < before && region.equals("near")) {
+                            Long newer = committedAt.get(version + 1);   // the first write it missed
+                            if (newer != null)
+                                nearWorstMillis.accumulateAndGet(TimeUnit.NANOSECONDS.toMillis(started - newer), Math::max);
+                        }
+                        if (version < before) {
                             synchronized (staleIn) {
                                 (region.equals("near") ? nearStaleIn : staleIn)[at]++;
                             }
@@ -219,13 +230,15 @@ class RedisSentinelIT {
         RegenerationLocks locks = readerBackend.locks();
         assertThat(locks.tryAcquire("after-failover", Duration.ofSeconds(5))).as("a lock on the new master").isPresent();
         System.out.printf("RedisSentinelIT %s: %d reads, %d writes; new master named %d ms after the kill, the writer's bumps back"
-                + " %d ms after it; stale reads before the kill %d, during the failover %d, after %d (near cache: %d, %d, %d); hits after %d; errors %d%n",
+                + " %d ms after it; stale reads before the kill %d, during the failover %d, after %d (near cache: %d, %d, %d, the worst %d ms after the write it missed); hits after %d; errors %d%n",
             writerBackend.describe(), reads.get(), committed.get(), promotedMillis, writerBackMillis, staleIn[0], staleIn[1], staleIn[2],
-            nearStaleIn[0], nearStaleIn[1], nearStaleIn[2], hitsAfter.get(), errors.size());
+            nearStaleIn[0], nearStaleIn[1], nearStaleIn[2], nearWorstMillis.get(), hitsAfter.get(), errors.size());
         System.out.println("RedisSentinelIT: stale after: " + staleAfter.stream().limit(10).toList().toString().replace('<', '-') + "; bump failures after "
             + bumpFailures.stream().limit(5).toList());
         assertThat(errors).as("exceptions that reached callers").isEmpty();
         assertThat(staleIn[0]).as("stale reads before the kill").isZero();
+        assertThat(nearWorstMillis.get()).as("ms from a write to a near hit that had not seen it: at most the region's lag (100 ms)"
+            + " and two heartbeats").isLessThanOrEqualTo(Region.DEFAULT_NEAR_CACHE_MAX_LAG.toMillis() + 2 * io.shardcache.redis.internal.ChangeFeed.HEARTBEAT_MILLIS);
         assertThat(hitsAfter.get()).as("hits on the new master").isPositive();
         assertThat(reader.stats("near").nearHits()).as("near hits: the change feed subscribed again").isPositive();
         assertThat(writerBackend.describe()).startsWith("sentinel " + RedisSentinelProcesses.MASTER_NAME + " redis://127.0.0.1:");
