@@ -59,4 +59,27 @@ class NearCacheTest {
         near.learn(early, new long[] {1}, underWay);
         assertThat(near.known(early)).as("a read that began before the mirror was forgotten").isNull();
     }
+
+    @Test
+    void theLagBoundAppliesOnceTheBackendReportsHowFarItCaughtUpAndAResetWaitsForANewReport() {
+        long lag = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
+        assertThat(near.caughtUpWithin(lag)).as("a backend that never reports: no bound").isTrue();
+
+        near.caughtUp(System.nanoTime());
+        assertThat(near.caughtUpWithin(lag)).isTrue();
+        near.caughtUp(System.nanoTime() - java.util.concurrent.TimeUnit.SECONDS.toNanos(5));   // an older answer arriving late
+        assertThat(near.caughtUpWithin(lag)).as("a later report is not moved back").isTrue();
+
+        NearCache stalled = new NearCache(List.of(
+            Regions.builder().region("r", r -> r.nearCache(10, Duration.ofMinutes(1))).build().get("r")));
+        stalled.connectionChanged(true);
+        stalled.caughtUp(System.nanoTime() - java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(150));
+        assertThat(stalled.caughtUpWithin(lag)).as("last caught up 150 ms ago").isFalse();
+
+        near.connectionChanged(false);
+        near.connectionChanged(true);
+        assertThat(near.caughtUpWithin(lag)).as("after a reset, nothing is known to have arrived on the new connection").isFalse();
+        near.caughtUp(System.nanoTime());
+        assertThat(near.caughtUpWithin(lag)).isTrue();
+    }
 }
