@@ -194,6 +194,12 @@ public final class RedisCacheBackend implements CacheBackend {
         return 1
         """);
 
+    /** Lua that sets {@code clock} to the server's time in microseconds. */
+    private static final String CLOCK = """
+        local now = redis.call('TIME')
+        local clock = tonumber(now[1]) * 1000000 + tonumber(now[2])
+        """;
+
     /**
      * KEYS: the counters; ARGV: the channel, then each counter's name as the caller gave it.
      * Moves each to a new value and publishes {@code G<value> <name>}; returns the new values in order.
@@ -206,9 +212,7 @@ public final class RedisCacheBackend implements CacheBackend {
      * the time since the counter's last value would defeat this. ({@code %d}: Lua's default number
      * format would turn such values into exponents; they stay below 2^53, exact in Lua.)
      */
-    private static final LuaScript INCREMENT = new LuaScript("""
-        local now = redis.call('TIME')
-        local clock = tonumber(now[1]) * 1000000 + tonumber(now[2])
+    private static final LuaScript INCREMENT = new LuaScript(CLOCK + """
         local out = {}
         for i = 1, #KEYS do
           local raw = redis.call('GET', KEYS[i])
@@ -236,9 +240,7 @@ public final class RedisCacheBackend implements CacheBackend {
      * counter, its value and 0 (already set), 1 (created) or 2 (repaired). Creates no message: no
      * entry can have recorded a value a counter never had.
      */
-    private static final LuaScript ENSURE = new LuaScript("""
-        local now = redis.call('TIME')
-        local clock = tonumber(now[1]) * 1000000 + tonumber(now[2])
+    private static final LuaScript ENSURE = new LuaScript(CLOCK + """
         local out = {}
         for i = 1, #KEYS do
           local raw = redis.call('GET', KEYS[i])
