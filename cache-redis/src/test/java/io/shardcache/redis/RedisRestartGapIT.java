@@ -71,7 +71,6 @@ class RedisRestartGapIT {
         // retry its bumps would be refused for seconds while the reader is back on Redis.
         CachingDSL writer = jvm(Duration.ofSeconds(3));
         CachingDSL reader = jvm(Duration.ofSeconds(1));
-        AtomicLong committed = new AtomicLong();
         writer.dsl().update(ITEMS).set(NAME, "v0").where(ID.eq(ID_WRITTEN)).execute();
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong restartedAt = new AtomicLong(Long.MAX_VALUE);
@@ -83,30 +82,19 @@ class RedisRestartGapIT {
         AtomicLong hits = new AtomicLong();
         Queue<Throwable> errors = new ConcurrentLinkedQueue<>();
         List<Thread> threads = new ArrayList<>();
-        threads.add(Thread.ofPlatform().name("writer").start(() -> {
-            for (long n = 1; !stop.get(); n++) {
-                try {
-                    writer.dsl().update(ITEMS).set(NAME, "v" + n).where(ID.eq(ID_WRITTEN)).execute();
-                    committed.set(n);
-                    Thread.sleep(10);
-                } catch (InterruptedException e) {
-                    return;
-                } catch (Throwable t) {
-                    errors.add(t);
-                }
-            }
-        }));
+        VersionedWriter versions = VersionedWriter.start(writer, ID_WRITTEN, 10, stop, errors);
+        threads.add(versions.thread());
         for (int r = 0; r < 2; r++)
             threads.add(Thread.ofPlatform().name("reader-" + r).start(() -> {
                 while (!stop.get()) {
-                    long before = committed.get();
+                    long before = versions.committed();
                     try {
                         long hitsBefore = reader.stats("items").hits();
                         String name = reader.fromCache("items").select(NAME).from(ITEMS).where(ID.eq(ID_WRITTEN)).fetchOne(NAME);
                         long now = System.nanoTime();
                         if (reader.stats("items").hits() > hitsBefore)
                             hits.incrementAndGet();
-                        long version = Long.parseLong(name.substring(1));
+                        long version = VersionedWriter.version(name);
                         if (version < before) {
                             if (now > restartedAt.get()) {
                                 staleAfterRestart.incrementAndGet();
@@ -135,7 +123,7 @@ class RedisRestartGapIT {
         }
         System.out.printf("RedisRestartGapIT: %d reads, %d writes, hits after the restart %d; stale reads before the restart %d,"
                 + " after it %d, the last %d ms after the restart; errors %d%n",
-            reads.get(), committed.get(), hits.get() - hitsAtRestart, staleBeforeRestart.get(), staleAfterRestart.get(),
+            reads.get(), versions.committed(), hits.get() - hitsAtRestart, staleBeforeRestart.get(), staleAfterRestart.get(),
             lastStaleAfterRestart.get(), errors.size());
         assertThat(errors).as("exceptions that reached callers").isEmpty();
         assertThat(hits.get() - hitsAtRestart).as("hits after the restart: the reader uses Redis again").isPositive();

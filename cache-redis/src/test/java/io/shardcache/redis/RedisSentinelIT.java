@@ -144,8 +144,6 @@ class RedisSentinelIT {
         Eventually.awaitWorking(() -> readerBackend.generation("warm-up"));
         writer.dsl().update(ITEMS).set(NAME, "v0").where(ID.eq(ID_WRITTEN)).execute();
 
-        AtomicLong committed = new AtomicLong();
-        java.util.concurrent.ConcurrentHashMap<Long, Long> committedAt = new java.util.concurrent.ConcurrentHashMap<>();
         AtomicLong nearWorstMillis = new AtomicLong();
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger phase = new AtomicInteger();          // 0 before the kill, 1 during the failover, 2 after
@@ -155,33 +153,21 @@ class RedisSentinelIT {
         AtomicLong hitsAfter = new AtomicLong();
         Queue<Throwable> errors = new ConcurrentLinkedQueue<>();
         List<Thread> threads = new ArrayList<>();
-        threads.add(Thread.ofPlatform().name("writer").start(() -> {
-            for (long n = 1; !stop.get(); n++) {
-                try {
-                    writer.dsl().update(ITEMS).set(NAME, "v" + n).where(ID.eq(ID_WRITTEN)).execute();
-                    committedAt.put(n, System.nanoTime());
-                    committed.set(n);
-                    Thread.sleep(5);
-                } catch (InterruptedException e) {
-                    return;
-                } catch (Throwable t) {
-                    errors.add(t);
-                }
-            }
-        }));
+        VersionedWriter versions = VersionedWriter.start(writer, ID_WRITTEN, 5, stop, errors);
+        threads.add(versions.thread());
         for (int r = 0; r < 2; r++) {
             String region = r == 0 ? "items" : "near";
             threads.add(Thread.ofPlatform().name("reader-" + region).start(() -> {
                 while (!stop.get()) {
-                    long before = committed.get();
+                    long before = versions.committed();
                     int at = phase.get();
                     long started = System.nanoTime();
                     try {
                         long hits = reader.stats(region).hits() + reader.stats(region).nearHits();
                         String name = reader.fromCache(region).select(NAME).from(ITEMS).where(ID.eq(ID_WRITTEN)).fetchOne(NAME);
-                        long version = Long.parseLong(name.substring(1));
+                        long version = VersionedWriter.version(name);
                         if (version < before && region.equals("near")) {
-                            Long newer = committedAt.get(version + 1);   // the first write it missed
+                            Long newer = versions.committedAt(version + 1);   // the first write it missed
                             if (newer != null)
                                 nearWorstMillis.accumulateAndGet(TimeUnit.NANOSECONDS.toMillis(started - newer), Math::max);
                         }
@@ -231,7 +217,7 @@ class RedisSentinelIT {
         assertThat(locks.tryAcquire("after-failover", Duration.ofSeconds(5))).as("a lock on the new master").isPresent();
         System.out.printf("RedisSentinelIT %s: %d reads, %d writes; new master named %d ms after the kill, the writer's bumps back"
                 + " %d ms after it; stale reads before the kill %d, during the failover %d, after %d (near cache: %d, %d, %d, the worst %d ms after the write it missed); hits after %d; errors %d%n",
-            writerBackend.describe(), reads.get(), committed.get(), promotedMillis, writerBackMillis, staleIn[0], staleIn[1], staleIn[2],
+            writerBackend.describe(), reads.get(), versions.committed(), promotedMillis, writerBackMillis, staleIn[0], staleIn[1], staleIn[2],
             nearStaleIn[0], nearStaleIn[1], nearStaleIn[2], nearWorstMillis.get(), hitsAfter.get(), errors.size());
         System.out.println("RedisSentinelIT: stale after: " + staleAfter.stream().limit(10).toList().toString().replace('<', '-') + "; bump failures after "
             + bumpFailures.stream().limit(5).toList());
