@@ -506,7 +506,9 @@ public final class CachingDSL implements AutoCloseable {
          * called for {@code openFor}: reads go straight to the database instead of each paying the
          * backend's timeout; then one call at a time probes it, and the first success closes the
          * circuit. Defaults: {@link #DEFAULT_CIRCUIT_BREAKER_FAILURES},
-         * {@link #DEFAULT_CIRCUIT_BREAKER_OPEN_FOR}.
+         * {@link #DEFAULT_CIRCUIT_BREAKER_OPEN_FOR}. A backend with a breaker per server
+         * ({@link CacheBackend#breaksPerServer()}, such as {@code RedisRing}) gets no breaker around
+         * it all, and this setting does not apply to it: set its servers' breakers where it is built.
          *
          * @throws IllegalArgumentException if {@code failures < 1} or {@code openFor} is not positive
          */
