@@ -462,9 +462,7 @@ public final class RedisCacheBackend implements CacheBackend {
         List<KeyValue<String, byte[]>> values = call("MGET", k, c -> c.mget(keys));
         if (values.size() != keys.length)
             throw failures.of("MGET", k, "expected " + keys.length + " values, got " + values.size());
-        boolean[] isCounter = new boolean[keys.length];
-        Arrays.fill(isCounter, 0, counters.size(), true);
-        long[] generations = Arrays.copyOf(generations(keys, values, isCounter), counters.size());
+        long[] generations = generations(keys, values, counters.size(), null);
         return new Read(generations, values.get(counters.size()).getValueOrElse(null));
     }
 
@@ -505,7 +503,7 @@ public final class RedisCacheBackend implements CacheBackend {
         for (int[] js : counterSlots)
             for (int slot : js)
                 isCounter[slot] = true;
-        long[] all = generations(keys, values, isCounter);
+        long[] all = generations(keys, values, keys.length, isCounter);
         List<Read> out = new ArrayList<>(requests.size());
         for (int j = 0; j < requests.size(); j++) {
             long[] generations = new long[counterSlots[j].length];
@@ -526,21 +524,22 @@ public final class RedisCacheBackend implements CacheBackend {
     }
 
     /**
-     * The values of the counters among {@code keys} ({@code isCounter}), as an {@code MGET} answered
-     * {@code values}; 0 at the other positions. A counter that is missing (never bumped, or lost with
+     * The values of the counters among the first {@code length} of {@code keys} (those
+     * {@code isCounter} marks; all of them if it is null), as an {@code MGET} answered {@code values};
+     * 0 at the other positions. A hit's read allocates nothing here but the array it returns. A counter that is missing (never bumped, or lost with
      * a server restarted empty, a failover or an eviction) or holds a non-integer is set to the
      * server's clock first ({@link #ENSURE}, one more round trip, in the rare read that finds one):
      * so no value read can be one that an entry recorded before the counter was lost, and a damaged
      * counter no longer keeps its tables out of the cache.
      */
-    private long[] generations(String[] keys, List<KeyValue<String, byte[]>> values, boolean[] isCounter) {
-        long[] out = new long[keys.length];
+    private long[] generations(String[] keys, List<KeyValue<String, byte[]>> values, int length, boolean @Nullable [] isCounter) {
+        long[] out = new long[length];
         List<Integer> unset = null;
-        for (int i = 0; i < keys.length; i++) {
-            if (!isCounter[i])
+        for (int i = 0; i < length; i++) {
+            if (isCounter != null && !isCounter[i])
                 continue;
-            Long v = values.get(i).hasValue() ? integer(values.get(i).getValue()) : null;
-            if (v != null)
+            long v = values.get(i).hasValue() ? integer(values.get(i).getValue()) : NOT_AN_INTEGER;
+            if (v != NOT_AN_INTEGER)
                 out[i] = v;
             else {
                 if (unset == null)
@@ -604,13 +603,27 @@ public final class RedisCacheBackend implements CacheBackend {
         return countersRepaired.get();
     }
 
-    /** The decimal integer in {@code value}, or null if it holds something else. */
-    private static @Nullable Long integer(byte[] value) {
-        try {
-            return Long.parseLong(new String(value, StandardCharsets.US_ASCII));
-        } catch (NumberFormatException e) {
-            return null;
+    /** What {@link #integer} answers for anything but a decimal integer (a counter never holds it). */
+    static final long NOT_AN_INTEGER = Long.MIN_VALUE;
+
+    /**
+     * The decimal integer in {@code value} (ASCII digits, an optional leading minus), or
+     * {@link #NOT_AN_INTEGER}; read in place, without a string, as it runs for every counter of a hit.
+     */
+    static long integer(byte[] value) {
+        int i = value.length > 0 && value[0] == '-' ? 1 : 0;
+        if (i == value.length || value.length - i > 19)
+            return NOT_AN_INTEGER;
+        long n = 0;
+        for (; i < value.length; i++) {
+            int d = value[i] - '0';
+            if (d < 0 || d > 9)
+                return NOT_AN_INTEGER;
+            if (n > (Long.MAX_VALUE - d) / 10)
+                return NOT_AN_INTEGER;   // past a long
+            n = n * 10 + d;
         }
+        return value[0] == '-' ? -n : n;
     }
 
     @Override
@@ -658,7 +671,7 @@ public final class RedisCacheBackend implements CacheBackend {
             if (now.size() != others.length)
                 throw failures.of("MGET", others[0], "expected " + others.length + " values, got " + now.size());
             for (int i = 0; i < others.length; i++)
-                if (!now.get(i).hasValue() || !Long.valueOf(elsewhereExpected.get(i)).equals(integer(now.get(i).getValue())))
+                if (!now.get(i).hasValue() || integer(now.get(i).getValue()) != elsewhereExpected.get(i))
                     return false;   // moved, lost or damaged since it was read
         }
         String[] scriptKeys = keys.toArray(String[]::new);
@@ -698,8 +711,8 @@ public final class RedisCacheBackend implements CacheBackend {
     public long generation(String counter) {
         String k = counterKey(counter);
         byte[] value = call("GET", k, c -> c.get(k));
-        Long v = value == null ? null : integer(value);
-        return v != null ? v : ensure(new String[] {k})[0];
+        long v = value == null ? NOT_AN_INTEGER : integer(value);
+        return v != NOT_AN_INTEGER ? v : ensure(new String[] {k})[0];
     }
 
     @Override
