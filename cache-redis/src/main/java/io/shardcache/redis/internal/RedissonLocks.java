@@ -330,14 +330,14 @@ public final class RedissonLocks implements RegenerationLocks, AutoCloseable {
      * announced, so that waiters take it at once.
      */
     private void cleanUp(String lockKey, RLock lock, long id) {
-        release(lockKey, lock, id, false);
+        releaseInBackground(lockKey, lock, id, false);
     }
 
     /**
      * Unlocks by owner {@code id} in the background, at once ({@code now}) or one command timeout
      * from now, and again every command timeout while Redis does not answer (see {@link #cleanUp}).
      */
-    private void release(String lockKey, RLock lock, long id, boolean now) {
+    private void releaseInBackground(String lockKey, RLock lock, long id, boolean now) {
         cleanups.incrementAndGet();
         long giveUpAt = System.nanoTime() + watchdogTimeout.toNanos();
         Runnable[] task = new Runnable[1];
@@ -474,7 +474,7 @@ public final class RedissonLocks implements RegenerationLocks, AutoCloseable {
         }
 
         private void unlockInBackground() {
-            RedissonLocks.this.release(lockKey, lock, id, true);
+            releaseInBackground(lockKey, lock, id, true);
         }
 
         @Override
