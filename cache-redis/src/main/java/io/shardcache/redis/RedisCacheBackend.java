@@ -145,7 +145,9 @@ import org.jspecify.annotations.Nullable;
  * slow (no answer within the command timeout) or refuses the command; its message names the server
  * (never the password), the command, the key and the command timeout, and the Lettuce or Redisson
  * exception is its cause. No method blocks much longer than the command timeout, except
- * {@link RegenerationLocks#acquire}, which waits as long as it was asked to. Creating a backend
+ * {@link RegenerationLocks#acquire}, which waits as long as it was asked to, and a call that takes
+ * two commands: a read that finds a counter missing (it creates it), a bump with
+ * {@link Builder#replicatedBumps} (its {@code WAIT}), each at most two command timeouts. Creating a backend
  * never connects synchronously: while Redis is down (even at start-up) calls fail fast, and they
  * work again once it is back, without a new backend.
  *
