@@ -507,7 +507,7 @@ public final class CachingDSL implements AutoCloseable {
          * backend's timeout; then one call at a time probes it, and the first success closes the
          * circuit. Defaults: {@link #DEFAULT_CIRCUIT_BREAKER_FAILURES},
          * {@link #DEFAULT_CIRCUIT_BREAKER_OPEN_FOR}. A backend with a breaker per server
-         * ({@link CacheBackend#breaksPerServer()}, such as {@code RedisRing}) gets no breaker around
+         * ({@link CacheBackend#breaksPerServer()}, such as {@code RedisRing} or a Redis Cluster) gets no breaker around
          * it all, and this setting does not apply to it: set its servers' breakers where it is built.
          *
          * @throws IllegalArgumentException if {@code failures < 1} or {@code openFor} is not positive

@@ -347,7 +347,7 @@ public final class DogpileEngine {
     public Health health() {
         List<String> reasons = new ArrayList<>();
         if (backend instanceof CircuitBreaker breaker) {
-            CircuitBreaker.State c = breaker.state();
+            io.shardcache.query.spi.Circuit.State c = breaker.state();
             if (c.open() && !c.probeDue())
                 return new Health(Health.Status.DOWN, backend.describe(), List.of("its circuit has been open for "
                     + c.openForMillis() + " ms after " + c.threshold() + " consecutive failures (reads run on the database); last failure: "

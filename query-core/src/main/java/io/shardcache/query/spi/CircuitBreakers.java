@@ -28,4 +28,14 @@ public final class CircuitBreakers {
         Objects.requireNonNull(listener, "listener");
         return new CircuitBreaker(server, failures, openFor, InstantSource.system(), listener);
     }
+
+    /**
+     * A closed {@link Circuit} for the server {@code name}, for a backend whose calls span several
+     * servers (a Redis Cluster's masters): it admits and reports each call's parts itself.
+     *
+     * @throws IllegalArgumentException if {@code failures < 1} or {@code openFor} is not positive
+     */
+    public static Circuit circuit(String name, int failures, Duration openFor, CacheListener listener) {
+        return new Circuit(name, failures, openFor, InstantSource.system(), listener);
+    }
 }

@@ -140,17 +140,17 @@ class CircuitBreakerTest {
 
     /** A bump retry reaches the backend before openFor has passed, and its success closes the circuit for every caller. */
     @Test
-    void probeNowCallsTheBackendWhileOpenAndItsSuccessCloses() {
+    void incrementGenerationsNowCallsTheBackendWhileOpenAndItsSuccessCloses() {
         flaky.down.set(true);
         failTimes(3);
-        assertThatThrownBy(() -> breaker.probeNow(b -> b.incrementGeneration("c"))).isInstanceOf(CacheBackendException.class)
+        assertThatThrownBy(() -> breaker.incrementGenerationsNow(java.util.List.of("c"))).isInstanceOf(CacheBackendException.class)
             .hasMessageContaining("flaky is down");
         assertThat(flaky.calls.get()).as("called although the circuit is open").isEqualTo(4);
         assertThat(breaker.state().open()).isTrue();
 
         flaky.down.set(false);
         now.addAndGet(10);   // far less than openFor
-        long value = breaker.probeNow(b -> b.incrementGeneration("c"));
+        long value = breaker.incrementGenerationsNow(java.util.List.of("c"))[0];
         assertThat(value).isPositive();
         assertThat(breaker.state().open()).as("closed by the probe").isFalse();
         breaker.get("r", "k");
