@@ -17,6 +17,7 @@ import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisAdvancedClusterAsyncCommands;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.ByteArrayCodec;
@@ -26,12 +27,16 @@ import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import io.shardcache.query.CacheBackendException;
 import io.shardcache.query.spi.CacheBackend;
+import io.shardcache.query.spi.CacheListener;
+import io.shardcache.query.spi.Circuit;
 import io.shardcache.query.spi.RegenerationLocks;
 import io.shardcache.redis.internal.ChangeFeed;
+import io.shardcache.redis.internal.CircuitLocks;
 import io.shardcache.redis.internal.CloseAll;
 import io.shardcache.redis.internal.Failures;
 import io.shardcache.redis.internal.LazyConnection;
 import io.shardcache.redis.internal.LuaScript;
+import io.shardcache.redis.internal.MasterCircuits;
 import io.shardcache.redis.internal.RedisServers;
 import io.shardcache.redis.internal.TrustedCertificates;
 import io.shardcache.redis.internal.RedissonLocks;
@@ -39,6 +44,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -128,8 +134,10 @@ import org.jspecify.annotations.Nullable;
  * <li>a master that is down costs what lives on it: reads whose entry, counters or lock hash there
  *     fail over to the database as with any backend failure. A region whose counters are on it is
  *     all read from the database until a replica takes over (Lettuce and Redisson follow the new
- *     topology by themselves). The circuit breaker of a {@code CachingDSL} counts failures of the
- *     whole backend, so with one master of several down it may open and close in turn.</li>
+ *     topology by themselves). Each master has a circuit breaker of its own
+ *     ({@link Builder#circuitBreakerPerServer}): a read's {@code MGET} is sent per slot and each
+ *     part is counted against its master, so a master down opens its circuit alone, and only the
+ *     reads that need it go to the database at once; the others keep hitting.</li>
  * </ul>
  * A key prefix holding a hash tag ({@code {...}}) would put every key in one slot: on one master.
  *
@@ -290,11 +298,19 @@ public final class RedisCacheBackend implements CacheBackend {
     private final @Nullable Replication replication;
     private final RedissonLocks locks;
     private final Failures failures;
+    private final Duration commandTimeout;
     private final String channel;
     private final byte[] channelBytes;
     private final ChangeFeed feed;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** On a cluster, a circuit breaker per master unless the builder said none; else null. */
+    private final @Nullable MasterCircuits circuits;
+    private final RegenerationLocks calledLocks;
     private final java.util.concurrent.atomic.AtomicLong countersRepaired = new java.util.concurrent.atomic.AtomicLong();
+
+    /** The circuit breaker per master of a cluster; see {@link Builder#circuitBreakerPerServer}. */
+    private record Breakers(int failures, Duration openFor, CacheListener listener) {
+    }
 
     /** How many replicas a bump must reach, and how long to wait for them; see {@link Builder#replicatedBumps}. */
     private record Replication(int replicas, Duration timeout) {
@@ -302,8 +318,9 @@ public final class RedisCacheBackend implements CacheBackend {
 
     private RedisCacheBackend(RedisServers servers, String keyPrefix, Duration commandTimeout, int requestQueueSize,
                               Duration lockWatchdogTimeout, @Nullable Object meterRegistry, @Nullable TrustManagerFactory trust,
-                              @Nullable Replication replication) {
+                              @Nullable Replication replication, @Nullable Breakers breakers) {
         this.servers = servers;
+        this.commandTimeout = commandTimeout;
         this.replication = replication;
         this.keyPrefix = keyPrefix;
         this.channel = keyPrefix + CHANNEL;
@@ -352,6 +369,16 @@ public final class RedisCacheBackend implements CacheBackend {
         if (bumps != null)
             bumps.connectInBackground();
         this.feed = new ChangeFeed(feedClient, uris, channel, resources.eventExecutorGroup());
+        if (breakers != null && values instanceof RedisClusterClient c) {
+            LazyConnection made = connection;
+            // Only once connected: before that, asking the client for its topology would load it, blocking the caller.
+            this.circuits = new MasterCircuits(() -> made.isConnected() ? c.getPartitions() : null, servers.describe(), servers.tls(),
+                breakers.failures(), breakers.openFor(), breakers.listener());
+            this.calledLocks = new CircuitLocks(locks, circuits, keyPrefix);
+        } else {
+            this.circuits = null;
+            this.calledLocks = locks;
+        }
     }
 
     /**
@@ -461,9 +488,7 @@ public final class RedisCacheBackend implements CacheBackend {
         for (int i = 0; i < counters.size(); i++)
             keys[i] = counterKey(counters.get(i));
         keys[counters.size()] = k;
-        List<KeyValue<String, byte[]>> values = call("MGET", k, c -> c.mget(keys));
-        if (values.size() != keys.length)
-            throw failures.of("MGET", k, "expected " + keys.length + " values, got " + values.size());
+        List<KeyValue<String, byte[]>> values = mget(keys);
         long[] generations = generations(keys, values, counters.size(), null);
         return new Read(generations, values.get(counters.size()).getValueOrElse(null));
     }
@@ -496,10 +521,7 @@ public final class RedisCacheBackend implements CacheBackend {
         List<KeyValue<String, byte[]>> values = new ArrayList<>(keys.length);
         for (int from = 0; from < keys.length; from += MGET_KEYS) {
             String[] chunk = Arrays.copyOfRange(keys, from, Math.min(keys.length, from + MGET_KEYS));
-            List<KeyValue<String, byte[]>> got = call("MGET", chunk[0], c -> c.mget(chunk));
-            if (got.size() != chunk.length)
-                throw failures.of("MGET", chunk[0], "expected " + chunk.length + " values, got " + got.size());
-            values.addAll(got);
+            values.addAll(mget(chunk));
         }
         boolean[] isCounter = new boolean[keys.length];
         for (int[] js : counterSlots)
@@ -578,7 +600,7 @@ public final class RedisCacheBackend implements CacheBackend {
             String[] keys = new String[group.size()];
             for (int j = 0; j < keys.length; j++)
                 keys[j] = counterKeys[group.get(j)];
-            List<Object> answer = call("SET counter if missing or damaged (script)", String.join("', '", keys),
+            List<Object> answer = call(connection, "SET counter if missing or damaged (script)", String.join("', '", keys), keys[0], false,
                 c -> ENSURE.<List<Object>>run(c, ScriptOutputType.MULTI, keys));
             if (answer.size() != 2 * keys.length)
                 throw failures.of("SET counter if missing or damaged (script)", keys[0], "expected " + 2 * keys.length + " values, got " + answer);
@@ -669,9 +691,7 @@ public final class RedisCacheBackend implements CacheBackend {
         }
         if (!elsewhere.isEmpty()) {
             String[] others = elsewhere.toArray(String[]::new);
-            List<KeyValue<String, byte[]>> now = call("MGET", others[0], c -> c.mget(others));
-            if (now.size() != others.length)
-                throw failures.of("MGET", others[0], "expected " + others.length + " values, got " + now.size());
+            List<KeyValue<String, byte[]>> now = mget(others);
             for (int i = 0; i < others.length; i++)
                 if (!now.get(i).hasValue() || integer(now.get(i).getValue()) != elsewhereExpected.get(i))
                     return false;   // moved, lost or damaged since it was read
@@ -706,7 +726,8 @@ public final class RedisCacheBackend implements CacheBackend {
     @Override
     public void announceEntryChanged(String region, String key) {
         Objects.requireNonNull(key, "key");
-        call("PUBLISH", channel, c -> c.publish(channel, ChangeFeed.entryMessage(key)));
+        // Keyless: no master's circuit answers for it.
+        call(connection, "PUBLISH", channel, null, false, c -> c.publish(channel, ChangeFeed.entryMessage(key)));
     }
 
     @Override
@@ -729,6 +750,16 @@ public final class RedisCacheBackend implements CacheBackend {
      */
     @Override
     public long[] incrementGenerations(List<String> counters) {
+        return increment(counters, false);
+    }
+
+    /** As {@link #incrementGenerations}; on a cluster, each master's part is a probe of its circuit even while it is open. */
+    @Override
+    public long[] incrementGenerationsNow(List<String> counters) {
+        return increment(counters, true);
+    }
+
+    private long[] increment(List<String> counters, boolean now) {
         long[] result = new long[counters.size()];
         if (counters.isEmpty())
             return result;
@@ -741,7 +772,7 @@ public final class RedisCacheBackend implements CacheBackend {
                 args[j + 1] = counters.get(group.get(j)).getBytes(StandardCharsets.UTF_8);
             }
             LazyConnection on = bumps != null ? bumps : connection;
-            List<Object> values = call(on, "INCR+PUBLISH", String.join("', '", keys),
+            List<Object> values = call(on, "INCR+PUBLISH", String.join("', '", keys), keys[0], now,
                 c -> INCREMENT.<List<Object>>run(c, ScriptOutputType.MULTI, keys, args));
             if (values.size() != 2 * keys.length)
                 throw failures.of("INCR+PUBLISH", keys[0], "expected " + 2 * keys.length + " values, got " + values);
@@ -766,7 +797,7 @@ public final class RedisCacheBackend implements CacheBackend {
     private void awaitReplicas(LazyConnection on, String[] keys) {
         Replication r = java.util.Objects.requireNonNull(replication, "replication");
         String command = "WAIT " + r.replicas() + " " + r.timeout().toMillis();
-        Long acked = call(on, command, String.join("', '", keys), c -> c.waitForReplication(r.replicas(), r.timeout().toMillis()));
+        Long acked = call(on, command, String.join("', '", keys), null, false, c -> c.waitForReplication(r.replicas(), r.timeout().toMillis()));
         if (acked == null || acked < r.replicas())
             throw failures.of(command, String.join("', '", keys), (acked == null ? 0 : acked) + " of " + r.replicas()
                 + " replicas had the bump within " + r.timeout().toMillis() + "ms: a failover now could lose it");
@@ -807,7 +838,21 @@ public final class RedisCacheBackend implements CacheBackend {
      */
     @Override
     public RegenerationLocks locks() {
-        return locks;
+        return calledLocks;
+    }
+
+    /**
+     * True on a cluster unless built with {@link Builder#noCircuitBreakerPerServer()}: each master
+     * has a circuit breaker of its own, so a {@code CachingDSL} puts none around this backend.
+     */
+    @Override
+    public boolean breaksPerServer() {
+        return circuits != null;
+    }
+
+    /** Each master's circuit by name, for tests; empty unless {@link #breaksPerServer()}. */
+    Map<String, Circuit.State> circuitStates() {
+        return circuits == null ? Map.of() : circuits.states();
     }
 
     /** The server, e.g. {@code redis://10.0.0.5:6379}, or {@code cluster redis://10.0.0.5:7000,10.0.0.6:7000}; never credentials. */
@@ -850,19 +895,114 @@ public final class RedisCacheBackend implements CacheBackend {
         return keyPrefix + GENERATION_PREFIX + Objects.requireNonNull(counter, "counter");
     }
 
+    /** {@code command} on one key, {@code key}. */
     private <T> T call(String command, String key, Function<RedisClusterCommands<String, byte[]>, T> op) {
-        return call(connection, command, key, op);
+        return call(connection, command, key, key, false, op);
     }
 
-    private <T> T call(LazyConnection on, String command, String key, Function<RedisClusterCommands<String, byte[]>, T> op) {
+    /**
+     * {@code op} on {@code on}; on a cluster with a circuit per master, admitted and reported by the
+     * circuit of the master that serves {@code route} (a key of the one slot {@code op} touches;
+     * null for a keyless command), as a probe even while it is open if {@code now}.
+     *
+     * @param described the key or keys, as the failure's message names them
+     */
+    private <T> T call(LazyConnection on, String command, String described, @Nullable String route, boolean now,
+                       Function<RedisClusterCommands<String, byte[]>, T> op) {
         if (closed.get())
-            throw failures.of(command, key, "the backend is closed");
-        RedisClusterCommands<String, byte[]> commands = on.commands(command, key);
+            throw failures.of(command, described, "the backend is closed");
+        RedisClusterCommands<String, byte[]> commands = on.commands(command, described);
+        if (circuits == null || route == null)
+            return run(commands, command, described, op);
+        Circuit circuit = circuits.ofKey(route);
+        return now ? circuit.callNow(() -> run(commands, command, described, op)) : circuit.call(() -> run(commands, command, described, op));
+    }
+
+    private <T> T run(RedisClusterCommands<String, byte[]> commands, String command, String described,
+                      Function<RedisClusterCommands<String, byte[]>, T> op) {
         try {
             return op.apply(commands);
         } catch (RedisException e) {   // timeouts, rejected while disconnected, queue full, server errors
-            throw failures.of(command, key, e);
+            throw failures.of(command, described, e);
         }
+    }
+
+    /**
+     * The values of {@code keys}, in order: one {@code MGET} on one server. On a cluster with a
+     * circuit per master, one per hash slot (as Lettuce would split it), all sent at once, each
+     * admitted by its master's circuit and reported to it, so that a master down fails (and opens)
+     * only its own circuit; a read that needs a master whose circuit is open fails at once.
+     */
+    private List<KeyValue<String, byte[]>> mget(String[] keys) {
+        if (circuits == null || keys.length == 1) {
+            List<KeyValue<String, byte[]>> got = call("MGET", keys[0], c -> c.mget(keys));
+            if (got.size() != keys.length)
+                throw failures.of("MGET", keys[0], "expected " + keys.length + " values, got " + got.size());
+            return got;
+        }
+        if (closed.get())
+            throw failures.of("MGET", keys[0], "the backend is closed");
+        @SuppressWarnings("unchecked")
+        RedisAdvancedClusterAsyncCommands<String, byte[]> async =
+            ((StatefulRedisClusterConnection<String, byte[]>) connection.connection("MGET", keys[0])).async();
+        Map<Integer, List<Integer>> bySlot = new LinkedHashMap<>();
+        for (int i = 0; i < keys.length; i++)
+            bySlot.computeIfAbsent(SlotHash.getSlot(keys[i]), x -> new ArrayList<>(2)).add(i);
+        Map<Circuit, Circuit.Admission> admitted = new IdentityHashMap<>();
+        List<Circuit> slotCircuits = new ArrayList<>(bySlot.size());
+        try {
+            for (int slot : bySlot.keySet()) {
+                Circuit circuit = circuits.ofSlot(slot);
+                slotCircuits.add(circuit);
+                if (!admitted.containsKey(circuit))
+                    admitted.put(circuit, circuit.admit());
+            }
+        } catch (CacheBackendException open) {
+            admitted.forEach(Circuit::abandoned);
+            throw open;
+        }
+        List<CompletableFuture<List<KeyValue<String, byte[]>>>> sent = new ArrayList<>(bySlot.size());
+        for (List<Integer> positions : bySlot.values()) {
+            String[] part = new String[positions.size()];
+            for (int j = 0; j < part.length; j++)
+                part[j] = keys[positions.get(j)];
+            sent.add(async.mget(part).toCompletableFuture());
+        }
+        @SuppressWarnings("unchecked")
+        KeyValue<String, byte[]>[] out = new KeyValue[keys.length];
+        Map<Circuit, CacheBackendException> failed = new IdentityHashMap<>();
+        int s = 0;
+        for (List<Integer> positions : bySlot.values()) {
+            Circuit circuit = slotCircuits.get(s);
+            String firstKey = keys[positions.getFirst()];
+            try {
+                // Lettuce times the command out at commandTimeout; the margin only bounds a lost completion.
+                List<KeyValue<String, byte[]>> got = sent.get(s).get(commandTimeout.toMillis() + 100, TimeUnit.MILLISECONDS);
+                if (got.size() != positions.size())
+                    throw failures.of("MGET", firstKey, "expected " + positions.size() + " values, got " + got.size());
+                for (int j = 0; j < got.size(); j++)
+                    out[positions.get(j)] = got.get(j);
+            } catch (CacheBackendException e) {
+                failed.putIfAbsent(circuit, e);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                failed.putIfAbsent(circuit, failures.of("MGET", firstKey, e instanceof java.util.concurrent.ExecutionException x ? Failures.causeOf(x) : e));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                admitted.forEach((c, a) -> c.abandoned(a));
+                throw failures.of("MGET", firstKey, "interrupted");
+            }
+            s++;
+        }
+        admitted.forEach((c, a) -> {
+            CacheBackendException e = failed.get(c);
+            if (e == null)
+                c.succeeded(a);
+            else
+                c.failed(a, e);
+        });
+        if (!failed.isEmpty())
+            throw failed.values().iterator().next();
+        return Arrays.asList(out);
     }
 
     private static byte[] ascii(long n) {
@@ -883,6 +1023,8 @@ public final class RedisCacheBackend implements CacheBackend {
         private @Nullable Object meterRegistry;
         private @Nullable TrustManagerFactory trust;
         private @Nullable Replication replication;
+        private @Nullable Breakers breakers = new Breakers(3, Duration.ofSeconds(1), CacheListener.NONE);
+        private boolean breakersSet;
 
         private Builder(RedisServers servers) {
             this.servers = servers;
@@ -1015,6 +1157,52 @@ public final class RedisCacheBackend implements CacheBackend {
         }
 
         /**
+         * On a Redis Cluster, a circuit breaker per master: {@code failures} consecutive failures of
+         * the calls to one master open its circuit for {@code openFor}; calls that need it (an entry,
+         * counter or lock in one of its slots) then go to the database at once, while the other
+         * masters' keys keep hitting. A {@code CachingDSL} then puts no breaker of its own around
+         * the backend ({@link #breaksPerServer()}). Default 3 failures and 1 s, as a
+         * {@code CachingDSL}'s; {@code listener} hears each master's circuit open and close. After a
+         * failover the new master has a circuit of its own, closed.
+         *
+         * @throws IllegalArgumentException if {@code failures < 1}, {@code openFor} is not positive,
+         *         or this is not a cluster (a {@code CachingDSL}'s circuit breaker guards one server)
+         */
+        public Builder circuitBreakerPerServer(int failures, Duration openFor, CacheListener listener) {
+            Objects.requireNonNull(openFor, "openFor");
+            Objects.requireNonNull(listener, "listener");
+            clusterOnly("circuitBreakerPerServer");
+            if (failures < 1)
+                throw new IllegalArgumentException("circuitBreakerPerServer failures must be at least 1, got " + failures);
+            if (openFor.isNegative() || openFor.isZero())
+                throw new IllegalArgumentException("circuitBreakerPerServer openFor must be positive, got " + openFor);
+            this.breakers = new Breakers(failures, openFor, listener);
+            this.breakersSet = true;
+            return this;
+        }
+
+        /**
+         * No circuit breaker per master of a cluster: a {@code CachingDSL} then puts its own around
+         * the whole backend, which one master down opens for every key now and then.
+         *
+         * @throws IllegalArgumentException if this is not a cluster
+         */
+        public Builder noCircuitBreakerPerServer() {
+            clusterOnly("noCircuitBreakerPerServer");
+            this.breakers = null;
+            this.breakersSet = true;
+            return this;
+        }
+
+        private void clusterOnly(String setting) {
+            if (breakersSet)
+                throw new IllegalStateException("circuitBreakerPerServer is already set" + (breakers == null ? " to none" : ""));
+            if (!servers.cluster())
+                throw new IllegalArgumentException(setting + " is for a Redis Cluster, whose masters fail one by one; " + servers
+                    + " is one server, which a CachingDSL's circuitBreaker guards");
+        }
+
+        /**
          * Creates the backend. It does not wait for Redis: a backend built while Redis is down
          * starts working when Redis comes up.
          *
@@ -1031,7 +1219,8 @@ public final class RedisCacheBackend implements CacheBackend {
                 throw new IllegalArgumentException("replicatedBumps timeout " + replication.timeout().toMillis()
                     + "ms is not shorter than commandTimeout " + timeout.toMillis() + "ms: the WAIT would time out as a command first");
             return new RedisCacheBackend(servers, keyPrefix != null ? keyPrefix : DEFAULT_KEY_PREFIX, timeout,
-                requestQueueSize != null ? requestQueueSize : DEFAULT_REQUEST_QUEUE_SIZE, watchdog, meterRegistry, trust, replication);
+                requestQueueSize != null ? requestQueueSize : DEFAULT_REQUEST_QUEUE_SIZE, watchdog, meterRegistry, trust, replication,
+                servers.cluster() ? breakers : null);
         }
     }
 }

@@ -293,6 +293,15 @@ class RedisCacheBackendIT {
             .isInstanceOf(IllegalStateException.class).hasMessageContaining("8");
         assertThatThrownBy(() -> b.get().commandTimeout(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("commandTimeout");
         assertThatThrownBy(() -> b.get().requestQueueSize(0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("requestQueueSize");
+        assertThatThrownBy(() -> b.get().circuitBreakerPerServer(3, Duration.ofSeconds(1), io.shardcache.query.spi.CacheListener.NONE))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("for a Redis Cluster").hasMessageContaining("one server");
+        Supplier<RedisCacheBackend.Builder> cluster = () -> RedisCacheBackend.clusterBuilder(List.of("redis://127.0.0.1:7000"));
+        assertThatThrownBy(() -> cluster.get().noCircuitBreakerPerServer().circuitBreakerPerServer(3, Duration.ofSeconds(1),
+            io.shardcache.query.spi.CacheListener.NONE)).isInstanceOf(IllegalStateException.class).hasMessage("circuitBreakerPerServer is already set to none");
+        assertThatThrownBy(() -> cluster.get().circuitBreakerPerServer(0, Duration.ofSeconds(1), io.shardcache.query.spi.CacheListener.NONE))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 1, got 0");
+        assertThatThrownBy(() -> cluster.get().circuitBreakerPerServer(1, Duration.ZERO, io.shardcache.query.spi.CacheListener.NONE))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("openFor must be positive");
         assertThatThrownBy(() -> b.get().keyPrefix("")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("keyPrefix");
         assertThatThrownBy(() -> b.get().commandTimeout(Duration.ofSeconds(1)).lockWatchdogTimeout(Duration.ofSeconds(2)).build())
             .isInstanceOf(IllegalArgumentException.class)

@@ -240,30 +240,38 @@ class RedisClusterIT {
      * is chosen so that one exists); the circuit breaker is set out of the way, so that what is
      * seen is the cluster's share, not the breaker's.
      */
+    /**
+     * A master of {@code own} that holds none of the region's generation counters, to kill: the key
+     * prefix is changed until there is one. (A master holding a counter takes the whole region with it.)
+     */
+    private int victimHoldingNoCounter(RedisClusterProcesses own) {
+        Set<String> counters = ConcurrentHashMap.newKeySet();
+        CachingDSL learner = CachingDSL.wrap(db.dsl, regions, new ForwardingCacheBackend(backend(own)) {
+            @Override
+            public Read read(String region, String key, List<String> names) {
+                counters.addAll(names);
+                return super.read(region, key, names);
+            }
+        });
+        closeLater.add(learner);
+        read(learner, 1, "learn", 0);
+        assertThat(counters).as("a read's counters").isNotEmpty();
+        String base = prefix;
+        for (int attempt = 0; ; attempt++) {
+            prefix = base + "k" + attempt + ":";
+            Set<Integer> holders = new HashSet<>();
+            for (String c : counters)
+                holders.add(own.masterOf(SlotHash.getSlot(prefix + "gen:" + c)));
+            for (int m = own.size() - 1; m >= 0; m--)
+                if (!holders.contains(m))
+                    return m;
+        }
+    }
+
     @Test
     void aMasterKilledMidRunCostsOnlyItsShareAndNoCallerGetsAWrongRow() throws Exception {
         try (RedisClusterProcesses own = RedisClusterProcesses.start(3)) {
-            Set<String> counters = ConcurrentHashMap.newKeySet();
-            CachingDSL learner = CachingDSL.wrap(db.dsl, regions, new ForwardingCacheBackend(backend(own)) {
-                @Override
-                public Read read(String region, String key, List<String> names) {
-                    counters.addAll(names);
-                    return super.read(region, key, names);
-                }
-            });
-            closeLater.add(learner);
-            read(learner, 1, "learn", 0);
-            assertThat(counters).as("a read's counters").isNotEmpty();
-            int victim = -1;
-            for (int attempt = 0; victim < 0; attempt++) {
-                prefix = RedisService.uniquePrefix("RedisClusterIT.kill" + attempt);
-                Set<Integer> holders = new HashSet<>();
-                for (String c : counters)
-                    holders.add(own.masterOf(SlotHash.getSlot(prefix + "gen:" + c)));
-                for (int m = own.size() - 1; m >= 0 && victim < 0; m--)
-                    if (!holders.contains(m))
-                        victim = m;
-            }
+            int victim = victimHoldingNoCounter(own);
             CachingDSL cached = CachingDSL.builder(db.dsl, regions).backend(backend(own))
                 .circuitBreaker(Integer.MAX_VALUE, Duration.ofSeconds(1)).build();
             closeLater.add(cached);
@@ -285,5 +293,114 @@ class RedisClusterIT {
                 .isPositive();
             assertThat(after.hits() - before.hits() + after.backendErrors() - before.backendErrors()).isGreaterThanOrEqualTo(keys);
         }
+    }
+
+    /** What sequential reads of every key saw after a master was killed, by where each key's entry lives. */
+    private record AfterKill(int survivorReads, long survivorHits, long survivorErrors, int victimReads, long victimErrors,
+                             int victimCallsThatReachedRedis, List<String> opened) {
+    }
+
+    /**
+     * Fills {@code keys} entries, kills {@code victim} (a master with no counter), then reads every
+     * key {@code rounds} times in order, one at a time, attributing each read's stats to the master
+     * its entry lives on.
+     */
+    private AfterKill readAfterKill(RedisClusterProcesses own, int victim, boolean perMaster, int keys, int rounds) throws Exception {
+        List<String> opened = new CopyOnWriteArrayList<>();
+        io.shardcache.query.spi.CacheListener circuits = new io.shardcache.query.spi.CacheListener() {
+            @Override
+            public void circuitOpened(String backend, Duration openFor, Throwable cause) {
+                opened.add(backend);
+            }
+        };
+        // openFor longer than the run: no probe muddles the count of calls that reached the dead master.
+        RedisCacheBackend.Builder b = RedisCacheBackend.clusterBuilder(own.seeds()).keyPrefix(prefix);
+        RedisCacheBackend backend = (perMaster ? b.circuitBreakerPerServer(3, Duration.ofMinutes(1), circuits) : b.noCircuitBreakerPerServer())
+            .build();
+        closeLater.add(backend);
+        String[] lastKey = new String[1];
+        int[] reachedRedis = new int[1];
+        CacheBackend recording = new ForwardingCacheBackend(backend) {
+            @Override
+            public Read read(String region, String key, List<String> names) {
+                lastKey[0] = key;
+                try {
+                    return super.read(region, key, names);
+                } catch (io.shardcache.query.CacheBackendException e) {
+                    if (!e.getMessage().contains("is not called: its circuit opened"))
+                        reachedRedis[0]++;
+                    throw e;
+                }
+            }
+        };
+        CachingDSL cached = CachingDSL.builder(db.dsl, regions).backend(recording)
+            .circuitBreaker(3, Duration.ofMinutes(1)).listener(circuits).build();
+        closeLater.add(cached);
+        boolean[] onVictim = new boolean[keys + 1];
+        for (int id = 1; id <= keys; id++) {
+            assertThat(read(cached, id, "k" + id, 0).getValues(NAME)).containsExactly("item " + id);
+            onVictim[id] = own.masterOf(SlotHash.getSlot(prefix + lastKey[0])) == victim;
+        }
+        for (int id = 1; id <= keys; id++)
+            assertThat(read(cached, id, "k" + id, 0).getValues(NAME)).containsExactly("item " + id);
+        own.kill(victim);
+        reachedRedis[0] = 0;
+        int survivorReads = 0, victimReads = 0;
+        long survivorHits = 0, survivorErrors = 0, victimErrors = 0;
+        for (int round = 0; round < rounds; round++) {
+            for (int id = 1; id <= keys; id++) {
+                RegionStats before = cached.stats("items");
+                assertThat(read(cached, id, "k" + id, 0).getValues(NAME)).as("item %d after the kill", id).containsExactly("item " + id);
+                RegionStats after = cached.stats("items");
+                if (onVictim[id]) {
+                    victimReads++;
+                    victimErrors += after.backendErrors() - before.backendErrors();
+                } else {
+                    survivorReads++;
+                    survivorHits += after.hits() - before.hits();
+                    survivorErrors += after.backendErrors() - before.backendErrors();
+                }
+            }
+        }
+        return new AfterKill(survivorReads, survivorHits, survivorErrors, victimReads, victimErrors, reachedRedis[0], List.copyOf(opened));
+    }
+
+    /**
+     * Issue 16's case: one master of three killed. With a circuit per master, only the dead master's
+     * circuit opens; the keys on the others hit on every read, and after three failures the dead
+     * master's keys go to PostgreSQL at once. Beside it, one breaker for the whole backend (what
+     * there was before) either opens for every key or never opens.
+     */
+    @Test
+    void aMasterKilledOpensItsOwnCircuitAloneAndTheOtherMastersKeysKeepHitting() throws Exception {
+        int keys = 30, rounds = 4;
+        AfterKill perMaster, whole;
+        String victimName;
+        try (RedisClusterProcesses own = RedisClusterProcesses.start(3)) {
+            int victim = victimHoldingNoCounter(own);
+            victimName = own.seed(victim).replace("redis://", "");
+            perMaster = readAfterKill(own, victim, true, keys, rounds);
+        }
+        try (RedisClusterProcesses own = RedisClusterProcesses.start(3)) {
+            prefix = RedisService.uniquePrefix("RedisClusterIT.whole");
+            int victim = victimHoldingNoCounter(own);
+            whole = readAfterKill(own, victim, false, keys, rounds);
+        }
+        System.out.printf("one master of 3 killed, %d keys x %d rounds: per-master circuits %s; one circuit for the backend %s%n",
+            keys, rounds, perMaster, whole);
+        assertThat(perMaster.victimReads()).as("some keys live on the killed master").isPositive();
+        assertThat(perMaster.survivorReads()).as("some keys live on the others").isPositive();
+        assertThat(perMaster.opened()).as("the circuits that opened").hasSize(1);
+        assertThat(perMaster.opened().getFirst()).contains(victimName);
+        assertThat(perMaster.survivorHits()).as("the other masters' keys hit on every read").isEqualTo(perMaster.survivorReads());
+        assertThat(perMaster.survivorErrors()).isZero();
+        assertThat(perMaster.victimErrors()).as("the killed master's keys go to PostgreSQL").isEqualTo(perMaster.victimReads());
+        assertThat(perMaster.victimCallsThatReachedRedis()).as("reads that met the dead master before its circuit opened")
+            .isLessThanOrEqualTo(3);
+        // One breaker for the whole backend either opens (and the survivors' keys stop hitting too) or,
+        // when their successes keep resetting its count, never does (and every read of the dead
+        // master's keys meets it, paying its failure: up to the command timeout for a master that hangs).
+        assertThat(whole.survivorHits() < whole.survivorReads() || whole.victimCallsThatReachedRedis() > 3)
+            .as("one breaker for the backend costs the survivors' hits or lets every read meet the dead master: %s", whole).isTrue();
     }
 }

@@ -46,6 +46,7 @@ public final class LazyConnection implements AutoCloseable {
     private long failedAt;
     private boolean closed;
     private volatile @Nullable RedisClusterCommands<String, byte[]> connected;
+    private volatile @Nullable StatefulConnection<String, byte[]> connection;
 
     /** An open connection: its synchronous commands, and itself, to close. */
     public record Opened(RedisClusterCommands<String, byte[]> commands, StatefulConnection<String, byte[]> connection) {
@@ -75,6 +76,21 @@ public final class LazyConnection implements AutoCloseable {
     public RedisClusterCommands<String, byte[]> commands(String command, String key) {
         RedisClusterCommands<String, byte[]> c = connected;
         return c != null ? c : connect(command, key);
+    }
+
+    /**
+     * The connection itself (for its asynchronous API), connecting first if need be.
+     *
+     * @throws CacheBackendException as {@link #commands} does
+     */
+    public StatefulConnection<String, byte[]> connection(String command, String key) {
+        commands(command, key);
+        return java.util.Objects.requireNonNull(connection, "set with the commands");
+    }
+
+    /** Whether the connection has been made (it may have dropped since: Lettuce is reconnecting it). */
+    public boolean isConnected() {
+        return connected != null;
     }
 
     private RedisClusterCommands<String, byte[]> connect(String command, String key) {
@@ -126,6 +142,7 @@ public final class LazyConnection implements AutoCloseable {
                 } else if (closed) {
                     opened.connection().closeAsync();
                 } else {
+                    connection = opened.connection();
                     connected = opened.commands();
                 }
             }
