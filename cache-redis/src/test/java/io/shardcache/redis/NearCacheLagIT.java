@@ -91,6 +91,57 @@ class NearCacheLagIT {
         awaitNearHit(nearHits);   // and they come back with the feed
     }
 
+    /**
+     * A feed stalled right after its subscription is confirmed, before its first heartbeat: a watcher
+     * has still heard how far it caught up (the confirmation's time), so a near cache bounds its lag
+     * from the first moment. (Told only by heartbeats, it heard nothing, and a near cache that has
+     * never heard such a time applies no bound: it served its copies for the whole stall.)
+     */
+    @Test
+    void theFeedSaysHowFarItCaughtUpWhenItsSubscriptionIsConfirmed() throws Exception {
+        RedisCacheBackend own = RedisCacheBackend.builder(redis.uri()).keyPrefix(RedisService.uniquePrefix("NearCacheLagIT.own")).build();
+        try {
+            java.util.concurrent.CountDownLatch live = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.atomic.AtomicLong caughtUp = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE);
+            long registered = System.nanoTime();
+            own.watch(new io.shardcache.query.spi.CacheBackend.Watcher() {
+                @Override
+                public void generationChanged(String counter, long value) {
+                }
+
+                @Override
+                public void entryChanged(String key) {
+                }
+
+                @Override
+                public void connectionChanged(boolean isLive) {
+                    if (isLive && live.getCount() > 0) {
+                        try {
+                            redis.pause();   // here, on the feed's thread: no heartbeat can be answered after this
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                        live.countDown();
+                    }
+                }
+
+                @Override
+                public void caughtUp(long askedAtNanos) {
+                    caughtUp.compareAndSet(Long.MIN_VALUE, askedAtNanos);
+                }
+            });
+            assertThat(live.await(10, TimeUnit.SECONDS)).as("subscribed").isTrue();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+            while (caughtUp.get() == Long.MIN_VALUE && System.nanoTime() < deadline)
+                Thread.onSpinWait();
+            assertThat(caughtUp.get()).as("a caught-up time though Redis stalled before any heartbeat")
+                .isNotEqualTo(Long.MIN_VALUE).isGreaterThanOrEqualTo(registered);
+        } finally {
+            redis.resume();
+            own.close();
+        }
+    }
+
     private void awaitNearHit(LongSupplier nearHits) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         long before = nearHits.getAsLong();

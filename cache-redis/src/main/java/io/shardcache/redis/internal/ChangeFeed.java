@@ -47,7 +47,9 @@ import org.jspecify.annotations.Nullable;
  * <p><b>How far it has caught up.</b> While live, a {@code PING} goes on the subscription every
  * {@value #HEARTBEAT_MILLIS} ms (one at a time). Redis answers it after every message it queued
  * for the connection before it, so its answer tells the watchers {@code caughtUp(t)}: every change
- * published before {@code t}, when it was sent, has been delivered. A near cache refuses its copies
+ * published before {@code t}, when it was sent, has been delivered. The subscription's confirmation
+ * says so too, at once (a watcher registered while live hears the latest such time), so the bound
+ * holds from the first moment, not only from the first heartbeat. A near cache refuses its copies
  * while it has not caught up to within its region's lag: a stalled or slow feed then costs hits
  * of the near cache, never stale ones.
  *
@@ -80,6 +82,8 @@ public final class ChangeFeed implements AutoCloseable {
     public static final long HEARTBEAT_MILLIS = 25;
     private @Nullable ScheduledFuture<?> heartbeat;   // guarded by lock
     private boolean pinging;                           // guarded by lock
+    /** The latest time the feed was known caught up, in {@link System#nanoTime()}; guarded by {@code lock}. */
+    private long caughtUpAt;
 
     private final Object lock = new Object();
     /** Added to and iterated under {@code lock}; copy-on-write so a watcher may register from inside a callback. */
@@ -119,8 +123,11 @@ public final class ChangeFeed implements AutoCloseable {
             if (closed)
                 return false;
             watchers.add(watcher);
-            if (live)
+            if (live) {
+                long at = caughtUpAt;
                 tell(watcher, w -> w.connectionChanged(true));
+                tell(watcher, w -> w.caughtUp(at));
+            }
             if (ticker == null) {
                 ticker = scheduler.scheduleWithFixedDelay(this::tick, 0, LazyConnection.RETRY_AFTER.toMillis(), TimeUnit.MILLISECONDS);
                 heartbeat = scheduler.scheduleWithFixedDelay(this::ping, HEARTBEAT_MILLIS, HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
@@ -266,8 +273,10 @@ public final class ChangeFeed implements AutoCloseable {
             synchronized (lock) {
                 pinging = false;
                 // Only an answer on the connection that is live now: one from before a drop says nothing of it.
-                if (error == null && live && connection == c)
+                if (error == null && live && connection == c) {
+                    caughtUpAt = asked;
                     tellAll(w -> w.caughtUp(asked));
+                }
             }
         });
     }
@@ -308,6 +317,13 @@ public final class ChangeFeed implements AutoCloseable {
             if (isLive)
                 downSince = 0;   // a later drop counts from then, not from an earlier one Lettuce recovered
             tellAll(w -> w.connectionChanged(isLive));
+            if (isLive) {
+                // Confirmed just now: nothing published since the subscription took effect is waiting.
+                // Said at once, so that a watcher that bounds its lag does so before the first heartbeat.
+                long at = System.nanoTime();
+                caughtUpAt = at;
+                tellAll(w -> w.caughtUp(at));
+            }
         }
     }
 
