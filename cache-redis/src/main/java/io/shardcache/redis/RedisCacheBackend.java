@@ -1,30 +1,11 @@
 package io.shardcache.redis;
 
-import io.lettuce.core.AbstractRedisClient;
-import io.lettuce.core.ClientOptions;
 import io.lettuce.core.KeyValue;
-import io.lettuce.core.MaintNotificationsConfig;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisException;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
-import io.lettuce.core.SslOptions;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.cluster.ClusterClientOptions;
-import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
-import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
-import io.lettuce.core.cluster.api.async.RedisAdvancedClusterAsyncCommands;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
-import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
-import io.lettuce.core.codec.ByteArrayCodec;
-import io.lettuce.core.codec.RedisCodec;
-import io.lettuce.core.codec.StringCodec;
-import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.Delay;
 import io.shardcache.query.CacheBackendException;
 import io.shardcache.query.spi.CacheBackend;
 import io.shardcache.query.spi.CacheListener;
@@ -35,8 +16,10 @@ import io.shardcache.redis.internal.CircuitLocks;
 import io.shardcache.redis.internal.CloseAll;
 import io.shardcache.redis.internal.Failures;
 import io.shardcache.redis.internal.LazyConnection;
-import io.shardcache.redis.internal.LuaScript;
+import io.shardcache.redis.internal.LettuceClients;
 import io.shardcache.redis.internal.MasterCircuits;
+import io.shardcache.redis.internal.RedisCalls;
+import io.shardcache.redis.internal.RedisScripts;
 import io.shardcache.redis.internal.RedisServers;
 import io.shardcache.redis.internal.TrustedCertificates;
 import io.shardcache.redis.internal.RedissonLocks;
@@ -44,22 +27,18 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import javax.net.ssl.TrustManagerFactory;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Cache entries, generation counters and regeneration locks in one Redis server or one Redis
- * Cluster, shared by every process that points at it with the same
+ * Cache entries, generation counters and regeneration locks in one Redis server, a Sentinel-managed
+ * master or one Redis Cluster, shared by every process that points at it with the same
  * {@linkplain Builder#keyPrefix(String) key prefix}.
  *
  * <pre>{@code
@@ -68,86 +47,62 @@ import org.jspecify.annotations.Nullable;
  *     "redis://cache-1.internal:6379", "redis://cache-2.internal:6379")).build();
  * }</pre>
  *
- * <p><b>Storage.</b> An entry is a Redis string under {@code <keyPrefix><region>:<generation>:<sha1>},
- * written with {@code SET ... PX <hard TTL>}, so Redis forgets it at the hard TTL; the bytes are
- * shardcache's own envelope, stored and returned verbatim. A generation counter is a Redis integer
- * under {@code <keyPrefix>gen:<counter>}, created at the server's clock when first read (see below); an increment moves it to the larger of its
- * value plus one and the server's clock in microseconds, so that a counter lost or rolled back
- * never repeats an old value. {@link #read} is one {@code MGET} of the
- * counters and the entry. Three Lua scripts, run by {@code EVALSHA} (the full text is sent only when
- * the server answers {@code NOSCRIPT}), make the rest atomic: {@link #putIfGenerations} compares
- * every counter with its expected value and only then {@code SET}s the entry;
- * {@link #incrementGenerations} (and {@link #incrementGeneration}) {@code INCR}s the counters and
- * publishes each new value; {@link #delete} {@code DEL}s the entry and publishes that it did.
- * Regeneration locks are Redisson locks under {@code <keyPrefix><lock key>}; see {@link #locks()}.
+ * <p>The keys, scripts, change messages and client settings are described for operators in the
+ * README ("Redis, for operators"); in short: {@link #read} is one {@code MGET} of the counters and
+ * the entry; {@link #putIfGenerations}, {@link #incrementGenerations} and {@link #delete} are Lua
+ * scripts ({@code RedisScripts}) that also publish what changed on {@code <keyPrefix>generations}, which
+ * a {@linkplain #watch watcher} hears; locks are Redisson's ({@link #locks()}).
  *
- * <p><b>Change messages.</b> Every change is published, in the same script as the change, on the
- * channel {@code <keyPrefix>generations}: {@code G<value> <counter>} when a counter was incremented
- * to {@code value}, {@code E<key>} when the entry under {@code key} was deleted or (through
- * {@link #announceEntryChanged}) rewritten; counter and key are the caller's, without the key
- * prefix or {@code gen:}. A {@linkplain #watch watcher} hears them through a pub/sub connection of
- * the backend's own, opened in the background on the first {@code watch} (never waiting for
- * Redis), on one Lettuce thread, in the order Redis published them. Pub/sub is at most once: a
- * message published while that connection is down is lost, so a watcher is told
- * {@code connectionChanged(false)} when it drops and must then forget what it learnt, and
- * {@code connectionChanged(true)} once the subscription is confirmed again (Lettuce reconnects and
- * resubscribes by itself). A watcher registered while the subscription is live is told
+ * <p><b>Where the code is.</b> This class is the adapter from {@link CacheBackend} to Redis commands,
+ * and its {@link Builder}; over 500 lines because the builder's settings are documented where they are
+ * set. Client set-up is {@code LettuceClients}; how a call is made, mapped to a
+ * {@link CacheBackendException} and counted against a cluster master's circuit is {@code RedisCalls};
+ * the scripts and the counters' format are {@code RedisScripts}; locks are {@code RedissonLocks};
+ * change messages are {@code ChangeFeed} (all in {@code io.shardcache.redis.internal}).
+ *
+ * <p><b>Watchers.</b> A watcher hears change messages through a pub/sub connection of the backend's
+ * own, opened in the background on the first {@code watch} (never waiting for Redis), on one Lettuce
+ * thread, in the order Redis published them. Pub/sub is at most once: a message published while that
+ * connection is down is lost, so a watcher is told {@code connectionChanged(false)} when it drops and
+ * must then forget what it learnt, and {@code connectionChanged(true)} once the subscription is
+ * confirmed again. A watcher registered while the subscription is live is told
  * {@code connectionChanged(true)} at once, before any message; one registered while Redis is down
  * stays unaware until the subscription is made.
  *
- * <p><b>Clients.</b> Values and counters go through one Lettuce connection (Lettuce multiplexes
- * all threads onto it), configured for a cache rather than a queue: commands are
- * {@linkplain io.lettuce.core.ClientOptions.DisconnectedBehavior#REJECT_COMMANDS rejected while
- * disconnected} (a write replayed after a reconnect could resurrect an entry invalidated in the
- * meantime), each times out after the {@linkplain Builder#commandTimeout command timeout}, at most
- * {@linkplain Builder#requestQueueSize(int) requestQueueSize} commands wait to be sent, and the
- * connection reconnects by itself (backing off up to {@value #RECONNECT_DELAY_CAP_MILLIS} ms, so that a server back after an
- * outage is used again, and the bumps of writes made meanwhile land, soon after). Locks go through a Redisson
- * client with the same server, credentials, timeout and no retries.
- *
  * <p><b>Redis Sentinel.</b> {@link #sentinelBuilder} (or a {@code redis-sentinel://} URI) finds the
- * master through Sentinels. Lettuce asks them again on every reconnection and Redisson follows their
- * announcements, so after a failover both reach the new master (within a reconnection and Redisson's
- * 500 ms scan), and the change feed subscribes again. Everything else is as on one server. Replicas
- * are written asynchronously: a failover may lose the last bumps; {@link Builder#replicatedBumps}
- * makes each bump wait for replicas.
+ * master through Sentinels; after a failover both clients reach the new master (within a
+ * reconnection and Redisson's 500 ms scan), and the change feed subscribes again. Replicas are
+ * written asynchronously: a failover may lose the last bumps; {@link Builder#replicatedBumps} makes
+ * each bump wait for replicas.
  *
  * <p><b>Redis Cluster.</b> {@link #clusterBuilder} takes some of the cluster's nodes as seeds and
- * discovers the rest. The keys are the same as on one server and hash to their own slots, so a
- * region's entries spread over every master. What changes:
+ * discovers the rest. The keys are the same as on one server and hash to their own slots. What changes:
  * <ul>
- * <li>a {@link #read} or {@link #readAll} is one {@code MGET} per hash slot of its keys (Lettuce
- *     splits it: a cluster refuses keys of several slots in one command), all sent at once, so a
- *     hit still costs one round trip; its counters and entry are then not read
- *     at one instant, which is safe: an entry is served only while the generations it records are
- *     the ones the reader read, whichever was read first;</li>
+ * <li>a {@link #read} or {@link #readAll} is one {@code MGET} per hash slot of its keys, all sent at
+ *     once, so a hit still costs one round trip; its counters and entry are then not read at one
+ *     instant, which is safe: an entry is served only while the generations it records are the ones
+ *     the reader read, whichever was read first;</li>
  * <li>{@link #putIfGenerations} compares the counters in the entry's slot in its script, and the
  *     others by an {@code MGET} just before; a counter that moves in between lets in an entry that
  *     no reader serves, for the same reason;</li>
  * <li>{@link #incrementGenerations} runs one script per slot of the counters;</li>
- * <li>change messages are published cluster-wide (classic pub/sub), and the subscription is made
- *     on one node, moving to the next seed when that node stays unreachable for two seconds. A
- *     master that fails before its messages crossed the cluster bus loses them without that
- *     subscription dropping, so a near cache may serve its copies for up to its
- *     {@code nearCacheMaxAge}: keep that short on a cluster;</li>
- * <li>locks are Redisson's on its cluster client;</li>
+ * <li>change messages are published cluster-wide (classic pub/sub), and the subscription is made on
+ *     one node, moving to the next seed when that node stays unreachable for two seconds. A master
+ *     that fails before its messages crossed the cluster bus loses them without that subscription
+ *     dropping, so a near cache may serve its copies for up to its {@code nearCacheMaxAge}: keep
+ *     that short on a cluster;</li>
  * <li>a master that is down costs what lives on it: reads whose entry, counters or lock hash there
- *     fail over to the database as with any backend failure. A region whose counters are on it is
- *     all read from the database until a replica takes over (Lettuce and Redisson follow the new
- *     topology by themselves). Each master has a circuit breaker of its own
- *     ({@link Builder#circuitBreakerPerServer}): a read's {@code MGET} is sent per slot and each
- *     part is counted against its master, so a master down opens its circuit alone, and only the
- *     reads that need it go to the database at once; the others keep hitting.</li>
+ *     go to the database. Each master has a circuit breaker of its own
+ *     ({@link Builder#circuitBreakerPerServer}): each part of a call is counted against its master,
+ *     so a master down opens its circuit alone, and the others' keys keep hitting.</li>
  * </ul>
- * A key prefix holding a hash tag ({@code {...}}) would put every key in one slot: on one master.
  *
- * <p><b>Counters that are lost or damaged.</b> A read that finds a counter missing (never bumped;
- * or lost: a master without a replica, or one server of a {@link RedisRing}, restarted empty; or
- * evicted) sets it to the server's clock in microseconds before answering, in one more round trip;
- * one that finds a non-integer there (written by something else) does the same, logs a warning and
- * counts it ({@link #countersRepaired()}). So a counter never reads as a value it had before it was
- * lost: an entry that recorded the old value is a miss, never served. A store whose counter
- * vanished since it was read does not happen (a missing counter matches no expected value).
+ * <p><b>Counters that are lost or damaged.</b> A read that finds a counter missing (never bumped, or
+ * lost with a server restarted empty, a failover or an eviction) or holding a non-integer sets it to
+ * the server's clock in microseconds first, in one more round trip (a damaged one is also logged and
+ * counted: {@link #countersRepaired()}); a bump moves a counter to at least the clock. So a counter
+ * never reads as a value it had before it was lost, and an entry that recorded the old value is
+ * never served.
  *
  * <p><b>Failures.</b> Every method throws {@link CacheBackendException} when Redis is unreachable,
  * slow (no answer within the command timeout) or refuses the command; its message names the server
@@ -155,9 +110,9 @@ import org.jspecify.annotations.Nullable;
  * exception is its cause. No method blocks much longer than the command timeout, except
  * {@link RegenerationLocks#acquire}, which waits as long as it was asked to, and a call that takes
  * two commands: a read that finds a counter missing (it creates it), a bump with
- * {@link Builder#replicatedBumps} (its {@code WAIT}), each at most two command timeouts. Creating a backend
- * never connects synchronously: while Redis is down (even at start-up) calls fail fast, and they
- * work again once it is back, without a new backend.
+ * {@link Builder#replicatedBumps} (its {@code WAIT}), each at most two command timeouts. Creating a
+ * backend never connects synchronously: while Redis is down (even at start-up) calls fail fast, and
+ * they work again once it is back, without a new backend.
  *
  * <p><b>Concurrency.</b> Thread-safe; share one instance per Redis server and key prefix in a
  * process. {@link #close()} releases the connections and threads it created; calls after it fail
@@ -180,114 +135,14 @@ public final class RedisCacheBackend implements CacheBackend {
      */
     public static final Duration DEFAULT_LOCK_WATCHDOG_TIMEOUT = Duration.ofSeconds(10);
 
-    /** The longest wait between two reconnection attempts of a connection that dropped. */
-    static final long RECONNECT_DELAY_CAP_MILLIS = 250;
-    private static final Duration RECONNECT_DELAY_CAP = Duration.ofMillis(RECONNECT_DELAY_CAP_MILLIS);
-
-    private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
     private static final String GENERATION_PREFIX = "gen:";
     private static final System.Logger LOG = System.getLogger(RedisCacheBackend.class.getName());
     private static final String CHANNEL = "generations";
 
-    /**
-     * KEYS: the entry, then the counters; ARGV: the entry's bytes, PX milliseconds, then each
-     * counter's expected value in decimal. Stores only if every counter exists and still holds
-     * its expected value; returns 1 if it stored, else 0. Compared as strings, as Redis stores them.
-     */
-    private static final LuaScript PUT_IF_GENERATIONS = new LuaScript("""
-        for i = 2, #KEYS do
-          if redis.call('GET', KEYS[i]) ~= ARGV[i + 1] then
-            return 0
-          end
-        end
-        redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-        return 1
-        """);
-
-    /** Lua that sets {@code clock} to the server's time in microseconds. */
-    private static final String CLOCK = """
-        local now = redis.call('TIME')
-        local clock = tonumber(now[1]) * 1000000 + tonumber(now[2])
-        """;
-
-    /**
-     * KEYS: the counters; ARGV: the channel, then each counter's name as the caller gave it.
-     * Moves each to a new value and publishes {@code G<value> <name>}; returns the new values in order.
-     *
-     * <p>The new value is the larger of the old one plus one and the server's clock in
-     * microseconds, so values follow the clock and never repeat, even across a counter's loss or
-     * rollback: a server restarted empty or from an older snapshot, a failover to a replica that
-     * missed the last increments, a ring that moved the counter. An entry anywhere that recorded an
-     * earlier value can never match a later one ("ABA"). Only a server clock set back by more than
-     * the time since the counter's last value would defeat this. ({@code %d}: Lua's default number
-     * format would turn such values into exponents; they stay below 2^53, exact in Lua.)
-     */
-    private static final LuaScript INCREMENT = new LuaScript(CLOCK + """
-        local out = {}
-        for i = 1, #KEYS do
-          local raw = redis.call('GET', KEYS[i])
-          local old = 0
-          local repaired = 0
-          if raw then
-            if string.match(raw, '^%-?%d+$') then
-              old = tonumber(raw)
-            else
-              repaired = 1
-            end
-          end
-          local value = math.max(old + 1, clock)
-          redis.call('SET', KEYS[i], string.format('%d', value))
-          out[2 * i - 1] = value
-          out[2 * i] = repaired
-          redis.call('PUBLISH', ARGV[1], 'G' .. string.format('%d', value) .. ' ' .. ARGV[i + 1])
-        end
-        return out
-        """);
-
-    /**
-     * KEYS: counters found missing or holding a non-integer. Sets each that is still so to the
-     * server's clock in microseconds, leaving any that another caller set meanwhile; returns, per
-     * counter, its value and 0 (already set), 1 (created) or 2 (repaired). Creates no message: no
-     * entry can have recorded a value a counter never had.
-     */
-    private static final LuaScript ENSURE = new LuaScript(CLOCK + """
-        local out = {}
-        for i = 1, #KEYS do
-          local raw = redis.call('GET', KEYS[i])
-          local value
-          local status = 0
-          if not raw then
-            value = clock
-            status = 1
-          elseif not string.match(raw, '^%-?%d+$') then
-            value = clock
-            status = 2
-          else
-            value = tonumber(raw)
-          end
-          if status ~= 0 then
-            redis.call('SET', KEYS[i], string.format('%d', value))
-          end
-          out[2 * i - 1] = value
-          out[2 * i] = status
-        end
-        return out
-        """);
-
-    /** KEYS: the entry; ARGV: the channel and the message. Deletes, publishes, returns DEL's count. */
-    private static final LuaScript DELETE = new LuaScript("""
-        local deleted = redis.call('DEL', KEYS[1])
-        redis.call('PUBLISH', ARGV[1], ARGV[2])
-        return deleted
-        """);
-
     private final RedisServers servers;
     private final String keyPrefix;
-    private final ClientResources resources;
-    /** The client of the values connection: a {@link RedisClient}, or a {@link RedisClusterClient}. */
-    private final AbstractRedisClient client;
-    /** The client of the change feed: {@link #client} for one server, a plain one beside it for a cluster. */
-    private final RedisClient feedClient;
+    /** The Lettuce clients and their threads. */
+    private final LettuceClients clients;
     private final LazyConnection connection;
     /**
      * Where generation bumps go when they must reach replicas: a connection of their own, since
@@ -298,7 +153,6 @@ public final class RedisCacheBackend implements CacheBackend {
     private final @Nullable Replication replication;
     private final RedissonLocks locks;
     private final Failures failures;
-    private final Duration commandTimeout;
     private final String channel;
     private final byte[] channelBytes;
     private final ChangeFeed feed;
@@ -306,6 +160,7 @@ public final class RedisCacheBackend implements CacheBackend {
     /** On a cluster, a circuit breaker per master unless the builder said none; else null. */
     private final @Nullable MasterCircuits circuits;
     private final RegenerationLocks calledLocks;
+    private final RedisCalls calls;
     private final java.util.concurrent.atomic.AtomicLong countersRepaired = new java.util.concurrent.atomic.AtomicLong();
 
     /** The circuit breaker per master of a cluster; see {@link Builder#circuitBreakerPerServer}. */
@@ -320,56 +175,25 @@ public final class RedisCacheBackend implements CacheBackend {
                               Duration lockWatchdogTimeout, @Nullable Object meterRegistry, @Nullable TrustManagerFactory trust,
                               @Nullable Replication replication, @Nullable Breakers breakers) {
         this.servers = servers;
-        this.commandTimeout = commandTimeout;
         this.replication = replication;
         this.keyPrefix = keyPrefix;
         this.channel = keyPrefix + CHANNEL;
         this.channelBytes = channel.getBytes(StandardCharsets.UTF_8);
         this.failures = new Failures(servers, commandTimeout);
-        ClientResources.Builder r = ClientResources.builder()
-            .ioThreadPoolSize(2)            // one connection needs one I/O thread; 2 is Lettuce's minimum
-            .computationThreadPoolSize(2)
-            .reconnectDelay(Delay.exponential(Duration.ofMillis(10), RECONNECT_DELAY_CAP, 2, TimeUnit.MILLISECONDS));
-        if (meterRegistry != null)
-            LettuceMeters.recordLatencies(r, meterRegistry);
-        this.resources = r.build();
-        List<RedisURI> uris = servers.lettuceUris(commandTimeout);
-        AbstractRedisClient values = null;
-        RedisClient feeds = null;
+        this.clients = LettuceClients.create(servers, commandTimeout, requestQueueSize, meterRegistry, trust);
         try {
-            feeds = RedisClient.create(resources);
-            feeds.setOptions(options(ClientOptions.builder(), commandTimeout, requestQueueSize, trust).build());
-            if (servers.cluster()) {
-                RedisClusterClient c = RedisClusterClient.create(resources, uris);
-                ClusterClientOptions.Builder o = ClusterClientOptions.builder()
-                    // Learn of a failover or a node gone soon, whether told (MOVED, ASK, reconnects) or not.
-                    .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
-                        .enablePeriodicRefresh(Duration.ofSeconds(10))
-                        .enableAllAdaptiveRefreshTriggers()
-                        .build());
-                c.setOptions((ClusterClientOptions) options(o, commandTimeout, requestQueueSize, trust).build());
-                values = c;
-            } else {
-                values = feeds;
-            }
             this.locks = new RedissonLocks(servers, keyPrefix, commandTimeout, lockWatchdogTimeout, failures, trust);
         } catch (RuntimeException e) {
-            if (values != null && values != feeds)
-                values.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-            if (feeds != null)
-                feeds.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-            resources.shutdown(0, 2, TimeUnit.SECONDS);
+            clients.close();
             throw e;
         }
-        this.client = values;
-        this.feedClient = feeds;
-        this.connection = new LazyConnection(opener(values, uris.getFirst()), commandTimeout, failures);
+        this.connection = clients.lazyConnection(failures);
         connection.connectInBackground();
-        this.bumps = replication == null ? null : new LazyConnection(opener(values, uris.getFirst()), commandTimeout, failures);
+        this.bumps = replication == null ? null : clients.lazyConnection(failures);
         if (bumps != null)
             bumps.connectInBackground();
-        this.feed = new ChangeFeed(feedClient, uris, channel, resources.eventExecutorGroup());
-        if (breakers != null && values instanceof RedisClusterClient c) {
+        this.feed = clients.changeFeed(channel);
+        if (breakers != null && clients.values() instanceof RedisClusterClient c) {
             LazyConnection made = connection;
             // Only once connected: before that, asking the client for its topology would load it, blocking the caller.
             this.circuits = new MasterCircuits(() -> made.isConnected() ? c.getPartitions() : null, servers.describe(), servers.tls(),
@@ -379,48 +203,7 @@ public final class RedisCacheBackend implements CacheBackend {
             this.circuits = null;
             this.calledLocks = locks;
         }
-    }
-
-    /**
-     * {@code c} once its connection to every master is open. Lettuce opens a node's connection on
-     * the first command for it, and a command sent while that connection is still being made is
-     * rejected (commands are not queued while disconnected: see the class comment). A master that
-     * does not answer is left to that first command; the others are ready.
-     */
-    private static CompletableFuture<StatefulRedisClusterConnection<String, byte[]>> withNodeConnections(
-            StatefulRedisClusterConnection<String, byte[]> c) {
-        List<CompletableFuture<?>> opening = new ArrayList<>();
-        for (RedisClusterNode node : c.getPartitions())
-            if (node.is(RedisClusterNode.NodeFlag.UPSTREAM) && !node.is(RedisClusterNode.NodeFlag.FAIL))
-                // By host and port: the key under which Lettuce routes a slot's commands.
-                opening.add(c.getConnectionAsync(node.getUri().getHost(), node.getUri().getPort()).exceptionally(error -> null));
-        return CompletableFuture.allOf(opening.toArray(CompletableFuture[]::new)).thenApply(done -> c);
-    }
-
-    /** The settings of a cache rather than a queue; see the class comment. */
-    private static ClientOptions.Builder options(ClientOptions.Builder b, Duration commandTimeout, int requestQueueSize,
-                                                 @Nullable TrustManagerFactory trust) {
-        if (trust != null)
-            b.sslOptions(SslOptions.builder().jdkSslProvider().trustManager(trust).build());
-        return b.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-            .autoReconnect(true)
-            .requestQueueSize(requestQueueSize)
-            .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
-            .socketOptions(SocketOptions.builder().connectTimeout(commandTimeout).build())
-            // Maintenance notifications are a Redis Enterprise/Cloud handshake; plain Redis has nothing to say.
-            .maintNotificationsConfig(MaintNotificationsConfig.disabled());
-    }
-
-    /** One connection attempt of {@code client}: to its server, or to the cluster (which routes each key to its node). */
-    private static Supplier<CompletableFuture<LazyConnection.Opened>> opener(AbstractRedisClient client, RedisURI server) {
-        if (client instanceof RedisClusterClient cluster)
-            // A cluster connection needs the topology first; loading it blocks, so on a thread of its own.
-            return () -> CompletableFuture.supplyAsync(cluster::getPartitions, task -> Thread.ofVirtual().start(task))
-                .thenCompose(topology -> cluster.connectAsync(CODEC))
-                .thenCompose(RedisCacheBackend::withNodeConnections)
-                .thenApply(c -> new LazyConnection.Opened(c.sync(), c));
-        RedisClient single = (RedisClient) client;
-        return () -> single.connectAsync(CODEC, server).toCompletableFuture().thenApply(c -> new LazyConnection.Opened(c.sync(), c));
+        this.calls = new RedisCalls(connection, failures, commandTimeout, circuits, closed::get);
     }
 
     /**
@@ -488,7 +271,7 @@ public final class RedisCacheBackend implements CacheBackend {
         for (int i = 0; i < counters.size(); i++)
             keys[i] = counterKey(counters.get(i));
         keys[counters.size()] = k;
-        List<KeyValue<String, byte[]>> values = mget(keys);
+        List<KeyValue<String, byte[]>> values = calls.mget(keys);
         long[] generations = generations(keys, values, counters.size(), null);
         return new Read(generations, values.get(counters.size()).getValueOrElse(null));
     }
@@ -521,7 +304,7 @@ public final class RedisCacheBackend implements CacheBackend {
         List<KeyValue<String, byte[]>> values = new ArrayList<>(keys.length);
         for (int from = 0; from < keys.length; from += MGET_KEYS) {
             String[] chunk = Arrays.copyOfRange(keys, from, Math.min(keys.length, from + MGET_KEYS));
-            values.addAll(mget(chunk));
+            values.addAll(calls.mget(chunk));
         }
         boolean[] isCounter = new boolean[keys.length];
         for (int[] js : counterSlots)
@@ -552,7 +335,7 @@ public final class RedisCacheBackend implements CacheBackend {
      * {@code isCounter} marks; all of them if it is null), as an {@code MGET} answered {@code values};
      * 0 at the other positions. A hit's read allocates nothing here but the array it returns. A counter that is missing (never bumped, or lost with
      * a server restarted empty, a failover or an eviction) or holds a non-integer is set to the
-     * server's clock first ({@link #ENSURE}, one more round trip, in the rare read that finds one):
+     * server's clock first ({@link RedisScripts#ENSURE}, one more round trip, in the rare read that finds one):
      * so no value read can be one that an entry recorded before the counter was lost, and a damaged
      * counter no longer keeps its tables out of the cache.
      */
@@ -562,8 +345,8 @@ public final class RedisCacheBackend implements CacheBackend {
         for (int i = 0; i < length; i++) {
             if (isCounter != null && !isCounter[i])
                 continue;
-            long v = values.get(i).hasValue() ? integer(values.get(i).getValue()) : NOT_AN_INTEGER;
-            if (v != NOT_AN_INTEGER)
+            long v = values.get(i).hasValue() ? RedisScripts.integer(values.get(i).getValue()) : RedisScripts.NOT_AN_INTEGER;
+            if (v != RedisScripts.NOT_AN_INTEGER)
                 out[i] = v;
             else {
                 if (unset == null)
@@ -582,26 +365,15 @@ public final class RedisCacheBackend implements CacheBackend {
         return out;
     }
 
-    /**
-     * The positions of {@code keys} grouped by hash slot on a cluster (a script touches keys of one
-     * slot), in one group on one server.
-     */
-    private java.util.Collection<List<Integer>> bySlot(List<String> keys) {
-        Map<Integer, List<Integer>> groups = new LinkedHashMap<>();
-        for (int i = 0; i < keys.size(); i++)
-            groups.computeIfAbsent(servers.cluster() ? SlotHash.getSlot(keys.get(i)) : 0, x -> new ArrayList<>()).add(i);
-        return groups.values();
-    }
-
-    /** The counters' values after {@link #ENSURE}: one script per hash slot on a cluster. */
+    /** The counters' values after {@link RedisScripts#ENSURE}: one script per hash slot on a cluster. */
     private long[] ensure(String[] counterKeys) {
         long[] result = new long[counterKeys.length];
-        for (List<Integer> group : bySlot(List.of(counterKeys))) {
+        for (List<Integer> group : RedisScripts.bySlot(List.of(counterKeys), servers.cluster())) {
             String[] keys = new String[group.size()];
             for (int j = 0; j < keys.length; j++)
                 keys[j] = counterKeys[group.get(j)];
             List<Object> answer = call(connection, "SET counter if missing or damaged (script)", String.join("', '", keys), keys[0], false,
-                c -> ENSURE.<List<Object>>run(c, ScriptOutputType.MULTI, keys));
+                c -> RedisScripts.ENSURE.<List<Object>>run(c, ScriptOutputType.MULTI, keys));
             if (answer.size() != 2 * keys.length)
                 throw failures.of("SET counter if missing or damaged (script)", keys[0], "expected " + 2 * keys.length + " values, got " + answer);
             for (int j = 0; j < keys.length; j++) {
@@ -625,29 +397,6 @@ public final class RedisCacheBackend implements CacheBackend {
      */
     public long countersRepaired() {
         return countersRepaired.get();
-    }
-
-    /** What {@link #integer} answers for anything but a decimal integer (a counter never holds it). */
-    static final long NOT_AN_INTEGER = Long.MIN_VALUE;
-
-    /**
-     * The decimal integer in {@code value} (ASCII digits, an optional leading minus), or
-     * {@link #NOT_AN_INTEGER}; read in place, without a string, as it runs for every counter of a hit.
-     */
-    static long integer(byte[] value) {
-        int i = value.length > 0 && value[0] == '-' ? 1 : 0;
-        if (i == value.length || value.length - i > 19)
-            return NOT_AN_INTEGER;
-        long n = 0;
-        for (; i < value.length; i++) {
-            int d = value[i] - '0';
-            if (d < 0 || d > 9)
-                return NOT_AN_INTEGER;
-            if (n > (Long.MAX_VALUE - d) / 10)
-                return NOT_AN_INTEGER;   // past a long
-            n = n * 10 + d;
-        }
-        return value[0] == '-' ? -n : n;
     }
 
     @Override
@@ -691,15 +440,15 @@ public final class RedisCacheBackend implements CacheBackend {
         }
         if (!elsewhere.isEmpty()) {
             String[] others = elsewhere.toArray(String[]::new);
-            List<KeyValue<String, byte[]>> now = mget(others);
+            List<KeyValue<String, byte[]>> now = calls.mget(others);
             for (int i = 0; i < others.length; i++)
-                if (!now.get(i).hasValue() || integer(now.get(i).getValue()) != elsewhereExpected.get(i))
+                if (!now.get(i).hasValue() || RedisScripts.integer(now.get(i).getValue()) != elsewhereExpected.get(i))
                     return false;   // moved, lost or damaged since it was read
         }
         String[] scriptKeys = keys.toArray(String[]::new);
         byte[][] scriptArgs = args.toArray(byte[][]::new);
         Long stored = call("SET PX " + px + " if " + (scriptKeys.length - 1) + " counters unchanged (script)", k,
-            c -> PUT_IF_GENERATIONS.<Long>run(c, ScriptOutputType.INTEGER, scriptKeys, scriptArgs));
+            c -> RedisScripts.PUT_IF_GENERATIONS.<Long>run(c, ScriptOutputType.INTEGER, scriptKeys, scriptArgs));
         return stored == 1;
     }
 
@@ -719,7 +468,7 @@ public final class RedisCacheBackend implements CacheBackend {
     public boolean delete(String region, String key) {
         String k = entryKey(key);
         Long deleted = call("DEL+PUBLISH", k,
-            c -> DELETE.<Long>run(c, ScriptOutputType.INTEGER, new String[] {k}, channelBytes, ChangeFeed.entryMessage(key)));
+            c -> RedisScripts.DELETE.<Long>run(c, ScriptOutputType.INTEGER, new String[] {k}, channelBytes, ChangeFeed.entryMessage(key)));
         return deleted > 0;
     }
 
@@ -734,8 +483,8 @@ public final class RedisCacheBackend implements CacheBackend {
     public long generation(String counter) {
         String k = counterKey(counter);
         byte[] value = call("GET", k, c -> c.get(k));
-        long v = value == null ? NOT_AN_INTEGER : integer(value);
-        return v != NOT_AN_INTEGER ? v : ensure(new String[] {k})[0];
+        long v = value == null ? RedisScripts.NOT_AN_INTEGER : RedisScripts.integer(value);
+        return v != RedisScripts.NOT_AN_INTEGER ? v : ensure(new String[] {k})[0];
     }
 
     @Override
@@ -763,7 +512,7 @@ public final class RedisCacheBackend implements CacheBackend {
         long[] result = new long[counters.size()];
         if (counters.isEmpty())
             return result;
-        for (List<Integer> group : bySlot(counters.stream().map(this::counterKey).toList())) {
+        for (List<Integer> group : RedisScripts.bySlot(counters.stream().map(this::counterKey).toList(), servers.cluster())) {
             String[] keys = new String[group.size()];
             byte[][] args = new byte[group.size() + 1][];
             args[0] = channelBytes;
@@ -773,7 +522,7 @@ public final class RedisCacheBackend implements CacheBackend {
             }
             LazyConnection on = bumps != null ? bumps : connection;
             List<Object> values = call(on, "INCR+PUBLISH", String.join("', '", keys), keys[0], now,
-                c -> INCREMENT.<List<Object>>run(c, ScriptOutputType.MULTI, keys, args));
+                c -> RedisScripts.INCREMENT.<List<Object>>run(c, ScriptOutputType.MULTI, keys, args));
             if (values.size() != 2 * keys.length)
                 throw failures.of("INCR+PUBLISH", keys[0], "expected " + 2 * keys.length + " values, got " + values);
             for (int j = 0; j < keys.length; j++) {
@@ -874,12 +623,7 @@ public final class RedisCacheBackend implements CacheBackend {
                 if (bumps != null)
                     bumps.close();
             },
-            () -> client.shutdown(Duration.ZERO, Duration.ofSeconds(2)),
-            () -> {
-                if (feedClient != client)
-                    feedClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-            },
-            () -> resources.shutdown(0, 2, TimeUnit.SECONDS)));
+            clients::close));
     }
 
     @Override
@@ -897,112 +641,12 @@ public final class RedisCacheBackend implements CacheBackend {
 
     /** {@code command} on one key, {@code key}. */
     private <T> T call(String command, String key, Function<RedisClusterCommands<String, byte[]>, T> op) {
-        return call(connection, command, key, key, false, op);
+        return calls.call(connection, command, key, key, false, op);
     }
 
-    /**
-     * {@code op} on {@code on}; on a cluster with a circuit per master, admitted and reported by the
-     * circuit of the master that serves {@code route} (a key of the one slot {@code op} touches;
-     * null for a keyless command), as a probe even while it is open if {@code now}.
-     *
-     * @param described the key or keys, as the failure's message names them
-     */
     private <T> T call(LazyConnection on, String command, String described, @Nullable String route, boolean now,
                        Function<RedisClusterCommands<String, byte[]>, T> op) {
-        if (closed.get())
-            throw failures.of(command, described, "the backend is closed");
-        RedisClusterCommands<String, byte[]> commands = on.commands(command, described);
-        if (circuits == null || route == null)
-            return run(commands, command, described, op);
-        Circuit circuit = circuits.ofKey(route);
-        return now ? circuit.callNow(() -> run(commands, command, described, op)) : circuit.call(() -> run(commands, command, described, op));
-    }
-
-    private <T> T run(RedisClusterCommands<String, byte[]> commands, String command, String described,
-                      Function<RedisClusterCommands<String, byte[]>, T> op) {
-        try {
-            return op.apply(commands);
-        } catch (RedisException e) {   // timeouts, rejected while disconnected, queue full, server errors
-            throw failures.of(command, described, e);
-        }
-    }
-
-    /**
-     * The values of {@code keys}, in order: one {@code MGET} on one server. On a cluster with a
-     * circuit per master, one per hash slot (as Lettuce would split it), all sent at once, each
-     * admitted by its master's circuit and reported to it, so that a master down fails (and opens)
-     * only its own circuit; a read that needs a master whose circuit is open fails at once.
-     */
-    private List<KeyValue<String, byte[]>> mget(String[] keys) {
-        if (circuits == null || keys.length == 1) {
-            List<KeyValue<String, byte[]>> got = call("MGET", keys[0], c -> c.mget(keys));
-            if (got.size() != keys.length)
-                throw failures.of("MGET", keys[0], "expected " + keys.length + " values, got " + got.size());
-            return got;
-        }
-        if (closed.get())
-            throw failures.of("MGET", keys[0], "the backend is closed");
-        @SuppressWarnings("unchecked")
-        RedisAdvancedClusterAsyncCommands<String, byte[]> async =
-            ((StatefulRedisClusterConnection<String, byte[]>) connection.connection("MGET", keys[0])).async();
-        Map<Integer, List<Integer>> bySlot = new LinkedHashMap<>();
-        for (int i = 0; i < keys.length; i++)
-            bySlot.computeIfAbsent(SlotHash.getSlot(keys[i]), x -> new ArrayList<>(2)).add(i);
-        Map<Circuit, Circuit.Admission> admitted = new IdentityHashMap<>();
-        List<Circuit> slotCircuits = new ArrayList<>(bySlot.size());
-        try {
-            for (int slot : bySlot.keySet()) {
-                Circuit circuit = circuits.ofSlot(slot);
-                slotCircuits.add(circuit);
-                if (!admitted.containsKey(circuit))
-                    admitted.put(circuit, circuit.admit());
-            }
-        } catch (CacheBackendException open) {
-            admitted.forEach(Circuit::abandoned);
-            throw open;
-        }
-        List<CompletableFuture<List<KeyValue<String, byte[]>>>> sent = new ArrayList<>(bySlot.size());
-        for (List<Integer> positions : bySlot.values()) {
-            String[] part = new String[positions.size()];
-            for (int j = 0; j < part.length; j++)
-                part[j] = keys[positions.get(j)];
-            sent.add(async.mget(part).toCompletableFuture());
-        }
-        @SuppressWarnings("unchecked")
-        KeyValue<String, byte[]>[] out = new KeyValue[keys.length];
-        Map<Circuit, CacheBackendException> failed = new IdentityHashMap<>();
-        int s = 0;
-        for (List<Integer> positions : bySlot.values()) {
-            Circuit circuit = slotCircuits.get(s);
-            String firstKey = keys[positions.getFirst()];
-            try {
-                // Lettuce times the command out at commandTimeout; the margin only bounds a lost completion.
-                List<KeyValue<String, byte[]>> got = sent.get(s).get(commandTimeout.toMillis() + 100, TimeUnit.MILLISECONDS);
-                if (got.size() != positions.size())
-                    throw failures.of("MGET", firstKey, "expected " + positions.size() + " values, got " + got.size());
-                for (int j = 0; j < got.size(); j++)
-                    out[positions.get(j)] = got.get(j);
-            } catch (CacheBackendException e) {
-                failed.putIfAbsent(circuit, e);
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                failed.putIfAbsent(circuit, failures.of("MGET", firstKey, e instanceof java.util.concurrent.ExecutionException x ? Failures.causeOf(x) : e));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                admitted.forEach((c, a) -> c.abandoned(a));
-                throw failures.of("MGET", firstKey, "interrupted");
-            }
-            s++;
-        }
-        admitted.forEach((c, a) -> {
-            CacheBackendException e = failed.get(c);
-            if (e == null)
-                c.succeeded(a);
-            else
-                c.failed(a, e);
-        });
-        if (!failed.isEmpty())
-            throw failed.values().iterator().next();
-        return Arrays.asList(out);
+        return calls.call(on, command, described, route, now, op);
     }
 
     private static byte[] ascii(long n) {

@@ -130,7 +130,7 @@ class RedisRestartGapIT {
         assertThat(staleBeforeRestart.get()).as("stale reads before Redis was back").isZero();
         assertThat(lastStaleAfterRestart.get())
             .as("ms from the restart to the last stale read (reconnection within %d ms, then one retry every %d ms)",
-                RedisCacheBackend.RECONNECT_DELAY_CAP_MILLIS, 50)
+                io.shardcache.redis.internal.LettuceClients.RECONNECT_DELAY_CAP_MILLIS, 50)
             .isLessThan(600);
     }
 }

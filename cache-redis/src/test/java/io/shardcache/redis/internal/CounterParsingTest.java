@@ -1,4 +1,4 @@
-package io.shardcache.redis;
+package io.shardcache.redis.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class CounterParsingTest {
 
     private static long parsed(String s) {
-        return RedisCacheBackend.integer(s.getBytes(StandardCharsets.US_ASCII));
+        return RedisScripts.integer(s.getBytes(StandardCharsets.US_ASCII));
     }
 
     @Test
@@ -44,14 +44,14 @@ class CounterParsingTest {
             String text = s.toString();
             long expected;
             try {
-                expected = text.startsWith("+") ? RedisCacheBackend.NOT_AN_INTEGER : Long.parseLong(text);
+                expected = text.startsWith("+") ? RedisScripts.NOT_AN_INTEGER : Long.parseLong(text);
             } catch (NumberFormatException e) {
-                expected = RedisCacheBackend.NOT_AN_INTEGER;
+                expected = RedisScripts.NOT_AN_INTEGER;
             }
             assertThat(parsed(text)).as("'%s'", text).isEqualTo(expected);
         }
-        assertThat(parsed("9223372036854775808")).as("past a long").isEqualTo(RedisCacheBackend.NOT_AN_INTEGER);
-        assertThat(parsed("")).isEqualTo(RedisCacheBackend.NOT_AN_INTEGER);
-        assertThat(parsed("-")).isEqualTo(RedisCacheBackend.NOT_AN_INTEGER);
+        assertThat(parsed("9223372036854775808")).as("past a long").isEqualTo(RedisScripts.NOT_AN_INTEGER);
+        assertThat(parsed("")).isEqualTo(RedisScripts.NOT_AN_INTEGER);
+        assertThat(parsed("-")).isEqualTo(RedisScripts.NOT_AN_INTEGER);
     }
 }

@@ -1,4 +1,4 @@
-package io.shardcache.redis;
+package io.shardcache.redis.internal;
 
 import io.lettuce.core.metrics.MicrometerCommandLatencyRecorder;
 import io.lettuce.core.metrics.MicrometerOptions;
@@ -6,12 +6,12 @@ import io.lettuce.core.resource.ClientResources;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /** Lettuce's Micrometer wiring, in a class of its own: loaded only when a registry is given. */
-final class LettuceMeters {
+public final class LettuceMeters {
 
     private LettuceMeters() {
     }
 
-    static void recordLatencies(ClientResources.Builder resources, Object registry) {
+    public static void recordLatencies(ClientResources.Builder resources, Object registry) {
         resources.commandLatencyRecorder(new MicrometerCommandLatencyRecorder((MeterRegistry) registry, MicrometerOptions.create()));
     }
 }
