@@ -2,7 +2,7 @@ package io.shardcache.query;
 
 import io.shardcache.query.internal.CachingConnectionProvider;
 import io.shardcache.query.internal.CircuitBreaker;
-import io.shardcache.query.internal.Detached;
+import io.shardcache.query.internal.JooqInternals;
 import io.shardcache.query.internal.DogpileEngine;
 import io.shardcache.query.internal.KeyContext;
 import io.shardcache.query.internal.PreparedRead;
@@ -408,7 +408,7 @@ public final class CachingDSL implements AutoCloseable {
         AtomicReference<Probe> seen = new AtomicReference<>();
         org.jooq.exception.DataAccessException failure = null;
         try {
-            DSL.using(Detached.fromTransaction(derivedConfiguration(region, null, seen::set))).fetch(query);
+            DSL.using(JooqInternals.detachedFromTransaction(derivedConfiguration(region, null, seen::set))).fetch(query);
         } catch (org.jooq.exception.DataAccessException e) {
             // e.g. a statement kind that cannot be probed; seen stays empty and the message below says why
             failure = e;

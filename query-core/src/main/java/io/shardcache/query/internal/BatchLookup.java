@@ -112,7 +112,7 @@ public final class BatchLookup {
         ReadContext context = ((CachingConnectionProvider) c.connectionProvider()).context();
         AtomicReference<@Nullable Probe> seen = new AtomicReference<>();
         try {
-            DSL.using(Detached.fromTransaction(c.derive(new CachingConnectionProvider(context.probing(seen::set))))).fetch(query);
+            DSL.using(JooqInternals.detachedFromTransaction(c.derive(new CachingConnectionProvider(context.probing(seen::set))))).fetch(query);
         } catch (DataAccessException e) {
             return null;
         }

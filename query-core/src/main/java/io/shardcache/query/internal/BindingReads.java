@@ -47,7 +47,7 @@ final class BindingReads {
     /** Whether {@code field}'s binding reads a value with nothing but this context (a default binding of a plain type). */
     static boolean readsAlone(Field<?> field) {
         Class<?> type = field.getConverter().fromType();
-        return field.getBinding().getClass().getName().startsWith("org.jooq.impl.")
+        return JooqInternals.isJooqBinding(field.getBinding())
             && (ALONE.contains(type) || EnumType.class.isAssignableFrom(type) && type.isEnum());
     }
 

@@ -127,7 +127,7 @@ public final class PreparedRead<R extends Record> {
             Param<?> p = params.get(i);
             names[i] = describe(i, p);
             types[i] = p.getDataType();
-            if (!(p.getConverter() instanceof IdentityConverter<?>) || !p.getBinding().getClass().getName().startsWith("org.jooq.impl."))
+            if (!(p.getConverter() instanceof IdentityConverter<?>) || !JooqInternals.isJooqBinding(p.getBinding()))
                 throw new IllegalArgumentException("cannot prepare " + seen.sql() + ": " + names[i] + " has a converter or"
                     + " binding of its own (" + p.getBinding().getClass().getName() + "), whose effect on a value a"
                     + " prepared read cannot reproduce; use fromCache(region) for this query");

@@ -219,7 +219,7 @@ public record QueryTables(Set<TableName> reads, Set<TableName> writes, Set<Strin
         public void visitStart(VisitContext context) {
             QueryPart part = context.queryPart();
             QueryPart[] stack = context.queryParts();
-            if (isJooqAlias(part) && stack.length >= 2 && stack[stack.length - 2] instanceof TableImpl<?> aliased)
+            if (JooqInternals.isAlias(part) && stack.length >= 2 && stack[stack.length - 2] instanceof TableImpl<?> aliased)
                 aliasedTables.add(aliased);
             String why = opacity(part, stack);
             if (why != null)
@@ -268,11 +268,7 @@ public record QueryTables(Set<TableName> reads, Set<TableName> writes, Set<Strin
         }
 
         private boolean isAliasWrapper(QueryPart part) {
-            return part instanceof QOM.TableAlias<?> || isJooqAlias(part) || aliasedTables.contains(part);
-        }
-
-        private static boolean isJooqAlias(QueryPart part) {
-            return part.getClass().getName().equals("org.jooq.impl.Alias");
+            return part instanceof QOM.TableAlias<?> || JooqInternals.isAlias(part) || aliasedTables.contains(part);
         }
 
         /** Why {@code part} hides tables, or null when it does not. */
@@ -290,14 +286,14 @@ public record QueryTables(Set<TableName> reads, Set<TableName> writes, Set<Strin
                 TableType type = table.getTableType();
                 return type.isFunction() || type.isView() ? type.name().toLowerCase(Locale.ROOT) + " " + table : null;
             }
-            if (!part.getClass().getName().startsWith("org.jooq."))
+            if (!JooqInternals.isFromJooq(part))
                 // Generated schemas, sequences, UDTs and domains only print their names; anything else
                 // from outside jOOQ (a Custom* subclass, a generated routine) prints what it likes.
                 return part instanceof Schema || part instanceof Catalog || part instanceof Sequence
                     || part instanceof UDT || part instanceof Domain ? null : "part from outside jOOQ: " + part.getClass().getName();
             if (part instanceof Statement || part instanceof Query)
                 // dsl.query("…") and dsl.resultQuery("…") are reported by their SQL, just above.
-                return isKnownStatement(part) || part.getClass().getName().startsWith("org.jooq.impl.SQL")
+                return isKnownStatement(part) || JooqInternals.isPlainSqlStatement(part)
                     ? null : "statement not analysed: " + kind(part);
             return null;
         }

@@ -93,9 +93,8 @@ final class RecordShape {
             if (f.getDataType().isArray() || f.getDataType().getType() == org.jooq.XML.class)
                 throw refuse(sql, "field " + f.getName() + " is " + (f.getDataType().isArray() ? "an array" : "xml")
                     + ", which the driver reads into objects that need a live connection, so its reads are never cached");
-            String binding = f.getBinding().getClass().getName();
-            if (!binding.startsWith("org.jooq.impl."))
-                throw refuse(sql, "field " + f.getName() + " reads with the custom binding " + binding
+            if (!JooqInternals.isJooqBinding(f.getBinding()))
+                throw refuse(sql, "field " + f.getName() + " reads with the custom binding " + f.getBinding().getClass().getName()
                     + ", which a prepared read cannot run on cached values");
         }
         Constructor<? extends Record> constructor = generatedConstructor(query.getRecordType());
@@ -116,7 +115,7 @@ final class RecordShape {
      * as a fetch does, picking the {@code RecordN} implementation by degree.
      */
     private static @Nullable Constructor<? extends Record> generatedConstructor(Class<? extends Record> type) {
-        if (!TableRecord.class.isAssignableFrom(type) || type.getName().startsWith("org.jooq.impl."))
+        if (!TableRecord.class.isAssignableFrom(type) || JooqInternals.isJooqImplementation(type))
             return null;
         try {
             Constructor<? extends Record> constructor = type.getDeclaredConstructor();

@@ -116,7 +116,7 @@ public final class WriteTracker implements ExecuteListener {
                 return;
             }
             TrackingConnectionProvider.TrackingConnection t = tracking(c);
-            if (t == null || !inJooqTransaction(ctx))
+            if (t == null || !JooqInternals.inJooqTransaction(ctx.configuration()))
                 throw new DataAccessException("shardcache: a write on a connection with auto-commit off, outside a transaction whose "
                     + "commit shardcache sees, so it cannot bump " + counters + " after the commit. Run writes in auto-commit, or in "
                     + "cached.dsl().transaction(...) (jOOQ's default transaction provider), or tell the builder about your framework's "
@@ -126,18 +126,6 @@ public final class WriteTracker implements ExecuteListener {
         } catch (SQLException e) {
             throw new DataAccessException("shardcache: cannot tell whether the connection of a write is in a transaction", e);
         }
-    }
-
-    /**
-     * True inside {@code transaction(...)} run by jOOQ's {@code DefaultTransactionProvider} (it keeps
-     * the transaction's connection under this data key): that provider commits through the tracked
-     * connection, so the commit is seen.
-     */
-    private static boolean inJooqTransaction(ExecuteContext ctx) {
-        for (Object key : ctx.configuration().data().keySet())
-            if (key instanceof Enum<?> e && e.name().equals("DATA_DEFAULT_TRANSACTION_PROVIDER_CONNECTION"))
-                return true;
-        return false;
     }
 
     @Override

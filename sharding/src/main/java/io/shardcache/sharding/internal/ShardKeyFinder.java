@@ -21,7 +21,6 @@ import org.jooq.Select;
 import org.jooq.Table;
 import org.jooq.TableField;
 import org.jooq.exception.DataTypeException;
-import org.jooq.impl.DSL;
 import org.jooq.impl.QOM;
 import org.jspecify.annotations.Nullable;
 
@@ -284,10 +283,7 @@ public final class ShardKeyFinder {
                 case QOM.IsNotDistinctFrom<?> eq -> equality(eq.$arg1(), eq.$arg2());
                 case QOM.InList<?> in -> inList(in.$field(), in.$list());
                 default -> {
-                    // jOOQ keeps a join's ON condition in an internal, mutable holder that is itself a Condition;
-                    // its and() answers the condition it holds (a plain condition answers itself), the only
-                    // public way to reach it.
-                    Condition held = c.and(DSL.noCondition());
+                    Condition held = JooqInternals.held(c);   // a join's ON condition, in jOOQ's holder
                     yield held != c ? facts(held) : Facts.NONE;
                 }
             };
