@@ -3,6 +3,7 @@ package io.shardcache.query;
 import io.shardcache.query.internal.CachingConnectionProvider;
 import io.shardcache.query.internal.CircuitBreaker;
 import io.shardcache.query.internal.JooqInternals;
+import io.shardcache.query.internal.Lookup;
 import io.shardcache.query.internal.DogpileEngine;
 import io.shardcache.query.internal.KeyContext;
 import io.shardcache.query.internal.PreparedRead;
@@ -332,11 +333,11 @@ public final class CachingDSL implements AutoCloseable {
     }
 
     /** Deletes one entry found by a lookup; for {@link CachedQuery#invalidate}. */
-    boolean delete(DogpileEngine.Lookup k) {
+    boolean delete(Lookup k) {
         return engine.delete(reachable(k));
     }
 
-    private DogpileEngine.Lookup reachable(DogpileEngine.Lookup k) {
+    private Lookup reachable(Lookup k) {
         if (k.backendDown())
             throw new CacheBackendException("cannot invalidate " + k.key() + " in region '" + k.region().name()
                 + "': the cache backend " + engine.backend().describe() + " did not answer");

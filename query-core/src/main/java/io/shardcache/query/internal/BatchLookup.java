@@ -35,7 +35,7 @@ public final class BatchLookup {
     }
 
     /** How one query of the batch runs: with its lookup offered, or as it would alone. */
-    public record Ahead(@Nullable DogpileEngine engine, DogpileEngine.@Nullable Prefetched prefetched) {
+    public record Ahead(@Nullable DogpileEngine engine, Lookups.@Nullable Prefetched prefetched) {
         private static final Ahead NONE = new Ahead(null, null);
 
         /** True if the lookup found an entry: the query is likely a hit and takes no connection. */
@@ -78,8 +78,8 @@ public final class BatchLookup {
         byEngine.forEach((engine, indexes) -> {
             if (indexes.size() < 2)
                 return;
-            List<DogpileEngine.Want> wants = indexes.stream().map(i -> Objects.requireNonNull(probes.get(i), "probe").want()).toList();
-            List<DogpileEngine.@Nullable Prefetched> found;
+            List<Lookups.Want> wants = indexes.stream().map(i -> Objects.requireNonNull(probes.get(i), "probe").want()).toList();
+            List<Lookups.@Nullable Prefetched> found;
             try {
                 found = engine.lookupAndReadAll(wants);
             } catch (RuntimeException e) {

@@ -94,7 +94,7 @@ final class CachedReadStatement extends RejectingPreparedStatement {
         // The caller's own connection may have changed its session since the keys' inputs were read.
         if (context.singleConnection() && !context.keyContext().session().matches(connection.getDelegate()))
             return passThrough(engine, statement, SkipReason.SESSION);
-        DogpileEngine.Lookup k = engine.lookupAndRead(context.region(), context.naming(statement), statement,
+        Lookup k = engine.lookupAndRead(context.region(), context.naming(statement), statement,
             context.tablesOf(sql, WriteTracker.executing(sql)));
         Result<Record> rows;
         try {

@@ -20,10 +20,8 @@ import io.shardcache.query.spi.SkipReason;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.InstantSource;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -31,12 +29,10 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 import org.jooq.Record;
 import org.jooq.Result;
@@ -84,152 +80,29 @@ import org.jspecify.annotations.Nullable;
  *     flight, and nothing is stored.</li>
  * <li>The lock is an efficiency device only; losing it costs at most a duplicate query.</li>
  * </ul>
- * Thread-safe.
+ * <h2>Where the code is</h2>
+ * This class keeps the read algorithm above ({@link #fetch}: fresh, stale, missing) and the
+ * distributed lock around it; each other job has a class of its own:
+ * <ul>
+ * <li>{@link Lookups}: where an entry lives and what the cache (or the near cache) holds there,
+ *     read with its generation counters in one call; lookups made ahead for a batch;</li>
+ * <li>{@link Entries}: verifying and decoding what was read;</li>
+ * <li>{@link Flights}: the JVM-local single flight, and which waiters may share its rows;</li>
+ * <li>{@link Regeneration}: running the query and storing its rows if they qualify;</li>
+ * <li>{@link GenerationBumps}: what a write bumps, and the retry of bumps the backend refused;</li>
+ * <li>{@link BackendHealth}: {@code health()}.</li>
+ * </ul>
+ * The read path that leads here from {@code fromCache} is mapped in this package's
+ * {@code package-info.java}. Thread-safe.
  */
 public final class DogpileEngine {
 
-    /** Runs the query on the database. */
-    public interface Loader {
-        Loaded load() throws Exception;
-
-        /** A loader safe to run later on another thread (its inputs copied); the default is itself. */
-        default Loader detached() {
-            return this;
-        }
-
-        /**
-         * False when the loader must run on the caller's thread, e.g. on a user's single connection,
-         * which a background thread must not use while its owner does; such refreshes run inline.
-         */
-        default boolean detachable() {
-            return true;
-        }
-    }
-
-    /**
-     * A freshly loaded result.
-     *
-     * @param committed    false when the connection was inside a transaction: the rows may be uncommitted
-     * @param stored       true when they were stored
-     * @param generations  the table generations the rows are known to be valid for (read before the
-     *                     query ran), or null when unknown
-     * @param writesBefore this JVM's write count before they were read ({@link #localWrites}); -1
-     *                     when unknown, which shares them with nobody
-     * @param fromReplica  read on a replica, which may not have replayed a write whose bump the
-     *                     generations read before already include: never stored under them
-     */
-    public record Loaded(Result<Record> result, boolean committed, boolean stored, long @Nullable [] generations, long writesBefore,
-                         boolean fromReplica) {
-        public Loaded(Result<Record> result, boolean committed) {
-            this(result, committed, false, null, -1, false);
-        }
-
-        Loaded asStored() {
-            return new Loaded(result, committed, true, generations, writesBefore, fromReplica);
-        }
-
-        /** These rows, known valid for {@code generations} and read after {@code writesBefore} local writes. */
-        Loaded at(long @Nullable [] generations, long writesBefore) {
-            return new Loaded(result, committed, stored, generations, writesBefore, fromReplica);
-        }
-
-        /** These rows, read on a replica when {@code replica}: they may lag the generations read before. */
-        Loaded onReplica(boolean replica) {
-            return new Loaded(result, committed, stored, generations, writesBefore, replica);
-        }
-
-        /**
-         * Whether a caller who joined the flight after {@code joinedAfter} local writes, and whose
-         * lookup saw {@code seen}, may have these rows: only if no write it could know of (one of
-         * this JVM's that returned before it joined, or any that moved the generations it read)
-         * may have committed after they were read.
-         */
-        boolean shareableWith(long[] seen, long joinedAfter) {
-            return committed && joinedAfter <= writesBefore && (generations == null || Arrays.equals(generations, seen));
-        }
-    }
-
-    /**
-     * Where an entry lives; made by {@link #lookup}.
-     *
-     * @param tables      the generation counters of the tables the statement reads ({@link TableCounters})
-     * @param generations their values when the entry was read, parallel to {@code tables}: an entry is
-     *                    used only if it records these, and a regeneration stores only if they hold
-     * @param nearEpoch   the near cache's epoch when the backend was read, so that what was read may be
-     *                    kept there; {@link #NOT_NEAR} when there is no near cache, {@link #FROM_NEAR}
-     *                    when the entry came from it
-     */
-    public record Lookup(Region region, CacheKey key, String storageKey, KeyMaterial fingerprint,
-                         long softGeneration, boolean backendDown, boolean prefetched, byte @Nullable [] entry,
-                         TableCounters.Dependencies tables, long[] generations, long nearEpoch) {
-        static final long NOT_NEAR = -1;
-        static final long FROM_NEAR = -2;
-
-        String lockKey() {
-            return storageKey + ":lock";
-        }
-
-        /**
-         * The JVM-local flight of this exact statement: the entry's name plus the statement's
-         * fingerprint, because several statements can share one name (a custom key) and must never
-         * share each other's rows.
-         */
-        String flightKey() {
-            return storageKey + "#" + HexFormat.of().formatHex(fingerprint.fingerprintUnsafe());
-        }
-    }
-
-    /**
-     * Completes a flight whose rows may be uncommitted, or were read before a write that may have
-     * committed before a waiter asked: each waiter then runs its own query.
-     */
-    private static final Exception NOT_SHAREABLE = new Exception("rows read inside a transaction are not shared", null, false, false) {
-    };
-
-
     private final CacheBackend backend;
     private final Map<String, Telemetry> telemetry;
-    /** Each region's two counter names, built once: a hit reads both. */
-    private final Map<String, Counters> counters;
-
-    /** A region's counter names, and the generation last read (a guess that saves a round trip). */
-    private static final class Counters {
-        private final String generation;
-        private final String soft;
-        volatile long lastSeen;
-
-        Counters(String generation, String soft) {
-            this.generation = generation;
-            this.soft = soft;
-        }
-
-        String generation() {
-            return generation;
-        }
-
-        String soft() {
-            return soft;
-        }
-
-        /** The counters a hit reads: these two, then the tables'. */
-        List<String> with(List<String> tables) {
-            String[] all = new String[2 + tables.size()];
-            all[0] = generation;
-            all[1] = soft;
-            for (int i = 0; i < tables.size(); i++)
-                all[2 + i] = tables.get(i);
-            return Arrays.asList(all);
-        }
-    }
-    private static final long[] NO_GENERATIONS = {};
-    /** Counters whose bump failed: until they reach the backend, this JVM serves nothing from it. */
-    private final java.util.Set<String> unflushed = ConcurrentHashMap.newKeySet();
-    /** A background retry of {@link #unflushed} is scheduled or running. */
-    private final java.util.concurrent.atomic.AtomicBoolean flushing = new java.util.concurrent.atomic.AtomicBoolean();
-    private volatile boolean closing;
     private final InstantSource clock;
     private final RandomGenerator random;
     private final Executor refresher;
+    /** Lock releases after a fill, and the retries of refused bumps: virtual threads of the engine's own. */
     private final ExecutorService releases = Executors.newVirtualThreadPerTaskExecutor();
     /** Background refreshes waiting for the lock; {@link #close} interrupts them. */
     private final java.util.Set<BackgroundWait> backgroundWaits = ConcurrentHashMap.newKeySet();
@@ -254,38 +127,19 @@ public final class DogpileEngine {
             }
         }
     }
-    private final ConcurrentHashMap<String, CompletableFuture<Loaded>> flights = new ConcurrentHashMap<>();
-    /** A lookup made ahead by {@link #lookupAndReadAll}, for the read this thread is about to make. */
-    private final ThreadLocal<@Nullable Prefetched> offered = new ThreadLocal<>();
-    /**
-     * Generation bumps this JVM has made (each write makes two): a flight's rows are handed to a
-     * caller only if none was made between their read and the caller's arrival, so even with the
-     * backend down a caller never gets rows read before a write of this JVM that had returned.
-     */
-    private final java.util.concurrent.atomic.AtomicLong localWrites = new java.util.concurrent.atomic.AtomicLong();
     private final ConcurrentHashMap<String, TableCounters> scopes = new ConcurrentHashMap<>();
     private final com.github.benmanes.caffeine.cache.Cache<String, QueryTables> analyses =
         com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(10_000).build();
-    /**
-     * SQL texts whose results can never be served from the cache (a column type no cached result set
-     * can reproduce), with the reason: their reads skip the lookup and the lock and run on the database.
-     * Forgotten after a while, so that a table whose column types changed is cached again.
-     */
-    private final com.github.benmanes.caffeine.cache.Cache<String, String> passThrough =
-        com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(PASS_THROUGH_REMEMBERED).build();
-    private static final Duration PASS_THROUGH_REMEMBERED = Duration.ofMinutes(10);
-    /**
-     * Rows decoded from an entry, by the entry array's identity, so that an entry served many times from
-     * the in-process backend or a near cache is decoded once. Decoded rows are only ever read. Correct
-     * because a backend never changes an array it handed out ({@link CacheBackend#get}). Only entries
-     * of up to {@link #MEMO_MAX_BYTES} are kept, so the memo holds a few megabytes at most.
-     */
-    private final IdentityMemo<byte[], Result<Record>> decoded = new IdentityMemo<>(256);
-    private static final int MEMO_MAX_BYTES = 16 << 10;
     /** The session inputs of each connection provider caching DSLs read through (weak keys: by identity). */
     private final com.github.benmanes.caffeine.cache.Cache<org.jooq.ConnectionProvider, SessionInputs> sessions =
         com.github.benmanes.caffeine.cache.Caffeine.newBuilder().weakKeys().build();
     private final @Nullable NearCache near;
+    private final GenerationBumps bumps;
+    private final Flights flights;
+    private final Lookups lookups;
+    private final Entries entries;
+    private final Regeneration regeneration;
+    private final BackendHealth health;
     private static final System.Logger LOG = System.getLogger(DogpileEngine.class.getName());
 
     public DogpileEngine(Regions regions, CacheBackend backend, CacheListener listener, InstantSource clock,
@@ -295,13 +149,9 @@ public final class DogpileEngine {
         this.random = random;
         this.refresher = refresher;
         Map<String, Telemetry> t = new HashMap<>();
-        Map<String, Counters> c = new HashMap<>();
-        for (Region r : regions.all()) {
+        for (Region r : regions.all())
             t.put(r.name(), new Telemetry(listener));
-            c.put(r.name(), new Counters(regionCounter(r.name()), softCounter(r.name())));
-        }
         this.telemetry = Map.copyOf(t);
-        this.counters = Map.copyOf(c);
         List<Region> withNear = regions.all().stream().filter(r -> r.nearCacheEntries() > 0).toList();
         NearCache n = withNear.isEmpty() ? null : new NearCache(withNear);
         if (n != null && !backend.watch(n)) {
@@ -310,6 +160,12 @@ public final class DogpileEngine {
             n = null;
         }
         this.near = n;
+        this.bumps = new GenerationBumps(backend, near, releases);
+        this.flights = new Flights(bumps);
+        this.lookups = new Lookups(List.copyOf(regions.all()), backend, near, bumps, this::onBackendFailure);
+        this.entries = new Entries(backend, this::telemetryOf);
+        this.regeneration = new Regeneration(backend, near, bumps, clock, this::telemetryOf, this::onBackendFailure);
+        this.health = new BackendHealth(backend, bumps, near);
     }
 
     /** The near cache of the regions that have one; null when none has. */
@@ -330,298 +186,39 @@ public final class DogpileEngine {
         return Objects.requireNonNull(telemetry.get(region), "a region this engine was made without");
     }
 
-    /** The region's counter names; the engine has them for every region it was made with, the only ones it is asked about. */
-    private Counters countersOf(String region) {
-        return Objects.requireNonNull(counters.get(region), "a region this engine was made without");
-    }
-
-    /** The counter {@link #health} reads to see that the backend answers; nothing writes it. */
-    private static final String HEALTH_COUNTER = "health";
-
-    /**
-     * Whether the backend serves: its circuit's state, one read of a counter nobody writes, and what
-     * this engine holds back (bumps not flushed, a near cache bypassed). While the circuit is open the
-     * backend is not called, except once {@code openFor} has passed: that read is then the breaker's
-     * probe, so a readiness check polling this closes the circuit as soon as the backend is back.
-     */
+    /** Whether the backend serves; see {@link BackendHealth}. */
     public Health health() {
-        List<String> reasons = new ArrayList<>();
-        if (backend instanceof CircuitBreaker breaker) {
-            io.shardcache.query.spi.Circuit.State c = breaker.state();
-            if (c.open() && !c.probeDue())
-                return new Health(Health.Status.DOWN, backend.describe(), List.of("its circuit has been open for "
-                    + c.openForMillis() + " ms after " + c.threshold() + " consecutive failures (reads run on the database); last failure: "
-                    + c.lastFailure()));
-            if (!c.open() && c.failures() > 0)   // an open circuit due a probe: the read below is that probe
-                reasons.add(c.failures() + " consecutive failures just now (the circuit opens at " + c.threshold() + "); last: "
-                    + c.lastFailure());
-        }
-        try {
-            backend.generation(HEALTH_COUNTER);
-        } catch (CacheBackendException e) {
-            return new Health(Health.Status.DOWN, backend.describe(), List.of("it did not answer: " + e.getMessage()));
-        }
-        if (!unflushed.isEmpty())
-            reasons.add(unflushed.size() + " generation bumps of earlier writes have not reached it: this process reads "
-                + "around the cache until they do");
-        if (near != null && !near.live())
-            reasons.add("the near cache is bypassed: change notifications are not flowing");
-        return new Health(reasons.isEmpty() ? Health.Status.UP : Health.Status.DEGRADED, backend.describe(), reasons);
+        return health.health();
     }
 
     /** The key of a read that does not consult the cache (inside a transaction): no backend call. */
     public CacheKey keyOf(Region region, KeyMaterial naming, KeyMaterial fingerprint) {
-        return new CacheKey(region.name(), naming.scope(), naming.sha1Hex(), fingerprint.fingerprintUnsafe(), naming::describe);
+        return lookups.keyOf(region, naming, fingerprint);
     }
 
-    /** Names the entry for {@code naming} in the region's current generation. */
+    /** Names the entry for {@code naming} in the region's current generation; see {@link Lookups#lookup}. */
     public Lookup lookup(Region region, KeyMaterial naming, KeyMaterial fingerprint) {
-        CacheKey key = new CacheKey(region.name(), naming.scope(), naming.sha1Hex(), fingerprint.fingerprintUnsafe(), naming::describe);
-        try {
-            Counters names = countersOf(region.name());
-            long generation = backend.generation(names.generation());
-            long soft = backend.generation(names.soft());
-            names.lastSeen = generation;
-            return new Lookup(region, key, storageKey(region.name(), generation, naming), fingerprint, soft, false, false, null,
-                TableCounters.Dependencies.NONE, NO_GENERATIONS, Lookup.NOT_NEAR);
-        } catch (CacheBackendException e) {
-            onBackendFailure(region, key, e);
-            return down(region, key, naming, fingerprint);
-        }
+        return lookups.lookup(region, naming, fingerprint);
     }
 
-    private static Lookup down(Region region, CacheKey key, KeyMaterial naming, KeyMaterial fingerprint) {
-        return new Lookup(region, key, region.name() + ":?:" + naming.sha1Hex(), fingerprint, 0, true, false, null,
-            TableCounters.Dependencies.NONE, NO_GENERATIONS, Lookup.NOT_NEAR);
-    }
-
-    /**
-     * As {@link #lookup}, and reads the entry with the counters in one backend call
-     * ({@link CacheBackend#read}), naming it with the generation this engine saw last; only after
-     * the region's generation moved does it take a second call. For reads that go on to
-     * {@link #fetch}. A lookup {@linkplain #offering offered} to this thread for this very read, by
-     * {@link #lookupAndReadAll}, is taken instead, with no backend call.
-     */
+    /** Names the entry and reads it with its counters, for a read that goes on to {@link #fetch}; see {@link Lookups#lookupAndRead}. */
     public Lookup lookupAndRead(Region region, KeyMaterial naming, KeyMaterial fingerprint, TableCounters.Dependencies tables) {
-        Lookup ready = takeOffered(region, naming, fingerprint, tables);
-        if (ready != null)
-            return ready;
-        CacheKey key = new CacheKey(region.name(), naming.scope(), naming.sha1Hex(), fingerprint.fingerprintUnsafe(), naming::describe);
-        try {
-            if (!unflushed.isEmpty() && !flushBumps(false))
-                throw new CacheBackendException("generation bumps of earlier writes could not reach the backend yet");
-            Counters names = countersOf(region.name());
-            List<String> all = names.with(tables.counters());
-            Lookup nearby = fromNear(region, key, naming, fingerprint, tables, all);
-            if (nearby != null)
-                return nearby;
-            Pending p = pending(region, key, naming, fingerprint, tables, all);
-            CacheBackend.Read read = backend.read(region.name(), p.entryName(), all);
-            byte[] entry = read.entry();
-            if (read.generations()[0] != p.guess())
-                entry = backend.get(region.name(), p.renamed(read.generations()[0]));
-            return p.found(read.generations(), entry);
-        } catch (CacheBackendException e) {
-            onBackendFailure(region, key, e);
-            return down(region, key, naming, fingerprint);
-        }
+        return lookups.lookupAndRead(region, naming, fingerprint, tables);
     }
 
-    /** One read of the cache, as {@link #lookupAndReadAll} takes it. */
-    public record Want(Region region, KeyMaterial naming, KeyMaterial fingerprint, TableCounters.Dependencies tables) {
+    /** {@link #lookupAndRead} for many reads at once; see {@link Lookups#lookupAndReadAll}. */
+    public List<Lookups.@Nullable Prefetched> lookupAndReadAll(List<Lookups.Want> wants) {
+        return lookups.lookupAndReadAll(wants);
     }
 
-    /**
-     * A lookup made ahead of its read by {@link #lookupAndReadAll}, with this engine's count of local
-     * writes before it: it is used only if no write of this JVM came between.
-     */
-    public record Prefetched(Lookup lookup, long writesBefore) {
-    }
-
-    /**
-     * {@link #lookupAndRead} for many reads at once: the ones the near cache answers cost nothing, and
-     * the others take one backend call ({@link CacheBackend#readAll}), or two when a region's
-     * generation moved since this engine last saw it. Each result is meant for
-     * {@link #offering}, so that the read itself takes it instead of asking the backend again.
-     *
-     * @return one per read, in order; null where the read must look itself up: the backend failed
-     *         (each read then meets the failure under its own region's policy), or bumps of earlier
-     *         writes have not reached the backend yet
-     */
-    public List<@Nullable Prefetched> lookupAndReadAll(List<Want> wants) {
-        @Nullable Prefetched[] out = new Prefetched[wants.size()];
-        long writesBefore = localWrites.get();
-        if (!unflushed.isEmpty())
-            return Arrays.asList(out);
-        List<Integer> asked = new ArrayList<>();
-        List<Pending> pending = new ArrayList<>();
-        List<CacheBackend.ReadRequest> requests = new ArrayList<>();
-        for (int i = 0; i < out.length; i++) {
-            Want w = wants.get(i);
-            Region region = w.region();
-            CacheKey key = new CacheKey(region.name(), w.naming().scope(), w.naming().sha1Hex(), w.fingerprint().fingerprintUnsafe(), w.naming()::describe);
-            List<String> all = countersOf(region.name()).with(w.tables().counters());
-            Lookup nearby = fromNear(region, key, w.naming(), w.fingerprint(), w.tables(), all);
-            if (nearby != null) {
-                out[i] = new Prefetched(nearby, writesBefore);
-                continue;
-            }
-            Pending p = pending(region, key, w.naming(), w.fingerprint(), w.tables(), all);
-            asked.add(i);
-            pending.add(p);
-            requests.add(new CacheBackend.ReadRequest(region.name(), p.entryName(), all));
-        }
-        if (requests.isEmpty())
-            return Arrays.asList(out);
-        try {
-            List<CacheBackend.Read> reads = backend.readAll(requests);
-            List<Integer> moved = new ArrayList<>();
-            List<CacheBackend.ReadRequest> again = new ArrayList<>();
-            for (int j = 0; j < reads.size(); j++) {
-                long generation = reads.get(j).generations()[0];
-                if (generation != pending.get(j).guess()) {
-                    moved.add(j);
-                    again.add(new CacheBackend.ReadRequest(requests.get(j).region(), pending.get(j).renamed(generation), List.of()));
-                }
-            }
-            byte[] @Nullable [] entries = new byte[reads.size()][];
-            for (int j = 0; j < reads.size(); j++)
-                entries[j] = reads.get(j).entry();
-            List<CacheBackend.Read> reread = again.isEmpty() ? List.of() : backend.readAll(again);
-            for (int m = 0; m < moved.size(); m++)
-                entries[moved.get(m)] = reread.get(m).entry();
-            for (int j = 0; j < reads.size(); j++)
-                out[asked.get(j)] = new Prefetched(pending.get(j).found(reads.get(j).generations(), entries[j]), writesBefore);
-        } catch (CacheBackendException e) {
-            for (int j : asked)
-                out[j] = null;
-        }
-        return Arrays.asList(out);
-    }
-
-    /**
-     * Runs {@code work} with {@code ready} offered to the first {@link #lookupAndRead} of the same
-     * statement on this thread; with nothing offered if {@code ready} is null.
-     */
-    public <T> T offering(@Nullable Prefetched ready, Callable<T> work) throws Exception {
-        if (ready == null)
-            return work.call();
-        offered.set(ready);
-        try {
-            return work.call();
-        } finally {
-            offered.remove();
-        }
-    }
-
-    /**
-     * The offered lookup if it is for this very read and nothing has happened since it was made
-     * that it could have missed: a local write, or a bump still waiting for the backend.
-     */
-    private @Nullable Lookup takeOffered(Region region, KeyMaterial naming, KeyMaterial fingerprint, TableCounters.Dependencies tables) {
-        Prefetched p = offered.get();
-        if (p == null)
-            return null;
-        offered.remove();
-        Lookup k = p.lookup();
-        boolean same = k.region() == region && k.tables().hash() == tables.hash()
-            && k.key().hash().equals(naming.sha1Hex())
-            && Arrays.equals(k.fingerprint().fingerprintUnsafe(), fingerprint.fingerprintUnsafe());
-        return same && p.writesBefore() == localWrites.get() && unflushed.isEmpty() ? k : null;
-    }
-
-    /** The lookup of a copy the near cache holds and may serve; null if it has none (an outdated one is dropped). */
-    private @Nullable Lookup fromNear(Region region, CacheKey key, KeyMaterial naming, KeyMaterial fingerprint,
-                            TableCounters.Dependencies tables, List<String> all) {
-        if (near == null || !near.covers(region.name()) || !near.live() || !near.caughtUpWithin(region.nearCacheMaxLag().toNanos()))
-            return null;
-        long[] known = near.known(all);
-        if (known == null)
-            return null;
-        String storageKey = storageKey(region.name(), known[0], naming);
-        Entry copy = near.get(region.name(), storageKey);
-        if (copy == null)
-            return null;
-        long[] generations = Arrays.copyOfRange(known, 2, known.length);
-        if (copy.generationsAre(tables.hash(), generations) && copy.softGeneration() >= known[1]
-            && copy.fingerprintMatches(fingerprint))
-            return new Lookup(region, key, storageKey, fingerprint, known[1], false, true, copy.bytes(), tables,
-                generations, Lookup.FROM_NEAR);
-        near.evict(region.name(), storageKey);   // outdated: the backend may hold a newer one
-        return null;
-    }
-
-    /**
-     * A read about to ask the backend, naming its entry with the generation this engine saw last, and
-     * noting the near cache's epoch and resets first so that what it reads may be kept there.
-     */
-    private Pending pending(Region region, CacheKey key, KeyMaterial naming, KeyMaterial fingerprint,
-                            TableCounters.Dependencies tables, List<String> all) {
-        NearCache nearby = near != null && near.covers(region.name()) ? near : null;
-        long guess = countersOf(region.name()).lastSeen;
-        return new Pending(region, key, naming, fingerprint, tables, all, guess, storageKey(region.name(), guess, naming),
-            nearby != null ? nearby.epoch() : Lookup.NOT_NEAR, nearby != null ? nearby.ticket(all) : null);
-    }
-
-    private final class Pending {
-        private final Region region;
-        private final CacheKey key;
-        private final KeyMaterial naming;
-        private final KeyMaterial fingerprint;
-        private final TableCounters.Dependencies tables;
-        private final List<String> all;
-        private final long guess;
-        private String entryName;
-        private final long epoch;
-        private final NearCache.@Nullable Ticket ticket;
-
-        Pending(Region region, CacheKey key, KeyMaterial naming, KeyMaterial fingerprint, TableCounters.Dependencies tables,
-                List<String> all, long guess, String entryName, long epoch, NearCache.@Nullable Ticket ticket) {
-            this.region = region;
-            this.key = key;
-            this.naming = naming;
-            this.fingerprint = fingerprint;
-            this.tables = tables;
-            this.all = all;
-            this.guess = guess;
-            this.entryName = entryName;
-            this.epoch = epoch;
-            this.ticket = ticket;
-        }
-
-        long guess() {
-            return guess;
-        }
-
-        String entryName() {
-            return entryName;
-        }
-
-        /** The region's generation was not the one guessed: the entry's name in the one read, remembered. */
-        String renamed(long generation) {
-            countersOf(region.name()).lastSeen = generation;
-            entryName = storageKey(region.name(), generation, naming);
-            return entryName;
-        }
-
-        /** The lookup of what the backend answered: {@code values} of every counter, and the entry. */
-        Lookup found(long[] values, byte @Nullable [] entry) {
-            if (ticket != null)   // taken only when there is a near cache
-                Objects.requireNonNull(near, "near cache").learn(all, values, ticket);
-            return new Lookup(region, key, entryName, fingerprint, values[1], false, true, entry, tables,
-                Arrays.copyOfRange(values, 2, values.length), epoch);
-        }
+    /** Runs {@code work} with {@code ready} offered to its read; see {@link Lookups#offering}. */
+    public <T> T offering(Lookups.@Nullable Prefetched ready, Callable<T> work) throws Exception {
+        return lookups.offering(ready, work);
     }
 
     /** Moves the region to a new generation: every entry of the old one is unreachable at once. */
     public void invalidate(Region region) {
-        bumpOne(regionCounter(region.name()));
-    }
-
-    private void bumpOne(String counter) {
-        long value = backend.incrementGeneration(counter);
-        if (near != null)
-            near.generationChanged(counter, value);
+        bumps.bumpOne(Lookups.regionCounter(region.name()));
     }
 
     /** Deletes an entry, here and from every near cache; true if the backend had it. */
@@ -632,80 +229,14 @@ public final class DogpileEngine {
         return had;
     }
 
-    /**
-     * Bumps generation counters: what a write changes. When the backend cannot be reached the
-     * counters are kept, and until they reach it this JVM serves nothing from it: entries there may
-     * predate the write. They are retried every {@value #FLUSH_EVERY_MILLIS} ms in the background,
-     * each retry a probe of the circuit even while it is open, and
-     * before this JVM's next read. So other processes serve entries older than the write only until
-     * the backend answers this JVM again, plus one retry: that is the one gap an outage leaves.
-     * (Each retry is {@link CacheBackend#incrementGenerationsNow}: a probe of every circuit on the way.)
-     */
+    /** Bumps the counters of a write; see {@link GenerationBumps} for what happens when the backend cannot take them. */
     public void bump(List<String> tableCounters) {
-        try {
-            bumpOrThrow(tableCounters);
-        } catch (CacheBackendException e) {
-            unflushed.addAll(tableCounters);
-            LOG.log(System.Logger.Level.WARNING, "generation bump of " + tableCounters + " failed; retried in the background and before the next read", e);
-            flushSoon();
-        }
-    }
-
-    /** How often bumps that could not reach the backend are retried. */
-    static final long FLUSH_EVERY_MILLIS = 50;
-
-    /** Schedules a background retry of the unflushed bumps, unless one is scheduled. */
-    private void flushSoon() {
-        if (closing || !flushing.compareAndSet(false, true))
-            return;
-        try {
-            CompletableFuture.delayedExecutor(FLUSH_EVERY_MILLIS, TimeUnit.MILLISECONDS, releases).execute(this::flushInBackground);
-        } catch (RejectedExecutionException closed) {
-            flushing.set(false);
-        }
-    }
-
-    private void flushInBackground() {
-        boolean done = true;
-        try {
-            done = closing || flushBumps(true);
-        } catch (RuntimeException e) {
-            done = false;
-        } finally {
-            flushing.set(false);
-        }
-        if (!done || !unflushed.isEmpty())
-            flushSoon();
+        bumps.bump(tableCounters);
     }
 
     /** As {@link #bump}, but a failure is the caller's: nothing is kept for a retry. */
     public void bumpOrThrow(List<String> tableCounters) {
-        localWrites.incrementAndGet();
-        long[] values = backend.incrementGenerations(tableCounters);
-        if (near != null)
-            near.bumped(tableCounters, values);
-    }
-
-    /**
-     * Retries the bumps that failed; true when none is left. Each counter leaves the set before its
-     * retry and returns to it if the retry fails, so a bump that fails meanwhile is never lost.
-     *
-     * @param probe whether to call the backend even while its circuit is open (the background retry)
-     */
-    private boolean flushBumps(boolean probe) {
-        List<String> pending = List.copyOf(unflushed);
-        if (pending.isEmpty())
-            return true;
-        pending.forEach(unflushed::remove);
-        try {
-            long[] values = probe ? backend.incrementGenerationsNow(pending) : backend.incrementGenerations(pending);
-            if (near != null)
-                near.bumped(pending, values);
-            return unflushed.isEmpty();
-        } catch (CacheBackendException e) {
-            unflushed.addAll(pending);
-            return false;
-        }
+        bumps.bumpOrThrow(tableCounters);
     }
 
     /** The counters of a scope's tables; one per scope, shared by every DSL of this engine. */
@@ -716,14 +247,14 @@ public final class DogpileEngine {
 
     /** Marks every entry of the region stale: its soft generation moves past theirs. */
     public void invalidateSoft(Region region) {
-        bumpOne(softCounter(region.name()));
+        bumps.bumpOne(Lookups.softCounter(region.name()));
     }
 
     /** Deletes the entry stored under a custom key in the region's current generation. */
     public boolean deleteCustom(Region region, KeyContext keyContext, String customKey) throws SQLException {
         KeyMaterial naming = KeyMaterial.ofCustom(keyContext.get(), customKey);
-        long generation = backend.generation(regionCounter(region.name()));
-        String storageKey = storageKey(region.name(), generation, naming);
+        long generation = backend.generation(Lookups.regionCounter(region.name()));
+        String storageKey = Lookups.storageKey(region.name(), generation, naming);
         boolean had = backend.delete(region.name(), storageKey);
         if (near != null)
             near.evict(region.name(), storageKey);
@@ -732,7 +263,7 @@ public final class DogpileEngine {
 
     /** Rewrites an entry as stale (it stays servable until its hard TTL); false if there is none. */
     public boolean markStale(Lookup k) {
-        Entry e = read(k);
+        Entry e = entries.read(k);
         if (e == null)
             return false;
         long now = clock.millis();
@@ -746,18 +277,6 @@ public final class DogpileEngine {
         return true;
     }
 
-    static String storageKey(String region, long generation, KeyMaterial naming) {
-        return region + ":" + generation + ":" + naming.sha1Hex();
-    }
-
-    static String regionCounter(String region) {
-        return "region:" + region;
-    }
-
-    static String softCounter(String region) {
-        return "soft:" + region;
-    }
-
     /**
      * The key context of a caching DSL on {@code connections}: its session inputs are shared by every
      * caching DSL on the same provider, so they are read once, not once per {@code on(...)}.
@@ -768,7 +287,7 @@ public final class DogpileEngine {
 
     /** Why reads of {@code sql} always pass through uncached, or null when they may be cached. */
     @Nullable String passesThrough(String sql) {
-        return passThrough.getIfPresent(sql);
+        return regeneration.passesThrough(sql);
     }
 
     /** Telemetry for reads that never reach {@link #fetch}, such as those inside a transaction. */
@@ -793,15 +312,15 @@ public final class DogpileEngine {
         Telemetry t = telemetryOf(k.region().name());
         if (k.backendDown()) {
             t.skipped(k.key(), SkipReason.BACKEND_UNAVAILABLE);
-            return adopt.apply(flight(k, loader, () -> regenerate(k, loader)));
+            return adopt.apply(flights.join(k, () -> regeneration.regenerate(k, loader), () -> regeneration.regenerate(k, loader)));
         }
         Entry e;
         try {
-            e = k.prefetched() ? verified(k, k.entry(), true) : read(k);
+            e = k.prefetched() ? entries.verified(k, k.entry(), true) : entries.read(k);
         } catch (CacheBackendException ex) {
             onBackendFailure(k.region(), k.key(), ex);
             t.skipped(k.key(), SkipReason.BACKEND_UNAVAILABLE);
-            return adopt.apply(flight(k, loader, () -> regenerate(k, loader)));
+            return adopt.apply(flights.join(k, () -> regeneration.regenerate(k, loader), () -> regeneration.regenerate(k, loader)));
         }
         if (e != null && !e.generationsAre(k.tables().hash(), k.generations())) {
             t.outdated(k.key());
@@ -811,7 +330,7 @@ public final class DogpileEngine {
             long now = clock.millis();
             boolean fresh = now < e.softExpiry() && e.softGeneration() >= k.softGeneration();
             if (fresh && !pickedForEarlyRefresh(k.region(), e, now)) {
-                Result<Record> rows = decode(k, e);
+                Result<Record> rows = entries.decode(k, e);
                 if (rows != null) {
                     t.hit(k.key());
                     if (k.nearEpoch() == Lookup.FROM_NEAR)
@@ -822,13 +341,13 @@ public final class DogpileEngine {
                     return adopt.apply(rows);
                 }
             } else if (now < e.hardExpiry()) {
-                Result<Record> rows = decode(k, e);
+                Result<Record> rows = entries.decode(k, e);
                 if (rows != null)
                     return adopt.apply(refreshServingCurrent(k, rows, fresh, loader));
             }
         }
         t.miss(k.key());
-        return adopt.apply(flight(k, loader, () -> regenerateOnMiss(k, loader)));
+        return adopt.apply(flights.join(k, () -> regenerateOnMiss(k, loader), () -> regeneration.regenerate(k, loader)));
     }
 
     /**
@@ -838,12 +357,12 @@ public final class DogpileEngine {
     private Result<Record> refreshServingCurrent(Lookup k, Result<Record> current, boolean fresh, Loader loader) throws SQLException {
         Telemetry t = telemetryOf(k.region().name());
         String fk = k.flightKey();
-        CompletableFuture<Loaded> mine = new CompletableFuture<>();
-        if (flights.putIfAbsent(fk, mine) != null)
+        CompletableFuture<Loaded> mine = flights.lead(fk);
+        if (mine == null)
             return served(t, k, current, fresh);
         // The entry's rows are valid for the generations the lookup read: a caller that joins this
         // flight having seen others (a write landed since) runs its own query.
-        Loaded currentRows = new Loaded(current, true).at(k.generations(), localWrites.get());
+        Loaded currentRows = new Loaded(current, true).at(k.generations(), bumps.localWrites());
         if (k.region().asyncRefresh() && loader.detachable())
             return refreshInBackground(k, currentRows, fresh, loader.detached(), fk, mine);
         Lease held = null;
@@ -857,26 +376,26 @@ public final class DogpileEngine {
             }
             if (lease.isEmpty()) {
                 // Another JVM is refreshing it.
-                land(fk, mine, currentRows);
+                flights.land(fk, mine, currentRows);
                 return served(t, k, current, fresh);
             }
             held = lease.get();
             Loaded loaded;
             try {
-                loaded = regenerate(k, loader, k.generations());
+                loaded = regeneration.regenerate(k, loader, k.generations());
             } catch (Exception failure) {
                 if (k.region().onRefreshFailure() != OnRefreshFailure.SERVE_STALE)
                     throw failure;
                 // Stale-if-error: regenerate reported the failure and stored nothing; the caller
                 // gets the rows it would have had if another caller were refreshing.
-                land(fk, mine, currentRows);
+                flights.land(fk, mine, currentRows);
                 return served(t, k, current, fresh);
             }
-            land(fk, mine, loaded);
+            flights.land(fk, mine, loaded);
             return loaded.result();
         } catch (Throwable failure) {
-            fail(fk, mine, failure);
-            throw rethrow(failure);
+            flights.fail(fk, mine, failure);
+            throw Flights.rethrow(failure);
         } finally {
             if (held != null)
                 release(k, held);
@@ -911,23 +430,23 @@ public final class DogpileEngine {
                     backgroundWaits.remove(me);
                     me.done();
                     if (!(got instanceof Acquisition.Held held)) {
-                        land(fk, mine, currentRows);   // filled by another JVM, or it took too long
+                        flights.land(fk, mine, currentRows);   // filled by another JVM, or it took too long
                         return;
                     }
                     lease = held.lease();
                     Reread now = reread(k);
                     if (now.rows() != null) {                         // filled while we waited for the lock
                         filled = true;
-                        land(fk, mine, now.loaded());
+                        flights.land(fk, mine, now.loaded());
                         return;
                     }
-                    Loaded loaded = regenerate(k, detached, now.generations());
+                    Loaded loaded = regeneration.regenerate(k, detached, now.generations());
                     filled = loaded.stored();
-                    land(fk, mine, loaded);
+                    flights.land(fk, mine, loaded);
                 } catch (InterruptedException closing) {
-                    land(fk, mine, currentRows);
+                    flights.land(fk, mine, currentRows);
                 } catch (Throwable failure) {
-                    fail(fk, mine, failure);   // already reported by load; the stale rows were served
+                    flights.fail(fk, mine, failure);   // already reported by load; the stale rows were served
                 } finally {
                     backgroundWaits.remove(me);
                     me.done();
@@ -936,7 +455,7 @@ public final class DogpileEngine {
                 }
             });
         } catch (RejectedExecutionException closed) {
-            land(fk, mine, currentRows);
+            flights.land(fk, mine, currentRows);
         }
         return served(t, k, current, fresh);
     }
@@ -965,7 +484,7 @@ public final class DogpileEngine {
                 got = backend.locks().acquire(k.lockKey(), Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), r.lockLease());
             } catch (CacheBackendException ex) {
                 onBackendFailure(r, k.key(), ex);
-                return regenerate(k, loader);
+                return regeneration.regenerate(k, loader);
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
                 throw new ShardcacheException("interrupted while waiting for the regeneration lock of " + k.key(), ie);
@@ -995,7 +514,7 @@ public final class DogpileEngine {
                 t.hit(k.key());
                 return now.loaded();
             }
-            return regenerate(k, loader, now.generations());
+            return regeneration.regenerate(k, loader, now.generations());
         }
     }
 
@@ -1009,7 +528,7 @@ public final class DogpileEngine {
                 telemetryOf(k.region().name()).hit(k.key());
                 return now.loaded();
             }
-            Loaded loaded = regenerate(k, loader, now.generations());
+            Loaded loaded = regeneration.regenerate(k, loader, now.generations());
             filled = loaded.stored();
             return loaded;
         } finally {
@@ -1039,7 +558,7 @@ public final class DogpileEngine {
      * and waits for the lock releases under way; the backend must outlive this.
      */
     public void close() {
-        closing = true;
+        bumps.close();
         backgroundWaits.forEach(BackgroundWait::interrupt);
         releases.close();
         if (near != null) {
@@ -1064,178 +583,20 @@ public final class DogpileEngine {
     }
 
     private Reread reread(Lookup k) {
-        long writesBefore = localWrites.get();
+        long writesBefore = bumps.localWrites();
         try {
-            Counters names = countersOf(k.region().name());
+            Lookups.Counters names = lookups.countersOf(k.region().name());
             CacheBackend.Read read = backend.read(k.region().name(), k.storageKey(), names.with(k.tables().counters()));
             long[] values = read.generations();
             long[] generations = Arrays.copyOfRange(values, 2, values.length);
-            Entry e = verified(k, read.entry(), false);   // a rejection of this entry was reported by the first read
+            Entry e = entries.verified(k, read.entry(), false);   // a rejection of this entry was reported by the first read
             long now = clock.millis();
             if (e != null && now < e.softExpiry() && e.softGeneration() >= values[1] && e.generationsAre(k.tables().hash(), generations))
-                return new Reread(decode(k, e, false), generations, writesBefore);
+                return new Reread(entries.decode(k, e, false), generations, writesBefore);
             return new Reread(null, generations, writesBefore);
         } catch (CacheBackendException ex) {
             telemetryOf(k.region().name()).backendError(k.key(), ex);
             return new Reread(null, null, writesBefore);
-        }
-    }
-
-    /**
-     * Runs the loader; stores its rows if {@code generations} (read before it ran) is not null, the
-     * rows qualify, and the tables were not written meanwhile. Rows read before such a write are
-     * returned to this caller (its read began before the write committed) but not shared with
-     * callers waiting on the flight, who may have asked after the commit returned.
-     */
-    private Loaded regenerate(Lookup k, Loader loader, long @Nullable [] generations) throws Exception {
-        long writesBefore = localWrites.get();
-        Timed timed = load(k, loader);
-        Loaded loaded = timed.loaded().at(generations, writesBefore);
-        if (generations == null)
-            return loaded;
-        Stored outcome = store(k, loaded, timed.micros(), generations);
-        return switch (outcome) {
-            case STORED -> loaded.asStored();
-            case TABLE_WRITTEN -> new Loaded(loaded.result(), false);
-            case SKIPPED -> loaded;
-        };
-    }
-
-    /** Runs the loader and stores nothing (the backend is down: only this JVM's writes are known). */
-    private Loaded regenerate(Lookup k, Loader loader) throws Exception {
-        long writesBefore = localWrites.get();
-        return load(k, loader).loaded().at(null, writesBefore);
-    }
-
-    /** Rows from the loader, and how long it took. */
-    private record Timed(Loaded loaded, long micros) {
-    }
-
-    private Timed load(Lookup k, Loader loader) throws Exception {
-        Telemetry t = telemetryOf(k.region().name());
-        long start = System.nanoTime();
-        Loaded loaded;
-        try {
-            loaded = loader.load();
-        } catch (Uncacheable u) {
-            // Not a failure: the caller runs the read itself and hands over the live result set.
-            t.skipped(k.key(), u.reason);
-            if (u.bySql && loader instanceof StatementLoader s)
-                passThrough.put(s.sql(), u.why);
-            throw u;
-        } catch (Exception | Error failure) {
-            t.loadFailed(k.key(), failure);
-            throw failure;
-        }
-        long nanos = System.nanoTime() - start;
-        t.regenerated(k.key(), Duration.ofNanos(nanos));
-        return new Timed(loaded, nanos / 1000);
-    }
-
-    private enum Stored { STORED, TABLE_WRITTEN, SKIPPED }
-
-    /** Stores the rows if they qualify and no table they were read from was written since {@code generations}. */
-    private Stored store(Lookup k, Loaded loaded, long regenMicros, long[] generations) {
-        Region r = k.region();
-        Telemetry t = telemetryOf(r.name());
-        if (!loaded.committed()) {
-            t.skipped(k.key(), SkipReason.TRANSACTION);
-            return Stored.SKIPPED;
-        }
-        if (loaded.fromReplica() && !k.tables().counters().isEmpty()) {
-            t.skipped(k.key(), SkipReason.REPLICA);
-            return Stored.SKIPPED;
-        }
-        if (!r.cacheIf().test(loaded.result())) {
-            t.skipped(k.key(), SkipReason.DECLINED);
-            return Stored.SKIPPED;
-        }
-        byte[] payload;
-        try {
-            payload = ResultCodec.encode(loaded.result());
-        } catch (UnsupportedValueException e) {
-            t.skipped(k.key(), SkipReason.UNSUPPORTED_TYPE);
-            return Stored.SKIPPED;
-        }
-        byte[] entry = Entry.encode(clock.millis(), r.ttl().toMillis(), r.hardTtl().toMillis(), regenMicros,
-            k.softGeneration(), k.tables().hash(), generations, k.fingerprint().fingerprintUnsafe(), payload, r.compressAbove());
-        if (entry.length > r.maxEntryBytes()) {
-            t.skipped(k.key(), SkipReason.TOO_LARGE);
-            return Stored.SKIPPED;
-        }
-        try {
-            if (!backend.putIfGenerations(r.name(), k.storageKey(), entry, r.hardTtl(), k.tables().counters(), generations)) {
-                t.skipped(k.key(), SkipReason.TABLE_WRITTEN);
-                return Stored.TABLE_WRITTEN;
-            }
-            t.stored();
-            if (k.nearEpoch() >= 0)
-                keepNear(k, entry);
-            return Stored.STORED;
-        } catch (CacheBackendException ex) {
-            onBackendFailure(r, k.key(), ex);
-            return Stored.SKIPPED;
-        }
-    }
-
-    private void keepNear(Lookup k, byte[] stored) {
-        try {
-            Entry e = Entry.decode(stored);
-            NearCache n = Objects.requireNonNull(near, "near cache");   // called for a lookup with a near epoch only
-            n.put(k.region().name(), k.storageKey(), e, e.softExpiry() - clock.millis(), k.nearEpoch());
-        } catch (MalformedEntryException impossible) {
-            throw new IllegalStateException("an entry just encoded does not decode", impossible);
-        }
-    }
-
-    private @Nullable Entry read(Lookup k) {
-        return read(k, true);
-    }
-
-    /**
-     * Reads and verifies the entry; null when absent, corrupt or another query's. The re-read after
-     * taking the lock does not {@code report} a rejection again: it is the same entry.
-     */
-    private @Nullable Entry read(Lookup k, boolean report) {
-        return verified(k, backend.get(k.region().name(), k.storageKey()), report);
-    }
-
-    private @Nullable Entry verified(Lookup k, byte @Nullable [] bytes, boolean report) {
-        if (bytes == null)
-            return null;
-        Telemetry t = telemetryOf(k.region().name());
-        try {
-            Entry e = Entry.decode(bytes);
-            if (!e.fingerprintMatches(k.fingerprint())) {
-                if (report)
-                    t.rejected(k.key(), "fingerprint belongs to another query");
-                return null;
-            }
-            return e;
-        } catch (MalformedEntryException ex) {
-            if (report)
-                t.rejected(k.key(), ex.getMessage());
-            return null;
-        }
-    }
-
-    private @Nullable Result<Record> decode(Lookup k, Entry e) {
-        return decode(k, e, true);
-    }
-
-    private @Nullable Result<Record> decode(Lookup k, Entry e, boolean report) {
-        try {
-            Result<Record> rows = decoded.get(e.bytes());
-            if (rows == null) {
-                rows = e.result();
-                if (e.bytes().length <= MEMO_MAX_BYTES)
-                    decoded.put(e.bytes(), rows);
-            }
-            return rows;
-        } catch (MalformedEntryException ex) {
-            if (report)
-                telemetryOf(k.region().name()).rejected(k.key(), ex.getMessage());
-            return null;
         }
     }
 
@@ -1246,86 +607,6 @@ public final class DogpileEngine {
         double deltaMillis = e.regenMicros() / 1000.0;
         // 1 - nextDouble() is in (0, 1], so the logarithm is finite and <= 0.
         return now - deltaMillis * beta * Math.log(1.0 - random.nextDouble()) >= e.softExpiry();
-    }
-
-    /**
-     * JVM-local single flight: the first caller of a statement runs {@code work}, the others wait
-     * for its rows. Rows that may be uncommitted are not handed to the others: each then runs
-     * {@code loader} itself (its own statement, on its own connection), storing nothing.
-     *
-     * <p>Rows known valid for the generations a caller saw are shared with it. Rows whose
-     * generations are unknown (the backend is down: another JVM's write would go unseen) are
-     * shared only by callers who arrived before their query started: the others wait for that
-     * flight to end and share the next one, which starts after they arrived. So a read never gets
-     * rows read before it began, and concurrent callers still make at most two queries, not one each.
-     */
-    private Result<Record> flight(Lookup k, Loader loader, Work work) throws SQLException {
-        String fk = k.flightKey();
-        long joinedAfter = localWrites.get();
-        boolean arrivedBefore = false;   // true once a flight we waited for ended: any later one started after we arrived
-        while (true) {
-            CompletableFuture<Loaded> mine = new CompletableFuture<>();
-            CompletableFuture<Loaded> running = flights.putIfAbsent(fk, mine);
-            if (running == null) {
-                try {
-                    Loaded loaded = work.run();
-                    land(fk, mine, loaded);
-                    return loaded.result();
-                } catch (Throwable failure) {
-                    fail(fk, mine, failure);
-                    throw rethrow(failure);
-                }
-            }
-            Loaded shared = await(k, running);
-            if (shared != null && shared.shareableWith(k.generations(), joinedAfter)) {
-                if (shared.generations() != null || arrivedBefore)
-                    return shared.result();
-                arrivedBefore = true;   // read before we arrived, under generations nobody knows: take the next flight
-                continue;
-            }
-            try {
-                return regenerate(k, loader).result();
-            } catch (Exception failure) {
-                throw rethrow(failure);
-            }
-        }
-    }
-
-    private interface Work {
-        Loaded run() throws Exception;
-    }
-
-    /** Publishes a flight's rows (if they may be shared) and lets the next caller start a new one. */
-    private void land(String flightKey, CompletableFuture<Loaded> flight, Loaded loaded) {
-        flights.remove(flightKey, flight);
-        if (loaded.committed())
-            flight.complete(loaded);
-        else
-            flight.completeExceptionally(NOT_SHAREABLE);
-    }
-
-    private void fail(String flightKey, CompletableFuture<Loaded> flight, Throwable failure) {
-        flights.remove(flightKey, flight);
-        flight.completeExceptionally(failure);
-    }
-
-    /** The leader's rows, or null when they may not be shared; its failure, as it was thrown. */
-    private static @Nullable Loaded await(Lookup k, CompletableFuture<Loaded> running) throws SQLException {
-        try {
-            return running.get();
-        } catch (InterruptedException ie) {
-            Thread.currentThread().interrupt();
-            throw new ShardcacheException("interrupted while waiting for the regeneration of " + k.key(), ie);
-        } catch (ExecutionException ee) {
-            Throwable cause = ee.getCause();
-            if (cause == NOT_SHAREABLE)
-                return null;
-            // A SQLException is re-wrapped so that this caller's stack trace is its own; everything
-            // else is rethrown as the leader got it, keeping its type (LockTimeoutException, ...).
-            if (cause instanceof SQLException sql)
-                throw new SQLException(sql.getMessage(), sql.getSQLState(), sql.getErrorCode(), sql);
-            throw rethrow(cause);
-        }
     }
 
     private void release(Lookup k, Lease lease) {
@@ -1352,13 +633,4 @@ public final class DogpileEngine {
                 + " in region '" + r.name() + "' (onBackendFailure=FAIL): " + ex.getMessage(), ex);
     }
 
-    private static SQLException rethrow(@Nullable Throwable t) throws SQLException {
-        if (t instanceof SQLException sql)
-            throw sql;
-        if (t instanceof RuntimeException re)
-            throw re;
-        if (t instanceof Error err)
-            throw err;
-        throw new SQLException("shardcache: regeneration failed: " + t, t);
-    }
 }

@@ -200,7 +200,7 @@ public final class PreparedRead<R extends Record> {
         Object[] binds = convert(values);
         KeyMaterial key = key(binds);
         DogpileEngine engine = context.engine();
-        Loader loader = new Loader(binds);
+        BoundLoader loader = new BoundLoader(binds);
         try {
             Result<Record> rows;
             SkipReason bypass = bypass();
@@ -229,7 +229,7 @@ public final class PreparedRead<R extends Record> {
     }
 
     /** The entry {@code values} would use in the region's current generation. */
-    public DogpileEngine.Lookup lookup(Object[] values) {
+    public Lookup lookup(Object[] values) {
         KeyMaterial key = key(convert(values));
         return context.engine().lookup(context.region(), key, key);
     }
@@ -284,10 +284,10 @@ public final class PreparedRead<R extends Record> {
     }
 
     /** Runs the statement with {@code values}; built on a hit too, so its statement is made only on a miss. */
-    private final class Loader implements DogpileEngine.Loader {
+    private final class BoundLoader implements Loader {
         private final Object[] values;   // this call's own copy: safe to run later on another thread
 
-        Loader(Object[] values) {
+        BoundLoader(Object[] values) {
             this.values = values;
         }
 
@@ -299,7 +299,7 @@ public final class PreparedRead<R extends Record> {
         }
 
         @Override
-        public DogpileEngine.Loaded load() throws SQLException {
+        public Loaded load() throws SQLException {
             return new StatementLoader(context, sql, probe.type(), probe.concurrency(), probe.holdability(), binds(),
                 probe.maxRows(), probe.queryTimeout()).load();
         }

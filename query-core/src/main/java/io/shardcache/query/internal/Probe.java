@@ -50,7 +50,7 @@ public final class Probe {
     }
 
     /** Names the entry in the region's current generation: reads the generation from the backend. */
-    public DogpileEngine.Lookup lookup() {
+    public Lookup lookup() {
         return context.engine().lookup(context.region(), context.naming(statement), statement);
     }
 
@@ -64,8 +64,8 @@ public final class Probe {
     }
 
     /** What {@link DogpileEngine#lookupAndReadAll} needs to read this statement's entry with others'. */
-    DogpileEngine.Want want() {
-        return new DogpileEngine.Want(context.region(), context.naming(statement), statement, context.tablesOf(sql, query));
+    Lookups.Want want() {
+        return new Lookups.Want(context.region(), context.naming(statement), statement, context.tablesOf(sql, query));
     }
 
     public String sql() {

@@ -18,10 +18,10 @@ import org.jooq.Result;
  * never stored.
  */
 record StatementLoader(ReadContext context, String sql, int type, int concurrency, int holdability, Binds binds,
-                       long maxRows, int queryTimeout) implements DogpileEngine.Loader {
+                       long maxRows, int queryTimeout) implements Loader {
 
     @Override
-    public DogpileEngine.Loaded load() throws SQLException {
+    public Loaded load() throws SQLException {
         ConnectionProvider provider = context.connections();
         Connection c = provider.acquire();
         try {
@@ -37,7 +37,7 @@ record StatementLoader(ReadContext context, String sql, int type, int concurrenc
                      queryTimeout, 0);
                  ResultSet rs = ps.executeQuery()) {
                 Result<Record> rows = ResultReader.read(context.reader(), rs);
-                return new DogpileEngine.Loaded(rows, committed).onReplica(context.replica());
+                return new Loaded(rows, committed).onReplica(context.replica());
             }
         } finally {
             provider.release(c);
@@ -61,7 +61,7 @@ record StatementLoader(ReadContext context, String sql, int type, int concurrenc
 
     /** The binds are copied: the statement that recorded them may be reused or gone by then. */
     @Override
-    public DogpileEngine.Loader detached() {
+    public Loader detached() {
         return new StatementLoader(context, sql, type, concurrency, holdability, binds.copy(), maxRows, queryTimeout);
     }
 
