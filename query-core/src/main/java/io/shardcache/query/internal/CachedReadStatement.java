@@ -1,6 +1,5 @@
 package io.shardcache.query.internal;
 
-import io.shardcache.query.spi.SkipReason;
 import java.math.BigDecimal;
 import java.sql.Array;
 import java.sql.Connection;
@@ -13,16 +12,13 @@ import java.sql.Time;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.util.Calendar;
-import org.jooq.Record;
-import org.jooq.Result;
-import org.jooq.tools.jdbc.MockResultSet;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The statement jOOQ gets for a read tagged {@code fromCache(region)}.
  *
- * <p>It records each bind exactly as set. On execution it builds the key material, asks the
- * {@link DogpileEngine} for the rows, and answers with a {@link PgTextResultSet} over them, from which
+ * <p>It records each bind exactly as set. On execution the {@link CachingExecutor} builds the key
+ * material, asks the {@link DogpileEngine} for the rows, and answers with a {@link PgTextResultSet} over them, from which
  * jOOQ reads records through the query's own bindings exactly as from a live result set. On a miss,
  * the engine's loader prepares the same SQL on a real connection, replays the binds, and keeps each
  * cell as the text PostgreSQL sent, with the driver's column metadata. A read whose columns the cache
@@ -77,39 +73,10 @@ final class CachedReadStatement extends RejectingPreparedStatement {
         return true;
     }
 
+    /** The CachingExecutor's answer for this execution. */
     private ResultSet run() throws SQLException {
-        DogpileEngine engine = context.engine();
-        if (context.probe() == null && (context.inTransaction().getAsBoolean()
-            || (context.singleConnection() && !connection.getDelegate().getAutoCommit())))
-            return passThrough(engine, KeyMaterial.ofStatement(context.keyContext().known(), sql, maxRows, binds), SkipReason.TRANSACTION);
-        KeyMaterial statement = KeyMaterial.ofStatement(context.keyContext().get(), sql, maxRows, binds);
-        if (context.probe() != null) {
-            if (cacheable)
-                context.probe().accept(new Probe(context, statement, WriteTracker.executing(sql), sql, maxRows, binds.copy(),
-                    resultSetType, resultSetConcurrency, resultSetHoldability, queryTimeout));
-            return new MockResultSet(context.reader().newResult());
-        }
-        if (engine.passesThrough(sql) != null)
-            return passThrough(engine, statement, SkipReason.UNSUPPORTED_TYPE);
-        // The caller's own connection may have changed its session since the keys' inputs were read.
-        if (context.singleConnection() && !context.keyContext().session().matches(connection.getDelegate()))
-            return passThrough(engine, statement, SkipReason.SESSION);
-        Lookup k = engine.lookupAndRead(context.region(), context.naming(statement), statement,
-            context.tablesOf(sql, WriteTracker.executing(sql)));
-        Result<Record> rows;
-        try {
-            rows = engine.fetch(k, new StatementLoader(context, sql, resultSetType, resultSetConcurrency,
-                resultSetHoldability, binds, maxRows, queryTimeout));
-        } catch (Uncacheable u) {
-            return live();   // counted by the engine
-        }
-        return new PgTextResultSet(rows);
-    }
-
-    /** Counts the read as not cached, then runs it on the database: the caller gets the live result set. */
-    private ResultSet passThrough(DogpileEngine engine, KeyMaterial statement, SkipReason reason) throws SQLException {
-        engine.skipped(engine.keyOf(context.region(), context.naming(statement), statement), reason);
-        return live();
+        return CachingExecutor.execute(context, connection::getDelegate, new CachingExecutor.Execution(sql, binds, maxRows,
+            resultSetType, resultSetConcurrency, resultSetHoldability, queryTimeout), cacheable, this::live);
     }
 
     private ResultSet live() throws SQLException {
