@@ -18,6 +18,7 @@ import io.shardcache.redis.internal.Failures;
 import io.shardcache.redis.internal.LazyConnection;
 import io.shardcache.redis.internal.LettuceClients;
 import io.shardcache.redis.internal.MasterCircuits;
+import io.shardcache.redis.internal.PerServerBreakers;
 import io.shardcache.redis.internal.RedisCalls;
 import io.shardcache.redis.internal.RedisScripts;
 import io.shardcache.redis.internal.RedisServers;
@@ -163,17 +164,13 @@ public final class RedisCacheBackend implements CacheBackend {
     private final RedisCalls calls;
     private final java.util.concurrent.atomic.AtomicLong countersRepaired = new java.util.concurrent.atomic.AtomicLong();
 
-    /** The circuit breaker per master of a cluster; see {@link Builder#circuitBreakerPerServer}. */
-    private record Breakers(int failures, Duration openFor, CacheListener listener) {
-    }
-
     /** How many replicas a bump must reach, and how long to wait for them; see {@link Builder#replicatedBumps}. */
     private record Replication(int replicas, Duration timeout) {
     }
 
     private RedisCacheBackend(RedisServers servers, String keyPrefix, Duration commandTimeout, int requestQueueSize,
                               Duration lockWatchdogTimeout, @Nullable Object meterRegistry, @Nullable TrustManagerFactory trust,
-                              @Nullable Replication replication, @Nullable Breakers breakers) {
+                              @Nullable Replication replication, @Nullable PerServerBreakers breakers) {
         this.servers = servers;
         this.replication = replication;
         this.keyPrefix = keyPrefix;
@@ -667,7 +664,7 @@ public final class RedisCacheBackend implements CacheBackend {
         private @Nullable Object meterRegistry;
         private @Nullable TrustManagerFactory trust;
         private @Nullable Replication replication;
-        private @Nullable Breakers breakers = new Breakers(3, Duration.ofSeconds(1), CacheListener.NONE);
+        private @Nullable PerServerBreakers breakers = PerServerBreakers.DEFAULT;
         private boolean breakersSet;
 
         private Builder(RedisServers servers) {
@@ -813,14 +810,8 @@ public final class RedisCacheBackend implements CacheBackend {
          *         or this is not a cluster (a {@code CachingDSL}'s circuit breaker guards one server)
          */
         public Builder circuitBreakerPerServer(int failures, Duration openFor, CacheListener listener) {
-            Objects.requireNonNull(openFor, "openFor");
-            Objects.requireNonNull(listener, "listener");
             clusterOnly("circuitBreakerPerServer");
-            if (failures < 1)
-                throw new IllegalArgumentException("circuitBreakerPerServer failures must be at least 1, got " + failures);
-            if (openFor.isNegative() || openFor.isZero())
-                throw new IllegalArgumentException("circuitBreakerPerServer openFor must be positive, got " + openFor);
-            this.breakers = new Breakers(failures, openFor, listener);
+            this.breakers = new PerServerBreakers(failures, openFor, listener);
             this.breakersSet = true;
             return this;
         }

@@ -5,6 +5,7 @@ import io.shardcache.query.spi.CacheListener;
 import io.shardcache.query.spi.CircuitBreakers;
 import io.shardcache.query.spi.RegenerationLocks;
 import io.shardcache.redis.internal.CloseAll;
+import io.shardcache.redis.internal.PerServerBreakers;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -81,7 +82,7 @@ public final class RedisRing implements CacheBackend {
     private final java.util.concurrent.ConcurrentHashMap<String, String> counterNodes = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<Watcher, List<NodeWatcher>> watching = new IdentityHashMap<>();
 
-    private RedisRing(Map<String, CacheBackend> nodes, int virtualNodes, @Nullable Breakers breakers) {
+    private RedisRing(Map<String, CacheBackend> nodes, int virtualNodes, @Nullable PerServerBreakers breakers) {
         this.owned = List.copyOf(nodes.values());
         this.breakers = breakers != null;
         Map<String, CacheBackend> called = new LinkedHashMap<>();
@@ -470,17 +471,11 @@ public final class RedisRing implements CacheBackend {
         }
     }
 
-    /**
-     * The nodes of a ring. Not thread-safe.
-     */
-    /** The circuit breaker of each server. */
-    private record Breakers(int failures, Duration openFor, CacheListener listener) {
-    }
-
+    /** The nodes of a ring. Not thread-safe. */
     public static final class Builder {
         private final Map<String, CacheBackend> nodes = new LinkedHashMap<>();
         private int virtualNodes = DEFAULT_VIRTUAL_NODES;
-        private @Nullable Breakers breakers = new Breakers(3, Duration.ofSeconds(1), CacheListener.NONE);
+        private @Nullable PerServerBreakers breakers = PerServerBreakers.DEFAULT;
         private boolean breakersSet;
 
         private Builder() {
@@ -523,15 +518,9 @@ public final class RedisRing implements CacheBackend {
          * @throws IllegalArgumentException if {@code failures < 1} or {@code openFor} is not positive
          */
         public Builder circuitBreakerPerServer(int failures, Duration openFor, CacheListener listener) {
-            Objects.requireNonNull(openFor, "openFor");
-            Objects.requireNonNull(listener, "listener");
             if (breakersSet)
                 throw new IllegalStateException("circuitBreakerPerServer is already set");
-            if (failures < 1)
-                throw new IllegalArgumentException("circuitBreakerPerServer failures must be at least 1, got " + failures);
-            if (openFor.isNegative() || openFor.isZero())
-                throw new IllegalArgumentException("circuitBreakerPerServer openFor must be positive, got " + openFor);
-            this.breakers = new Breakers(failures, openFor, listener);
+            this.breakers = new PerServerBreakers(failures, openFor, listener);
             this.breakersSet = true;
             return this;
         }
