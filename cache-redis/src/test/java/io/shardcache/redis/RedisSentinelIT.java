@@ -115,7 +115,10 @@ class RedisSentinelIT {
         failover(b -> b);
     }
 
-    /** Runs the scenario; returns the stale reads before the kill, during the failover, and after. */
+    /**
+     * Runs the scenario; returns the stale reads before the kill, during the failover, and once
+     * settled (see the comment where the master is watched).
+     */
     private long[] failover(UnaryOperator<RedisCacheBackend.Builder> writerSettings) throws Exception {
         RedisCacheBackend writerBackend = backend(writerSettings);
         RedisCacheBackend readerBackend = backend(b -> b);
@@ -139,6 +142,7 @@ class RedisSentinelIT {
             }
         });
         Queue<String> staleAfter = new ConcurrentLinkedQueue<>();
+        Queue<long[]> staleReads = new ConcurrentLinkedQueue<>();   // of the region without a near cache: when each began and ended
         CachingDSL reader = jvm(readerBackend);
         Eventually.awaitWorking(() -> writerBackend.incrementGeneration("warm-up"));
         Eventually.awaitWorking(() -> readerBackend.generation("warm-up"));
@@ -171,6 +175,8 @@ class RedisSentinelIT {
                             if (newer != null)
                                 nearWorstMillis.accumulateAndGet(TimeUnit.NANOSECONDS.toMillis(started - newer), Math::max);
                         }
+                        if (version < before && region.equals("items"))
+                            staleReads.add(new long[] {started, System.nanoTime()});
                         if (version < before) {
                             synchronized (staleIn) {
                                 (region.equals("near") ? nearStaleIn : staleIn)[at]++;
@@ -193,20 +199,51 @@ class RedisSentinelIT {
         redis.master().kill();
         long killedAt = System.nanoTime();
         phase.set(1);
-        long deadline = killedAt + TimeUnit.SECONDS.toNanos(30);
+        long deadline = killedAt + TimeUnit.SECONDS.toNanos(30);   // moved on if the Sentinels fail over again
         while (redis.masterPort() == oldMaster) {
             assertThat(System.nanoTime()).as("the Sentinels promote a replica").isLessThan(deadline);
             Thread.sleep(50);
         }
         long promotedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
-        while (writer.health().status() != Health.Status.UP) {
-            assertThat(System.nanoTime()).as("the writer's bumps reach the new master: %s", writer.health()).isLessThan(deadline);
-            Thread.sleep(10);
+        // Settled: the writer's bumps reach the master, and the Sentinels still name it. Under load a
+        // starved master can be failed over again (down-after 1 s); a replica that missed bumps is then
+        // master until the writer's retries land there, which is the documented gap of any failover, so
+        // reads are held to 0 stale only in settled windows, 3 s of them in all.
+        int master = redis.masterPort();
+        int failovers = 1;
+        long writerBackMillis = -1;
+        List<long[]> settled = new ArrayList<>();
+        long settledNanos = 0;
+        while (settledNanos < TimeUnit.SECONDS.toNanos(3)) {
+            while (writer.health().status() != Health.Status.UP) {
+                assertThat(System.nanoTime()).as("the writer's bumps reach the new master: %s", writer.health()).isLessThan(deadline);
+                Thread.sleep(10);
+            }
+            long start = System.nanoTime();
+            if (writerBackMillis < 0)
+                writerBackMillis = TimeUnit.NANOSECONDS.toMillis(start - killedAt);
+            phase2At.compareAndSet(Long.MAX_VALUE, start);
+            phase.set(2);
+            long lastSame = start;
+            while (settledNanos + (lastSame - start) < TimeUnit.SECONDS.toNanos(3)) {
+                Thread.sleep(100);
+                long asked = System.nanoTime();
+                int now = redis.masterPort();
+                if (now == master) {
+                    lastSame = asked;   // named before this question was asked: settled until then
+                    continue;
+                }
+                master = now;
+                failovers++;
+                phase.set(1);
+                deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                break;
+            }
+            settled.add(new long[] {start, lastSame});
+            settledNanos += lastSame - start;
         }
-        long writerBackMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
-        phase2At.set(System.nanoTime());
-        phase.set(2);
-        Thread.sleep(3_000);
+        long staleSettled = staleReads.stream()
+            .filter(r -> settled.stream().anyMatch(w -> r[0] >= w[0] && r[1] <= w[1])).count();
         stop.set(true);
         for (Thread t : threads) {
             t.join(TimeUnit.SECONDS.toMillis(15));
@@ -228,6 +265,8 @@ class RedisSentinelIT {
         assertThat(hitsAfter.get()).as("hits on the new master").isPositive();
         assertThat(reader.stats("near").nearHits()).as("near hits: the change feed subscribed again").isPositive();
         assertThat(writerBackend.describe()).startsWith("sentinel " + RedisSentinelProcesses.MASTER_NAME + " redis://127.0.0.1:");
-        return staleIn.clone();
+        System.out.printf("RedisSentinelIT: %d failover(s); stale reads in the %d settled window(s): %d%n", failovers, settled.size(),
+            staleSettled);
+        return new long[] {staleIn[0], staleIn[1], staleSettled};
     }
 }
