@@ -83,6 +83,9 @@ import org.jspecify.annotations.Nullable;
  * {@link #dsl()}. A write with auto-commit off must run in a transaction started on {@link #dsl()}
  * (or a framework's, with {@code afterCommit}): elsewhere shardcache could not see its commit, and
  * the write fails rather than go unseen.
+ *
+ * <p>Over 500 lines because it is the library's front door: every public operation and its
+ * documentation, and its {@link Builder}; the work is in {@code io.shardcache.query.internal}.
  */
 public final class CachingDSL implements AutoCloseable {
 

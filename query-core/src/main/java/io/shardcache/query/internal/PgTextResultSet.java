@@ -66,7 +66,8 @@ import org.postgresql.util.PSQLState;
  * change getters ({@code convertBooleanToNumeric}, custom data types added on a connection, a statement's
  * {@code maxFieldSize}) are not reproduced.
  *
- * <p>Not thread-safe, like any result set.
+ * <p>Not thread-safe, like any result set. Over 500 lines because it is one JDBC interface: a getter
+ * per type, each converting PostgreSQL's text as the driver does.
  */
 final class PgTextResultSet extends MockResultSet {
 
