@@ -98,11 +98,11 @@ public class RedisHitBenchmark {
         if (filled.misses() != 1 || filled.stored() != 1 || after.hits() != filled.hits() + 1 || !live.equals(hit))
             throw new IllegalStateException("the entry is not served as a hit with the database's row: " + after);
 
-        entryKey = prefix + REGION + ":0:" + cached.keyOf(REGION, query(dsl)).hash();
-        hitKeys = new String[] {prefix + "gen:region:" + REGION, prefix + "gen:soft:" + REGION, entryKey};
         client = RedisClient.create(redis.uri());
         raw = client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
         commands = raw.sync();
+        entryKey = RedisKeys.entryKey(commands, prefix, REGION, cached.keyOf(REGION, query(dsl)).hash());
+        hitKeys = new String[] {prefix + "gen:region:" + REGION, prefix + "gen:soft:" + REGION, entryKey};
         byte[] bytes = commands.get(entryKey);
         if (bytes == null)
             throw new IllegalStateException("no entry under " + entryKey);

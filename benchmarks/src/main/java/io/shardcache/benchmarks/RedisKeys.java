@@ -4,8 +4,13 @@ import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.api.sync.RedisKeyCommands;
+import io.lettuce.core.api.sync.RedisStringCommands;
+import java.nio.charset.StandardCharsets;
 
-/** Cleaning up after a run on a shared Redis: only the run's own keys, never {@code FLUSHALL}. */
+/**
+ * The keys of a run on a shared Redis: where a region's entry lives, and cleaning up after the run
+ * (only the run's own keys, never {@code FLUSHALL}).
+ */
 public final class RedisKeys {
 
     private RedisKeys() {
@@ -23,6 +28,21 @@ public final class RedisKeys {
             cursor = page;
         } while (!cursor.isFinished());
         return deleted;
+    }
+
+    /**
+     * The Redis key of the entry {@code hash} in {@code region} under the backend's {@code prefix}, in
+     * the region's current generation (a counter created at the server's clock when first read, so
+     * never a constant).
+     *
+     * @throws IllegalStateException if the region's generation counter is not there (nothing read yet)
+     */
+    public static String entryKey(RedisStringCommands<String, byte[]> redis, String prefix, String region, String hash) {
+        String counter = prefix + "gen:region:" + region;
+        byte[] generation = redis.get(counter);
+        if (generation == null)
+            throw new IllegalStateException("no generation counter " + counter + ": read the region through the cache first");
+        return prefix + region + ":" + new String(generation, StandardCharsets.US_ASCII) + ":" + hash;
     }
 
     /** {@code s} as a literal in a Redis glob pattern. */

@@ -135,7 +135,7 @@ final class TierLatencies implements AutoCloseable {
         fill(cached, NEAR, fromNear, live);
         fill(local, LOCAL, fromLocal, live);
         awaitNearHit(fromNear, live);
-        String entryKey = prefix + REDIS + ":0:" + cached.keyOf(REDIS, byId(dsl)).hash();
+        String entryKey = RedisKeys.entryKey(commands, prefix, REDIS, cached.keyOf(REDIS, byId(dsl)).hash());
         byte[] entry = commands.get(entryKey);
         if (entry == null)
             throw new IllegalStateException("no Redis entry under " + entryKey + " after the region was filled");
