@@ -5,11 +5,8 @@ import io.shardcache.query.spi.CacheListener;
 import io.shardcache.query.spi.CircuitBreakers;
 import io.shardcache.query.spi.RegenerationLocks;
 import io.shardcache.redis.internal.CloseAll;
+import io.shardcache.redis.internal.HashRing;
 import io.shardcache.redis.internal.PerServerBreakers;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,15 +16,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Several standalone Redis servers as one cache, each key on one of them by consistent hashing (the
- * way of nydus and ketama): for users with several servers rather than a Redis Cluster. A server
+ * Several cache backends as one, each key on one of them by consistent hashing: for users with
+ * several standalone Redis servers rather than a Redis Cluster. It holds no Redis code: any
+ * {@link CacheBackend}s compose (each node is typically a {@link RedisCacheBackend}). A server
  * that is down costs its share of the keys (those reads run on the database), and every read of a
  * region whose generation counters it holds; adding or removing one moves about its share of the
  * keys, not all of them. Each server has a circuit breaker of its own ({@link Builder#circuitBreakerPerServer}),
@@ -43,7 +40,8 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * <p><b>Placement.</b> Each node takes {@link Builder#virtualNodes} points on a 64-bit ring, at the
- * SHA-1 of its <em>name</em>; a key belongs to the first point at or after the SHA-1 of the key. An
+ * first 8 bytes of the SHA-1 of {@code "<name>#<i>"}; a key belongs to the first point at or after
+ * the first 8 bytes of the SHA-1 of the key (shardcache's own layout, not libketama's MD5 one). An
  * entry is placed by its key, a generation counter by its name, a regeneration lock by its key. So
  * every process must list the same servers under the same names, or they disagree on where a
  * counter lives and one process misses another's invalidations; the names, not the addresses,
@@ -77,7 +75,7 @@ public final class RedisRing implements CacheBackend {
     /** The nodes as given, which the ring closes. */
     private final List<CacheBackend> owned;
     private final boolean breakers;
-    private final TreeMap<Long, String> ring = new TreeMap<>();
+    private final HashRing ring;
     private final RegenerationLocks locks = new RingLocks();
     private static final int COUNTER_PLACES = 100_000;
     private final java.util.concurrent.ConcurrentHashMap<String, String> counterNodes = new java.util.concurrent.ConcurrentHashMap<>();
@@ -90,9 +88,7 @@ public final class RedisRing implements CacheBackend {
         nodes.forEach((name, node) -> called.put(name, breakers == null ? node
             : CircuitBreakers.guard(node, breakers.failures(), breakers.openFor(), breakers.listener())));
         this.nodes = Map.copyOf(called);
-        for (String name : nodes.keySet())
-            for (int i = 0; i < virtualNodes; i++)
-                ring.putIfAbsent(hash(name + "#" + i), name);
+        this.ring = new HashRing(nodes.keySet(), virtualNodes);
     }
 
     public static Builder builder() {
@@ -101,8 +97,7 @@ public final class RedisRing implements CacheBackend {
 
     /** The name of the node that holds {@code key} (an entry's key, {@code gen:<counter>} or {@code lock:<lock key>}). */
     String nodeOf(String key) {
-        Map.Entry<Long, String> at = ring.ceilingEntry(hash(key));
-        return Objects.requireNonNull(at != null ? at : ring.firstEntry(), "a ring has a node").getValue();
+        return ring.nodeOf(key);
     }
 
     private CacheBackend node(String name) {
@@ -127,15 +122,6 @@ public final class RedisRing implements CacheBackend {
         if (counterNodes.size() < COUNTER_PLACES)
             counterNodes.put(counter, node);
         return node;
-    }
-
-    private static long hash(String s) {
-        try {
-            byte[] sha = MessageDigest.getInstance("SHA-1").digest(s.getBytes(StandardCharsets.UTF_8));
-            return ByteBuffer.wrap(sha).getLong();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-1", e);
-        }
     }
 
     @Override
@@ -475,7 +461,7 @@ public final class RedisRing implements CacheBackend {
     /** The nodes of a ring. Not thread-safe. */
     public static final class Builder {
         private final Map<String, CacheBackend> nodes = new LinkedHashMap<>();
-        private int virtualNodes = DEFAULT_VIRTUAL_NODES;
+        private @Nullable Integer virtualNodes;
         private @Nullable PerServerBreakers breakers = PerServerBreakers.DEFAULT;
         private boolean breakersSet;
 
@@ -504,6 +490,8 @@ public final class RedisRing implements CacheBackend {
 
         /** Points per node on the ring, 1 to 10,000; more spread the keys more evenly. Default {@link #DEFAULT_VIRTUAL_NODES}. */
         public Builder virtualNodes(int virtualNodes) {
+            if (this.virtualNodes != null)
+                throw new IllegalStateException("virtualNodes is already set to " + this.virtualNodes);
             if (virtualNodes < 1 || virtualNodes > 10_000)
                 throw new IllegalArgumentException("virtualNodes must be between 1 and 10000, got " + virtualNodes);
             this.virtualNodes = virtualNodes;
@@ -542,7 +530,7 @@ public final class RedisRing implements CacheBackend {
         public RedisRing build() {
             if (nodes.isEmpty())
                 throw new IllegalStateException("a ring needs at least one node: add them with node(name, backend)");
-            return new RedisRing(nodes, virtualNodes, breakers);
+            return new RedisRing(nodes, virtualNodes != null ? virtualNodes : DEFAULT_VIRTUAL_NODES, breakers);
         }
     }
 }
