@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * shardcache's meters in a Micrometer registry: a {@link CacheListener} to hand to
@@ -63,7 +64,7 @@ public final class ShardcacheMetrics implements CacheListener {
     private ShardcacheMetrics(Builder b) {
         this.registry = b.registry;
         this.common = b.tags;
-        this.perShard = b.perShard;
+        this.perShard = Boolean.TRUE.equals(b.perShard);
     }
 
     public static Builder builder(MeterRegistry registry) {
@@ -210,25 +211,40 @@ public final class ShardcacheMetrics implements CacheListener {
         }
     }
 
-    /** Settings of {@link ShardcacheMetrics}. */
+    /** Settings of {@link ShardcacheMetrics}; each may be set once. Not thread-safe. */
     public static final class Builder {
         private final MeterRegistry registry;
         private Tags tags = Tags.empty();
-        private boolean perShard;
+        private boolean tagsSet;
+        private @Nullable Boolean perShard;
 
         private Builder(MeterRegistry registry) {
             this.registry = Objects.requireNonNull(registry, "registry");
         }
 
-        /** Tags every meter with the logical shard of its key too ({@code shard}, "" for unsharded reads). */
+        /**
+         * Tags every meter with the logical shard of its key too ({@code shard}, "" for unsharded reads).
+         *
+         * @throws IllegalStateException if already set
+         */
         public Builder perShard(boolean perShard) {
+            if (this.perShard != null)
+                throw new IllegalStateException("perShard is already set to " + this.perShard);
             this.perShard = perShard;
             return this;
         }
 
-        /** Tags added to every meter, e.g. the application's name. */
+        /**
+         * Tags added to every meter, e.g. the application's name.
+         *
+         * @throws IllegalStateException if already set
+         */
         public Builder tags(Iterable<Tag> tags) {
-            this.tags = Tags.of(Objects.requireNonNull(tags, "tags"));
+            Objects.requireNonNull(tags, "tags");
+            if (tagsSet)
+                throw new IllegalStateException("tags are already set to " + this.tags);
+            this.tags = Tags.of(tags);
+            this.tagsSet = true;
             return this;
         }
 

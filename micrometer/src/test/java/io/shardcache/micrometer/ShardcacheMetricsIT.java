@@ -101,6 +101,15 @@ class ShardcacheMetricsIT {
     }
 
     @Test
+    void eachSettingMaySetOnce() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ShardcacheMetrics.builder(new SimpleMeterRegistry()).perShard(true).perShard(false))
+            .isInstanceOf(IllegalStateException.class).hasMessage("perShard is already set to true");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ShardcacheMetrics.builder(new SimpleMeterRegistry())
+                .tags(io.micrometer.core.instrument.Tags.of("app", "a")).tags(io.micrometer.core.instrument.Tags.of("app", "b")))
+            .isInstanceOf(IllegalStateException.class).hasMessageContaining("tags are already set").hasMessageContaining("app");
+    }
+
+    @Test
     void withoutPerShardTheShardTagIsLeftOut() {
         ShardcacheMetrics metrics = ShardcacheMetrics.builder(registry).tags(List.of(io.micrometer.core.instrument.Tag.of("app", "shop"))).build();
         try (CachingDSL cached = CachingDSL.builder(dsl, Regions.builder().region("items").build()).listener(metrics).build()) {
