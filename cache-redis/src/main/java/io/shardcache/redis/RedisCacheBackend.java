@@ -596,8 +596,9 @@ public final class RedisCacheBackend implements CacheBackend {
         return circuits != null;
     }
 
-    /** Each master's circuit by name, for tests; empty unless {@link #breaksPerServer()}. */
-    Map<String, Circuit.State> circuitStates() {
+    /** Each cluster master's circuit that has been used, by name; empty unless {@link #breaksPerServer()}. */
+    @Override
+    public Map<String, Circuit.State> circuits() {
         return circuits == null ? Map.of() : circuits.states();
     }
 

@@ -286,6 +286,17 @@ public final class RedisRing implements CacheBackend {
         return breakers;
     }
 
+    /** Each server's circuit, by the server's description; empty if built without them. */
+    @Override
+    public Map<String, io.shardcache.query.spi.Circuit.State> circuits() {
+        if (!breakers)
+            return Map.of();
+        Map<String, io.shardcache.query.spi.Circuit.State> out = new java.util.TreeMap<>();
+        for (CacheBackend node : nodes.values())
+            out.putAll(node.circuits());
+        return out;
+    }
+
     private long[] increment(List<String> counters, boolean now) {
         Map<String, List<Integer>> byNode = new LinkedHashMap<>();
         for (int i = 0; i < counters.size(); i++)

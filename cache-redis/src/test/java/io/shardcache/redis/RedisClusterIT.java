@@ -297,7 +297,7 @@ class RedisClusterIT {
 
     /** What sequential reads of every key saw after a master was killed, by where each key's entry lives. */
     private record AfterKill(int survivorReads, long survivorHits, long survivorErrors, int victimReads, long victimErrors,
-                             int victimCallsThatReachedRedis, List<String> opened) {
+                             int victimCallsThatReachedRedis, List<String> opened, io.shardcache.query.Health health) {
     }
 
     /**
@@ -362,7 +362,8 @@ class RedisClusterIT {
                 }
             }
         }
-        return new AfterKill(survivorReads, survivorHits, survivorErrors, victimReads, victimErrors, reachedRedis[0], List.copyOf(opened));
+        return new AfterKill(survivorReads, survivorHits, survivorErrors, victimReads, victimErrors, reachedRedis[0], List.copyOf(opened),
+            cached.health());
     }
 
     /**
@@ -392,6 +393,10 @@ class RedisClusterIT {
         assertThat(perMaster.survivorReads()).as("some keys live on the others").isPositive();
         assertThat(perMaster.opened()).as("the circuits that opened").hasSize(1);
         assertThat(perMaster.opened().getFirst()).contains(victimName);
+        assertThat(perMaster.health().status()).as("one master of three down: %s", perMaster.health())
+            .isEqualTo(io.shardcache.query.Health.Status.DEGRADED);
+        assertThat(perMaster.health().reasons()).as("the reasons name the dead master's open circuit alone")
+            .filteredOn(r -> r.startsWith("the circuit of ")).singleElement().asString().contains(victimName);
         assertThat(perMaster.survivorHits()).as("the other masters' keys hit on every read").isEqualTo(perMaster.survivorReads());
         assertThat(perMaster.survivorErrors()).isZero();
         assertThat(perMaster.victimErrors()).as("the killed master's keys go to PostgreSQL").isEqualTo(perMaster.victimReads());

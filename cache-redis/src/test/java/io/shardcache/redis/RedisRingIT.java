@@ -367,6 +367,10 @@ class RedisRingIT {
             elsewhere.size(), after.hits() - before.hits(), opened);
         assertThat(after.hits() - before.hits()).as("every key on the other servers hit").isEqualTo(elsewhere.size());
         assertThat(opened).as("circuits opened").isNotEmpty().allSatisfy(d -> assertThat(d).endsWith(victimPort));
+        io.shardcache.query.Health health = cached.health();
+        assertThat(health.status()).as("one server of four down: %s", health).isEqualTo(io.shardcache.query.Health.Status.DEGRADED);
+        assertThat(health.reasons()).as("the reasons name the dead server's open circuit alone")
+            .filteredOn(r -> r.startsWith("the circuit of ")).singleElement().asString().contains(victimPort);
     }
 
     /**

@@ -81,10 +81,12 @@ public final class MasterCircuits {
         return byNode.computeIfAbsent(node.getNodeId(), id -> CircuitBreakers.circuit(name, failures, openFor, listener));
     }
 
-    /** Every circuit that has been used, by name. */
+    /** Every master's circuit that has been used, by name (and the one of unknown masters, if it counted a failure). */
     public java.util.Map<String, Circuit.State> states() {
         java.util.Map<String, Circuit.State> out = new java.util.TreeMap<>();
-        out.put(unknown.name(), unknown.state());
+        Circuit.State u = unknown.state();
+        if (u.open() || u.failures() > 0)
+            out.put(unknown.name(), u);
         for (Circuit c : byNode.values())
             out.put(c.name(), c.state());
         return out;

@@ -45,6 +45,12 @@ public final class CircuitBreaker implements CacheBackend {
         return circuit.state();
     }
 
+    /** This one circuit, by the backend's name: how a composite of guarded servers reports theirs. */
+    @Override
+    public java.util.Map<String, Circuit.State> circuits() {
+        return java.util.Map.of(circuit.name(), circuit.state());
+    }
+
     @Override
     public byte @Nullable [] get(String region, String key) {
         return call(() -> delegate.get(region, key));

@@ -175,6 +175,14 @@ public interface CacheBackend extends AutoCloseable {
     }
 
     /**
+     * The circuit of each server this backend keeps ({@link #breaksPerServer()}), by the server's
+     * name, as it is now, without calling any server: for a health check. Empty by default.
+     */
+    default java.util.Map<String, Circuit.State> circuits() {
+        return java.util.Map.of();
+    }
+
+    /**
      * Tells the watchers in every process that the entry under {@code key} was rewritten in place
      * (marked stale), so that near caches drop their copies; {@link #delete} tells them itself. The
      * default does nothing (a backend without {@link #watch} has nobody to tell).

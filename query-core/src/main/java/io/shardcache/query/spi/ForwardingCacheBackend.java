@@ -83,6 +83,11 @@ public abstract class ForwardingCacheBackend implements CacheBackend {
     }
 
     @Override
+    public java.util.Map<String, Circuit.State> circuits() {
+        return delegate.circuits();
+    }
+
+    @Override
     public void announceEntryChanged(String region, String key) {
         delegate.announceEntryChanged(region, key);
     }
