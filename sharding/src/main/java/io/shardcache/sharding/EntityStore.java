@@ -100,17 +100,16 @@ public final class EntityStore {
         this.table = table;
         int n = sharding.map().logicalShards();
         if (n > ShardIdLayout.MAX_SHARDS)
-            throw new ShardingException("the map of sharding '" + sharding.name() + "' has " + n
+            throw new IllegalArgumentException("the map of sharding '" + sharding.name() + "' has " + n
                 + " logical shards, but IDs carry " + ShardIdLayout.SHARD_BITS + " bits of shard, so at most "
                 + ShardIdLayout.MAX_SHARDS + ": an entity store needs a map of at most that many shards");
         List<Table<Record>> tables = new ArrayList<>(n);
         for (int shard = 0; shard < n; shard++) {
             String schema = sharding.schemaOf(shard);
             if (!IDENTIFIER.matcher(schema).matches())
-                throw new ShardingException("logical shard " + shard + " has the schema '" + schema + "', which is"
+                throw new IllegalArgumentException("logical shard " + shard + " has the schema '" + schema + "', which is"
                     + " not a plain identifier (ASCII letters, digits or _, not starting with a digit): the entity"
-                    + " store installs next_id() there and cannot; use a schema pattern such as 'shard_%04d'",
-                    shard, sharding.serverOf(shard).name(), null);
+                    + " store installs next_id() there and cannot; use a schema pattern such as 'shard_%04d'");
             tables.add(DSL.table(DSL.name(schema, table)));
         }
         this.tables = List.copyOf(tables);
@@ -202,7 +201,8 @@ public final class EntityStore {
      * {@code put(int, …)} and {@code put(Object, …)}, an {@code Integer} variable would silently route while
      * an {@code int} literal would not.
      *
-     * @throws ShardingException if the key is null or the router cannot place it
+     * @throws IllegalArgumentException if the key is null
+     * @throws ShardingException        if the router cannot place it
      */
     public long putByKey(Object shardKey, String kind, Map<String, ?> attributes) {
         return put(sharding.shardOf(shardKey), kind, attributes);
@@ -283,7 +283,7 @@ public final class EntityStore {
         /** The layout of the IDs; required. Never change its epoch once IDs exist. */
         public Builder layout(ShardIdLayout layout) {
             if (this.layout != null)
-                throw new ShardingException("layout is already set to " + this.layout + "; each option may be set once");
+                throw new IllegalStateException("layout is already set to " + this.layout + "; each option may be set once");
             this.layout = Objects.requireNonNull(layout, "layout");
             return this;
         }
@@ -291,22 +291,23 @@ public final class EntityStore {
         /** The table's name in each shard schema; default {@link #DEFAULT_TABLE}. A plain identifier. */
         public Builder table(String table) {
             if (this.table != null)
-                throw new ShardingException("table is already set to " + this.table + "; each option may be set once");
+                throw new IllegalStateException("table is already set to " + this.table + "; each option may be set once");
             Objects.requireNonNull(table, "table");
             if (!IDENTIFIER.matcher(table).matches())
-                throw new ShardingException("table name '" + table + "' is not a plain identifier: use 1 to 63 ASCII"
+                throw new IllegalArgumentException("table name '" + table + "' is not a plain identifier: use 1 to 63 ASCII"
                     + " letters, digits or _, not starting with a digit");
             this.table = table;
             return this;
         }
 
         /**
-         * @throws ShardingException if no layout was given, the map has more shards than IDs can carry, or a
-         *                           shard's schema name is not a plain identifier
+         * @throws IllegalStateException    if no layout was given
+         * @throws IllegalArgumentException if the map has more shards than IDs can carry, or a shard's schema
+         *                                  name is not a plain identifier
          */
         public EntityStore build() {
             if (layout == null)
-                throw new ShardingException("layout(ShardIdLayout) is required: it fixes the epoch of the store's IDs");
+                throw new IllegalStateException("layout(ShardIdLayout) is required: it fixes the epoch of the store's IDs");
             return new EntityStore(sharding, layout, table != null ? table : DEFAULT_TABLE);
         }
     }

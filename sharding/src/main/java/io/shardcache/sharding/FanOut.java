@@ -37,7 +37,7 @@ public record FanOut(FanOutPolicy policy, Duration shardTimeout, FanOutMode mode
         Objects.requireNonNull(shardTimeout, "shardTimeout");
         Objects.requireNonNull(mode, "mode");
         if (shardTimeout.isNegative() || shardTimeout.isZero() || shardTimeout.toMillis() == 0)
-            throw new ShardingException("shardTimeout " + shardTimeout + " must be at least 1 ms");
+            throw new IllegalArgumentException("shardTimeout " + shardTimeout + " must be at least 1 ms");
     }
 
     /** Every option at its default. */
@@ -84,7 +84,7 @@ public record FanOut(FanOutPolicy policy, Duration shardTimeout, FanOutMode mode
 
         private static void once(@Nullable Object current, String option) {
             if (current != null)
-                throw new ShardingException(option + " is already set to " + current + "; each option may be set once");
+                throw new IllegalStateException(option + " is already set to " + current + "; each option may be set once");
         }
     }
 }

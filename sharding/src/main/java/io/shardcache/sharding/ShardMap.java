@@ -34,8 +34,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>{@link Builder#build()} refuses a map whose ranges leave a logical shard without a server or give one
  * to two servers, whose schema pattern does not yield a valid, distinct PostgreSQL schema name for every
- * shard, or whose replicas name an unknown server; the {@link ShardingException} names the gap, the
- * overlap, the shard or the name.
+ * shard, or whose replicas name an unknown server; the {@link IllegalArgumentException} names the gap,
+ * the overlap, the shard or the name.
  */
 public final class ShardMap {
 
@@ -128,13 +128,13 @@ public final class ShardMap {
     /**
      * The physical server named {@code name}.
      *
-     * @throws ShardingException listing the known names if there is none
+     * @throws IllegalArgumentException listing the known names if there is none
      */
     public PhysicalServer server(String name) {
         for (PhysicalServer s : servers)
             if (s.name().equals(name))
                 return s;
-        throw new ShardingException("unknown physical server '" + name + "': the map has " + names(servers));
+        throw new IllegalArgumentException("unknown physical server '" + name + "': the map has " + names(servers));
     }
 
     void checkShard(int shard) {
@@ -207,7 +207,7 @@ public final class ShardMap {
         public Builder logicalShards(int logicalShards) {
             once(this.logicalShards, "logicalShards");
             if (logicalShards < 1 || logicalShards > MAX_LOGICAL_SHARDS)
-                throw new ShardingException("logicalShards " + logicalShards + " is outside [1, " + MAX_LOGICAL_SHARDS + "]");
+                throw new IllegalArgumentException("logicalShards " + logicalShards + " is outside [1, " + MAX_LOGICAL_SHARDS + "]");
             this.logicalShards = logicalShards;
             return this;
         }
@@ -235,7 +235,7 @@ public final class ShardMap {
             Objects.requireNonNull(applicationSchema, "applicationSchema");
             String problem = Identifiers.problemWith(applicationSchema);
             if (problem != null)
-                throw new ShardingException("applicationSchema '" + applicationSchema + "' is not a valid schema name: " + problem);
+                throw new IllegalArgumentException("applicationSchema '" + applicationSchema + "' is not a valid schema name: " + problem);
             this.applicationSchema = applicationSchema;
             return this;
         }
@@ -247,15 +247,15 @@ public final class ShardMap {
         public Builder physical(String name, HikariConfig config, int from, int to) {
             Objects.requireNonNull(config, () -> "HikariConfig of physical server " + name);
             if (name == null || !SERVER_NAME.matcher(name).matches())
-                throw new ShardingException("physical server name " + (name == null ? "null" : "'" + name + "'")
+                throw new IllegalArgumentException("physical server name " + (name == null ? "null" : "'" + name + "'")
                     + " is not valid: use 1 to 63 letters, digits, '_', '.' or '-'");
             Declared earlier = physicals.get(name);
             if (earlier != null)
-                throw new ShardingException("physical server '" + name + "' is already declared with logical shards ["
-                    + earlier.from + ", " + earlier.to + "); declare each server once", -1, name, null);
+                throw new IllegalArgumentException("physical server '" + name + "' is already declared with logical shards ["
+                    + earlier.from + ", " + earlier.to + "); declare each server once");
             if (from < 0 || to <= from)
-                throw new ShardingException("physical server '" + name + "' has the empty or negative range ["
-                    + from + ", " + to + "): a range is [from, to) with 0 <= from < to", -1, name, null);
+                throw new IllegalArgumentException("physical server '" + name + "' has the empty or negative range ["
+                    + from + ", " + to + "): a range is [from, to) with 0 <= from < to");
             physicals.put(name, new Declared(name, copy(config), from, to));
             return this;
         }
@@ -274,14 +274,15 @@ public final class ShardMap {
         /**
          * Checks the whole map and returns it.
          *
-         * @throws ShardingException naming every gap and overlap between ranges, a range past the last
-         *                           shard, a schema pattern that fails, or a replica of an unknown server
+         * @throws IllegalStateException    if {@code logicalShards} or every physical server is missing
+         * @throws IllegalArgumentException naming every gap and overlap between ranges, a range past the last
+         *                                  shard, a schema pattern that fails, or a replica of an unknown server
          */
         public ShardMap build() {
             if (logicalShards == null)
-                throw new ShardingException("logicalShards(int) is required: the number of logical shards is fixed for the life of the data");
+                throw new IllegalStateException("logicalShards(int) is required: the number of logical shards is fixed for the life of the data");
             if (physicals.isEmpty())
-                throw new ShardingException("no physical server declared: declare at least one with physical(name, config, from, to)");
+                throw new IllegalStateException("no physical server declared: declare at least one with physical(name, config, from, to)");
             int n = logicalShards;
             List<Declared> sorted = new ArrayList<>(physicals.values());
             sorted.sort(Comparator.comparingInt(Declared::from).thenComparingInt(Declared::to));
@@ -318,7 +319,7 @@ public final class ShardMap {
                     replicaConfigs.computeIfAbsent(r.getKey(), k -> new ArrayList<>()).add(r.getValue());
             }
             if (!problems.isEmpty())
-                throw new ShardingException("invalid shard map with " + n + " logical shards: " + String.join("; ", problems));
+                throw new IllegalArgumentException("invalid shard map with " + n + " logical shards: " + String.join("; ", problems));
             checkDistinctUrls(sorted);
 
             String pattern = schemaPattern != null ? schemaPattern : DEFAULT_SCHEMA_PATTERN;
@@ -347,14 +348,14 @@ public final class ShardMap {
                     continue;
                 String other = byUrl.putIfAbsent(url, d.name);
                 if (other != null)
-                    throw new ShardingException("physical servers '" + other + "' and '" + d.name
+                    throw new IllegalArgumentException("physical servers '" + other + "' and '" + d.name
                         + "' have the same JDBC URL " + address(d.config) + ": each physical server is its own database");
             }
         }
 
         private static void once(@Nullable Object current, String option) {
             if (current != null)
-                throw new ShardingException(option + " is already set to " + current + "; each option may be set once");
+                throw new IllegalStateException(option + " is already set to " + current + "; each option may be set once");
         }
     }
 }

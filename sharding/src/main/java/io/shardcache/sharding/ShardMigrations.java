@@ -262,10 +262,10 @@ public final class ShardMigrations {
             once(this.locations, "locations");
             Objects.requireNonNull(locations, "locations");
             if (locations.length == 0)
-                throw new ShardingException("locations needs at least one location, such as '" + DEFAULT_LOCATIONS + "'");
+                throw new IllegalArgumentException("locations needs at least one location, such as '" + DEFAULT_LOCATIONS + "'");
             for (String l : locations)
                 if (l == null || l.isBlank())
-                    throw new ShardingException("locations " + Arrays.toString(locations) + " contain a blank location");
+                    throw new IllegalArgumentException("locations " + Arrays.toString(locations) + " contain a blank location");
             this.locations = List.of(locations);
             return this;
         }
@@ -279,14 +279,14 @@ public final class ShardMigrations {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(value, () -> "value of placeholder " + name);
             if (name.isBlank() || name.startsWith("flyway:"))
-                throw new ShardingException("placeholder name '" + name + "' is not allowed: give a non-blank name"
+                throw new IllegalArgumentException("placeholder name '" + name + "' is not allowed: give a non-blank name"
                     + " outside Flyway's own 'flyway:' namespace");
             if (RESERVED.contains(name.toLowerCase(Locale.ROOT)))
-                throw new ShardingException("placeholder '" + name + "' is set per shard by ShardMigrations (reserved: "
+                throw new IllegalArgumentException("placeholder '" + name + "' is set per shard by ShardMigrations (reserved: "
                     + RESERVED + "); choose another name");
             String earlier = placeholders.putIfAbsent(name, value);
             if (earlier != null)
-                throw new ShardingException("placeholder '" + name + "' is already set to '" + earlier
+                throw new IllegalStateException("placeholder '" + name + "' is already set to '" + earlier
                     + "'; each placeholder may be set once");
             return this;
         }
@@ -313,7 +313,7 @@ public final class ShardMigrations {
         public Builder parallelismPerServer(int parallelism) {
             once(this.parallelism, "parallelismPerServer");
             if (parallelism < 1)
-                throw new ShardingException("parallelismPerServer " + parallelism + " must be at least 1");
+                throw new IllegalArgumentException("parallelismPerServer " + parallelism + " must be at least 1");
             this.parallelism = parallelism;
             return this;
         }
@@ -335,19 +335,20 @@ public final class ShardMigrations {
         }
 
         /**
-         * @throws ShardingException if the parallelism needs more connections than a server's pool has,
-         *                           naming the server, both numbers and the largest parallelism that fits
+         * @throws IllegalArgumentException if the parallelism needs more connections than a server's pool
+         *                                  has, naming the server, both numbers and the largest parallelism
+         *                                  that fits
          */
         public ShardMigrations build() {
             int p = parallelism != null ? parallelism : DEFAULT_PARALLELISM_PER_SERVER;
             for (PhysicalServer s : sharding.map().servers()) {
                 DataSource ds = sharding.dataSource(s.name());
                 if (ds instanceof HikariDataSource h && p * CONNECTIONS_PER_SHARD > h.getMaximumPoolSize())
-                    throw new ShardingException("parallelismPerServer " + p + " needs up to " + p * CONNECTIONS_PER_SHARD
+                    throw new IllegalArgumentException("parallelismPerServer " + p + " needs up to " + p * CONNECTIONS_PER_SHARD
                         + " connections of physical server " + s.name() + ", whose pool has maximumPoolSize "
                         + h.getMaximumPoolSize() + ": " + (h.getMaximumPoolSize() >= CONNECTIONS_PER_SHARD
                             ? "use at most " + h.getMaximumPoolSize() / CONNECTIONS_PER_SHARD + ", or a bigger pool"
-                            : "give the pool at least " + CONNECTIONS_PER_SHARD + " connections"), -1, s.name(), null);
+                            : "give the pool at least " + CONNECTIONS_PER_SHARD + " connections"));
             }
             return new ShardMigrations(this);
         }
@@ -364,7 +365,7 @@ public final class ShardMigrations {
 
         private static void once(@Nullable Object current, String option) {
             if (current != null)
-                throw new ShardingException(option + " is already set to " + current + "; each option may be set once");
+                throw new IllegalStateException(option + " is already set to " + current + "; each option may be set once");
         }
     }
 }

@@ -53,12 +53,12 @@ public final class ShardedDatabase implements AutoCloseable {
     /**
      * The sharding of category {@code name}.
      *
-     * @throws ShardingException listing the known categories if there is none by that name
+     * @throws IllegalArgumentException listing the known categories if there is none by that name
      */
     public Sharding category(String name) {
         Sharding s = categories.get(name);
         if (s == null)
-            throw new ShardingException("unknown shard category '" + name + "': the known categories are " + categories.keySet());
+            throw new IllegalArgumentException("unknown shard category '" + name + "': the known categories are " + categories.keySet());
         return s;
     }
 
@@ -70,11 +70,11 @@ public final class ShardedDatabase implements AutoCloseable {
     /**
      * The context of the unsharded database: no render mapping, names as written.
      *
-     * @throws ShardingException if the builder declared no unsharded database
+     * @throws IllegalStateException if the builder declared no unsharded database
      */
     public DSLContext unsharded() {
         if (unsharded == null)
-            throw new ShardingException("no unsharded database was declared: add one with ShardedDatabase.builder().unsharded(config)");
+            throw new IllegalStateException("no unsharded database was declared: add one with ShardedDatabase.builder().unsharded(config)");
         return unsharded;
     }
 
@@ -120,7 +120,7 @@ public final class ShardedDatabase implements AutoCloseable {
             Objects.requireNonNull(map, () -> "map of category " + name);
             Objects.requireNonNull(router, () -> "router of category " + name);
             if (categories.containsKey(name))
-                throw new ShardingException("shard category '" + name + "' is already declared; declare each category once");
+                throw new IllegalArgumentException("shard category '" + name + "' is already declared; declare each category once");
             categories.put(name, new Category(map, router));
             return this;
         }
@@ -128,7 +128,7 @@ public final class ShardedDatabase implements AutoCloseable {
         /** The database of the tables that are not sharded; its pool is created (without connecting) at build. */
         public Builder unsharded(HikariConfig config) {
             if (unsharded != null)
-                throw new ShardingException("the unsharded database is already declared; it may be declared once");
+                throw new IllegalStateException("the unsharded database is already declared; it may be declared once");
             HikariConfig copy = new HikariConfig();
             Objects.requireNonNull(config, "config").copyStateTo(copy);
             this.unsharded = copy;
@@ -138,7 +138,7 @@ public final class ShardedDatabase implements AutoCloseable {
         /** jOOQ settings of every context (shards and unsharded); default jOOQ's defaults. */
         public Builder settings(Settings settings) {
             if (this.settings != null)
-                throw new ShardingException("settings are already set; each option may be set once");
+                throw new IllegalStateException("settings are already set; each option may be set once");
             this.settings = (Settings) Objects.requireNonNull(settings, "settings").clone();
             return this;
         }
@@ -146,11 +146,12 @@ public final class ShardedDatabase implements AutoCloseable {
         /**
          * Creates every category's pools and the unsharded pool, without connecting.
          *
-         * @throws ShardingException if no category was declared, or a category's name is not valid
+         * @throws IllegalStateException    if no category was declared
+         * @throws IllegalArgumentException if a category's name is not valid
          */
         public ShardedDatabase build() {
             if (categories.isEmpty())
-                throw new ShardingException("no shard category declared: add one with category(name, map, router)");
+                throw new IllegalStateException("no shard category declared: add one with category(name, map, router)");
             Map<String, Sharding> built = new LinkedHashMap<>();
             List<AutoCloseable> opened = new ArrayList<>();
             try {

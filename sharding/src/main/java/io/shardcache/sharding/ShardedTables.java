@@ -114,22 +114,22 @@ public final class ShardedTables {
          * its values are converted to its data type before routing, so a {@code BIGINT} key reaches the
          * router as a {@code Long} whichever Java type the query's bind value had.
          *
-         * @throws ShardingException if the table is aliased, already declared, or {@code column} is a field
-         *                           of another table
+         * @throws IllegalArgumentException if the table is aliased, already declared, or {@code column} is a
+         *                                  field of another table
          */
         public Builder table(Table<?> table, Field<?> column) {
             Objects.requireNonNull(table, "table");
             Objects.requireNonNull(column, () -> "shard-key column of " + table);
             if (table instanceof QOM.Aliasable<?> a && a.$alias() != null)
-                throw new ShardingException("declare the table itself, not the alias " + a.$alias()
+                throw new IllegalArgumentException("declare the table itself, not the alias " + a.$alias()
                     + ": every alias of a declared table is recognised");
             if (column instanceof TableField<?, ?> tf && tf.getTable() != null
                 && !TableNames.key(tf.getTable()).equals(TableNames.key(table)))
-                throw new ShardingException("shard-key column " + column + " belongs to table "
+                throw new IllegalArgumentException("shard-key column " + column + " belongs to table "
                     + String.join(".", TableNames.key(tf.getTable())) + ", not to " + String.join(".", TableNames.key(table)));
             Entry earlier = byName.get(TableNames.key(table));
             if (earlier != null)
-                throw new ShardingException("table " + String.join(".", TableNames.key(table)) + " is already declared sharded by "
+                throw new IllegalArgumentException("table " + String.join(".", TableNames.key(table)) + " is already declared sharded by "
                     + earlier.column().getName() + "; it cannot also be sharded by " + column.getName()
                     + " (declare each table once)");
             byName.put(TableNames.key(table), new Entry(table, column));
@@ -137,11 +137,11 @@ public final class ShardedTables {
         }
 
         /**
-         * @throws ShardingException if no table was declared
+         * @throws IllegalStateException if no table was declared
          */
         public ShardedTables build() {
             if (byName.isEmpty())
-                throw new ShardingException("no sharded table declared: declare at least one with table(table, column)");
+                throw new IllegalStateException("no sharded table declared: declare at least one with table(table, column)");
             return new ShardedTables(Collections.unmodifiableMap(new LinkedHashMap<>(byName)));
         }
     }

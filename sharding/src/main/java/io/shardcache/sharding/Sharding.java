@@ -55,8 +55,9 @@ import org.jspecify.annotations.Nullable;
  * down: pools start empty and connect in the background. A query to a shard whose server is down fails
  * after the pool's {@code connectionTimeout}; other shards are unaffected. Reads through
  * {@link #onReplica(Object)} fail over (see there); fan-outs report failures per shard (see
- * {@link #onAll(FanOut, Function)}). Bad input (a {@code null} key, a shard out of range, a router result
- * out of range) is a {@link ShardingException} naming it.
+ * {@link #onAll(FanOut, Function)}). A shard out of range or a router result out of range is a
+ * {@link ShardingException} naming it; a {@code null} key, or a context this module did not make, is an
+ * {@link IllegalArgumentException}.
  *
  * <p><b>Lifecycle.</b> {@link #initialize()} records the map in each server and refuses a map that
  * contradicts what was recorded (a changed shard count, a moved shard); {@link #createShards(String)}
@@ -151,12 +152,13 @@ public final class Sharding implements AutoCloseable {
     /**
      * The logical shard of {@code key}, by the router.
      *
-     * @throws ShardingException if the key is {@code null}, the router cannot place it, or the router
-     *                           answers a shard outside {@code [0, logicalShards)}
+     * @throws IllegalArgumentException if the key is {@code null}
+     * @throws ShardingException        if the router cannot place it, or answers a shard outside
+     *                                  {@code [0, logicalShards)}
      */
     public int shardOf(Object key) {
         if (key == null)
-            throw new ShardingException("shard key must not be null (sharding '" + name + "')");
+            throw new IllegalArgumentException("shard key must not be null (sharding '" + name + "')");
         int n = map.logicalShards();
         int shard;
         try {
@@ -189,7 +191,8 @@ public final class Sharding implements AutoCloseable {
     /**
      * The context of logical shard {@code shard}, on its server's primary pool. The same instance on every call.
      *
-     * @throws ShardingException if {@code shard} is not in {@code [0, logicalShards)}, or this is closed
+     * @throws ShardingException     if {@code shard} is not in {@code [0, logicalShards)}
+     * @throws IllegalStateException if this is closed
      */
     public DSLContext onShard(int shard) {
         map.checkShard(shard);
@@ -215,7 +218,8 @@ public final class Sharding implements AutoCloseable {
      * refused before they are sent, with a {@link ShardingException}. Replicas lag: read your own writes
      * through {@link #on(Object)}.
      *
-     * @throws ShardingException if {@code shard} is not in {@code [0, logicalShards)}, or this is closed;
+     * @throws IllegalStateException if this is closed
+     * @throws ShardingException     if {@code shard} is not in {@code [0, logicalShards)};
      *                           when a statement runs, if no replica and not the primary gave a connection,
      *                           listing each pool and why
      */
@@ -269,19 +273,19 @@ public final class Sharding implements AutoCloseable {
     /**
      * The logical shard of a context this module made (by {@link #on}, {@link #onReplica}, or in a fan-out).
      *
-     * @throws ShardingException if {@code ctx} is not a shard context
+     * @throws IllegalArgumentException if {@code ctx} is not a shard context
      */
     public static int shardNumber(DSLContext ctx) {
         if (ctx.configuration().data(SHARD_DATA_KEY) instanceof Integer shard)
             return shard;
-        throw new ShardingException("this DSLContext is not a shard context: it carries no " + SHARD_DATA_KEY);
+        throw new IllegalArgumentException("this DSLContext is not a shard context: it carries no " + SHARD_DATA_KEY);
     }
 
     /**
      * The primary pool of physical server {@code server}, for work jOOQ does not do (metrics, plain JDBC).
      * Owned by this {@code Sharding}: do not close it.
      *
-     * @throws ShardingException listing the known servers if there is none by that name
+     * @throws IllegalArgumentException listing the known servers if there is none by that name
      */
     public DataSource dataSource(String server) {
         return pools(map.server(server)).primary();
@@ -394,7 +398,7 @@ public final class Sharding implements AutoCloseable {
 
     private void checkOpen() {
         if (closed)
-            throw new ShardingException("sharding '" + name + "' is closed; its pools are shut down");
+            throw new IllegalStateException("sharding '" + name + "' is closed; its pools are shut down");
     }
 
     private String expand(String template, int shard) {
@@ -411,7 +415,7 @@ public final class Sharding implements AutoCloseable {
     private static void checkTemplate(String template) {
         Objects.requireNonNull(template, "template");
         if (!template.contains("%{name}"))
-            throw new ShardingException("shard template has no %{name} placeholder, so it would run the same statement "
+            throw new IllegalArgumentException("shard template has no %{name} placeholder, so it would run the same statement "
                 + "on every shard instead of on each shard's schema: " + template);
     }
 
@@ -434,9 +438,9 @@ public final class Sharding implements AutoCloseable {
          */
         public Builder name(String name) {
             if (this.name != null)
-                throw new ShardingException("name is already set to " + this.name + "; each option may be set once");
+                throw new IllegalStateException("name is already set to " + this.name + "; each option may be set once");
             if (name == null || !NAME.matcher(name).matches())
-                throw new ShardingException("sharding name " + (name == null ? "null" : "'" + name + "'")
+                throw new IllegalArgumentException("sharding name " + (name == null ? "null" : "'" + name + "'")
                     + " is not valid: use 1 to 64 letters, digits, '_', '.' or '-'");
             this.name = name;
             return this;
@@ -448,10 +452,10 @@ public final class Sharding implements AutoCloseable {
          */
         public Builder settings(Settings settings) {
             if (this.settings != null)
-                throw new ShardingException("settings are already set; each option may be set once");
+                throw new IllegalStateException("settings are already set; each option may be set once");
             Objects.requireNonNull(settings, "settings");
             if (settings.getRenderMapping() != null)
-                throw new ShardingException("settings carry a render mapping (" + settings.getRenderMapping()
+                throw new IllegalArgumentException("settings carry a render mapping (" + settings.getRenderMapping()
                     + "), but each shard's render mapping is set by the sharding: leave it unset");
             this.settings = (Settings) settings.clone();
             return this;

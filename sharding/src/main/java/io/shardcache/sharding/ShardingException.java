@@ -5,8 +5,11 @@ import java.util.OptionalInt;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The root of the sharding module's exceptions: a bad {@link ShardMap}, a map that contradicts what the
- * servers recorded, a shard number out of range, a server that did not answer, a fan-out that failed.
+ * The root of the sharding module's exceptions for what goes wrong at run time: a map that contradicts what
+ * the servers recorded, a shard number out of range, a key the router cannot place, a server that did not
+ * answer, a migration or a fan-out that failed. Misuse of a builder or an argument (an option set twice, a
+ * map whose ranges overlap, a {@code null} key, an unknown name) is an {@link IllegalArgumentException} or
+ * {@link IllegalStateException} naming the setting and the value, as in every shardcache module.
  *
  * <p>Unchecked. The message carries the state that explains the failure (logical shard, physical server,
  * schema, waited milliseconds, the known names when a name was unknown), and the cause is chained. When

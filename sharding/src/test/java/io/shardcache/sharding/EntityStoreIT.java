@@ -170,7 +170,7 @@ class EntityStoreIT {
             assertThat(LAYOUT.shardOf(id)).isEqualTo(sharding.shardOf(key));
             assertThat(store.get(id).orElseThrow().attributes()).containsEntry("key", key);
         }
-        assertThatThrownBy(() -> store.putByKey(null, "user", Map.of())).isInstanceOf(ShardingException.class);
+        assertThatThrownBy(() -> store.putByKey(null, "user", Map.of())).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

@@ -50,7 +50,7 @@ class ShardMapTest {
         assertThatThrownBy(() -> ShardMap.builder().logicalShards(4096)
             .physical("db1", config("a"), 0, 2050)
             .physical("db2", config("b"), 2048, 4096).build())
-            .isInstanceOf(ShardingException.class)
+            .isInstanceOf(IllegalArgumentException.class)
             .hasMessageContaining("logical shards [2048, 2050) are claimed by both db1 [0, 2050) and db2 [2048, 4096)");
     }
 
@@ -82,7 +82,7 @@ class ShardMapTest {
     @Test
     void duplicateServerNameIsRefused() {
         assertThatThrownBy(() -> ShardMap.builder().physical("db1", config("a"), 0, 8).physical("db1", config("b"), 8, 16))
-            .isInstanceOf(ShardingException.class)
+            .isInstanceOf(IllegalArgumentException.class)
             .hasMessageContaining("physical server 'db1' is already declared with logical shards [0, 8)");
     }
 

@@ -81,10 +81,10 @@ class ShardedDatabaseIT {
     @Test
     void unknownCategoryListsTheKnownOnes() {
         assertThatThrownBy(() -> db.category("orders"))
-            .isInstanceOf(ShardingException.class)
+            .isInstanceOf(IllegalArgumentException.class)
             .hasMessage("unknown shard category 'orders': the known categories are [users, events]");
         assertThatThrownBy(() -> ShardedDatabase.builder().category("users", db.category("users").map(), MODULO)
             .category("users", db.category("users").map(), MODULO))
-            .hasMessageContaining("shard category 'users' is already declared");
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("shard category 'users' is already declared");
     }
 }

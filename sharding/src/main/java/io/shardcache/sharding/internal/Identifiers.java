@@ -54,7 +54,7 @@ public final class Identifiers {
      *
      * @param reserved names no shard may take (the metadata schema), with what they are used for
      * @return the names, indexed by logical shard
-     * @throws ShardingException naming the pattern, the shard and the name that fails
+     * @throws IllegalArgumentException naming the pattern, the shard and the name that fails
      */
     public static String[] schemaNames(String pattern, int shards, Map<String, String> reserved) {
         String[] names = new String[shards];
@@ -64,20 +64,20 @@ public final class Identifiers {
             try {
                 name = String.format(Locale.ROOT, pattern, shard);
             } catch (IllegalFormatException e) {
-                throw new ShardingException("schema pattern '" + pattern + "' cannot format logical shard " + shard
+                throw new IllegalArgumentException("schema pattern '" + pattern + "' cannot format logical shard " + shard
                     + ": " + e + "; use one integer conversion such as 'shard_%04d'", e);
             }
             String problem = problemWith(name);
             if (problem != null)
-                throw new ShardingException("schema pattern '" + pattern + "' gives logical shard " + shard
+                throw new IllegalArgumentException("schema pattern '" + pattern + "' gives logical shard " + shard
                     + " the schema name '" + name + "', which is not a valid PostgreSQL schema name: " + problem);
             String use = reserved.get(name);
             if (use != null)
-                throw new ShardingException("schema pattern '" + pattern + "' gives logical shard " + shard
+                throw new IllegalArgumentException("schema pattern '" + pattern + "' gives logical shard " + shard
                     + " the schema name '" + name + "', which is reserved for " + use);
             Integer other = seen.putIfAbsent(name, shard);
             if (other != null)
-                throw new ShardingException("schema pattern '" + pattern + "' gives logical shards " + other + " and "
+                throw new IllegalArgumentException("schema pattern '" + pattern + "' gives logical shards " + other + " and "
                     + shard + " the same schema name '" + name + "'; every logical shard needs its own schema"
                     + " (does the pattern contain an integer conversion such as %04d?)");
             names[shard] = name;
