@@ -6,6 +6,7 @@ import io.shardcache.query.internal.JooqInternals;
 import io.shardcache.query.internal.Lookup;
 import io.shardcache.query.internal.DogpileEngine;
 import io.shardcache.query.internal.KeyContext;
+import io.shardcache.query.internal.Options;
 import io.shardcache.query.internal.PreparedRead;
 import io.shardcache.query.internal.Probe;
 import io.shardcache.query.internal.ReadContext;
@@ -447,35 +448,35 @@ public final class CachingDSL implements AutoCloseable {
 
         /** Where entries live; default: a new {@link InProcessCacheBackend}, closed with the DSL. */
         public Builder backend(CacheBackend backend) {
-            once("backend", this.backend);
+            Options.once("backend", this.backend);
             this.backend = Objects.requireNonNull(backend, "backend");
             return this;
         }
 
         /** Hears hits, misses, regenerations and errors; default: none. */
         public Builder listener(CacheListener listener) {
-            once("listener", this.listener);
+            Options.once("listener", this.listener);
             this.listener = Objects.requireNonNull(listener, "listener");
             return this;
         }
 
         /** The clock entries are dated by; tests move it instead of sleeping. Default: the system's. */
         public Builder clock(InstantSource clock) {
-            once("clock", this.clock);
+            Options.once("clock", this.clock);
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 
         /** The randomness of early refresh; must be thread-safe. Default: {@code ThreadLocalRandom}. */
         public Builder random(RandomGenerator random) {
-            once("random", this.random);
+            Options.once("random", this.random);
             this.random = Objects.requireNonNull(random, "random");
             return this;
         }
 
         /** Runs background refreshes; default: a virtual thread per refresh, closed with the DSL. */
         public Builder refreshExecutor(Executor executor) {
-            once("refreshExecutor", this.refreshExecutor);
+            Options.once("refreshExecutor", this.refreshExecutor);
             this.refreshExecutor = Objects.requireNonNull(executor, "refreshExecutor");
             return this;
         }
@@ -487,7 +488,7 @@ public final class CachingDSL implements AutoCloseable {
          * must be cheap. Default: never.
          */
         public Builder inTransaction(BooleanSupplier inTransaction) {
-            once("inTransaction", this.inTransaction);
+            Options.once("inTransaction", this.inTransaction);
             this.inTransaction = Objects.requireNonNull(inTransaction, "inTransaction");
             return this;
         }
@@ -500,7 +501,7 @@ public final class CachingDSL implements AutoCloseable {
          * since shardcache could not tell when its rows become visible. Default: none.
          */
         public Builder afterCommit(Consumer<Runnable> afterCommit) {
-            once("afterCommit", this.afterCommit);
+            Options.once("afterCommit", this.afterCommit);
             this.afterCommit = Objects.requireNonNull(afterCommit, "afterCommit");
             return this;
         }
@@ -517,7 +518,7 @@ public final class CachingDSL implements AutoCloseable {
          * @throws IllegalArgumentException if {@code failures < 1} or {@code openFor} is not positive
          */
         public Builder circuitBreaker(int failures, Duration openFor) {
-            once("circuitBreaker", breakerOpenFor);
+            Options.once("circuitBreaker", breakerOpenFor);
             Objects.requireNonNull(openFor, "openFor");
             if (failures < 1)
                 throw new IllegalArgumentException("circuitBreaker failures must be at least 1, got " + failures);
@@ -564,9 +565,5 @@ public final class CachingDSL implements AutoCloseable {
             return new CachingDSL(dsl, regions, engine, owned, inTransaction != null ? inTransaction : () -> false, afterCommit);
         }
 
-        private void once(String option, @Nullable Object current) {
-            if (current != null)
-                throw new IllegalStateException(option + " is already set to " + current);
-        }
     }
 }

@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.shardcache.query.internal.LocalLocks;
+import io.shardcache.query.internal.Options;
 import io.shardcache.query.spi.CacheBackend;
 import io.shardcache.query.spi.RegenerationLocks;
 import java.time.Duration;
@@ -220,8 +221,7 @@ public final class InProcessCacheBackend implements CacheBackend {
 
         /** The clock that expires entries; tests move it instead of sleeping. Default: the system's. */
         public Builder clock(InstantSource clock) {
-            if (this.clock != null)
-                throw new IllegalStateException("clock is already set");
+            Options.once("clock", this.clock);
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }

@@ -1,5 +1,6 @@
 package io.shardcache.query;
 
+import io.shardcache.query.internal.Options;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Predicate;
@@ -138,42 +139,42 @@ public record Region(
 
         /** How long an entry is fresh; must be positive. */
         public Builder ttl(Duration ttl) {
-            once("ttl", this.ttl, ttl);
+            once("ttl", this.ttl);
             this.ttl = positive("ttl", ttl);
             return this;
         }
 
         /** How long after {@code ttl} a stale entry may still be served; zero or positive. */
         public Builder staleFor(Duration staleFor) {
-            once("staleFor", this.staleFor, staleFor);
+            once("staleFor", this.staleFor);
             this.staleFor = notNegative("staleFor", staleFor);
             return this;
         }
 
         /** Serve stale entries at once and refresh them on a background virtual thread. Needs {@code staleFor}. */
         public Builder asyncRefresh(boolean asyncRefresh) {
-            once("asyncRefresh", this.asyncRefresh, asyncRefresh);
+            once("asyncRefresh", this.asyncRefresh);
             this.asyncRefresh = asyncRefresh;
             return this;
         }
 
         /** How long a miss waits for another caller's regeneration; zero or positive. */
         public Builder lockWait(Duration lockWait) {
-            once("lockWait", this.lockWait, lockWait);
+            once("lockWait", this.lockWait);
             this.lockWait = notNegative("lockWait", lockWait);
             return this;
         }
 
         /** The longest a regeneration lock is held if its holder never releases it; positive. */
         public Builder lockLease(Duration lockLease) {
-            once("lockLease", this.lockLease, lockLease);
+            once("lockLease", this.lockLease);
             this.lockLease = positive("lockLease", lockLease);
             return this;
         }
 
         /** XFetch's beta (Vattani et al., VLDB 2015): 0 is off, 1 the usual, above 1 earlier. */
         public Builder earlyRefresh(double beta) {
-            once("earlyRefresh", this.earlyRefresh, beta);
+            once("earlyRefresh", this.earlyRefresh);
             if (!(beta >= 0) || Double.isInfinite(beta))
                 throw new IllegalArgumentException("region '" + name + "': earlyRefresh must be a finite number >= 0, got " + beta);
             this.earlyRefresh = beta;
@@ -182,7 +183,7 @@ public record Region(
 
         /** Entries larger than this many bytes (after compression) are not stored; positive. */
         public Builder maxEntryBytes(int maxEntryBytes) {
-            once("maxEntryBytes", this.maxEntryBytes, maxEntryBytes);
+            once("maxEntryBytes", this.maxEntryBytes);
             if (maxEntryBytes <= 0)
                 throw new IllegalArgumentException("region '" + name + "': maxEntryBytes must be positive, got " + maxEntryBytes);
             this.maxEntryBytes = maxEntryBytes;
@@ -191,7 +192,7 @@ public record Region(
 
         /** Results encoded larger than this many bytes are compressed; zero or positive. */
         public Builder compressAbove(int compressAbove) {
-            once("compressAbove", this.compressAbove, compressAbove);
+            once("compressAbove", this.compressAbove);
             if (compressAbove < 0)
                 throw new IllegalArgumentException("region '" + name + "': compressAbove must be >= 0, got " + compressAbove);
             this.compressAbove = compressAbove;
@@ -199,26 +200,26 @@ public record Region(
         }
 
         public Builder onLockTimeout(OnLockTimeout onLockTimeout) {
-            once("onLockTimeout", this.onLockTimeout, onLockTimeout);
+            once("onLockTimeout", this.onLockTimeout);
             this.onLockTimeout = Objects.requireNonNull(onLockTimeout, "onLockTimeout");
             return this;
         }
 
         public Builder onBackendFailure(OnBackendFailure onBackendFailure) {
-            once("onBackendFailure", this.onBackendFailure, onBackendFailure);
+            once("onBackendFailure", this.onBackendFailure);
             this.onBackendFailure = Objects.requireNonNull(onBackendFailure, "onBackendFailure");
             return this;
         }
 
         public Builder onRefreshFailure(OnRefreshFailure onRefreshFailure) {
-            once("onRefreshFailure", this.onRefreshFailure, onRefreshFailure);
+            once("onRefreshFailure", this.onRefreshFailure);
             this.onRefreshFailure = Objects.requireNonNull(onRefreshFailure, "onRefreshFailure");
             return this;
         }
 
         /** Stores a freshly computed result only if this returns true (e.g. {@code r -> !r.isEmpty()}). */
         public Builder cacheIf(Predicate<? super Result<Record>> cacheIf) {
-            once("cacheIf", this.cacheIf, cacheIf);
+            once("cacheIf", this.cacheIf);
             this.cacheIf = Objects.requireNonNull(cacheIf, "cacheIf");
             return this;
         }
@@ -246,7 +247,7 @@ public record Region(
          * @throws IllegalArgumentException if {@code maxEntries < 1} or {@code maxAge} is not positive
          */
         public Builder nearCache(int maxEntries, Duration maxAge) {
-            once("nearCache", this.nearCacheEntries, maxEntries);
+            once("nearCache", this.nearCacheEntries);
             if (maxEntries < 1)
                 throw new IllegalArgumentException("region '" + name + "': nearCache maxEntries must be at least 1, got " + maxEntries);
             this.nearCacheMaxAge = positive("nearCache maxAge", maxAge);
@@ -263,7 +264,7 @@ public record Region(
          * @throws IllegalArgumentException if {@code maxLag} is not positive
          */
         public Builder nearCacheMaxLag(Duration maxLag) {
-            once("nearCacheMaxLag", this.nearCacheMaxLag, maxLag);
+            once("nearCacheMaxLag", this.nearCacheMaxLag);
             this.nearCacheMaxLag = positive("nearCacheMaxLag", maxLag);
             return this;
         }
@@ -276,7 +277,7 @@ public record Region(
          * reads makes that entry a miss.
          */
         public Builder tableGenerations(boolean tableGenerations) {
-            once("tableGenerations", this.tableGenerations, tableGenerations);
+            once("tableGenerations", this.tableGenerations);
             this.tableGenerations = tableGenerations;
             return this;
         }
@@ -309,10 +310,8 @@ public record Region(
                 tableGenerations == null || tableGenerations);
         }
 
-        private void once(String option, @Nullable Object current, Object next) {
-            if (current != null)
-                throw new IllegalStateException("region '" + name + "': " + option + " is already set to " + current
-                    + "; it cannot be set again to " + next);
+        private void once(String option, @Nullable Object current) {
+            Options.once("region '" + name + "': " + option, current);
         }
 
         private Duration positive(String option, Duration d) {

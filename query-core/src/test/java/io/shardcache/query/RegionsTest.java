@@ -68,7 +68,7 @@ class RegionsTest {
     void anOptionMaySetOnlyOnce() {
         assertThatThrownBy(() -> Regions.builder().region("r", r -> r.ttl(Duration.ofMinutes(1)).ttl(Duration.ofMinutes(2))))
             .isInstanceOf(IllegalStateException.class)
-            .hasMessage("region 'r': ttl is already set to PT1M; it cannot be set again to PT2M");
+            .hasMessage("region 'r': ttl is already set to PT1M; each option may be set once");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.shardcache.sharding;
 
 import io.shardcache.sharding.internal.JsonText;
+import io.shardcache.sharding.internal.Options;
 import io.shardcache.sharding.internal.Transactions;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -282,16 +283,14 @@ public final class EntityStore {
 
         /** The layout of the IDs; required. Never change its epoch once IDs exist. */
         public Builder layout(ShardIdLayout layout) {
-            if (this.layout != null)
-                throw new IllegalStateException("layout is already set to " + this.layout + "; each option may be set once");
+            Options.once("layout", this.layout);
             this.layout = Objects.requireNonNull(layout, "layout");
             return this;
         }
 
         /** The table's name in each shard schema; default {@link #DEFAULT_TABLE}. A plain identifier. */
         public Builder table(String table) {
-            if (this.table != null)
-                throw new IllegalStateException("table is already set to " + this.table + "; each option may be set once");
+            Options.once("table", this.table);
             Objects.requireNonNull(table, "table");
             if (!IDENTIFIER.matcher(table).matches())
                 throw new IllegalArgumentException("table name '" + table + "' is not a plain identifier: use 1 to 63 ASCII"

@@ -1,5 +1,6 @@
 package io.shardcache.sharding;
 
+import io.shardcache.sharding.internal.Options;
 import java.time.Duration;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -59,19 +60,19 @@ public record FanOut(FanOutPolicy policy, Duration shardTimeout, FanOutMode mode
         }
 
         public Builder policy(FanOutPolicy policy) {
-            once(this.policy, "policy");
+            Options.once("policy", this.policy);
             this.policy = Objects.requireNonNull(policy, "policy");
             return this;
         }
 
         public Builder shardTimeout(Duration shardTimeout) {
-            once(this.shardTimeout, "shardTimeout");
+            Options.once("shardTimeout", this.shardTimeout);
             this.shardTimeout = Objects.requireNonNull(shardTimeout, "shardTimeout");
             return this;
         }
 
         public Builder mode(FanOutMode mode) {
-            once(this.mode, "mode");
+            Options.once("mode", this.mode);
             this.mode = Objects.requireNonNull(mode, "mode");
             return this;
         }
@@ -82,9 +83,5 @@ public record FanOut(FanOutPolicy policy, Duration shardTimeout, FanOutMode mode
                 mode != null ? mode : DEFAULT_MODE);
         }
 
-        private static void once(@Nullable Object current, String option) {
-            if (current != null)
-                throw new IllegalStateException(option + " is already set to " + current + "; each option may be set once");
-        }
     }
 }

@@ -3,6 +3,7 @@ package io.shardcache.sharding;
 import com.zaxxer.hikari.HikariConfig;
 import io.shardcache.sharding.internal.Identifiers;
 import io.shardcache.sharding.internal.MetadataTable;
+import io.shardcache.sharding.internal.Options;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -205,7 +206,7 @@ public final class ShardMap {
          * place keys by it. Between 1 and {@link #MAX_LOGICAL_SHARDS}.
          */
         public Builder logicalShards(int logicalShards) {
-            once(this.logicalShards, "logicalShards");
+            Options.once("logicalShards", this.logicalShards);
             if (logicalShards < 1 || logicalShards > MAX_LOGICAL_SHARDS)
                 throw new IllegalArgumentException("logicalShards " + logicalShards + " is outside [1, " + MAX_LOGICAL_SHARDS + "]");
             this.logicalShards = logicalShards;
@@ -219,7 +220,7 @@ public final class ShardMap {
          * shards may share one; names are quoted when rendered, so case is kept.
          */
         public Builder schemaPattern(String schemaPattern) {
-            once(this.schemaPattern, "schemaPattern");
+            Options.once("schemaPattern", this.schemaPattern);
             this.schemaPattern = Objects.requireNonNull(schemaPattern, "schemaPattern");
             return this;
         }
@@ -231,7 +232,7 @@ public final class ShardMap {
          * a schema are not mapped and resolve through the connection's {@code search_path}: qualify them.
          */
         public Builder applicationSchema(String applicationSchema) {
-            once(this.applicationSchema, "applicationSchema");
+            Options.once("applicationSchema", this.applicationSchema);
             Objects.requireNonNull(applicationSchema, "applicationSchema");
             String problem = Identifiers.problemWith(applicationSchema);
             if (problem != null)
@@ -353,9 +354,5 @@ public final class ShardMap {
             }
         }
 
-        private static void once(@Nullable Object current, String option) {
-            if (current != null)
-                throw new IllegalStateException(option + " is already set to " + current + "; each option may be set once");
-        }
     }
 }

@@ -2,6 +2,7 @@ package io.shardcache.sharding;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.shardcache.sharding.internal.FlywayShard;
+import io.shardcache.sharding.internal.Options;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -259,7 +260,7 @@ public final class ShardMigrations {
          * default {@link #DEFAULT_LOCATIONS}. A location that does not exist fails the run.
          */
         public Builder locations(String... locations) {
-            once(this.locations, "locations");
+            Options.once("locations", this.locations);
             Objects.requireNonNull(locations, "locations");
             if (locations.length == 0)
                 throw new IllegalArgumentException("locations needs at least one location, such as '" + DEFAULT_LOCATIONS + "'");
@@ -293,14 +294,14 @@ public final class ShardMigrations {
 
         /** Told about every shard's progress; default {@link MigrationListener#NONE}. Must be thread-safe. */
         public Builder listener(MigrationListener listener) {
-            once(this.listener, "listener");
+            Options.once("listener", this.listener);
             this.listener = Objects.requireNonNull(listener, "listener");
             return this;
         }
 
         /** What a failure does to the shards not yet started; default {@link #DEFAULT_POLICY}. */
         public Builder policy(MigrationPolicy policy) {
-            once(this.policy, "policy");
+            Options.once("policy", this.policy);
             this.policy = Objects.requireNonNull(policy, "policy");
             return this;
         }
@@ -311,7 +312,7 @@ public final class ShardMigrations {
          * connections the pool does not have.
          */
         public Builder parallelismPerServer(int parallelism) {
-            once(this.parallelism, "parallelismPerServer");
+            Options.once("parallelismPerServer", this.parallelism);
             if (parallelism < 1)
                 throw new IllegalArgumentException("parallelismPerServer " + parallelism + " must be at least 1");
             this.parallelism = parallelism;
@@ -329,7 +330,7 @@ public final class ShardMigrations {
          */
         @SuppressWarnings("unchecked")
         public Builder configureFlyway(Consumer<?> customizer) {
-            once(this.customizer, "configureFlyway");
+            Options.once("configureFlyway", this.customizer);
             this.customizer = (Consumer<Object>) Objects.requireNonNull(customizer, "customizer");
             return this;
         }
@@ -363,9 +364,5 @@ public final class ShardMigrations {
             }
         }
 
-        private static void once(@Nullable Object current, String option) {
-            if (current != null)
-                throw new IllegalStateException(option + " is already set to " + current + "; each option may be set once");
-        }
     }
 }

@@ -3,6 +3,7 @@ package io.shardcache.sharding;
 import io.shardcache.sharding.internal.FanOutRunner;
 import io.shardcache.sharding.internal.Identifiers;
 import io.shardcache.sharding.internal.MetadataTable;
+import io.shardcache.sharding.internal.Options;
 import io.shardcache.sharding.internal.ReadOnlyListener;
 import io.shardcache.sharding.internal.ReplicaConnectionProvider;
 import io.shardcache.sharding.internal.ServerPools;
@@ -437,8 +438,7 @@ public final class Sharding implements AutoCloseable {
          * default {@link #DEFAULT_NAME}. Two shardings sharing a server need different names.
          */
         public Builder name(String name) {
-            if (this.name != null)
-                throw new IllegalStateException("name is already set to " + this.name + "; each option may be set once");
+            Options.once("name", this.name);
             if (name == null || !NAME.matcher(name).matches())
                 throw new IllegalArgumentException("sharding name " + (name == null ? "null" : "'" + name + "'")
                     + " is not valid: use 1 to 64 letters, digits, '_', '.' or '-'");
