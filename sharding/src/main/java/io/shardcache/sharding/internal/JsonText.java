@@ -1,5 +1,15 @@
 package io.shardcache.sharding.internal;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -15,10 +25,9 @@ import org.jspecify.annotations.Nullable;
  * {@code null}, the JDK's numbers ({@code Byte, Short, Integer, Long, Float, Double, BigInteger, BigDecimal}),
  * and {@code Map<String, ?>} / {@code List<?>} of those.
  *
- * <p><b>Why not a library.</b> jOOQ's {@code org.jooq.tools.json} (a shaded json-simple) is deprecated for
- * removal in jOOQ 3.21 "without replacement", and its parser throws {@code NumberFormatException} on an
- * integer beyond {@code long}, which {@code jsonb} stores happily. Adding Jackson or Gson to every user of the
- * sharding module for one map type is worse than this small, closed codec.
+ * <p><b>Jackson writes and parses the text</b>: jackson-core's streaming generator and parser, without data
+ * binding, since the values are the JDK's own types. What stays here is the walk over the Java values, which
+ * checks each one and names the attribute's path when it refuses one, as no serializer does.
  *
  * <p><b>What PostgreSQL refuses</b> is refused here first, with the attribute's path: {@code jsonb} cannot hold
  * {@code \u0000}, and a lone UTF-16 surrogate would reach the server as {@code ?}. NaN and infinities are not
@@ -27,12 +36,23 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Reading</b> gives {@code LinkedHashMap}s in the text's key order and {@code ArrayList}s, wrapped
  * unmodifiable; integers as {@code Long} (or {@code BigInteger} past {@code long}); other numbers as
- * {@code BigDecimal}, exactly as {@code jsonb} kept them. Stateless; thread-safe.
+ * {@code BigDecimal}, exactly as {@code jsonb} kept them. The parser refuses nesting deeper than
+ * {@link #MAX_DEPTH}, but not long numbers, strings or keys: the text is {@code jsonb}'s output, and a
+ * {@code numeric} it holds may print with thousands of digits ({@code 1e1000} does). Stateless; thread-safe.
  */
 public final class JsonText {
 
     /** Levels of nested maps and lists accepted, in both directions. */
     public static final int MAX_DEPTH = 200;
+
+    private static final JsonFactory JSON = JsonFactory.builder()
+        .streamReadConstraints(StreamReadConstraints.builder()
+            .maxNestingDepth(MAX_DEPTH)
+            .maxNumberLength(Integer.MAX_VALUE)
+            .maxStringLength(Integer.MAX_VALUE)
+            .maxNameLength(Integer.MAX_VALUE)
+            .build())
+        .build();
 
     private JsonText() {
     }
@@ -43,8 +63,12 @@ public final class JsonText {
      * @throws IllegalArgumentException naming the attribute's path and type when a value is not JSON-safe
      */
     public static String write(Map<String, ?> attributes) {
-        StringBuilder out = new StringBuilder(64);
-        writeValue(attributes, "", 0, out);
+        StringWriter out = new StringWriter(64);
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            writeValue(attributes, "", 0, g);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing JSON to a string", e);   // a StringWriter does not fail
+        }
         return out.toString();
     }
 
@@ -63,52 +87,68 @@ public final class JsonText {
      *
      * @throws IllegalArgumentException if {@code text} is not one JSON object, with the offset of the problem
      */
+    @SuppressWarnings("unchecked")
     public static Map<String, Object> readObject(String text) {
-        return new JsonReader(text).object();
+        try (JsonParser p = JSON.createParser(text)) {
+            Map<String, Object> m;
+            try {
+                if (p.nextToken() != JsonToken.START_OBJECT)
+                    throw malformed(text, p.currentTokenLocation(), "expected a JSON object", null);
+                m = (Map<String, Object>) Objects.requireNonNull(readValue(p), "JSON object");
+            } catch (JsonProcessingException e) {
+                throw malformed(text, locationOf(e, p), e.getOriginalMessage(), e);
+            }
+            try {
+                if (p.nextToken() == null)
+                    return m;
+                throw malformed(text, p.currentTokenLocation(), "unexpected text after the JSON object", null);
+            } catch (JsonProcessingException e) {
+                throw malformed(text, locationOf(e, p), "unexpected text after the JSON object", e);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading JSON from a string", e);   // only a close could get here
+        }
     }
 
     // ---- writing ----
 
-    private static void writeValue(@Nullable Object v, String path, int depth, StringBuilder out) {
+    private static void writeValue(@Nullable Object v, String path, int depth, JsonGenerator g) throws IOException {
         switch (v) {
-            case null -> out.append("null");
-            case String s -> writeString(s, path, out);
-            case Boolean b -> out.append(b.booleanValue());
-            case Number n when isIntegral(n) -> out.append(n);
+            case null -> g.writeNull();
+            case String s -> {
+                checkString(s, path);
+                g.writeString(s);
+            }
+            case Boolean b -> g.writeBoolean(b);
+            case BigInteger i -> g.writeNumber(i);
+            case Number n when isIntegral(n) -> g.writeNumber(n.longValue());
             case Double d -> {
                 checkFinite(d.isNaN() || d.isInfinite(), d, path);
-                out.append(d.doubleValue());
+                g.writeNumber(d.doubleValue());
             }
             case Float f -> {
                 checkFinite(f.isNaN() || f.isInfinite(), f, path);
-                out.append(f.floatValue());   // Float.toString: 1.1f is 1.1, not 1.100000023841858
+                g.writeNumber(f.floatValue());   // Float.toString: 1.1f is 1.1, not 1.100000023841858
             }
-            case BigDecimal d -> out.append(d);
+            case BigDecimal d -> g.writeNumber(d);
             case Map<?, ?> m -> {
                 checkDepth(depth, path);
-                out.append('{');
-                boolean first = true;
+                g.writeStartObject();
                 for (Map.Entry<?, ?> e : m.entrySet()) {
                     String key = key(e.getKey(), path);
-                    if (!first)
-                        out.append(',');
-                    first = false;
                     String child = child(path, key);
-                    writeString(key, child, out);
-                    out.append(':');
-                    writeValue(e.getValue(), child, depth + 1, out);
+                    checkString(key, child);
+                    g.writeFieldName(key);
+                    writeValue(e.getValue(), child, depth + 1, g);
                 }
-                out.append('}');
+                g.writeEndObject();
             }
             case List<?> l -> {
                 checkDepth(depth, path);
-                out.append('[');
-                for (int i = 0; i < l.size(); i++) {
-                    if (i > 0)
-                        out.append(',');
-                    writeValue(l.get(i), path + "[" + i + "]", depth + 1, out);
-                }
-                out.append(']');
+                g.writeStartArray();
+                for (int i = 0; i < l.size(); i++)
+                    writeValue(l.get(i), path + "[" + i + "]", depth + 1, g);
+                g.writeEndArray();
             }
             default -> throw notJsonSafe(v, path);
         }
@@ -158,6 +198,64 @@ public final class JsonText {
         }
     }
 
+    // ---- reading ----
+
+    /** The value at the parser's current token, which the parser's depth limit keeps this recursion within. */
+    private static @Nullable Object readValue(JsonParser p) throws IOException {
+        JsonToken t = p.currentToken();
+        switch (t) {
+            case START_OBJECT -> {
+                Map<String, @Nullable Object> m = new LinkedHashMap<>();
+                for (String key = p.nextFieldName(); key != null; key = p.nextFieldName()) {
+                    p.nextToken();
+                    m.put(key, readValue(p));
+                }
+                return Collections.unmodifiableMap(m);
+            }
+            case START_ARRAY -> {
+                List<@Nullable Object> l = new ArrayList<>();
+                while (p.nextToken() != JsonToken.END_ARRAY)
+                    l.add(readValue(p));
+                return Collections.unmodifiableList(l);
+            }
+            case VALUE_STRING -> {
+                return p.getText();
+            }
+            case VALUE_NUMBER_INT -> {
+                return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? p.getBigIntegerValue() : p.getLongValue();
+            }
+            case VALUE_NUMBER_FLOAT -> {
+                return p.getDecimalValue();   // from the text, never through double: 1e400 stays 1E+400
+            }
+            case VALUE_TRUE -> {
+                return Boolean.TRUE;
+            }
+            case VALUE_FALSE -> {
+                return Boolean.FALSE;
+            }
+            case VALUE_NULL -> {
+                return null;
+            }
+            default -> throw new IllegalStateException("JSON parser gave " + t + " where a value starts");
+        }
+    }
+
+    /** Where the parser failed; a broken constraint (nesting too deep) carries no location of its own. */
+    private static JsonLocation locationOf(JsonProcessingException e, JsonParser p) {
+        JsonLocation at = e.getLocation();
+        return at != null ? at : p.currentLocation();
+    }
+
+    private static IllegalArgumentException malformed(String text, JsonLocation at, String problem,
+                                                      @Nullable Exception cause) {
+        int offset = (int) Math.max(0, Math.min(text.length(), at.getCharOffset()));
+        String near = text.substring(Math.max(0, offset - 20), Math.min(text.length(), offset + 20));
+        return new IllegalArgumentException("malformed JSON at offset " + offset + ": " + problem
+            + " (near '" + near + "')", cause);
+    }
+
+    // ---- checking ----
+
     private static boolean isIntegral(Number n) {
         return n instanceof Integer || n instanceof Long || n instanceof Short || n instanceof Byte
             || n instanceof BigInteger;
@@ -169,30 +267,6 @@ public final class JsonText {
         throw new IllegalArgumentException("attribute " + describe(path) + " is a map with a "
             + (key == null ? "null key" : "key of type " + key.getClass().getName() + " (" + key + ")")
             + ": JSON object keys are strings");
-    }
-
-    private static void writeString(String s, String path, StringBuilder out) {
-        checkString(s, path);
-        out.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                case '\b' -> out.append("\\b");
-                case '\f' -> out.append("\\f");
-                default -> {
-                    if (c < 0x20)
-                        out.append(String.format("\\u%04x", (int) c));
-                    else
-                        out.append(c);
-                }
-            }
-        }
-        out.append('"');
     }
 
     private static void checkString(String s, String path) {

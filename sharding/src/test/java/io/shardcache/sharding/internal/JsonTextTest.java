@@ -97,8 +97,29 @@ class JsonTextTest {
         assertThatThrownBy(() -> JsonText.readObject("[1]")).hasMessageContaining("expected a JSON object");
         assertThatThrownBy(() -> JsonText.readObject("{\"a\": }")).hasMessageContaining("offset 6");
         assertThatThrownBy(() -> JsonText.readObject("{\"a\": 1} x")).hasMessageContaining("unexpected text after");
-        assertThatThrownBy(() -> JsonText.readObject("{\"a\": \"x")).hasMessageContaining("unterminated string");
-        assertThatThrownBy(() -> JsonText.readObject("{\"a\": 1.2.3}")).hasMessageContaining("bad number");
-        assertThatThrownBy(() -> JsonText.readObject("{\"a\": tru}")).hasMessageContaining("expected true");
+        // The problem is in Jackson's words, which change between releases; the offset is ours.
+        assertThatThrownBy(() -> JsonText.readObject("{\"a\": \"x")).hasMessageContaining("offset 8: Unexpected end-of-input");
+        assertThatThrownBy(() -> JsonText.readObject("{\"a\": 1.2.3}")).hasMessageContaining("offset 9: ");
+        assertThatThrownBy(() -> JsonText.readObject("{\"a\": tru}")).hasMessageContaining("offset 6: ");
+        assertThatThrownBy(() -> JsonText.readObject("{\"a\": NaN}")).hasMessageContaining("malformed JSON");
+    }
+
+    @Test
+    void readingRefusesNestingPastMaxDepthOnly() {
+        String deepest = "{\"a\":" + "[".repeat(JsonText.MAX_DEPTH - 1) + "]".repeat(JsonText.MAX_DEPTH - 1) + "}";
+        assertThat(JsonText.readObject(deepest)).containsKey("a");
+        String deeper = "{\"a\":" + "[".repeat(JsonText.MAX_DEPTH) + "]".repeat(JsonText.MAX_DEPTH) + "}";
+        assertThatThrownBy(() -> JsonText.readObject(deeper)).isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("malformed JSON at offset 205").hasMessageContaining("(200");
+    }
+
+    @Test
+    void readsNumbersLongerThanJacksonsDefaultLimit() {
+        // jsonb prints numeric in full: 1e1000 comes back as 1001 digits, past Jackson's default of 1000.
+        String big = "1" + "0".repeat(1000);
+        String small = "0." + "0".repeat(1500) + "1";
+        Map<String, Object> m = JsonText.readObject("{\"big\": " + big + ", \"small\": " + small + "}");
+        assertThat(m.get("big")).isEqualTo(BigInteger.TEN.pow(1000));
+        assertThat(m.get("small")).isEqualTo(new BigDecimal(small));
     }
 }
