@@ -2,11 +2,14 @@ package io.shardcache.query.internal;
 
 import io.shardcache.query.CacheKey;
 import io.shardcache.query.RegionStats;
+import io.shardcache.query.RegionStats.Count;
 import io.shardcache.query.spi.CacheListener;
 import io.shardcache.query.spi.LockWaitOutcome;
 import io.shardcache.query.spi.SkipReason;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 
@@ -19,92 +22,93 @@ final class Telemetry {
     private static final System.Logger LOG = System.getLogger(Telemetry.class.getName());
 
     private final CacheListener listener;
-    private final LongAdder hits = new LongAdder(), staleServed = new LongAdder(), misses = new LongAdder(),
-        regenerations = new LongAdder(), stored = new LongAdder(), loadFailures = new LongAdder(),
-        lockTimeouts = new LongAdder(), backendErrors = new LongAdder(), rejected = new LongAdder(),
-        tooLarge = new LongAdder(), unsupported = new LongAdder(), declined = new LongAdder(), transaction = new LongAdder(),
-        outdated = new LongAdder(), tableWritten = new LongAdder(), nearHits = new LongAdder(), replica = new LongAdder(),
-        session = new LongAdder();
+    private final LongAdder[] counts = new LongAdder[Count.values().length];
 
     Telemetry(CacheListener listener) {
         this.listener = listener;
+        for (int i = 0; i < counts.length; i++)
+            counts[i] = new LongAdder();
     }
 
     RegionStats snapshot() {
-        return new RegionStats(hits.sum(), staleServed.sum(), misses.sum(), regenerations.sum(), stored.sum(),
-            loadFailures.sum(), lockTimeouts.sum(), backendErrors.sum(), rejected.sum(), tooLarge.sum(),
-            unsupported.sum(), declined.sum(), transaction.sum(), outdated.sum(), tableWritten.sum(), nearHits.sum(), replica.sum(),
-            session.sum());
+        Map<Count, Long> values = new EnumMap<>(Count.class);
+        for (Count c : Count.values())
+            values.put(c, counts[c.ordinal()].sum());
+        return RegionStats.of(values);
+    }
+
+    private void count(Count count) {
+        counts[count.ordinal()].increment();
     }
 
     void hit(CacheKey key) {
-        hits.increment();
+        count(Count.HITS);
         if (listener != CacheListener.NONE) guard(key, () -> listener.hit(key));
     }
 
     void staleServed(CacheKey key) {
-        staleServed.increment();
+        count(Count.STALE_SERVED);
         if (listener != CacheListener.NONE) guard(key, () -> listener.staleServed(key));
     }
 
     void miss(CacheKey key) {
-        misses.increment();
+        count(Count.MISSES);
         if (listener != CacheListener.NONE) guard(key, () -> listener.miss(key));
     }
 
     void regenerated(CacheKey key, Duration took) {
-        regenerations.increment();
+        count(Count.REGENERATIONS);
         if (listener != CacheListener.NONE) guard(key, () -> listener.regenerated(key, took));
     }
 
     void stored() {
-        stored.increment();
+        count(Count.STORED);
     }
 
     void lockWaited(CacheKey key, Duration waited, LockWaitOutcome outcome) {
         if (outcome == LockWaitOutcome.TIMED_OUT)
-            lockTimeouts.increment();
+            count(Count.LOCK_TIMEOUTS);
         if (listener != CacheListener.NONE) guard(key, () -> listener.lockWaited(key, waited, outcome));
     }
 
     void skipped(CacheKey key, SkipReason reason) {
         switch (reason) {
-            case TOO_LARGE -> tooLarge.increment();
-            case UNSUPPORTED_TYPE -> unsupported.increment();
-            case DECLINED -> declined.increment();
-            case TRANSACTION -> transaction.increment();
+            case TOO_LARGE -> count(Count.SKIPPED_TOO_LARGE);
+            case UNSUPPORTED_TYPE -> count(Count.SKIPPED_UNSUPPORTED);
+            case DECLINED -> count(Count.SKIPPED_DECLINED);
+            case TRANSACTION -> count(Count.SKIPPED_TRANSACTION);
             case BACKEND_UNAVAILABLE -> { }   // counted as backendErrors where it happened
-            case TABLE_WRITTEN -> tableWritten.increment();
-            case REPLICA -> replica.increment();
-            case SESSION -> session.increment();
+            case TABLE_WRITTEN -> count(Count.SKIPPED_TABLE_WRITTEN);
+            case REPLICA -> count(Count.SKIPPED_REPLICA);
+            case SESSION -> count(Count.SKIPPED_SESSION);
         }
         if (listener != CacheListener.NONE) guard(key, () -> listener.skipped(key, reason));
     }
 
     void loadFailed(CacheKey key, Throwable error) {
-        loadFailures.increment();
+        count(Count.LOAD_FAILURES);
         if (listener != CacheListener.NONE) guard(key, () -> listener.error(key, error));
     }
 
     void backendError(CacheKey key, Throwable error) {
-        backendErrors.increment();
+        count(Count.BACKEND_ERRORS);
         LOG.log(Level.DEBUG, () -> "shardcache: backend failed for " + key + ": " + error);
         if (listener != CacheListener.NONE) guard(key, () -> listener.error(key, error));
     }
 
     /** A hit that the near cache served (already counted by {@link #hit}). */
     void nearHit() {
-        nearHits.increment();
+        count(Count.NEAR_HITS);
     }
 
     /** An entry whose tables were written after it was computed: a miss. */
     void outdated(CacheKey key) {
-        outdated.increment();
+        count(Count.OUTDATED_ENTRIES);
     }
 
     /** An entry that was read but cannot be used (corrupt, other version, other query): a miss. */
     void rejected(CacheKey key, @Nullable String why) {
-        rejected.increment();
+        count(Count.REJECTED_ENTRIES);
         LOG.log(Level.DEBUG, () -> "shardcache: ignoring entry " + key + ": " + why);
     }
 
