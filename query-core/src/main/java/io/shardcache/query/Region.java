@@ -24,53 +24,10 @@ import org.jspecify.annotations.Nullable;
  * {@link #staleFor()} (served while one caller regenerates it), then gone: the backend forgets it
  * at the hard TTL, {@link #hardTtl()} = ttl + staleFor.
  *
- * @param name           the region's name, used in keys and errors
- * @param ttl            how long an entry is fresh (the soft TTL); default {@link #DEFAULT_TTL}
- * @param staleFor       how long a stale entry may still be served; default {@link #DEFAULT_STALE_FOR}
- * @param asyncRefresh   whether a stale entry is refreshed in the background while every caller gets
- *                       the stale value at once; default {@link #DEFAULT_ASYNC_REFRESH}
- * @param lockWait       how long a caller waits on a miss for another caller's regeneration;
- *                       default {@link #DEFAULT_LOCK_WAIT}
- * @param lockLease      how long a regeneration lock is held at most if its holder never releases it;
- *                       default {@link #DEFAULT_LOCK_LEASE}
- * @param earlyRefresh   XFetch's beta: 0 disables probabilistic early refresh, 1 is the paper's
- *                       default, larger refreshes earlier; default {@link #DEFAULT_EARLY_REFRESH}
- * @param maxEntryBytes  entries larger than this (after compression) are not stored;
- *                       default {@link #DEFAULT_MAX_ENTRY_BYTES}
- * @param compressAbove  results whose encoding is larger than this are compressed;
- *                       default {@link #DEFAULT_COMPRESS_ABOVE}
- * @param onLockTimeout  what a caller does when {@code lockWait} runs out; default {@link OnLockTimeout#QUERY_DATABASE}
- * @param onBackendFailure what a caller does when the backend fails; default {@link OnBackendFailure#QUERY_DATABASE}
- * @param onRefreshFailure what the caller that refreshes a stale entry gets when the query fails;
- *                       default {@link OnRefreshFailure#SERVE_STALE}
- * @param cacheIf        decides whether a freshly computed result is stored (dogpile's
- *                       {@code should_cache_fn}); default: always
- * @param nearCacheEntries how many entries the region keeps in this process in front of a remote
- *                       backend (see {@link Builder#nearCache}); 0, the default, keeps none
- * @param nearCacheMaxAge how long an entry stays in the near cache at most; ignored without one
- * @param nearCacheMaxLag how far behind its backend's change messages the near cache may be and still
- *                       serve a copy; default {@link #DEFAULT_NEAR_CACHE_MAX_LAG} (see {@link Builder#nearCacheMaxLag})
- * @param tableGenerations whether entries depend on the generations of the tables their query reads,
- *                       so that writes make them misses; default true (see {@link Builder#tableGenerations})
+ * <p>A final class rather than a record, so that a setting added later is a new accessor and no caller's
+ * constructor call breaks: regions are made only by {@link Regions#builder()}, which checks every value.
  */
-public record Region(
-    String name,
-    Duration ttl,
-    Duration staleFor,
-    boolean asyncRefresh,
-    Duration lockWait,
-    Duration lockLease,
-    double earlyRefresh,
-    int maxEntryBytes,
-    int compressAbove,
-    OnLockTimeout onLockTimeout,
-    OnBackendFailure onBackendFailure,
-    OnRefreshFailure onRefreshFailure,
-    Predicate<? super Result<Record>> cacheIf,
-    int nearCacheEntries,
-    Duration nearCacheMaxAge,
-    Duration nearCacheMaxLag,
-    boolean tableGenerations) {
+public final class Region {
 
     public static final Duration DEFAULT_TTL = Duration.ofHours(1);
     public static final Duration DEFAULT_STALE_FOR = Duration.ZERO;
@@ -80,23 +37,170 @@ public record Region(
     public static final double DEFAULT_EARLY_REFRESH = 0.0;
     public static final int DEFAULT_MAX_ENTRY_BYTES = 1 << 20;
     public static final int DEFAULT_COMPRESS_ABOVE = 16 << 10;
-    /** How far behind the backend's change messages a near cache may be and still serve; see {@link Builder#nearCacheMaxLag}. */
+    /**
+     * How far behind the backend's change messages a near cache may be and still serve; see {@link
+     * Builder#nearCacheMaxLag}.
+     */
     public static final Duration DEFAULT_NEAR_CACHE_MAX_LAG = Duration.ofMillis(100);
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.\\-]{1,64}");
 
-    public Region {
-        Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(ttl, "ttl");
-        Objects.requireNonNull(staleFor, "staleFor");
-        Objects.requireNonNull(lockWait, "lockWait");
-        Objects.requireNonNull(lockLease, "lockLease");
-        Objects.requireNonNull(onLockTimeout, "onLockTimeout");
-        Objects.requireNonNull(onBackendFailure, "onBackendFailure");
-        Objects.requireNonNull(onRefreshFailure, "onRefreshFailure");
-        Objects.requireNonNull(cacheIf, "cacheIf");
-        Objects.requireNonNull(nearCacheMaxAge, "nearCacheMaxAge");
-        Objects.requireNonNull(nearCacheMaxLag, "nearCacheMaxLag");
+    private final String name;
+    private final Duration ttl;
+    private final Duration staleFor;
+    private final boolean asyncRefresh;
+    private final Duration lockWait;
+    private final Duration lockLease;
+    private final double earlyRefresh;
+    private final int maxEntryBytes;
+    private final int compressAbove;
+    private final OnLockTimeout onLockTimeout;
+    private final OnBackendFailure onBackendFailure;
+    private final OnRefreshFailure onRefreshFailure;
+    private final Predicate<? super Result<Record>> cacheIf;
+    private final int nearCacheEntries;
+    private final Duration nearCacheMaxAge;
+    private final Duration nearCacheMaxLag;
+    private final boolean tableGenerations;
+
+    private Region(String name, Duration ttl, Duration staleFor, boolean asyncRefresh, Duration lockWait,
+            Duration lockLease, double earlyRefresh, int maxEntryBytes, int compressAbove,
+            OnLockTimeout onLockTimeout, OnBackendFailure onBackendFailure, OnRefreshFailure onRefreshFailure,
+            Predicate<? super Result<Record>> cacheIf, int nearCacheEntries, Duration nearCacheMaxAge,
+            Duration nearCacheMaxLag, boolean tableGenerations) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.ttl = Objects.requireNonNull(ttl, "ttl");
+        this.staleFor = Objects.requireNonNull(staleFor, "staleFor");
+        this.asyncRefresh = asyncRefresh;
+        this.lockWait = Objects.requireNonNull(lockWait, "lockWait");
+        this.lockLease = Objects.requireNonNull(lockLease, "lockLease");
+        this.earlyRefresh = earlyRefresh;
+        this.maxEntryBytes = maxEntryBytes;
+        this.compressAbove = compressAbove;
+        this.onLockTimeout = Objects.requireNonNull(onLockTimeout, "onLockTimeout");
+        this.onBackendFailure = Objects.requireNonNull(onBackendFailure, "onBackendFailure");
+        this.onRefreshFailure = Objects.requireNonNull(onRefreshFailure, "onRefreshFailure");
+        this.cacheIf = Objects.requireNonNull(cacheIf, "cacheIf");
+        this.nearCacheEntries = nearCacheEntries;
+        this.nearCacheMaxAge = Objects.requireNonNull(nearCacheMaxAge, "nearCacheMaxAge");
+        this.nearCacheMaxLag = Objects.requireNonNull(nearCacheMaxLag, "nearCacheMaxLag");
+        this.tableGenerations = tableGenerations;
+    }
+
+    /** The region's name, used in keys and errors. */
+    public String name() {
+        return name;
+    }
+
+    /** How long an entry is fresh (the soft TTL); default {@link #DEFAULT_TTL}. */
+    public Duration ttl() {
+        return ttl;
+    }
+
+    /** How long a stale entry may still be served; default {@link #DEFAULT_STALE_FOR}. */
+    public Duration staleFor() {
+        return staleFor;
+    }
+
+    /**
+     * Whether a stale entry is refreshed in the background while every caller gets the stale value at once; default
+     * {@link #DEFAULT_ASYNC_REFRESH}.
+     */
+    public boolean asyncRefresh() {
+        return asyncRefresh;
+    }
+
+    /** How long a caller waits on a miss for another caller's regeneration; default {@link #DEFAULT_LOCK_WAIT}. */
+    public Duration lockWait() {
+        return lockWait;
+    }
+
+    /**
+     * How long a regeneration lock is held at most if its holder never releases it; default {@link
+     * #DEFAULT_LOCK_LEASE}.
+     */
+    public Duration lockLease() {
+        return lockLease;
+    }
+
+    /**
+     * XFetch's beta: 0 disables probabilistic early refresh, 1 is the paper's default, larger refreshes earlier;
+     * default {@link #DEFAULT_EARLY_REFRESH}.
+     */
+    public double earlyRefresh() {
+        return earlyRefresh;
+    }
+
+    /** Entries larger than this (after compression) are not stored; default {@link #DEFAULT_MAX_ENTRY_BYTES}. */
+    public int maxEntryBytes() {
+        return maxEntryBytes;
+    }
+
+    /** Results whose encoding is larger than this are compressed; default {@link #DEFAULT_COMPRESS_ABOVE}. */
+    public int compressAbove() {
+        return compressAbove;
+    }
+
+    /** What a caller does when {@code lockWait} runs out; default {@link OnLockTimeout#QUERY_DATABASE}. */
+    public OnLockTimeout onLockTimeout() {
+        return onLockTimeout;
+    }
+
+    /** What a caller does when the backend fails; default {@link OnBackendFailure#QUERY_DATABASE}. */
+    public OnBackendFailure onBackendFailure() {
+        return onBackendFailure;
+    }
+
+    /**
+     * What the caller that refreshes a stale entry gets when the query fails; default {@link
+     * OnRefreshFailure#SERVE_STALE}.
+     */
+    public OnRefreshFailure onRefreshFailure() {
+        return onRefreshFailure;
+    }
+
+    /** Decides whether a freshly computed result is stored (dogpile's {@code should_cache_fn}); default: always. */
+    public Predicate<? super Result<Record>> cacheIf() {
+        return cacheIf;
+    }
+
+    /**
+     * How many entries the region keeps in this process in front of a remote backend (see {@link
+     * Builder#nearCache}); 0, the default, keeps none.
+     */
+    public int nearCacheEntries() {
+        return nearCacheEntries;
+    }
+
+    /** How long an entry stays in the near cache at most; ignored without one. */
+    public Duration nearCacheMaxAge() {
+        return nearCacheMaxAge;
+    }
+
+    /**
+     * How far behind its backend's change messages the near cache may be and still serve a copy; default {@link
+     * #DEFAULT_NEAR_CACHE_MAX_LAG} (see {@link Builder#nearCacheMaxLag}).
+     */
+    public Duration nearCacheMaxLag() {
+        return nearCacheMaxLag;
+    }
+
+    /**
+     * Whether entries depend on the generations of the tables their query reads, so that writes make them misses;
+     * default true (see {@link Builder#tableGenerations}).
+     */
+    public boolean tableGenerations() {
+        return tableGenerations;
+    }
+
+    @Override
+    public String toString() {
+        return "Region[name=" + name + ", ttl=" + ttl + ", staleFor=" + staleFor + ", asyncRefresh=" + asyncRefresh
+            + ", lockWait=" + lockWait + ", lockLease=" + lockLease + ", earlyRefresh=" + earlyRefresh
+            + ", maxEntryBytes=" + maxEntryBytes + ", compressAbove=" + compressAbove + ", onLockTimeout=" + onLockTimeout
+            + ", onBackendFailure=" + onBackendFailure + ", onRefreshFailure=" + onRefreshFailure
+            + ", nearCacheEntries=" + nearCacheEntries + ", nearCacheMaxAge=" + nearCacheMaxAge
+            + ", nearCacheMaxLag=" + nearCacheMaxLag + ", tableGenerations=" + tableGenerations + "]";
     }
 
     /** Fresh time plus stale time: when the backend forgets an entry. */
