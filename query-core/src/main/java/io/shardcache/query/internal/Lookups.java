@@ -86,12 +86,12 @@ final class Lookups {
 
     /** The key of a read that does not consult the cache (inside a transaction): no backend call. */
     CacheKey keyOf(Region region, KeyMaterial naming, KeyMaterial fingerprint) {
-        return new CacheKey(region.name(), naming.scope(), naming.sha1Hex(), fingerprint.fingerprintUnsafe(), naming::describe);
+        return new EngineKey(region.name(), naming.scope(), naming.sha1Hex(), fingerprint.fingerprintUnsafe(), naming::describe);
     }
 
     /** Names the entry for {@code naming} in the region's current generation. */
     Lookup lookup(Region region, KeyMaterial naming, KeyMaterial fingerprint) {
-        CacheKey key = new CacheKey(region.name(), naming.scope(), naming.sha1Hex(), fingerprint.fingerprintUnsafe(), naming::describe);
+        CacheKey key = new EngineKey(region.name(), naming.scope(), naming.sha1Hex(), fingerprint.fingerprintUnsafe(), naming::describe);
         try {
             Counters names = countersOf(region.name());
             long generation = backend.generation(names.generation());
@@ -121,7 +121,7 @@ final class Lookups {
         Lookup ready = takeOffered(region, naming, fingerprint, tables);
         if (ready != null)
             return ready;
-        CacheKey key = new CacheKey(region.name(), naming.scope(), naming.sha1Hex(), fingerprint.fingerprintUnsafe(), naming::describe);
+        CacheKey key = new EngineKey(region.name(), naming.scope(), naming.sha1Hex(), fingerprint.fingerprintUnsafe(), naming::describe);
         try {
             if (!bumps.flushBeforeRead())
                 throw new CacheBackendException("generation bumps of earlier writes could not reach the backend yet");
@@ -174,7 +174,7 @@ final class Lookups {
         for (int i = 0; i < out.length; i++) {
             Want w = wants.get(i);
             Region region = w.region();
-            CacheKey key = new CacheKey(region.name(), w.naming().scope(), w.naming().sha1Hex(), w.fingerprint().fingerprintUnsafe(), w.naming()::describe);
+            CacheKey key = new EngineKey(region.name(), w.naming().scope(), w.naming().sha1Hex(), w.fingerprint().fingerprintUnsafe(), w.naming()::describe);
             List<String> all = countersOf(region.name()).with(w.tables().counters());
             Lookup nearby = fromNear(region, key, w.naming(), w.fingerprint(), w.tables(), all);
             if (nearby != null) {
