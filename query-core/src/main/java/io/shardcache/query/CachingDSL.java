@@ -216,7 +216,7 @@ public final class CachingDSL implements AutoCloseable {
 
     /**
      * A DSL whose reads are cached in {@code region} under a key of the caller's choosing, which
-     * {@link #invalidate(String, String)} can name later. The statement's own fingerprint is still
+     * {@link #invalidateCustomKey(String, String)} can name later. The statement's own fingerprint is still
      * checked, so a key reused for a different query is a miss, never the other query's rows.
      */
     public DSLContext fromCache(String region, String customKey) {
@@ -348,8 +348,12 @@ public final class CachingDSL implements AutoCloseable {
         return k;
     }
 
-    /** Drops the entry stored under a custom key; true if there was one. */
-    public boolean invalidate(String region, String customKey) {
+    /**
+     * Drops the entry stored under {@code customKey} (see {@link #fromCache(String, String)}); true if there was one.
+     *
+     * @throws IllegalArgumentException listing the known regions if {@code region} is not one
+     */
+    public boolean invalidateCustomKey(String region, String customKey) {
         Region r = regions.get(region);
         try {
             return engine.deleteCustom(r, keyContext, customKey);

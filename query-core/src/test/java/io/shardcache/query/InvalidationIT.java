@@ -116,7 +116,7 @@ class InvalidationIT {
         assertThat(nameOf(user42, 6, "c").fetchOne(NAME)).isEqualTo("item 6");
         assertThat(cached.stats("items").rejectedEntries()).isEqualTo(1);
 
-        assertThat(cached.invalidate("items", "item:5")).isTrue();
+        assertThat(cached.invalidateCustomKey("items", "item:5")).isTrue();
         assertThat(nameOf(user42, 5, "c").fetchOne(NAME)).isEqualTo("item 5");
         assertThat(db.executions("c")).isEqualTo(3);
     }
