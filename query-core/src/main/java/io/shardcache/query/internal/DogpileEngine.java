@@ -541,8 +541,7 @@ public final class DogpileEngine {
 
     /**
      * The entry is stored, so no caller here needs to wait for the announcement and the unlock (two
-     * round trips, which took 16 ms on a loaded 2-core machine, the leader's caller included): a
-     * virtual thread of the engine's own releases. Not the refresher, which may be a user's bounded
+     * round trips on the leader's caller's time): a virtual thread of the engine's own releases. Not the refresher, which may be a user's bounded
      * pool busy with long refreshes while other JVMs wait for this announcement. Inline once closed.
      */
     private void releaseFilledInBackground(Lookup k, Lease lease) {

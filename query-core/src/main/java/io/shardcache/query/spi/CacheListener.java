@@ -10,6 +10,23 @@ import java.time.Duration;
  * <p>Methods are called synchronously on the thread that caused the event (for background
  * refreshes, the refreshing thread), so they must be fast and must not block. An exception thrown
  * by a listener is logged and otherwise ignored: it never fails a query.
+ *
+ * <p><b>Order.</b> One read fires, on its own thread and in this order:
+ * <ul>
+ * <li>a fresh entry: {@code hit};</li>
+ * <li>a miss this caller fills: {@code miss}, {@code lockWaited} (acquired), {@code regenerated}, then
+ *     {@code skipped} if the result was not stored; {@code error} in place of {@code regenerated} if the
+ *     query failed;</li>
+ * <li>a miss another process filled while this one waited: {@code miss}, {@code lockWaited}, {@code hit};</li>
+ * <li>a miss that joined a regeneration already running in this process: {@code miss} alone (the
+ *     regenerating caller fires the rest);</li>
+ * <li>a stale entry: {@code staleServed} for the callers served while one refreshes; the caller that
+ *     refreshes fires {@code regenerated} alone (with async refresh, on the refreshing thread);</li>
+ * <li>a read the cache does not consult (a transaction, a session that differs, a backend that is down):
+ *     {@code skipped} first, then {@code regenerated} if the query ran through the engine.</li>
+ * </ul>
+ * A wait that runs out fires {@code lockWaited} (timed out), then what the region's {@code OnLockTimeout}
+ * chose: {@code hit}, {@code regenerated}, or nothing before the exception.
  */
 public interface CacheListener {
 
