@@ -1,8 +1,9 @@
 package io.shardcache.query.internal;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.util.Arrays;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Record;
@@ -48,11 +49,13 @@ public final class ResultCodec {
     public static final int VERSION = 3;
 
     private static final int MAX_COLUMNS = 1 << 16;          // PostgreSQL allows 1664
-    private static final int CACHE_LIMIT = 4096;             // a full cache starts over
+    private static final int HEADER_CACHE_SIZE = 4096;       // distinct result shapes kept parsed
 
     // Creating a configuration costs more than decoding a small result; records only need one to exist.
     private static final DSLContext CTX = DSL.using(SQLDialect.POSTGRES);
-    private static final ConcurrentHashMap<HeaderKey, Header> HEADERS = new ConcurrentHashMap<>();
+    // Bounded by Caffeine's size eviction; maintenance runs on the calling thread, not the common pool.
+    private static final Cache<HeaderKey, Header> HEADERS = Caffeine.newBuilder()
+        .maximumSize(HEADER_CACHE_SIZE).executor(Runnable::run).build();
 
     private ResultCodec() {
     }
@@ -196,15 +199,13 @@ public final class ResultCodec {
     private static Header header(ByteSource in) throws MalformedEntryException {
         int length = in.readLength("header length");
         HeaderKey key = new HeaderKey(in.buf, in.pos, in.pos + length);
-        Header header = HEADERS.get(key);
+        Header header = HEADERS.getIfPresent(key);
         if (header != null) {
             in.pos += length;
             return header;
         }
         header = parseHeader(in, in.pos + length);
-        if (HEADERS.size() >= CACHE_LIMIT)
-            HEADERS.clear();
-        HEADERS.putIfAbsent(key.copy(), header);
+        HEADERS.asMap().putIfAbsent(key.copy(), header);
         return header;
     }
 
