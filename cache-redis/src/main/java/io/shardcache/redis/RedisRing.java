@@ -537,7 +537,11 @@ public final class RedisRing implements CacheBackend {
             return this;
         }
 
-        /** @throws IllegalStateException if no node was added */
+        /**
+         * The ring of the nodes added.
+         *
+         * @throws IllegalStateException if no node was added
+         */
         public RedisRing build() {
             if (nodes.isEmpty())
                 throw new IllegalStateException("a ring needs at least one node: add them with node(name, backend)");

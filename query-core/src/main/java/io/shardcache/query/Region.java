@@ -394,7 +394,7 @@ public final class Region {
                 throw new IllegalArgumentException("region '" + name + "': asyncRefresh(true) needs staleFor > 0, but staleFor is "
                     + (staleFor == null ? "unset (0s)" : "0s") + ": with no stale window there is never a stale entry to serve while refreshing");
             try {
-                t.plus(s).toNanos();   // the in-process backend expires entries in nanoseconds
+                long unused = t.plus(s).toNanos();   // throws if too long: the in-process backend expires in nanoseconds
             } catch (ArithmeticException e) {
                 throw new IllegalArgumentException("region '" + name + "': ttl " + t + " plus staleFor " + s + " is too long", e);
             }

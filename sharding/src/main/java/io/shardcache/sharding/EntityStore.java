@@ -300,6 +300,8 @@ public final class EntityStore {
         }
 
         /**
+         * The store, checked against the sharding's map.
+         *
          * @throws IllegalStateException    if no layout was given
          * @throws IllegalArgumentException if the map has more shards than IDs can carry, or a shard's schema
          *                                  name is not a plain identifier

@@ -336,6 +336,8 @@ public final class ShardMigrations {
         }
 
         /**
+         * The migrations, checked against each server's pool.
+         *
          * @throws IllegalArgumentException if the parallelism needs more connections than a server's pool
          *                                  has, naming the server, both numbers and the largest parallelism
          *                                  that fits

@@ -137,6 +137,8 @@ public final class ShardedTables {
         }
 
         /**
+         * The declared tables.
+         *
          * @throws IllegalStateException if no table was declared
          */
         public ShardedTables build() {

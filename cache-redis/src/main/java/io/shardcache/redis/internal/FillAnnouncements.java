@@ -95,7 +95,7 @@ final class FillAnnouncements {
     }
 
     private void heard(String message) {
-        if (message.isEmpty() || message.charAt(0) != FILLED && message.charAt(0) != RELEASED)
+        if (message.isEmpty() || (message.charAt(0) != FILLED && message.charAt(0) != RELEASED))
             return;   // not ours: nothing else should publish here
         Set<CompletableFuture<Boolean>> set = waiters.remove(message.substring(1));
         if (set != null) {

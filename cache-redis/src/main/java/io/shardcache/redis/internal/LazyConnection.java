@@ -100,7 +100,7 @@ public final class LazyConnection implements AutoCloseable {
                 throw failures.of(command, key, "the backend is closed");
             if (connected != null)
                 return connected;
-            if (attempt == null || attempt.isCompletedExceptionally() && System.nanoTime() - failedAt >= RETRY_AFTER.toNanos())
+            if (attempt == null || (attempt.isCompletedExceptionally() && System.nanoTime() - failedAt >= RETRY_AFTER.toNanos()))
                 attempt = start();
             current = attempt;
         }

@@ -6,9 +6,8 @@ import java.util.Objects;
 
 /**
  * The settings of a circuit breaker per server ({@code circuitBreakerPerServer} of a ring's or a
- * cluster backend's builder), checked when made.
- *
- * @throws IllegalArgumentException if {@code failures < 1} or {@code openFor} is not positive
+ * cluster backend's builder), checked when made: {@code failures < 1} or an {@code openFor} that is not
+ * positive is an {@link IllegalArgumentException}.
  */
 public record PerServerBreakers(int failures, Duration openFor, CacheListener listener) {
 

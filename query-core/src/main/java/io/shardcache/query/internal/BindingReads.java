@@ -48,7 +48,7 @@ final class BindingReads {
     static boolean readsAlone(Field<?> field) {
         Class<?> type = field.getConverter().fromType();
         return JooqInternals.isJooqBinding(field.getBinding())
-            && (ALONE.contains(type) || EnumType.class.isAssignableFrom(type) && type.isEnum());
+            && (ALONE.contains(type) || (EnumType.class.isAssignableFrom(type) && type.isEnum()));
     }
 
     private final Scope scope;

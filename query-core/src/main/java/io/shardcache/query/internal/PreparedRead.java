@@ -61,7 +61,7 @@ public final class PreparedRead<R extends Record> {
      * ({@code cast(? as time(6))}), so SQL rendered once could truncate a later value.
      */
     private static final Map<Class<?>, List<Object>> SAMPLES = Map.of(
-        Boolean.class, List.of(Boolean.TRUE, Boolean.FALSE),
+        Boolean.class, List.of(true, false),
         Short.class, List.of((short) 7, Short.MIN_VALUE),
         Integer.class, List.of(7, Integer.MIN_VALUE),
         Long.class, List.of(7L, Long.MIN_VALUE),

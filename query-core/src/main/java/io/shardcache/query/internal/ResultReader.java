@@ -14,8 +14,8 @@ import org.jooq.Result;
  * Nothing is interpreted here, so nothing can be lost: {@link PgTextResultSet} later applies the
  * driver's own conversions to the same text, for whatever getter jOOQ's bindings or a user call.
  *
- * @throws Uncacheable when the driver is not pgjdbc, or a column's type has driver objects that need a
- *                     live connection ({@link PgTextResultSet#cacheable})
+ * <p>Reading throws {@link Uncacheable} when the driver is not pgjdbc, or a column's type has driver objects
+ * that need a live connection ({@link PgTextResultSet#cacheable}).
  */
 final class ResultReader {
 

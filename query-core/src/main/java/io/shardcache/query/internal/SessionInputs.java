@@ -185,7 +185,7 @@ public final class SessionInputs {
     private static boolean startsWithWord(String sql, int at, String word) {
         int end = at + word.length();
         return sql.regionMatches(true, at, word, 0, word.length())
-            && (end == sql.length() || !Character.isLetterOrDigit(sql.charAt(end)) && sql.charAt(end) != '_');
+            && (end == sql.length() || (!Character.isLetterOrDigit(sql.charAt(end)) && sql.charAt(end) != '_'));
     }
 
     private static boolean containsIgnoreCase(String s, String part) {

@@ -338,7 +338,7 @@ public final class ShardKeyFinder {
             else
                 return tableCount == 1;     // an unqualified column is unambiguous only with one table
             // "users"."id" names app.users when no alias hides it, as PostgreSQL resolves it
-            return qualifier.equals(o.reference()) || o.alias() == null && qualifier.equals(List.of(o.table().getName()));
+            return qualifier.equals(o.reference()) || (o.alias() == null && qualifier.equals(List.of(o.table().getName())));
         }
     }
 

@@ -44,6 +44,8 @@ public final class Resolver {
     }
 
     /**
+     * A resolver of one service.
+     *
      * @param service  the service's name in messages ("PostgreSQL")
      * @param variable the setting holding its address ({@link Settings#PG_URL})
      * @param attempts how to open each source; every source of the plan must be present

@@ -40,7 +40,11 @@ public final class Settings {
         return Optional.ofNullable(lookup.apply(name)).filter(value -> !value.isBlank());
     }
 
-    /** @throws io.shardcache.testing.TestServicesException if {@code SHARDCACHE_SERVICES} names no source */
+    /**
+     * The one source {@code SHARDCACHE_SERVICES} forces, if it names one.
+     *
+     * @throws io.shardcache.testing.TestServicesException if {@code SHARDCACHE_SERVICES} names no source
+     */
     public Optional<ServiceSource> forcedSource() {
         return ServiceSource.parseForced(get(SERVICES).orElse(null));
     }
