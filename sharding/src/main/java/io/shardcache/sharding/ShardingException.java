@@ -16,8 +16,8 @@ import org.jspecify.annotations.Nullable;
  * the failure concerns one shard or one server, {@link #shard()} and {@link #server()} name them, so
  * callers can act on them without parsing messages.
  *
- * <p>It does not extend query-core's {@code ShardcacheException} on purpose: query-core is an optional
- * dependency of this module, and an exception type must load whether or not the cache is on the class path.
+ * <p>It does not extend query-core's {@code ShardcacheException} on purpose: the sharding module does not
+ * depend on the cache, so it works with or without it on the class path.
  */
 public class ShardingException extends RuntimeException {
 
