@@ -1,7 +1,7 @@
 /**
- * Redis regions for shardcache: {@link io.shardcache.redis.RedisCacheBackend} on one server or a
- * Redis Cluster, {@link io.shardcache.redis.RedisRing} over several servers. Only that package is
- * exported.
+ * Redis regions for shardcache: {@link io.shardcache.redis.RedisCacheBackend} on one server, a
+ * Sentinel-managed master or a Redis Cluster (several standalone servers compose with query-core's
+ * {@code BackendRing}). Only that package is exported.
  */
 module io.shardcache.redis {
     requires transitive io.shardcache.query;

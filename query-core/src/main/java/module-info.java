@@ -12,4 +12,6 @@ module io.shardcache.query {
 
     exports io.shardcache.query;
     exports io.shardcache.query.spi;
+    // to shardcache's own Redis module only: the clean-up helper both use
+    exports io.shardcache.query.internal to io.shardcache.redis;
 }

@@ -7,23 +7,23 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.shardcache.query.CacheBackendException;
+import io.shardcache.query.internal.CloseAll;
 import io.shardcache.query.spi.CacheBackend;
 import io.shardcache.query.spi.CacheListener;
 import io.shardcache.query.spi.Circuit;
+import io.shardcache.query.spi.CircuitSettings;
 import io.shardcache.query.spi.RegenerationLocks;
 import io.shardcache.redis.internal.ChangeFeed;
 import io.shardcache.redis.internal.CircuitLocks;
-import io.shardcache.redis.internal.CloseAll;
 import io.shardcache.redis.internal.Failures;
 import io.shardcache.redis.internal.LazyConnection;
 import io.shardcache.redis.internal.LettuceClients;
 import io.shardcache.redis.internal.MasterCircuits;
-import io.shardcache.redis.internal.PerServerBreakers;
 import io.shardcache.redis.internal.RedisCalls;
 import io.shardcache.redis.internal.RedisScripts;
 import io.shardcache.redis.internal.RedisServers;
-import io.shardcache.redis.internal.TrustedCertificates;
 import io.shardcache.redis.internal.RedissonLocks;
+import io.shardcache.redis.internal.TrustedCertificates;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -170,7 +170,7 @@ public final class RedisCacheBackend implements CacheBackend {
 
     private RedisCacheBackend(RedisServers servers, String keyPrefix, Duration commandTimeout, int requestQueueSize,
                               Duration lockWatchdogTimeout, @Nullable Object meterRegistry, @Nullable TrustManagerFactory trust,
-                              @Nullable Replication replication, @Nullable PerServerBreakers breakers) {
+                              @Nullable Replication replication, @Nullable CircuitSettings breakers) {
         this.servers = servers;
         this.replication = replication;
         this.keyPrefix = keyPrefix;
@@ -665,7 +665,7 @@ public final class RedisCacheBackend implements CacheBackend {
         private @Nullable Object meterRegistry;
         private @Nullable TrustManagerFactory trust;
         private @Nullable Replication replication;
-        private @Nullable PerServerBreakers breakers = PerServerBreakers.DEFAULT;
+        private @Nullable CircuitSettings breakers = CircuitSettings.DEFAULT;
         private boolean breakersSet;
 
         private Builder(RedisServers servers) {
@@ -812,7 +812,7 @@ public final class RedisCacheBackend implements CacheBackend {
          */
         public Builder circuitBreakerPerServer(int failures, Duration openFor, CacheListener listener) {
             clusterOnly("circuitBreakerPerServer");
-            this.breakers = new PerServerBreakers(failures, openFor, listener);
+            this.breakers = new CircuitSettings(failures, openFor, listener);
             this.breakersSet = true;
             return this;
         }

@@ -298,10 +298,6 @@ class RedisCacheBackendIT {
         Supplier<RedisCacheBackend.Builder> cluster = () -> RedisCacheBackend.clusterBuilder(List.of("redis://127.0.0.1:7000"));
         assertThatThrownBy(() -> cluster.get().noCircuitBreakerPerServer().circuitBreakerPerServer(3, Duration.ofSeconds(1),
             io.shardcache.query.spi.CacheListener.NONE)).isInstanceOf(IllegalStateException.class).hasMessage("circuitBreakerPerServer is already set to none");
-        assertThatThrownBy(() -> RedisRing.builder().virtualNodes(100).virtualNodes(200))
-            .isInstanceOf(IllegalStateException.class).hasMessage("virtualNodes is already set to 100");
-        assertThatThrownBy(() -> RedisRing.builder().noCircuitBreakerPerServer().noCircuitBreakerPerServer())
-            .isInstanceOf(IllegalStateException.class).hasMessage("circuitBreakerPerServer is already set");
         assertThatThrownBy(() -> cluster.get().circuitBreakerPerServer(0, Duration.ofSeconds(1), io.shardcache.query.spi.CacheListener.NONE))
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 1, got 0");
         assertThatThrownBy(() -> cluster.get().circuitBreakerPerServer(1, Duration.ZERO, io.shardcache.query.spi.CacheListener.NONE))

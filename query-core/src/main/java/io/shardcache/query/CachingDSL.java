@@ -18,6 +18,7 @@ import io.shardcache.query.internal.TrackingConnectionProvider;
 import io.shardcache.query.internal.WriteTracker;
 import io.shardcache.query.spi.CacheBackend;
 import io.shardcache.query.spi.CacheListener;
+import io.shardcache.query.spi.CircuitSettings;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -442,8 +443,7 @@ public final class CachingDSL implements AutoCloseable {
         private @Nullable Executor refreshExecutor;
         private @Nullable BooleanSupplier inTransaction;
         private @Nullable Consumer<Runnable> afterCommit;
-        private @Nullable Integer breakerFailures;
-        private @Nullable Duration breakerOpenFor;
+        private @Nullable CircuitSettings breaker;
 
         private Builder(DSLContext dsl, Regions regions) {
             this.dsl = Objects.requireNonNull(dsl, "dsl");
@@ -516,20 +516,14 @@ public final class CachingDSL implements AutoCloseable {
          * backend's timeout; then one call at a time probes it, and the first success closes the
          * circuit. Defaults: {@link #DEFAULT_CIRCUIT_BREAKER_FAILURES},
          * {@link #DEFAULT_CIRCUIT_BREAKER_OPEN_FOR}. A backend with a breaker per server
-         * ({@link CacheBackend#breaksPerServer()}, such as {@code RedisRing} or a Redis Cluster) gets no breaker around
+         * ({@link CacheBackend#breaksPerServer()}, such as {@code BackendRing} or a Redis Cluster) gets no breaker around
          * it all, and this setting does not apply to it: set its servers' breakers where it is built.
          *
          * @throws IllegalArgumentException if {@code failures < 1} or {@code openFor} is not positive
          */
         public Builder circuitBreaker(int failures, Duration openFor) {
-            Options.once("circuitBreaker", breakerOpenFor);
-            Objects.requireNonNull(openFor, "openFor");
-            if (failures < 1)
-                throw new IllegalArgumentException("circuitBreaker failures must be at least 1, got " + failures);
-            if (openFor.isNegative() || openFor.isZero())
-                throw new IllegalArgumentException("circuitBreaker openFor must be positive, got " + openFor);
-            this.breakerFailures = failures;
-            this.breakerOpenFor = openFor;
+            Options.once("circuitBreaker", breaker);
+            this.breaker = new CircuitSettings(failures, openFor, CacheListener.NONE);
             return this;
         }
 
@@ -551,9 +545,9 @@ public final class CachingDSL implements AutoCloseable {
             CacheListener l = listener != null ? listener : CacheListener.NONE;
             InstantSource time = clock != null ? clock : InstantSource.system();
             // A backend with a breaker per server gets none around it all: one server down must not cost the others' keys.
-            CacheBackend guarded = b.breaksPerServer() ? b : new CircuitBreaker(b,
-                breakerFailures != null ? breakerFailures : DEFAULT_CIRCUIT_BREAKER_FAILURES,
-                breakerOpenFor != null ? breakerOpenFor : DEFAULT_CIRCUIT_BREAKER_OPEN_FOR, time, l);
+            CircuitSettings circuit = breaker != null ? breaker
+                : new CircuitSettings(DEFAULT_CIRCUIT_BREAKER_FAILURES, DEFAULT_CIRCUIT_BREAKER_OPEN_FOR, CacheListener.NONE);
+            CacheBackend guarded = b.breaksPerServer() ? b : new CircuitBreaker(b, circuit.failures(), circuit.openFor(), time, l);
             DogpileEngine engine = new DogpileEngine(regions, guarded, l, time,
                 random != null ? random : (RandomGenerator) () -> ThreadLocalRandom.current().nextLong(),
                 e);

@@ -18,6 +18,7 @@ import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
+import io.shardcache.query.internal.CloseAll;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

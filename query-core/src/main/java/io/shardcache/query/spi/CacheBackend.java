@@ -165,7 +165,7 @@ public interface CacheBackend extends AutoCloseable {
     }
 
     /**
-     * True if this backend keeps a circuit breaker per server of its own (as {@code RedisRing} and
+     * True if this backend keeps a circuit breaker per server of its own (as {@code BackendRing} and
      * a {@code RedisCacheBackend} on a cluster do, each a {@link Circuit}), so that a server down
      * costs only its own keys: a {@code CachingDSL} then puts none around the whole backend. The
      * default is false.

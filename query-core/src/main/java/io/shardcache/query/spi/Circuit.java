@@ -65,11 +65,7 @@ public final class Circuit {
      */
     public Circuit(String name, int failures, Duration openFor, InstantSource clock, CacheListener listener) {
         Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(openFor, "openFor");
-        if (failures < 1)
-            throw new IllegalArgumentException("circuit breaker failures must be at least 1, got " + failures);
-        if (openFor.isNegative() || openFor.isZero())
-            throw new IllegalArgumentException("circuit breaker openFor must be positive, got " + openFor);
+        CircuitSettings.check(failures, openFor);
         this.name = name;
         this.threshold = failures;
         this.openForMillis = openFor.toMillis();

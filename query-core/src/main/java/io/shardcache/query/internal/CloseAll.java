@@ -1,4 +1,4 @@
-package io.shardcache.redis.internal;
+package io.shardcache.query.internal;
 
 import java.util.List;
 import org.jspecify.annotations.Nullable;

@@ -1,12 +1,12 @@
-package io.shardcache.redis;
+package io.shardcache.query;
 
+import io.shardcache.query.internal.CloseAll;
+import io.shardcache.query.internal.HashRing;
 import io.shardcache.query.spi.CacheBackend;
 import io.shardcache.query.spi.CacheListener;
 import io.shardcache.query.spi.CircuitBreakers;
+import io.shardcache.query.spi.CircuitSettings;
 import io.shardcache.query.spi.RegenerationLocks;
-import io.shardcache.redis.internal.CloseAll;
-import io.shardcache.redis.internal.HashRing;
-import io.shardcache.redis.internal.PerServerBreakers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,8 +23,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Several cache backends as one, each key on one of them by consistent hashing: for users with
- * several standalone Redis servers rather than a Redis Cluster. It holds no Redis code: any
- * {@link CacheBackend}s compose (each node is typically a {@link RedisCacheBackend}). A server
+ * several standalone Redis servers rather than a Redis Cluster. Any {@link CacheBackend}s compose
+ * (each node is typically a {@code RedisCacheBackend} of the cache-redis module). A server
  * that is down costs its share of the keys (those reads run on the database), and every read of a
  * region whose generation counters it holds; adding or removing one moves about its share of the
  * keys, not all of them. Each server has a circuit breaker of its own ({@link Builder#circuitBreakerPerServer}),
@@ -32,7 +32,7 @@ import org.jspecify.annotations.Nullable;
  * opens its own circuit, and the others' keys keep hitting.
  *
  * <pre>{@code
- * CacheBackend cache = RedisRing.builder()
+ * CacheBackend cache = BackendRing.builder()
  *     .node("cache-1", RedisCacheBackend.builder("redis://cache-1.internal:6379").keyPrefix("orders:").build())
  *     .node("cache-2", RedisCacheBackend.builder("redis://cache-2.internal:6379").keyPrefix("orders:").build())
  *     .build();
@@ -59,13 +59,13 @@ import org.jspecify.annotations.Nullable;
  * its counters, and a change of the node list moves some to a node that never had them. Entries on
  * other nodes may have recorded their old values; they are never served again, because a counter
  * that is absent is created again at its server's clock in microseconds by the first read that
- * finds it missing, above every value it had (see {@link RedisCacheBackend}); no entry ever records
+ * finds it missing, above every value it had (as {@code RedisCacheBackend} does); no entry ever records
  * a counter that did not exist.
  *
  * <p>Thread-safe. {@link #close()} closes every node. Over 500 lines because every call of a
  * {@code CacheBackend} is split by node here, and the builder documents its settings.
  */
-public final class RedisRing implements CacheBackend {
+public final class BackendRing implements CacheBackend {
 
     /** Points per node on the ring unless {@link Builder#virtualNodes} says otherwise. */
     public static final int DEFAULT_VIRTUAL_NODES = 160;
@@ -81,7 +81,7 @@ public final class RedisRing implements CacheBackend {
     private final java.util.concurrent.ConcurrentHashMap<String, String> counterNodes = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<Watcher, List<NodeWatcher>> watching = new IdentityHashMap<>();
 
-    private RedisRing(Map<String, CacheBackend> nodes, int virtualNodes, @Nullable PerServerBreakers breakers) {
+    private BackendRing(Map<String, CacheBackend> nodes, int virtualNodes, @Nullable CircuitSettings breakers) {
         this.owned = List.copyOf(nodes.values());
         this.breakers = breakers != null;
         Map<String, CacheBackend> called = new LinkedHashMap<>();
@@ -95,8 +95,11 @@ public final class RedisRing implements CacheBackend {
         return new Builder();
     }
 
-    /** The name of the node that holds {@code key} (an entry's key, {@code gen:<counter>} or {@code lock:<lock key>}). */
-    String nodeOf(String key) {
+    /**
+     * The name of the node that holds {@code key}: an entry's storage key, {@code gen:<counter>} for a generation
+     * counter, or {@code lock:<lock key>} for a regeneration lock. For operators asking where a key lives.
+     */
+    public String nodeOf(String key) {
         return ring.nodeOf(key);
     }
 
@@ -377,7 +380,7 @@ public final class RedisRing implements CacheBackend {
 
     @Override
     public String toString() {
-        return "RedisRing[" + describe() + "]";
+        return "BackendRing[" + describe() + "]";
     }
 
     private final class RingLocks implements RegenerationLocks {
@@ -473,7 +476,7 @@ public final class RedisRing implements CacheBackend {
     public static final class Builder {
         private final Map<String, CacheBackend> nodes = new LinkedHashMap<>();
         private @Nullable Integer virtualNodes;
-        private @Nullable PerServerBreakers breakers = PerServerBreakers.DEFAULT;
+        private @Nullable CircuitSettings breakers = CircuitSettings.DEFAULT;
         private boolean breakersSet;
 
         private Builder() {
@@ -520,7 +523,7 @@ public final class RedisRing implements CacheBackend {
         public Builder circuitBreakerPerServer(int failures, Duration openFor, CacheListener listener) {
             if (breakersSet)
                 throw new IllegalStateException("circuitBreakerPerServer is already set");
-            this.breakers = new PerServerBreakers(failures, openFor, listener);
+            this.breakers = new CircuitSettings(failures, openFor, listener);
             this.breakersSet = true;
             return this;
         }
@@ -542,10 +545,10 @@ public final class RedisRing implements CacheBackend {
          *
          * @throws IllegalStateException if no node was added
          */
-        public RedisRing build() {
+        public BackendRing build() {
             if (nodes.isEmpty())
                 throw new IllegalStateException("a ring needs at least one node: add them with node(name, backend)");
-            return new RedisRing(nodes, virtualNodes != null ? virtualNodes : DEFAULT_VIRTUAL_NODES, breakers);
+            return new BackendRing(nodes, virtualNodes != null ? virtualNodes : DEFAULT_VIRTUAL_NODES, breakers);
         }
     }
 }

@@ -6,14 +6,15 @@ import static io.shardcache.query.Items.NAME;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.shardcache.query.BackendRing;
 import io.shardcache.query.CachingDSL;
 import io.shardcache.query.Db;
 import io.shardcache.query.InProcessCacheBackend;
 import io.shardcache.query.RegionStats;
 import io.shardcache.query.Regions;
-import io.shardcache.query.spi.CacheBackend;
 import io.shardcache.query.spi.CacheBackend.Read;
 import io.shardcache.query.spi.CacheBackend.ReadRequest;
+import io.shardcache.query.spi.CacheBackend;
 import io.shardcache.query.spi.ForwardingCacheBackend;
 import io.shardcache.testing.RedisService;
 import io.shardcache.testing.ServicesExtension;
@@ -38,12 +39,12 @@ import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * {@link RedisRing} over three standalone {@code redis-server} processes of this test's own, with
+ * {@link BackendRing} over three standalone {@code redis-server} processes of this test's own, with
  * PostgreSQL counting executions. Each "process" is a {@link CachingDSL} with its own ring (its own
  * backends) over the same servers, names and key prefix.
  */
 @ExtendWith(ServicesExtension.class)
-class RedisRingIT {
+class BackendRingIT {
 
     private static final List<String> NAMES = List.of("cache-a", "cache-b", "cache-c");
     private static final List<KillableRedis> servers = new ArrayList<>();
@@ -84,15 +85,15 @@ class RedisRingIT {
         db.close();
     }
 
-    private RedisRing ring() {
+    private BackendRing ring() {
         return ring(servers, NAMES);
     }
 
-    private RedisRing ring(List<KillableRedis> on, List<String> names) {
-        RedisRing.Builder b = RedisRing.builder();
+    private BackendRing ring(List<KillableRedis> on, List<String> names) {
+        BackendRing.Builder b = BackendRing.builder();
         for (int i = 0; i < names.size(); i++)
             b.node(names.get(i), RedisCacheBackend.builder(on.get(i).uri()).keyPrefix(prefix).build());
-        RedisRing ring = b.build();
+        BackendRing ring = b.build();
         closeLater.add(ring);
         return ring;
     }
@@ -119,7 +120,7 @@ class RedisRingIT {
     }
 
     /** A counter name that the ring places on {@code node}. */
-    private static String counterOn(RedisRing ring, String node, String stem) {
+    private static String counterOn(BackendRing ring, String node, String stem) {
         for (int i = 0; ; i++)
             if (ring.nodeOf("gen:" + stem + i).equals(node))
                 return stem + i;
@@ -127,8 +128,8 @@ class RedisRingIT {
 
     @Test
     void keysSpreadOverEveryServerAndTwoRingsWithTheSameNamesAgree() throws Exception {
-        RedisRing one = ring();
-        RedisRing two = ring();
+        BackendRing one = ring();
+        BackendRing two = ring();
         Eventually.awaitWorking(() -> {
             for (int i = 0; i < 30; i++)
                 one.get("items", "items:0:probe" + i);
@@ -147,13 +148,13 @@ class RedisRingIT {
 
     @Test
     void aNodeAddedTakesAboutItsShareAndEveryKeyThatMovesMovesToIt() {
-        RedisRing.Builder three = RedisRing.builder(), four = RedisRing.builder();
+        BackendRing.Builder three = BackendRing.builder(), four = BackendRing.builder();
         for (String n : NAMES) {
             three.node(n, InProcessCacheBackend.builder().build());
             four.node(n, InProcessCacheBackend.builder().build());
         }
         four.node("cache-d", InProcessCacheBackend.builder().build());
-        RedisRing before = three.build(), after = four.build();
+        BackendRing before = three.build(), after = four.build();
         int moved = 0;
         Map<String, Integer> share = new HashMap<>();
         for (int i = 0; i < 4_000; i++) {
@@ -166,15 +167,15 @@ class RedisRingIT {
         }
         assertThat(moved).as("keys moved of 4000").isBetween(600, 1_400);
         assertThat(share.values()).allSatisfy(n -> assertThat(n).isBetween(900, 1_800));
-        assertThatThrownBy(() -> RedisRing.builder().node("x", before).node("x", after))
+        assertThatThrownBy(() -> BackendRing.builder().node("x", before).node("x", after))
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("given twice");
-        assertThatThrownBy(() -> RedisRing.builder().build()).isInstanceOf(IllegalStateException.class)
+        assertThatThrownBy(() -> BackendRing.builder().build()).isInstanceOf(IllegalStateException.class)
             .hasMessageContaining("at least one node");
     }
 
     @Test
     void readsStoresAndIncrementsSpanNodes() throws Exception {
-        RedisRing ring = ring();
+        BackendRing ring = ring();
         Eventually.awaitWorking(() -> {
             for (int i = 0; i < 30; i++)
                 ring.get("items", "items:0:probe" + i);
@@ -261,18 +262,18 @@ class RedisRingIT {
         // the victim must hold the first only.
         List<String> names = null;
         for (int n = 0; names == null; n++) {
-            RedisRing.Builder probe = RedisRing.builder();
+            BackendRing.Builder probe = BackendRing.builder();
             List<String> candidate = new ArrayList<>();
             for (String name : NAMES) {
                 candidate.add(name + "-" + n);
                 probe.node(name + "-" + n, InProcessCacheBackend.create());
             }
-            try (RedisRing p = probe.build()) {
+            try (BackendRing p = probe.build()) {
                 if (!p.nodeOf("gen:table:|items").equals(p.nodeOf("gen:table:|*")))
                     names = candidate;
             }
         }
-        RedisRing ring = ring(servers, names);
+        BackendRing ring = ring(servers, names);
         String victim = ring.nodeOf("gen:table:|items");
         String region = null;
         for (int i = 0; region == null; i++)
@@ -315,7 +316,7 @@ class RedisRingIT {
         List<KillableRedis> four = fourServers();
         List<String> names = FOUR_NAMES;
         List<String> opened = new java.util.concurrent.CopyOnWriteArrayList<>();
-        RedisRing.Builder b = RedisRing.builder().circuitBreakerPerServer(3, Duration.ofSeconds(30), new io.shardcache.query.spi.CacheListener() {
+        BackendRing.Builder b = BackendRing.builder().circuitBreakerPerServer(3, Duration.ofSeconds(30), new io.shardcache.query.spi.CacheListener() {
             @Override
             public void circuitOpened(String backend, Duration openFor, Throwable cause) {
                 opened.add(backend);
@@ -323,7 +324,7 @@ class RedisRingIT {
         });
         for (int i = 0; i < names.size(); i++)
             b.node(names.get(i), RedisCacheBackend.builder(four.get(i).uri()).keyPrefix(prefix).build());
-        RedisRing ring = b.build();
+        BackendRing ring = b.build();
         closeLater.add(ring);
         assertThat(ring.breaksPerServer()).isTrue();
         CachingDSL cached = process(ring);
@@ -363,7 +364,7 @@ class RedisRingIT {
         }
         RegionStats after = cached.stats("items");
         String victimPort = ":" + four.get(names.indexOf(victim)).port();
-        System.out.printf("RedisRingIT: %d keys elsewhere, %d hits of them after the kill; circuits opened: %s%n",
+        System.out.printf("BackendRingIT: %d keys elsewhere, %d hits of them after the kill; circuits opened: %s%n",
             elsewhere.size(), after.hits() - before.hits(), opened);
         assertThat(after.hits() - before.hits()).as("every key on the other servers hit").isEqualTo(elsewhere.size());
         assertThat(opened).as("circuits opened").isNotEmpty().allSatisfy(d -> assertThat(d).endsWith(victimPort));
@@ -383,7 +384,7 @@ class RedisRingIT {
         List<KillableRedis> four = fourServers();
         List<String> names = FOUR_NAMES;
         Set<String> counters = ConcurrentHashMap.newKeySet();
-        RedisRing ring = ring(four, names);
+        BackendRing ring = ring(four, names);
         CachingDSL cached = CachingDSL.builder(db.dsl, regions).backend(new ForwardingCacheBackend(ring) {
                 @Override
                 public Read read(String region, String key, List<String> names) {

@@ -1,4 +1,4 @@
-package io.shardcache.redis.internal;
+package io.shardcache.query.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,6 +1,7 @@
-package io.shardcache.redis;
+package io.shardcache.query;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.shardcache.query.InProcessCacheBackend;
 import io.shardcache.query.spi.CacheBackend;
@@ -9,8 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** {@link RedisRing}'s watcher bookkeeping, on in-process nodes that record who watches them. */
-class RedisRingTest {
+/** {@link BackendRing}'s watcher bookkeeping, on in-process nodes that record who watches them. */
+class BackendRingTest {
 
     /** A node whose watch answers {@code accepts}, and which keeps the watchers registered with it. */
     private static final class Node extends ForwardingCacheBackend {
@@ -52,7 +53,7 @@ class RedisRingTest {
     @Test
     void aWatchOneNodeRefusesLeavesNoRegistrationOnTheOthers() {
         Node a = new Node(true), b = new Node(false);
-        try (RedisRing ring = RedisRing.builder().node("a", a).node("b", b).build()) {
+        try (BackendRing ring = BackendRing.builder().node("a", a).node("b", b).build()) {
             assertThat(ring.watch(NOBODY)).isFalse();
             assertThat(a.watchers).as("registrations left on the node that accepted").isEmpty();
         }
@@ -61,7 +62,7 @@ class RedisRingTest {
     @Test
     void watchingTwiceReplacesTheFirstRegistrationAndUnwatchRemovesAll() {
         Node a = new Node(true), b = new Node(true);
-        try (RedisRing ring = RedisRing.builder().node("a", a).node("b", b).build()) {
+        try (BackendRing ring = BackendRing.builder().node("a", a).node("b", b).build()) {
             assertThat(ring.watch(NOBODY)).isTrue();
             assertThat(ring.watch(NOBODY)).isTrue();
             assertThat(a.watchers).hasSize(1);
@@ -70,5 +71,16 @@ class RedisRingTest {
             assertThat(a.watchers).isEmpty();
             assertThat(b.watchers).isEmpty();
         }
+    }
+
+    @Test
+    void eachSettingMayBeSetOnce() {
+        assertThatThrownBy(() -> BackendRing.builder().virtualNodes(100).virtualNodes(200))
+            .isInstanceOf(IllegalStateException.class).hasMessage("virtualNodes is already set to 100");
+        assertThatThrownBy(() -> BackendRing.builder().noCircuitBreakerPerServer().noCircuitBreakerPerServer())
+            .isInstanceOf(IllegalStateException.class).hasMessage("circuitBreakerPerServer is already set");
+        assertThatThrownBy(() -> BackendRing.builder().circuitBreakerPerServer(0, java.time.Duration.ofSeconds(1),
+            io.shardcache.query.spi.CacheListener.NONE))
+            .isInstanceOf(IllegalArgumentException.class).hasMessage("circuit breaker failures must be at least 1, got 0");
     }
 }

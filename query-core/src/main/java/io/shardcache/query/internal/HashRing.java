@@ -1,4 +1,4 @@
-package io.shardcache.redis.internal;
+package io.shardcache.query.internal;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
