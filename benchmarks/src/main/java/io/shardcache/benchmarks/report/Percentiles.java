@@ -57,9 +57,9 @@ public final class Percentiles {
     }
 
     /**
-     * Percentiles for a curve on a {@link Scale.Nines} axis: {@code perNine} evenly spaced points per
-     * nine from p0 up to {@code maxNines} nines (p99.99 for 4), plus every one of {@code include},
-     * each rounded to 4 decimals, ascending, without duplicates.
+     * Percentiles for a curve on an axis of nines ({@link Plots.PercentileAxis#NINES}): {@code perNine}
+     * evenly spaced points per nine from p0 up to {@code maxNines} nines (p99.99 for 4), plus every one
+     * of {@code include}, each rounded to 4 decimals, ascending, without duplicates.
      */
     public static double[] ninesGrid(int maxNines, int perNine, double... include) {
         TreeSet<Double> grid = new TreeSet<>();

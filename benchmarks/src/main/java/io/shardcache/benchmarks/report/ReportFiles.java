@@ -9,7 +9,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SequencedMap;
 import java.util.function.Function;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.XYChart;
 
 /**
  * The report's files, rendered from what a run measured: the plots (SVG), the numbers behind them
@@ -22,6 +25,9 @@ final class ReportFiles {
     static final int NINES = 4;
     private static final int POINTS_PER_NINE = 40;
     private static final double[] TABLE_PERCENTS = {50, 90, 99, 99.9};
+    /** The tier plot's points: even on the axis of nines, and the tables' percentiles. */
+    private static final double[] TIER_GRID = Percentiles.ninesGrid(NINES, POINTS_PER_NINE, TABLE_PERCENTS);
+    private static final double[] LATENCY_GRID = Percentiles.linearGrid(1);
 
     private final ReportOptions options;
     private final String command;
@@ -57,18 +63,8 @@ final class ReportFiles {
 
     private void tiers(TierLatencies.Result result, Map<String, String> files, StringBuilder summary) {
         List<TierLatencies.Samples> tiers = result.tiers();
-        double[] grid = Percentiles.ninesGrid(NINES, POINTS_PER_NINE, TABLE_PERCENTS);
-        double lo = tiers.stream().mapToDouble(t -> t.micros().at(0)).min().orElseThrow();
-        double hi = tiers.stream().mapToDouble(t -> t.micros().at(grid[grid.length - 1])).max().orElseThrow();
-        LineChart chart = new LineChart("One primary-key read: latency per call, per tier",
-            String.format(Locale.ROOT, "%,d calls of each tier, interleaved in shuffled rounds, in one run (after %,d warm-up calls each)",
-                options.samples(), options.warmup()),
-            new Axis("percentile (each nine the same width)", new Scale.Nines(NINES)),
-            new Axis("latency (µs, log scale)", Scale.Log.covering(lo, hi)));
-        for (TierLatencies.Samples t : tiers)
-            chart.line(t.tier(), grid, t.micros().at(grid));
-        files.put("hit-latency.svg", chart.render());
-        files.put("hit-latency.csv", percentileCsv("latency_us", grid, tiers.stream().map(TierLatencies.Samples::tier).toList(),
+        files.put("hit-latency.svg", Plots.svg(tierPlot(tiers)));
+        files.put("hit-latency.csv", percentileCsv("latency_us", TIER_GRID, tiers.stream().map(TierLatencies.Samples::tier).toList(),
             tiers.stream().map(TierLatencies.Samples::micros).toList()));
 
         double baseline = tiers.getFirst().micros().at(50);
@@ -92,30 +88,11 @@ final class ReportFiles {
     }
 
     private void stampedes(List<SchemeRun> runs, Map<String, String> files, StringBuilder summary) {
-        int callers = runs.getFirst().result().callers();
-        String setup = String.format(Locale.ROOT, "%d JVMs x %d threads = %d callers read one key at once; query %s",
-            options.jvms(), options.threads(), callers, options.query());
-        List<String> schemes = runs.stream().map(r -> r.scheme().label).toList();
-        double[] executions = values(runs, r -> (double) r.result().dbExecutions());
-        double[] locks = values(runs, r -> (double) r.result().lockAttempts());
-        double most = Math.max(Arrays.stream(executions).max().orElse(0), Arrays.stream(locks).max().orElse(0));
-        files.put("stampede-executions.svg", new BarChart("Stampede: database executions and lock attempts", setup, schemes,
-            new Axis("count in one stampede", Scale.Linear.fromZeroTo(most * 1.1)))   // room for the labels above the bars
-            .series("database executions", executions)
-            .series("lock attempts", locks)
-            .render());
-
-        double[] grid = Percentiles.linearGrid(1);
-        double queryMs = median(values(runs, r -> r.result().queryMs()));
-        double lo = Math.min(queryMs, runs.stream().mapToDouble(r -> r.latencyMs().at(0)).min().orElseThrow());
-        double hi = Math.max(queryMs, runs.stream().mapToDouble(r -> r.latencyMs().max()).max().orElseThrow());
-        LineChart latency = new LineChart("Stampede: caller latency per scheme", setup,
-            new Axis("percentile of callers", new Scale.Linear(0, 100)), new Axis("latency (ms, log scale)", Scale.Log.covering(lo, hi)));
-        for (SchemeRun r : runs)
-            latency.line(r.scheme().label, grid, r.latencyMs().at(grid));
-        latency.reference(String.format(Locale.ROOT, "query alone: %.1f ms", queryMs), queryMs);
-        files.put("stampede-latency.svg", latency.render());
-        files.put("stampede-latency.csv", percentileCsv("latency_ms", grid, schemes, runs.stream().map(SchemeRun::latencyMs).toList()));
+        String setup = setup(runs);
+        files.put("stampede-executions.svg", Plots.svg(countPlot(runs)));
+        files.put("stampede-latency.svg", Plots.svg(latencyPlot(runs)));
+        files.put("stampede-latency.csv", percentileCsv("latency_ms", LATENCY_GRID, runs.stream().map(r -> r.scheme().label).toList(),
+            runs.stream().map(SchemeRun::latencyMs).toList()));
 
         StringBuilder csv = new StringBuilder("scheme,callers,errors,db_executions,lock_attempts,query_ms,p50_ms,p90_ms,p99_ms,max_ms\n");
         summary.append("## Stampede\n\n").append(setup).append(" (`--jvms ").append(options.jvms()).append(" --threads ")
@@ -137,6 +114,43 @@ final class ReportFiles {
         }
         files.put("stampede.csv", csv.toString());
         summary.append('\n');
+    }
+
+    /** Every tier's latency curve, on an axis of nines. */
+    XYChart tierPlot(List<TierLatencies.Samples> tiers) {
+        SequencedMap<String, double[]> curves = new LinkedHashMap<>();
+        for (TierLatencies.Samples t : tiers)
+            curves.put(t.tier(), t.micros().at(TIER_GRID));
+        return Plots.percentiles("One primary-key read: latency per call, per tier",
+            String.format(Locale.ROOT, "%,d calls of each tier, interleaved in shuffled rounds, in one run (after %,d warm-up calls each)",
+                options.samples(), options.warmup()),
+            Plots.PercentileAxis.NINES, "percentile (each nine the same width)", "latency (µs, log scale)", TIER_GRID, curves);
+    }
+
+    /** Database executions and lock attempts, a pair of bars per scheme. */
+    CategoryChart countPlot(List<SchemeRun> runs) {
+        SequencedMap<String, double[]> counts = new LinkedHashMap<>();
+        counts.put("database executions", values(runs, r -> (double) r.result().dbExecutions()));
+        counts.put("lock attempts", values(runs, r -> (double) r.result().lockAttempts()));
+        return Plots.bars("Stampede: database executions and lock attempts", setup(runs), "count in one stampede",
+            runs.stream().map(r -> r.scheme().label).toList(), counts);
+    }
+
+    /** Every scheme's caller latency curve, and the query alone (the median of the schemes' measurements). */
+    XYChart latencyPlot(List<SchemeRun> runs) {
+        SequencedMap<String, double[]> curves = new LinkedHashMap<>();
+        for (SchemeRun r : runs)
+            curves.put(r.scheme().label, r.latencyMs().at(LATENCY_GRID));
+        XYChart chart = Plots.percentiles("Stampede: caller latency per scheme", setup(runs), Plots.PercentileAxis.LINEAR,
+            "percentile of callers", "latency (ms, log scale)", LATENCY_GRID, curves);
+        double queryMs = median(values(runs, r -> r.result().queryMs()));
+        Plots.reference(chart, String.format(Locale.ROOT, "query alone: %.1f ms", queryMs), queryMs);
+        return chart;
+    }
+
+    private String setup(List<SchemeRun> runs) {
+        return String.format(Locale.ROOT, "%d JVMs x %d threads = %d callers read one key at once; query %s",
+            options.jvms(), options.threads(), runs.getFirst().result().callers(), options.query());
     }
 
     /** One row per percentile of {@code grid} and one for the maximum (100), one column per series. */

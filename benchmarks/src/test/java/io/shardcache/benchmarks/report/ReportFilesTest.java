@@ -1,9 +1,8 @@
 package io.shardcache.benchmarks.report;
 
-import static io.shardcache.benchmarks.report.SvgDocuments.elements;
 import static io.shardcache.benchmarks.report.SvgDocuments.parse;
-import static io.shardcache.benchmarks.report.SvgDocuments.texts;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.shardcache.benchmarks.stampede.StampedeResult;
 import java.nio.file.Path;
@@ -13,6 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYSeries;
 
 class ReportFilesTest {
 
@@ -29,11 +31,17 @@ class ReportFilesTest {
             Percentiles.of(Arrays.stream(us).mapToDouble(v -> v / 1_000.0).toArray()));
     }
 
-    private static Map<String, String> render(List<Report.SchemeRun> stampedes) {
-        TierLatencies.Result tiers = new TierLatencies.Result(List.of(tier("PostgreSQL (jOOQ, HikariCP)", 0.1), tier("near cache: prepared", 0.01)),
+    private static TierLatencies.Result tiers() {
+        return new TierLatencies.Result(List.of(tier("PostgreSQL (jOOQ, HikariCP)", 0.1), tier("near cache: prepared", 0.01)),
             List.of("G1 Young Generation: 3 collections, 12 ms"));
-        return new ReportFiles(OPTIONS, "java -jar x.jar report", Instant.parse("2026-01-02T03:04:05.678Z"), "2 CPUs", "PG; Redis")
-            .render(tiers, stampedes);
+    }
+
+    private static ReportFiles files() {
+        return new ReportFiles(OPTIONS, "java -jar x.jar report", Instant.parse("2026-01-02T03:04:05.678Z"), "2 CPUs", "PG; Redis");
+    }
+
+    private static Map<String, String> render(List<Report.SchemeRun> stampedes) {
+        return files().render(tiers(), stampedes);
     }
 
     private static List<Report.SchemeRun> threeSchemes() {
@@ -42,16 +50,58 @@ class ReportFilesTest {
     }
 
     @Test
-    void everyFileIsWrittenAndEverySvgIsWellFormed() throws Exception {
+    void everyFileIsWrittenAndEveryPlotIsAnSvgDocument() throws Exception {
         Map<String, String> files = render(threeSchemes());
 
         assertThat(files).containsOnlyKeys("hit-latency.svg", "hit-latency.csv", "stampede-executions.svg", "stampede-latency.svg",
             "stampede-latency.csv", "stampede.csv", "summary.md");
         for (String svg : List.of("hit-latency.svg", "stampede-executions.svg", "stampede-latency.svg"))
-            parse(files.get(svg));
-        assertThat(elements(parse(files.get("hit-latency.svg")), "polyline")).hasSize(2);
-        assertThat(elements(parse(files.get("stampede-latency.svg")), "polyline")).hasSize(3);
-        assertThat(texts(parse(files.get("stampede-latency.svg")))).contains("query alone: 203.4 ms", "naive cold");
+            assertThat(parse(files.get(svg)).getDocumentElement().getAttribute("viewBox")).as(svg).isEqualTo("0 0 960 480");
+    }
+
+    @Test
+    void theTierPlotHasACurveOfEveryTierOnTheAxisOfNines() {
+        XYChart chart = files().tierPlot(tiers().tiers());
+
+        assertThat(chart.getTitle()).isEqualTo("One primary-key read: latency per call, per tier");
+        assertThat(chart.getXAxisTitle()).isEqualTo("percentile (each nine the same width)");
+        assertThat(chart.getYAxisTitle()).isEqualTo("latency (µs, log scale)");
+        assertThat(chart.getStyler().isYAxisLogarithmic()).isTrue();
+        assertThat(chart.getSeriesMap().keySet()).containsExactly("PostgreSQL (jOOQ, HikariCP)", "near cache: prepared");
+        XYSeries near = chart.getSeriesMap().get("near cache: prepared");
+        double[] grid = Percentiles.ninesGrid(ReportFiles.NINES, 40, 50, 90, 99, 99.9);
+        assertThat(near.getXData()).hasSameSizeAs(grid).contains(new double[] {Plots.PercentileAxis.NINES.place(99.9)}, within(1e-12));
+        // of 1,000 values from 0.01 to 10 µs: p0 is the smallest, p50 the 500th, p99.99 already the largest
+        assertThat(near.getYData()[0]).isEqualTo(0.01);
+        assertThat(near.getYData()).contains(5.0).endsWith(10.0);
+        assertThat(chart.getStyler().getYAxisMin()).isEqualTo(0.01);
+        assertThat(chart.getStyler().getYAxisMax()).isEqualTo(100);
+    }
+
+    @Test
+    void theStampedePlotsHaveEverySchemeTheCountsAndTheQueryAlone() {
+        List<Report.SchemeRun> runs = threeSchemes();
+
+        CategoryChart counts = files().countPlot(runs);
+        assertThat(counts.getTitle()).isEqualTo("Stampede: database executions and lock attempts");
+        assertThat(counts.getYAxisTitle()).isEqualTo("count in one stampede");
+        assertThat(counts.getSeriesMap().keySet()).containsExactly("database executions", "lock attempts");
+        assertThat(List.<Object>copyOf(counts.getSeriesMap().get("database executions").getXData()))
+            .containsExactly("shardcache cold", "shardcache stale", "naive cold");
+        assertThat(List.<Object>copyOf(counts.getSeriesMap().get("database executions").getYData())).containsExactly(1.0, 1.0, 50.0);
+        assertThat(List.<Object>copyOf(counts.getSeriesMap().get("lock attempts").getYData())).containsExactly(2.0, 2.0, 0.0);
+
+        XYChart latency = files().latencyPlot(runs);
+        assertThat(latency.getTitle()).isEqualTo("Stampede: caller latency per scheme");
+        assertThat(latency.getXAxisTitle()).isEqualTo("percentile of callers");
+        assertThat(latency.getYAxisTitle()).isEqualTo("latency (ms, log scale)");
+        assertThat(latency.getSeriesMap().keySet()).containsExactly("shardcache cold", "shardcache stale", "naive cold",
+            "query alone: 203.4 ms");
+        // 50 callers: p2 is the first caller, p100 the last
+        XYSeries naive = latency.getSeriesMap().get("naive cold");
+        assertThat(naive.getXData()).hasSize(101).startsWith(0, 1, 2).endsWith(100);
+        assertThat(naive.getYData()).startsWith(401.0, 401.0, 401.0).endsWith(450.0);
+        assertThat(latency.getSeriesMap().get("query alone: 203.4 ms").getYData()).containsExactly(203.4, 203.4);
     }
 
     @Test
