@@ -48,7 +48,8 @@ public final class RedisKeys {
     /** {@code s} as a literal in a Redis glob pattern. */
     static String glob(String s) {
         StringBuilder b = new StringBuilder(s.length());
-        for (char c : s.toCharArray()) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
             if ("*?[]\\".indexOf(c) >= 0)
                 b.append('\\');
             b.append(c);

@@ -1,7 +1,6 @@
 package io.shardcache.redis;
 
 import io.lettuce.core.KeyValue;
-import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
@@ -370,7 +369,7 @@ public final class RedisCacheBackend implements CacheBackend {
             for (int j = 0; j < keys.length; j++)
                 keys[j] = counterKeys[group.get(j)];
             List<Object> answer = call(connection, "SET counter if missing or damaged (script)", String.join("', '", keys), keys[0], false,
-                c -> RedisScripts.ENSURE.<List<Object>>run(c, ScriptOutputType.MULTI, keys));
+                c -> RedisScripts.ENSURE.runMulti(c, keys));
             if (answer.size() != 2 * keys.length)
                 throw failures.of("SET counter if missing or damaged (script)", keys[0], "expected " + 2 * keys.length + " values, got " + answer);
             for (int j = 0; j < keys.length; j++) {
@@ -445,7 +444,7 @@ public final class RedisCacheBackend implements CacheBackend {
         String[] scriptKeys = keys.toArray(String[]::new);
         byte[][] scriptArgs = args.toArray(byte[][]::new);
         Long stored = call("SET PX " + px + " if " + (scriptKeys.length - 1) + " counters unchanged (script)", k,
-            c -> RedisScripts.PUT_IF_GENERATIONS.<Long>run(c, ScriptOutputType.INTEGER, scriptKeys, scriptArgs));
+            c -> RedisScripts.PUT_IF_GENERATIONS.runInteger(c, scriptKeys, scriptArgs));
         return stored == 1;
     }
 
@@ -465,7 +464,7 @@ public final class RedisCacheBackend implements CacheBackend {
     public boolean delete(String region, String key) {
         String k = entryKey(key);
         Long deleted = call("DEL+PUBLISH", k,
-            c -> RedisScripts.DELETE.<Long>run(c, ScriptOutputType.INTEGER, new String[] {k}, channelBytes, ChangeFeed.entryMessage(key)));
+            c -> RedisScripts.DELETE.runInteger(c, new String[] {k}, channelBytes, ChangeFeed.entryMessage(key)));
         return deleted > 0;
     }
 
@@ -519,7 +518,7 @@ public final class RedisCacheBackend implements CacheBackend {
             }
             LazyConnection on = bumps != null ? bumps : connection;
             List<Object> values = call(on, "INCR+PUBLISH", String.join("', '", keys), keys[0], now,
-                c -> RedisScripts.INCREMENT.<List<Object>>run(c, ScriptOutputType.MULTI, keys, args));
+                c -> RedisScripts.INCREMENT.runMulti(c, keys, args));
             if (values.size() != 2 * keys.length)
                 throw failures.of("INCR+PUBLISH", keys[0], "expected " + 2 * keys.length + " values, got " + values);
             for (int j = 0; j < keys.length; j++) {

@@ -270,6 +270,8 @@ class RedisCacheBackendIT {
         assertThatThrownBy(() -> RedisCacheBackend.create("http://127.0.0.1:6379")).hasMessageContaining("'http://127.0.0.1:6379'");
         assertThatThrownBy(() -> RedisCacheBackend.create("redis-sentinel://alice:pw@a:26379,,b:26379#m"))
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty Sentinel address").message().doesNotContain(":pw@");
+        assertThatThrownBy(() -> RedisCacheBackend.create("redis-sentinel://a:26379,b:26379,#m"))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty Sentinel address");
         assertThatThrownBy(() -> RedisCacheBackend.sentinelBuilder("m", List.of("redis://a:26379", "redis://a:26379")))
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("a:26379 is given twice");
         assertThatThrownBy(() -> RedisCacheBackend.sentinelBuilder("m", List.of("redis://a:26379", "redis://b:26379/2")))

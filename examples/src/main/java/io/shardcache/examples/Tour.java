@@ -30,8 +30,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Record;
@@ -156,18 +158,21 @@ public final class Tour {
         System.out.printf("Loaded %,d accounts in %.1f s.%n", scale * 100_000, (System.nanoTime() - t) / 1e9);
     }
 
-    static void stampede(CachingDSL cached, int threads) throws InterruptedException {
+    static void stampede(CachingDSL cached, int threads) throws InterruptedException, ExecutionException {
         DSLContext reports = cached.fromCache("reports");
         long regenerationsBefore = cached.stats("reports").regenerations();
         CountDownLatch gate = new CountDownLatch(1);
+        List<Future<?>> reads = new ArrayList<>(threads);
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int i = 0; i < threads; i++)
-                pool.submit(() -> {
+                reads.add(pool.submit(() -> {
                     gate.await();
                     return reports.select(BID, count()).from(ACCOUNTS).where(ABALANCE.ge(0)).groupBy(BID).fetch();
-                });
+                }));
             gate.countDown();
         }
+        for (Future<?> read : reads)
+            read.get();   // all done once the pool closed: this only rethrows a failed read
         System.out.println("   " + threads + " callers, database executions: "
             + (cached.stats("reports").regenerations() - regenerationsBefore));
     }

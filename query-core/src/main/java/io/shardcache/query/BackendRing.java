@@ -79,7 +79,7 @@ public final class BackendRing implements CacheBackend {
     private final RegenerationLocks locks = new RingLocks();
     private static final int COUNTER_PLACES = 100_000;
     private final java.util.concurrent.ConcurrentHashMap<String, String> counterNodes = new java.util.concurrent.ConcurrentHashMap<>();
-    private final Map<Watcher, List<NodeWatcher>> watching = new IdentityHashMap<>();
+    private final IdentityHashMap<Watcher, List<NodeWatcher>> watching = new IdentityHashMap<>();
 
     private BackendRing(Map<String, CacheBackend> nodes, int virtualNodes, @Nullable CircuitSettings breakers) {
         this.owned = List.copyOf(nodes.values());
@@ -495,11 +495,23 @@ public final class BackendRing implements CacheBackend {
                 throw new IllegalArgumentException("a ring node's name must not be blank");
             if (nodes.containsKey(name))
                 throw new IllegalArgumentException("ring node name '" + name + "' is given twice");
-            for (Map.Entry<String, CacheBackend> e : nodes.entrySet())
-                if (e.getValue() == backend)
-                    throw new IllegalArgumentException("backend " + backend.describe() + " is already node '" + e.getKey() + "'");
+            String taken = nameOf(backend);
+            if (taken != null)
+                throw new IllegalArgumentException("backend " + backend.describe() + " is already node '" + taken + "'");
             nodes.put(name, backend);
             return this;
+        }
+
+        /**
+         * The name of the node that is this very backend, or null. By identity: the ring closes each node, so one
+         * object must not be two nodes, while two equal backends may well be.
+         */
+        @SuppressWarnings("ReferenceEquality")   // identity is the point, see above
+        private @Nullable String nameOf(CacheBackend backend) {
+            for (Map.Entry<String, CacheBackend> e : nodes.entrySet())
+                if (e.getValue() == backend)
+                    return e.getKey();
+            return null;
         }
 
         /** Points per node on the ring, 1 to 10,000; more spread the keys more evenly. Default {@link #DEFAULT_VIRTUAL_NODES}. */

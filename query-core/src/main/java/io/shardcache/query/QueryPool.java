@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -108,7 +107,7 @@ public final class QueryPool {
         for (int i = 0; i < queries.size(); i++)
             Objects.requireNonNull(queries.get(i), "query " + i);
         // One run per instance: two threads must never execute (or probe) the same query object at once.
-        Map<ResultQuery<R>, Integer> runOf = new IdentityHashMap<>();
+        IdentityHashMap<ResultQuery<R>, Integer> runOf = new IdentityHashMap<>();
         List<ResultQuery<R>> distinct = new ArrayList<>();
         int[] run = new int[queries.size()];
         for (int i = 0; i < run.length; i++) {

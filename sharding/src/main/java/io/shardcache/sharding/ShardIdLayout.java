@@ -1,6 +1,7 @@
 package io.shardcache.sharding;
 
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Objects;
 
 /**
@@ -61,7 +62,7 @@ public record ShardIdLayout(Instant epoch) {
 
     public ShardIdLayout {
         Objects.requireNonNull(epoch, "epoch");
-        if (epoch.getNano() % 1_000_000 != 0) {
+        if (!epoch.truncatedTo(ChronoUnit.MILLIS).equals(epoch)) {
             throw new IllegalArgumentException("epoch " + epoch + " has a fraction of a millisecond; IDs count "
                     + "whole milliseconds, so give a whole millisecond");
         }

@@ -63,8 +63,15 @@ public final class ShardedTables {
      */
     public Optional<Table<?>> declaredTableOf(Table<?> table) {
         Objects.requireNonNull(table, "table");
-        if (table instanceof QOM.Aliasable<?> a && a.$alias() != null)
-            return a.$aliased() instanceof Table<?> base && base != table ? declaredTableOf(base) : Optional.empty();
+        if (table instanceof QOM.Aliasable<?> a && a.$alias() != null) {
+            if (!(a.$aliased() instanceof Table<?> base))
+                return Optional.empty();
+            // This very object: a table that is its own alias would recurse for ever. (jOOQ's equals
+            // compares the rendered SQL, which an alias and its table never share anyway.)
+            @SuppressWarnings("ReferenceEquality")
+            boolean itself = base == table;
+            return itself ? Optional.empty() : declaredTableOf(base);
+        }
         Entry e = byName.get(TableNames.key(table));
         if (e != null)
             return Optional.of(e.table());

@@ -18,6 +18,8 @@ public final class Percentiles {
     }
 
     /**
+     * The distribution of {@code values}, which are copied.
+     *
      * @throws IllegalArgumentException if there are no values, or one is NaN or infinite
      */
     public static Percentiles of(double... values) {
@@ -40,6 +42,9 @@ public final class Percentiles {
     }
 
     /**
+     * The {@code percent}-th percentile: the smallest value with at least that share of all values at
+     * or below it.
+     *
      * @param percent from 0 to 100
      * @throws IllegalArgumentException for a percent outside [0, 100]
      */

@@ -58,6 +58,7 @@ public record ReportOptions(Path out, int samples, int warmup, int jvms, int thr
         NAIVE_COLD("naive cold", "--mode", "cold", "--scheme", "naive");
 
         final String label;
+        @SuppressWarnings("ImmutableEnumChecker")   // List.of: unmodifiable, though its type does not say so
         private final List<String> args;
 
         Scheme(String label, String... args) {

@@ -268,7 +268,7 @@ final class TierLatencies implements AutoCloseable {
     }
 
     private static String redisVersion(RedisCommands<String, byte[]> commands) {
-        for (String line : commands.info("server").split("\r?\n"))
+        for (String line : commands.info("server").split("\r?\n", -1))
             if (line.startsWith("redis_version:"))
                 return line.substring("redis_version:".length());
         return "(version unknown)";

@@ -172,9 +172,9 @@ final class ChildProcesses implements AutoCloseable {
     private void awaitAll(List<? extends CompletableFuture<?>> futures, Duration timeout, String what) throws InterruptedException {
         CompletableFuture<Void> firstFailure = new CompletableFuture<>();
         for (CompletableFuture<?> f : futures)
-            f.whenComplete((v, e) -> {
-                if (e != null)
-                    firstFailure.completeExceptionally(e);
+            f.exceptionally(e -> {
+                firstFailure.completeExceptionally(e);   // awaited below
+                return null;
             });
         try {
             CompletableFuture.anyOf(CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)), firstFailure)

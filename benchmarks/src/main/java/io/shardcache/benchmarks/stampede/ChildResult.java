@@ -48,7 +48,7 @@ record ChildResult(int child, int callers, int errors, long tryAcquires, long ac
         if (!line.startsWith(TAG + " "))
             throw new IllegalArgumentException("not a result line: " + abbreviate(line));
         Map<String, String> f = new HashMap<>();
-        for (String token : line.substring(TAG.length() + 1).trim().split(" +")) {
+        for (String token : line.substring(TAG.length() + 1).trim().split(" +", -1)) {   // trimmed: no empty token at either end
             int eq = token.indexOf('=');
             if (eq <= 0)
                 throw new IllegalArgumentException("result field without '=': '" + abbreviate(token) + "'");

@@ -36,7 +36,7 @@ final class Latencies {
     }
 
     /** Milliseconds with one decimal, as the report prints them. */
-    static String ms(double micros) {
+    static String ms(long micros) {
         return String.format(Locale.ROOT, "%.1f", micros / 1000.0);
     }
 }

@@ -116,8 +116,9 @@ public final class StampedeChild {
             WarmRead warm;
             Runnable makeHotEntryStale;
             if (spec.scheme() == Scheme.CACHED) {
-                CachingDSL c = cached = CachingDSL.builder(dsl, StampedeRegions.of(spec.mode()))
+                CachingDSL c = CachingDSL.builder(dsl, StampedeRegions.of(spec.mode()))
                     .backend(counting).listener(lockWaits).build();
+                cached = c;
                 stampede = () -> c.fromCache(StampedeRegions.STAMPEDE).resultQuery(query.sql(), binds).fetch();
                 warm = (region, key) -> c.fromCache(region).resultQuery(warmQuery.sql(), warmQuery.binds(key)).fetch();
                 makeHotEntryStale = () -> {
@@ -125,7 +126,8 @@ public final class StampedeChild {
                         throw new IllegalStateException("warm-up: the warm entry " + warmHot + " was not in the cache");
                 };
             } else {
-                NaiveCacheAside n = naive = new NaiveCacheAside(redis, dsl, StampedeRegions.TTL);
+                NaiveCacheAside n = new NaiveCacheAside(redis, dsl, StampedeRegions.TTL);
+                naive = n;
                 stampede = () -> n.read("naive:" + ChildSpec.counterKey(spec.run()), query.sql(), binds);
                 warm = (region, key) -> n.read("naive:" + region + ":" + key, warmQuery.sql(), warmQuery.binds(key));
                 makeHotEntryStale = () -> { };
@@ -278,7 +280,6 @@ public final class StampedeChild {
                 + ", got " + rows.size());
     }
 
-    /** Every distinct error message once, with the first stack trace; the parent counts them. */
     /**
      * Lets the JVM go quiet before READY: the warm-up leaves the JIT compiling in the background, and
      * 4 JVMs compiling on 2 cores delayed GO by up to 90 ms and inflated the callers' latencies with
@@ -301,6 +302,7 @@ public final class StampedeChild {
         }
     }
 
+    /** Every distinct error message once, with the first stack trace; the parent counts them. */
     private void reportErrors(List<Throwable> errors) {
         if (errors.isEmpty())
             return;

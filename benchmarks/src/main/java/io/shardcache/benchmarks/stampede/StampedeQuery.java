@@ -82,6 +82,8 @@ sealed interface StampedeQuery {
     String spec();
 
     /**
+     * The query that {@code spec} names ({@code heavy}, or {@code sleep:<ms>}).
+     *
      * @throws IllegalArgumentException naming what is wrong with {@code spec}
      */
     static StampedeQuery parse(String spec) {

@@ -144,11 +144,11 @@ public final class ChangeFeed implements AutoCloseable {
     }
 
     /**
-     * True if {@code c}, down and reconnected by Lettuce to its one node, should give way to a
+     * True if the connection, down and reconnected by Lettuce to its one node, should give way to a
      * connection to another node: it has been down for {@link #SWITCH_AFTER} and there is another
      * node to try (a cluster's node may be gone for good). Must hold {@code lock}.
      */
-    private boolean abandon(StatefulRedisPubSubConnection<String, String> c) {
+    private boolean abandon() {
         if (uris.size() < 2)
             return false;
         long now = System.nanoTime();
@@ -171,12 +171,12 @@ public final class ChangeFeed implements AutoCloseable {
             } else if (c.isOpen()) {
                 downSince = 0;
                 subscribing = true;
-            } else if (!abandon(c)) {
+            } else if (!abandon()) {
                 return;   // Lettuce is reconnecting; it resubscribes if it was subscribed, else a later tick does
             } else {
                 connection = null;
                 downSince = 0;
-                c.closeAsync();   // the next tick connects to the next node
+                discard(c);   // the next tick connects to the next node
                 return;
             }
         }
@@ -188,12 +188,32 @@ public final class ChangeFeed implements AutoCloseable {
             else
                 subscribe(c);
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "pub/sub upkeep for " + channel + " failed; retrying", e);
-            synchronized (lock) {
+            upkeepFailed(e, () -> {
                 connecting = false;
                 subscribing = false;
-            }
+            });
         }
+    }
+
+    /**
+     * Logs a failure of the feed's upkeep and runs {@code reset} under the lock, so that a later
+     * tick tries again rather than wait for a step that will never end. Also for an exception thrown
+     * by a callback on a Lettuce future, which nothing else would hear of.
+     */
+    private @Nullable Void upkeepFailed(Throwable failure, Runnable reset) {
+        LOG.log(Level.WARNING, "pub/sub upkeep for " + channel + " failed; retrying", failure);
+        synchronized (lock) {
+            reset.run();
+        }
+        return null;
+    }
+
+    /** Closes a connection the feed no longer uses, without waiting: a failure to close it is only logged. */
+    private void discard(StatefulRedisPubSubConnection<String, String> c) {
+        c.closeAsync().exceptionally(e -> {
+            LOG.log(Level.DEBUG, () -> "closing a pub/sub connection for " + channel + " failed", e);
+            return null;
+        });
     }
 
     private void connect() {
@@ -207,14 +227,14 @@ public final class ChangeFeed implements AutoCloseable {
         } catch (RuntimeException e) {
             attempt = CompletableFuture.failedFuture(e);
         }
-        attempt.whenComplete((c, error) -> {
+        attempt.handle((c, error) -> {
             if (error != null) {
                 LOG.log(Level.DEBUG, () -> "pub/sub connection for " + channel + " failed; retrying in "
                     + LazyConnection.RETRY_AFTER.toMillis() + "ms", Failures.unwrap(error));
                 synchronized (lock) {
                     connecting = false;
                 }
-                return;
+                return null;
             }
             // Listeners first: no message can arrive before the SUBSCRIBE below, and a drop before
             // then needs no telling (nothing was live).
@@ -232,8 +252,9 @@ public final class ChangeFeed implements AutoCloseable {
             if (keep)
                 subscribe(c);
             else
-                c.closeAsync();
-        });
+                discard(c);
+            return null;
+        }).exceptionally(bug -> upkeepFailed(bug, () -> connecting = false));
     }
 
     private void subscribe(StatefulRedisPubSubConnection<String, String> c) {
@@ -243,14 +264,15 @@ public final class ChangeFeed implements AutoCloseable {
         } catch (RuntimeException e) {
             subscribed = CompletableFuture.failedFuture(e);
         }
-        subscribed.whenComplete((ok, error) -> {
+        subscribed.handle((ok, error) -> {
             if (error != null)
                 LOG.log(Level.DEBUG, () -> "SUBSCRIBE " + channel + " failed; retrying in "
                     + LazyConnection.RETRY_AFTER.toMillis() + "ms", Failures.unwrap(error));
             synchronized (lock) {
                 subscribing = false;
             }
-        });
+            return null;
+        }).exceptionally(bug -> upkeepFailed(bug, () -> subscribing = false));
     }
 
     /** Sends a {@code PING} on the live subscription unless one is unanswered; its answer says how far the feed caught up. */
@@ -269,16 +291,20 @@ public final class ChangeFeed implements AutoCloseable {
         } catch (RuntimeException e) {
             pong = CompletableFuture.failedFuture(e);
         }
-        pong.whenComplete((answer, error) -> {
+        pong.handle((answer, error) -> {
             synchronized (lock) {
                 pinging = false;
-                // Only an answer on the connection that is live now: one from before a drop says nothing of it.
-                if (error == null && live && connection == c) {
+                // Only an answer on the connection that is live now, this very one: one from before a
+                // drop says nothing of it.
+                @SuppressWarnings("ReferenceEquality")
+                boolean sameConnection = connection == c;
+                if (error == null && live && sameConnection) {
                     caughtUpAt = asked;
                     tellAll(w -> w.caughtUp(asked));
                 }
             }
-        });
+            return null;
+        }).exceptionally(bug -> upkeepFailed(bug, () -> pinging = false));
     }
 
     /** Parses one message; malformed or foreign ones are dropped (nothing of ours publishes them). */

@@ -67,7 +67,7 @@ public final class Failures {
             s.append(": ").append(t.getMessage());
         // Connection failures hide the useful part ("Connection refused") one level down.
         Throwable root = t.getCause();
-        if (root != null && root != t && root.getMessage() != null && (t.getMessage() == null || !t.getMessage().contains(root.getMessage())))
+        if (root != null && root.getMessage() != null && (t.getMessage() == null || !t.getMessage().contains(root.getMessage())))
             s.append(" (").append(root.getClass().getSimpleName()).append(": ").append(root.getMessage()).append(')');
         return s.toString();
     }

@@ -1,6 +1,8 @@
 package io.shardcache.redis.internal;
 
-import java.util.HashSet;
+import java.lang.System.Logger.Level;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,12 +31,17 @@ import org.redisson.client.codec.StringCodec;
  */
 final class FillAnnouncements {
 
+    private static final System.Logger LOG = System.getLogger(FillAnnouncements.class.getName());
+
     private static final char FILLED = 'F';
     private static final char RELEASED = 'R';
 
     private final String channel;
     private final RTopic topic;
-    /** Waiters per lock key; a set is mutated only inside {@code compute} and read only after its removal. */
+    /**
+     * Waiters per lock key, each its own future, kept by identity; a set is mutated only inside
+     * {@code compute} and read only after its removal.
+     */
     private final ConcurrentHashMap<String, Set<CompletableFuture<Boolean>>> waiters = new ConcurrentHashMap<>();
     private final AtomicReference<CompletableFuture<?>> subscription = new AtomicReference<>();
 
@@ -56,13 +63,14 @@ final class FillAnnouncements {
         subscribe();
         CompletableFuture<Boolean> heard = new CompletableFuture<>();
         waiters.compute(lockKey, (k, set) -> {
-            Set<CompletableFuture<Boolean>> s = set == null ? new HashSet<>(2) : set;
+            Set<CompletableFuture<Boolean>> s = set == null ? Collections.newSetFromMap(new IdentityHashMap<>(2)) : set;
             s.add(heard);
             return s;
         });
         return heard;
     }
 
+    @SuppressWarnings("UndefinedEquals")   // the set is by identity, and so is a future's equals: this very wait
     void forget(String lockKey, CompletableFuture<Boolean> heard) {
         waiters.computeIfPresent(lockKey, (k, set) -> {
             set.remove(heard);
@@ -86,6 +94,24 @@ final class FillAnnouncements {
     /** Publishes a fill ({@code filled}) or a release; the future completes when Redis has taken it. */
     CompletableFuture<Long> announce(String lockKey, boolean filled) {
         return topic.publishAsync((filled ? FILLED : RELEASED) + lockKey).toCompletableFuture();
+    }
+
+    /**
+     * Publishes a release without waiting, best effort: waiters that miss it wake at the lock's
+     * expiry. A failure is logged, as nobody waits to hear of it.
+     */
+    void announceReleaseInBackground(String lockKey) {
+        CompletableFuture<Long> published;
+        try {
+            published = announce(lockKey, false);
+        } catch (RuntimeException e) {
+            published = CompletableFuture.failedFuture(e);
+        }
+        published.exceptionally(e -> {
+            LOG.log(Level.DEBUG, () -> "announcing the release of " + lockKey + " on " + channel
+                + " failed; its waiters wake when it expires", e);
+            return null;
+        });
     }
 
     /** Whether the subscription is active (for tests). */

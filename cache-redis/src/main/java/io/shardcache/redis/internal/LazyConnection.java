@@ -3,6 +3,7 @@ package io.shardcache.redis.internal;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.shardcache.query.CacheBackendException;
+import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -31,6 +32,8 @@ import org.jspecify.annotations.Nullable;
  * Thread-safe.
  */
 public final class LazyConnection implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(LazyConnection.class.getName());
 
     /** How long after a failed first-connection attempt the next one may start. */
     public static final Duration RETRY_AFTER = Duration.ofMillis(500);
@@ -140,7 +143,11 @@ public final class LazyConnection implements AutoCloseable {
                 if (error != null) {
                     failedAt = System.nanoTime();
                 } else if (closed) {
-                    opened.connection().closeAsync();
+                    // Landed after close: nobody will use it, nor wait to hear that closing it failed.
+                    opened.connection().closeAsync().exceptionally(e -> {
+                        LOG.log(Level.DEBUG, "could not close a connection that was made after the backend closed", e);
+                        return null;
+                    });
                 } else {
                     connection = opened.connection();
                     connected = opened.commands();

@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import javax.net.ssl.TrustManagerFactory;
@@ -96,7 +97,7 @@ public final class LettuceClients implements AutoCloseable {
         } catch (RuntimeException e) {
             if (feeds != null)
                 feeds.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-            resources.shutdown(0, 2, TimeUnit.SECONDS);
+            shutDown(resources);
             throw e;
         }
     }
@@ -119,13 +120,25 @@ public final class LettuceClients implements AutoCloseable {
     /** Shuts the clients and their threads down. */
     @Override
     public void close() {
+        // For one server the values client is the feed client, this very object: shut it down once.
+        @SuppressWarnings("ReferenceEquality")
+        boolean twoClients = feeds != values;
         CloseAll.run(List.of(
             () -> values.shutdown(Duration.ZERO, Duration.ofSeconds(2)),
             () -> {
-                if (feeds != values)
+                if (twoClients)
                     feeds.shutdown(Duration.ZERO, Duration.ofSeconds(2));
             },
-            () -> resources.shutdown(0, 2, TimeUnit.SECONDS)));
+            () -> shutDown(resources)));
+    }
+
+    /**
+     * Stops the clients' threads without waiting for them. Lettuce tells the outcome only on a Netty
+     * future, whose listeners this module cannot reach (it does not read Netty), and a failure could
+     * only leave threads behind in a backend that is going away: so nobody watches for it.
+     */
+    private static void shutDown(ClientResources resources) {
+        Future<Boolean> unused = resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
 
     /** The settings of a cache rather than a queue; see the class comment. */

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * A Lua script run by its SHA-1 ({@code EVALSHA}), sent in full ({@code EVAL}, which also caches
@@ -29,16 +30,25 @@ public final class LuaScript {
     }
 
     /**
-     * Runs the script on {@code commands}; whatever Lettuce throws (timeouts, a disconnected
-     * connection, a script error) propagates, for the caller to map.
-     *
-     * @param <T> {@code Long} for {@link ScriptOutputType#INTEGER}, {@code List<Object>} for {@link ScriptOutputType#MULTI}
+     * Runs a script that returns an integer ({@link ScriptOutputType#INTEGER}) on {@code commands};
+     * whatever Lettuce throws (timeouts, a disconnected connection, a script error) propagates, for
+     * the caller to map.
      */
-    public <T> T run(RedisClusterCommands<String, byte[]> commands, ScriptOutputType type, String[] keys, byte[]... args) {
+    public Long runInteger(RedisClusterCommands<String, byte[]> commands, String[] keys, byte[]... args) {
+        return (Long) run(commands, ScriptOutputType.INTEGER, keys, args);
+    }
+
+    /** As {@link #runInteger}, for a script that returns a table ({@link ScriptOutputType#MULTI}). */
+    @SuppressWarnings("unchecked")   // Lettuce's MULTI output is a List<Object>
+    public List<Object> runMulti(RedisClusterCommands<String, byte[]> commands, String[] keys, byte[]... args) {
+        return (List<Object>) run(commands, ScriptOutputType.MULTI, keys, args);
+    }
+
+    private Object run(RedisClusterCommands<String, byte[]> commands, ScriptOutputType type, String[] keys, byte[]... args) {
         try {
-            return commands.evalsha(sha, type, keys, args);
+            return commands.<Object>evalsha(sha, type, keys, args);
         } catch (RedisNoScriptException e) {
-            return commands.eval(text, type, keys, args);
+            return commands.<Object>eval(text, type, keys, args);
         }
     }
 

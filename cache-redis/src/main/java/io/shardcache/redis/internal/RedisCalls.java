@@ -100,7 +100,7 @@ public final class RedisCalls {
         Map<Integer, List<Integer>> bySlot = new LinkedHashMap<>();
         for (int i = 0; i < keys.length; i++)
             bySlot.computeIfAbsent(SlotHash.getSlot(keys[i]), x -> new ArrayList<>(2)).add(i);
-        Map<Circuit, Circuit.Admission> admitted = new IdentityHashMap<>();
+        IdentityHashMap<Circuit, Circuit.Admission> admitted = new IdentityHashMap<>();
         List<Circuit> slotCircuits = new ArrayList<>(bySlot.size());
         try {
             for (int slot : bySlot.keySet()) {
@@ -122,7 +122,7 @@ public final class RedisCalls {
         }
         @SuppressWarnings("unchecked")
         KeyValue<String, byte[]>[] out = new KeyValue[keys.length];
-        Map<Circuit, CacheBackendException> failed = new IdentityHashMap<>();
+        IdentityHashMap<Circuit, CacheBackendException> failed = new IdentityHashMap<>();
         int s = 0;
         for (List<Integer> positions : bySlot.values()) {
             Circuit circuit = slotCircuits.get(s);

@@ -67,7 +67,7 @@ public final class RedisServers {
             rest = rest.substring(0, slash);
         }
         List<String> sentinels = new ArrayList<>();
-        for (String hostPort : rest.split(",")) {
+        for (String hostPort : rest.split(",", -1)) {   // -1: a trailing comma is an empty address too
             if (hostPort.isBlank())
                 throw new IllegalArgumentException("redisUri '" + shown + "' has an empty Sentinel address");
             sentinels.add("redis://" + userInfo + (hostPort.contains(":") ? hostPort : hostPort + ":26379") + database);

@@ -349,10 +349,12 @@ public final class RedissonLocks implements RegenerationLocks, AutoCloseable {
             } catch (RuntimeException e) {
                 unlocked = CompletableFuture.failedFuture(e);
             }
-            unlocked.whenComplete((done, failure) -> {
+            // The callback is where the unlock's failure is handled, and it throws nothing itself, so
+            // the future it returns has nothing more to tell.
+            CompletableFuture<Void> unused = unlocked.whenComplete((done, failure) -> {
                 if (failure == null) {
                     cleanups.decrementAndGet();
-                    fills.announce(lockKey, false);    // best effort: waiters that miss it wake at the lock's TTL
+                    fills.announceReleaseInBackground(lockKey);
                 } else if (ownedBySomeoneElse(failure) || System.nanoTime() - giveUpAt > 0 || !reschedule(task[0]))
                     cleanups.decrementAndGet();
             });
@@ -366,7 +368,8 @@ public final class RedissonLocks implements RegenerationLocks, AutoCloseable {
     /** Runs {@code task} one command timeout from now; false if the backend is closed. */
     private boolean reschedule(Runnable task) {
         try {
-            bounds.schedule(task, commandTimeout.toNanos(), TimeUnit.NANOSECONDS);
+            // Nothing cancels it, and a task of releaseInBackground handles its own failures.
+            ScheduledFuture<?> unused = bounds.schedule(task, commandTimeout.toNanos(), TimeUnit.NANOSECONDS);
             return true;
         } catch (java.util.concurrent.RejectedExecutionException closed) {
             return false;

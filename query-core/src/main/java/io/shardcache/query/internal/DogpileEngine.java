@@ -494,7 +494,7 @@ public final class DogpileEngine {
                 t.lockWaited(k.key(), waited, LockWaitOutcome.ACQUIRED);
                 return regenerateHolding(k, loader, held.lease());
             }
-            if (got == Acquisition.FILLED) {
+            if (got instanceof Acquisition.Filled) {
                 Reread filled = reread(k);
                 if (filled.rows() != null) {
                     t.lockWaited(k.key(), waited, LockWaitOutcome.FILLED);

@@ -27,8 +27,10 @@ final class Flights {
 
     /**
      * Completes a flight whose rows may be uncommitted, or were read before a write that may have
-     * committed before a waiter asked: each waiter then runs its own query.
+     * committed before a waiter asked: each waiter then runs its own query. A sentinel, told apart
+     * by identity and never thrown to a caller: made once, without a stack trace, as it is not an error.
      */
+    @SuppressWarnings("StaticAssignmentOfThrowable")
     private static final Exception NOT_SHAREABLE = new Exception("rows read inside a transaction are not shared", null, false, false) {
     };
 

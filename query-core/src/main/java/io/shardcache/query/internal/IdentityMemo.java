@@ -33,6 +33,7 @@ final class IdentityMemo<K, V> {
         return (h ^ (h >>> 16)) & mask;
     }
 
+    @SuppressWarnings("ReferenceEquality")   // by identity: the point of this class
     @Nullable V get(K key) {
         Slot<K, V> s = slots[index(key)];
         return s != null && s.key().get() == key ? s.value() : null;

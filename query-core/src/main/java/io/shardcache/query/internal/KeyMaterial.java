@@ -283,16 +283,7 @@ public final class KeyMaterial {
                     writeString(a.getBaseTypeName());
                     writeValue(a.getArray());
                 }
-                case java.util.Date d -> {
-                    // java.sql.Time/Date/Timestamp: toString drops milliseconds (Time) or shows local
-                    // time (Timestamp), while the driver sends the instant as seen in the JVM's default
-                    // zone. So: the instant, the nanos, and that zone.
-                    writeByte(T_LEGACY_TIME);
-                    writeString(d.getClass().getName());
-                    writeLong(d.getTime());
-                    writeInt(d instanceof java.sql.Timestamp ts ? ts.getNanos() : -1);
-                    writeString(java.util.TimeZone.getDefault().getID());
-                }
+                case java.util.Date d -> writeLegacyTime(d);
                 default -> {
                     // java.time, UUID, java.sql temporals, JSON(B) wrappers: toString is exact.
                     // A class without a value-based toString yields a key that never repeats:
@@ -302,6 +293,20 @@ public final class KeyMaterial {
                     writeString(v.toString());
                 }
             }
+        }
+
+        /**
+         * java.sql.Time/Date/Timestamp: toString drops milliseconds (Time) or shows local time
+         * (Timestamp), while the driver sends the instant as seen in the JVM's default zone. So: the
+         * instant, the nanos, and that zone.
+         */
+        @SuppressWarnings("JavaUtilDate")   // the caller bound these legacy JDBC types; the key must tell them apart
+        private void writeLegacyTime(java.util.Date d) {
+            writeByte(T_LEGACY_TIME);
+            writeString(d.getClass().getName());
+            writeLong(d.getTime());
+            writeInt(d instanceof java.sql.Timestamp ts ? ts.getNanos() : -1);
+            writeString(java.util.TimeZone.getDefault().getID());
         }
 
         byte[] toByteArray() {

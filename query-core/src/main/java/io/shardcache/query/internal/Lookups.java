@@ -35,7 +35,12 @@ final class Lookups {
     private final OnFailure onFailure;
     /** Each region's two counter names, built once: a hit reads both. */
     private final Map<String, Counters> counters;
-    /** A lookup made ahead by {@link #lookupAndReadAll}, for the read this thread is about to make. */
+    /**
+     * A lookup made ahead by {@link #lookupAndReadAll}, for the read this thread is about to make.
+     * One per engine on purpose: another engine's read on this thread must not take it. Set and
+     * removed around one call ({@link #offering}), so nothing outlives the engine.
+     */
+    @SuppressWarnings("ThreadLocalUsage")
     private final ThreadLocal<@Nullable Prefetched> offered = new ThreadLocal<>();
 
     Lookups(List<Region> regions, CacheBackend backend, @Nullable NearCache near, GenerationBumps bumps, OnFailure onFailure) {

@@ -503,7 +503,12 @@ final class PgTextResultSet extends MockResultSet {
         } else if (type == java.util.Date.class) {
             if (sqlType == Types.TIMESTAMP) {
                 Timestamp t = getTimestamp(columnIndex);
-                return t == null ? null : type.cast(new java.util.Date(t.getTime()));
+                if (t == null)
+                    return null;
+                // getObject(i, java.util.Date.class) asks for that very type, as pgjdbc's does.
+                @SuppressWarnings("JavaUtilDate")
+                java.util.Date date = new java.util.Date(t.getTime());
+                return type.cast(date);
             }
         } else if (type == UUID.class) {
             return type.cast(getObject(columnIndex));

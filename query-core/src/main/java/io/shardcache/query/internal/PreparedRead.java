@@ -250,7 +250,11 @@ public final class PreparedRead<R extends Record> {
             } catch (RuntimeException e) {
                 throw new IllegalArgumentException("cannot bind " + v + " (" + v.getClass().getName() + ") to " + names[i], e);
             }
-            if (c == null || c.getClass() != types[i].getType() || (c != v && !lossless(v, c)))
+            // The converter handing back its argument converted nothing, so lost nothing (lossless
+            // would reject text with spaces around it, which needed no parsing).
+            @SuppressWarnings("ReferenceEquality")
+            boolean unconverted = c == v;
+            if (c == null || c.getClass() != types[i].getType() || (!unconverted && !lossless(v, c)))
                 throw new IllegalArgumentException("cannot bind " + v + " (" + v.getClass().getName() + ") to " + names[i]
                     + ": it converts to " + c);
             out[i] = c;

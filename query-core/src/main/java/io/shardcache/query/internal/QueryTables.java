@@ -327,10 +327,19 @@ public record QueryTables(Set<TableName> reads, Set<TableName> writes, Set<Strin
         }
 
         private static boolean containsIdentity(List<?> list, Object element) {
-            for (Object o : list)
-                if (o == element)
-                    return true;
-            return false;
+            return identityIndexOf(list, element) >= 0;
+        }
+
+        /**
+         * The position of this very object in {@code list}, or -1. jOOQ's query parts are equal when
+         * they render alike, so two mentions of one table, or same-named CTEs, would be equal.
+         */
+        @SuppressWarnings("ReferenceEquality")   // identity is the point, see above
+        private static int identityIndexOf(List<?> list, Object element) {
+            for (int k = 0; k < list.size(); k++)
+                if (list.get(k) == element)
+                    return k;
+            return -1;
         }
 
         /**
@@ -368,9 +377,9 @@ public record QueryTables(Set<TableName> reads, Set<TableName> writes, Set<Strin
         private static int indexOf(List<? extends CommonTableExpression<?>> ctes, @Nullable CommonTableExpression<?> cte) {
             if (cte == null)
                 return -1;
-            for (int k = 0; k < ctes.size(); k++)
-                if (ctes.get(k) == cte)
-                    return k;
+            int same = identityIndexOf(ctes, cte);
+            if (same >= 0)
+                return same;
             String name = TableName.normalize(cte.getUnqualifiedName());
             for (int k = 0; k < ctes.size(); k++)
                 if (TableName.normalize(ctes.get(k).getUnqualifiedName()).equals(name))

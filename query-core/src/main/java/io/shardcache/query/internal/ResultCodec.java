@@ -282,7 +282,7 @@ public final class ResultCodec {
          * middle share a bucket and are told apart by {@link #equals}.
          */
         private static int hash(byte[] b, int from, int to) {
-            long h = to - from;
+            long h = (long) to - from;
             int headEnd = Math.min(to, from + 32);
             int tailStart = Math.max(headEnd, to - 32);
             h = mix(h, b, from, headEnd);

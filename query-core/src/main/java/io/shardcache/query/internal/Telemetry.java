@@ -22,10 +22,16 @@ final class Telemetry {
     private static final System.Logger LOG = System.getLogger(Telemetry.class.getName());
 
     private final CacheListener listener;
+    /** False for {@link CacheListener#NONE}: then no event builds a lambda for it, not even a hit. */
+    private final boolean listening;
     private final LongAdder[] counts = new LongAdder[Count.values().length];
 
     Telemetry(CacheListener listener) {
         this.listener = listener;
+        // NONE is a sentinel: any other listener is called, even one that overrides nothing.
+        @SuppressWarnings("ReferenceEquality")
+        boolean none = listener == CacheListener.NONE;
+        this.listening = !none;
         for (int i = 0; i < counts.length; i++)
             counts[i] = new LongAdder();
     }
@@ -43,22 +49,22 @@ final class Telemetry {
 
     void hit(CacheKey key) {
         count(Count.HITS);
-        if (listener != CacheListener.NONE) guard(key, () -> listener.hit(key));
+        if (listening) guard(key, () -> listener.hit(key));
     }
 
     void staleServed(CacheKey key) {
         count(Count.STALE_SERVED);
-        if (listener != CacheListener.NONE) guard(key, () -> listener.staleServed(key));
+        if (listening) guard(key, () -> listener.staleServed(key));
     }
 
     void miss(CacheKey key) {
         count(Count.MISSES);
-        if (listener != CacheListener.NONE) guard(key, () -> listener.miss(key));
+        if (listening) guard(key, () -> listener.miss(key));
     }
 
     void regenerated(CacheKey key, Duration took) {
         count(Count.REGENERATIONS);
-        if (listener != CacheListener.NONE) guard(key, () -> listener.regenerated(key, took));
+        if (listening) guard(key, () -> listener.regenerated(key, took));
     }
 
     void stored() {
@@ -68,7 +74,7 @@ final class Telemetry {
     void lockWaited(CacheKey key, Duration waited, LockWaitOutcome outcome) {
         if (outcome == LockWaitOutcome.TIMED_OUT)
             count(Count.LOCK_TIMEOUTS);
-        if (listener != CacheListener.NONE) guard(key, () -> listener.lockWaited(key, waited, outcome));
+        if (listening) guard(key, () -> listener.lockWaited(key, waited, outcome));
     }
 
     void skipped(CacheKey key, SkipReason reason) {
@@ -82,18 +88,18 @@ final class Telemetry {
             case REPLICA -> count(Count.SKIPPED_REPLICA);
             case SESSION -> count(Count.SKIPPED_SESSION);
         }
-        if (listener != CacheListener.NONE) guard(key, () -> listener.skipped(key, reason));
+        if (listening) guard(key, () -> listener.skipped(key, reason));
     }
 
     void loadFailed(CacheKey key, Throwable error) {
         count(Count.LOAD_FAILURES);
-        if (listener != CacheListener.NONE) guard(key, () -> listener.error(key, error));
+        if (listening) guard(key, () -> listener.error(key, error));
     }
 
     void backendError(CacheKey key, Throwable error) {
         count(Count.BACKEND_ERRORS);
         LOG.log(Level.DEBUG, () -> "shardcache: backend failed for " + key + ": " + error);
-        if (listener != CacheListener.NONE) guard(key, () -> listener.error(key, error));
+        if (listening) guard(key, () -> listener.error(key, error));
     }
 
     /** A hit that the near cache served (already counted by {@link #hit}). */

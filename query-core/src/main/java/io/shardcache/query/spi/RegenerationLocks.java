@@ -33,26 +33,40 @@ public interface RegenerationLocks {
 
     /** How a wait for the lock ended. */
     sealed interface Acquisition {
+        // No default methods here: an interface with one is initialized whenever an implementing
+        // class is, and FILLED and TIMED_OUT initialize two of them, so two threads could then
+        // deadlock initializing Acquisition and Filled (JVMS 5.5). Each record implements held().
+
         /** The holder announced it filled the entry: read it; the lock was not taken. */
         Acquisition FILLED = new Filled();
         /** The wait ran out. */
         Acquisition TIMED_OUT = new TimedOut();
 
         /** The lease when the lock is held, else empty. */
-        default Optional<Lease> held() {
-            return this instanceof Held h ? Optional.of(h.lease()) : Optional.empty();
-        }
+        Optional<Lease> held();
 
         /** The lock is held; the caller must release {@code lease}. */
         record Held(Lease lease) implements Acquisition {
+            @Override
+            public Optional<Lease> held() {
+                return Optional.of(lease);
+            }
         }
 
         /** See {@link #FILLED}. */
         record Filled() implements Acquisition {
+            @Override
+            public Optional<Lease> held() {
+                return Optional.empty();
+            }
         }
 
         /** See {@link #TIMED_OUT}. */
         record TimedOut() implements Acquisition {
+            @Override
+            public Optional<Lease> held() {
+                return Optional.empty();
+            }
         }
     }
 

@@ -2,6 +2,7 @@ package io.shardcache.sharding.internal;
 
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
+import org.jspecify.annotations.Nullable;
 
 /** Telling "the server did not give us a connection" apart from "the query failed". */
 public final class ConnectionErrors {
@@ -14,7 +15,7 @@ public final class ConnectionErrors {
      * server is down throws after {@code connectionTimeout}, often without a SQLState of its own.
      */
     public static boolean isConnectionError(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+        for (Throwable t = e; t != null; t = causeOf(t)) {
             if (t instanceof SQLTransientConnectionException)
                 return true;
             if (t instanceof SQLException s && s.getSQLState() != null && s.getSQLState().startsWith("08"))
@@ -32,12 +33,22 @@ public final class ConnectionErrors {
         StringBuilder out = new StringBuilder(String.valueOf(e));
         String last = e.getMessage();
         int depth = 0;
-        for (Throwable t = e.getCause(); t != null && depth < 4; t = t.getCause() == t ? null : t.getCause(), depth++) {
+        for (Throwable t = e.getCause(); t != null && depth < 4; t = causeOf(t), depth++) {
             String m = t.getMessage();
             if (m != null && (last == null || !last.contains(m)))
                 out.append("; caused by ").append(m);
             last = m;
         }
         return out.toString();
+    }
+
+    /**
+     * {@code t}'s cause, or null if it names itself: Throwable's own getCause hides a self-cause, an
+     * override may not, and then walking the causes would never end.
+     */
+    @SuppressWarnings("ReferenceEquality")   // this very object: see above
+    private static @Nullable Throwable causeOf(Throwable t) {
+        Throwable cause = t.getCause();
+        return cause == t ? null : cause;
     }
 }

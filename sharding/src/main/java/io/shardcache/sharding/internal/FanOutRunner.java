@@ -100,13 +100,16 @@ public final class FanOutRunner {
             }
             slots.sort((a, b) -> Integer.compare(a.target.shard(), b.target.shard()));
             if (options.policy() == FanOutPolicy.FAIL_FAST)
-                for (Slot<T> slot : slots)
-                    slot.done.thenAccept(outcome -> {
+                for (Slot<T> slot : slots) {
+                    // A slot completes normally only (a failure is its outcome), and cancelAll throws
+                    // nothing: the future this returns has nothing to tell.
+                    CompletableFuture<Void> unused = slot.done.thenAccept(outcome -> {
                         if (outcome instanceof ShardOutcome.Failed<T> f && !slot.cancelled
                             && firstFailure.compareAndSet(null, f))
                             cancelAll("logical shard " + f.shard() + " on physical server " + f.server()
                                 + " failed first (FAIL_FAST)");
                     });
+                }
         }
 
         FanOutResult<T> execute() {

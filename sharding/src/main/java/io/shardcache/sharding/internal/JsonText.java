@@ -155,27 +155,21 @@ public final class JsonText {
     }
 
     private static @Nullable Object copy(@Nullable Object v, String path, int depth) {
-        switch (v) {
-            case null -> {
-                return null;
-            }
+        return switch (v) {
+            case null -> null;
             case String s -> {
                 checkString(s, path);
-                return s;
+                yield s;
             }
-            case Boolean b -> {
-                return b;
-            }
-            case Number n when isIntegral(n) || n instanceof BigDecimal -> {
-                return n;
-            }
+            case Boolean b -> b;
+            case Number n when isIntegral(n) || n instanceof BigDecimal -> n;
             case Double d -> {
                 checkFinite(d.isNaN() || d.isInfinite(), d, path);
-                return d;
+                yield d;
             }
             case Float f -> {
                 checkFinite(f.isNaN() || f.isInfinite(), f, path);
-                return f;
+                yield f;
             }
             case Map<?, ?> m -> {
                 checkDepth(depth, path);
@@ -185,17 +179,17 @@ public final class JsonText {
                     checkString(key, child(path, key));
                     out.put(key, copy(e.getValue(), child(path, key), depth + 1));
                 }
-                return Collections.unmodifiableMap(out);
+                yield Collections.unmodifiableMap(out);
             }
             case List<?> l -> {
                 checkDepth(depth, path);
                 List<@Nullable Object> out = new ArrayList<>(l.size());
                 for (int i = 0; i < l.size(); i++)
                     out.add(copy(l.get(i), path + "[" + i + "]", depth + 1));
-                return Collections.unmodifiableList(out);
+                yield Collections.unmodifiableList(out);
             }
             default -> throw notJsonSafe(v, path);
-        }
+        };
     }
 
     // ---- reading ----
@@ -203,41 +197,29 @@ public final class JsonText {
     /** The value at the parser's current token, which the parser's depth limit keeps this recursion within. */
     private static @Nullable Object readValue(JsonParser p) throws IOException {
         JsonToken t = p.currentToken();
-        switch (t) {
+        return switch (t) {
             case START_OBJECT -> {
                 Map<String, @Nullable Object> m = new LinkedHashMap<>();
                 for (String key = p.nextFieldName(); key != null; key = p.nextFieldName()) {
                     p.nextToken();
                     m.put(key, readValue(p));
                 }
-                return Collections.unmodifiableMap(m);
+                yield Collections.unmodifiableMap(m);
             }
             case START_ARRAY -> {
                 List<@Nullable Object> l = new ArrayList<>();
                 while (p.nextToken() != JsonToken.END_ARRAY)
                     l.add(readValue(p));
-                return Collections.unmodifiableList(l);
+                yield Collections.unmodifiableList(l);
             }
-            case VALUE_STRING -> {
-                return p.getText();
-            }
-            case VALUE_NUMBER_INT -> {
-                return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? p.getBigIntegerValue() : p.getLongValue();
-            }
-            case VALUE_NUMBER_FLOAT -> {
-                return p.getDecimalValue();   // from the text, never through double: 1e400 stays 1E+400
-            }
-            case VALUE_TRUE -> {
-                return Boolean.TRUE;
-            }
-            case VALUE_FALSE -> {
-                return Boolean.FALSE;
-            }
-            case VALUE_NULL -> {
-                return null;
-            }
+            case VALUE_STRING -> p.getText();
+            case VALUE_NUMBER_INT -> p.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? p.getBigIntegerValue() : p.getLongValue();
+            case VALUE_NUMBER_FLOAT -> p.getDecimalValue();   // from the text, never through double: 1e400 stays 1E+400
+            case VALUE_TRUE -> true;
+            case VALUE_FALSE -> false;
+            case VALUE_NULL -> null;
             default -> throw new IllegalStateException("JSON parser gave " + t + " where a value starts");
-        }
+        };
     }
 
     /** Where the parser failed; a broken constraint (nesting too deep) carries no location of its own. */

@@ -209,6 +209,11 @@ public final class ShardKeyFinder {
     /** What a condition says: pins (occurrence index → keys) and links (pairs of equal keys). */
     private record Facts(Map<Integer, Set<Object>> pins, List<int[]> links) {
         static final Facts NONE = new Facts(Map.of(), List.of());
+
+        /** No pins and no links, as {@link #NONE}: and-ing it adds nothing. */
+        boolean isEmpty() {
+            return pins.isEmpty() && links.isEmpty();
+        }
     }
 
     /** The tables of one statement (subqueries are not descended into: see the class comment). */
@@ -284,7 +289,10 @@ public final class ShardKeyFinder {
                 case QOM.InList<?> in -> inList(in.$field(), in.$list());
                 default -> {
                     Condition held = JooqInternals.held(c);   // a join's ON condition, in jOOQ's holder
-                    yield held != c ? facts(held) : Facts.NONE;
+                    // jOOQ hands back c itself when it holds nothing: this very object, not an equal one
+                    @SuppressWarnings("ReferenceEquality")
+                    boolean unwrapped = held != c;
+                    yield unwrapped ? facts(held) : Facts.NONE;
                 }
             };
         }
@@ -297,7 +305,7 @@ public final class ShardKeyFinder {
             Occurrence o = oa != null ? oa : ob;
             if (o == null)
                 return Facts.NONE;
-            Object key = keyOf(o, o == oa ? b : a);
+            Object key = keyOf(o, oa != null ? b : a);
             return key == null ? Facts.NONE : new Facts(Map.of(o.index(), Set.of(key)), List.of());
         }
 
@@ -358,9 +366,9 @@ public final class ShardKeyFinder {
     }
 
     private static Facts and(Facts x, Facts y) {
-        if (x == Facts.NONE)
+        if (x.isEmpty())
             return y;
-        if (y == Facts.NONE)
+        if (y.isEmpty())
             return x;
         Map<Integer, Set<Object>> pins = new HashMap<>(y.pins());
         x.pins().forEach((occurrence, keys) -> pins.merge(occurrence, keys, (ky, kx) -> {

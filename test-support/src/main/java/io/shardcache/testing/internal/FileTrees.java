@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Stream;
 
 /** Deletes directory trees. Not for use outside shardcache's test-support. */
@@ -18,8 +19,8 @@ final class FileTrees {
             return;
         }
         try (Stream<Path> paths = Files.walk(root)) {
-            Iterable<Path> deepestFirst =
-                    paths.sorted(Comparator.comparingInt(Path::getNameCount).reversed())::iterator;
+            List<Path> deepestFirst =
+                    paths.sorted(Comparator.comparingInt(Path::getNameCount).reversed()).toList();
             for (Path path : deepestFirst) {
                 Files.deleteIfExists(path);
             }

@@ -61,7 +61,7 @@ public final class Urls {
         }
         Map<String, String> parameters = new LinkedHashMap<>();
         if (uri.getRawQuery() != null) {
-            for (String pair : uri.getRawQuery().split("&")) {
+            for (String pair : uri.getRawQuery().split("&", -1)) {
                 if (pair.isEmpty()) {
                     continue;
                 }
