@@ -19,6 +19,7 @@ import io.shardcache.query.internal.WriteTracker;
 import io.shardcache.query.spi.CacheBackend;
 import io.shardcache.query.spi.CacheListener;
 import io.shardcache.query.spi.CircuitSettings;
+import io.shardcache.query.spi.ReadTracer;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -444,6 +445,7 @@ public final class CachingDSL implements AutoCloseable {
         private @Nullable BooleanSupplier inTransaction;
         private @Nullable Consumer<Runnable> afterCommit;
         private @Nullable CircuitSettings breaker;
+        private @Nullable ReadTracer tracer;
 
         private Builder(DSLContext dsl, Regions regions) {
             this.dsl = Objects.requireNonNull(dsl, "dsl");
@@ -482,6 +484,17 @@ public final class CachingDSL implements AutoCloseable {
         public Builder refreshExecutor(Executor executor) {
             Options.once("refreshExecutor", this.refreshExecutor);
             this.refreshExecutor = Objects.requireNonNull(executor, "refreshExecutor");
+            return this;
+        }
+
+        /**
+         * Traces each read through the cache, its wait for the regeneration lock and its regeneration, as
+         * spans under the caller's (see {@link ReadTracer}; shardcache's micrometer module has one for
+         * Micrometer's Observation API). Default: {@link ReadTracer#NONE}.
+         */
+        public Builder tracer(ReadTracer tracer) {
+            Options.once("tracer", this.tracer);
+            this.tracer = Objects.requireNonNull(tracer, "tracer");
             return this;
         }
 
@@ -550,7 +563,7 @@ public final class CachingDSL implements AutoCloseable {
             CacheBackend guarded = b.breaksPerServer() ? b : new CircuitBreaker(b, circuit.failures(), circuit.openFor(), time, l);
             DogpileEngine engine = new DogpileEngine(regions, guarded, l, time,
                 random != null ? random : (RandomGenerator) () -> ThreadLocalRandom.current().nextLong(),
-                e);
+                e, tracer != null ? tracer : ReadTracer.NONE);
             ExecutorService ex = ownedExecutor;
             CacheBackend ob = ownedBackend;
             AutoCloseable owned = () -> {

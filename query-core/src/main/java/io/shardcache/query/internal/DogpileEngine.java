@@ -14,6 +14,7 @@ import io.shardcache.query.ShardcacheException;
 import io.shardcache.query.spi.CacheBackend;
 import io.shardcache.query.spi.CacheListener;
 import io.shardcache.query.spi.LockWaitOutcome;
+import io.shardcache.query.spi.ReadTracer;
 import io.shardcache.query.spi.RegenerationLocks.Acquisition;
 import io.shardcache.query.spi.RegenerationLocks.Lease;
 import io.shardcache.query.spi.SkipReason;
@@ -139,12 +140,14 @@ public final class DogpileEngine {
     private final Lookups lookups;
     private final Entries entries;
     private final Regeneration regeneration;
+    private final ReadTracer tracer;
     private final BackendHealth health;
     private static final System.Logger LOG = System.getLogger(DogpileEngine.class.getName());
 
     public DogpileEngine(Regions regions, CacheBackend backend, CacheListener listener, InstantSource clock,
-                         RandomGenerator random, Executor refresher) {
+                         RandomGenerator random, Executor refresher, ReadTracer tracer) {
         this.backend = backend;
+        this.tracer = tracer;
         this.clock = clock;
         this.random = random;
         this.refresher = refresher;
@@ -164,7 +167,7 @@ public final class DogpileEngine {
         this.flights = new Flights(bumps);
         this.lookups = new Lookups(List.copyOf(regions.all()), backend, near, bumps, this::onBackendFailure);
         this.entries = new Entries(backend, this::telemetryOf);
-        this.regeneration = new Regeneration(backend, near, bumps, clock, this::telemetryOf, this::onBackendFailure);
+        this.regeneration = new Regeneration(backend, near, bumps, clock, this::telemetryOf, this::onBackendFailure, tracer);
         this.health = new BackendHealth(backend, bumps, near);
     }
 
@@ -309,8 +312,22 @@ public final class DogpileEngine {
      * rows, or rows shared with other callers, which stay as they are) is handed to {@code adopt}.
      */
     Result<Record> fetch(Lookup k, Loader loader, java.util.function.UnaryOperator<Result<Record>> adopt) throws SQLException {
+        ReadTracer.Span span = tracer.start(ReadTracer.READ, k.key());
+        try {
+            return read(k, loader, adopt, span);
+        } catch (SQLException | RuntimeException | Error failure) {
+            span.failed(failure);
+            throw failure;
+        } finally {
+            span.end();
+        }
+    }
+
+    private Result<Record> read(Lookup k, Loader loader, java.util.function.UnaryOperator<Result<Record>> adopt,
+                                ReadTracer.Span span) throws SQLException {
         Telemetry t = telemetryOf(k.region().name());
         if (k.backendDown()) {
+            span.outcome("bypass");
             t.skipped(k.key(), SkipReason.BACKEND_UNAVAILABLE);
             return adopt.apply(flights.join(k, () -> regeneration.regenerate(k, loader), () -> regeneration.regenerate(k, loader)));
         }
@@ -319,6 +336,7 @@ public final class DogpileEngine {
             e = k.prefetched() ? entries.verified(k, k.entry(), true) : entries.read(k);
         } catch (CacheBackendException ex) {
             onBackendFailure(k.region(), k.key(), ex);
+            span.outcome("bypass");
             t.skipped(k.key(), SkipReason.BACKEND_UNAVAILABLE);
             return adopt.apply(flights.join(k, () -> regeneration.regenerate(k, loader), () -> regeneration.regenerate(k, loader)));
         }
@@ -332,6 +350,7 @@ public final class DogpileEngine {
             if (fresh && !pickedForEarlyRefresh(k.region(), e, now)) {
                 Result<Record> rows = entries.decode(k, e);
                 if (rows != null) {
+                    span.outcome("hit");
                     t.hit(k.key());
                     if (k.nearEpoch() == Lookup.FROM_NEAR)
                         t.nearHit();
@@ -342,10 +361,13 @@ public final class DogpileEngine {
                 }
             } else if (now < e.hardExpiry()) {
                 Result<Record> rows = entries.decode(k, e);
-                if (rows != null)
+                if (rows != null) {
+                    span.outcome(fresh ? "hit" : "stale");   // fresh here: picked for early refresh
                     return adopt.apply(refreshServingCurrent(k, rows, fresh, loader));
+                }
             }
         }
+        span.outcome("miss");
         t.miss(k.key());
         return adopt.apply(flights.join(k, () -> regenerateOnMiss(k, loader), () -> regeneration.regenerate(k, loader)));
     }
@@ -480,15 +502,22 @@ public final class DogpileEngine {
         long deadline = start + r.lockWait().toNanos();
         while (true) {
             Acquisition got;
+            ReadTracer.Span wait = tracer.start(ReadTracer.LOCK_WAIT, k.key());
             try {
                 got = backend.locks().acquire(k.lockKey(), Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), r.lockLease());
+                wait.outcome(got instanceof Acquisition.Held ? "acquired" : got instanceof Acquisition.Filled ? "filled" : "timed-out");
             } catch (CacheBackendException ex) {
+                wait.failed(ex);
+                wait.end();
                 onBackendFailure(r, k.key(), ex);
                 return regeneration.regenerate(k, loader);
             } catch (InterruptedException ie) {
+                wait.failed(ie);
+                wait.end();
                 Thread.currentThread().interrupt();
                 throw new ShardcacheException("interrupted while waiting for the regeneration lock of " + k.key(), ie);
             }
+            wait.end();
             Duration waited = Duration.ofNanos(System.nanoTime() - start);
             if (got instanceof Acquisition.Held held) {
                 t.lockWaited(k.key(), waited, LockWaitOutcome.ACQUIRED);

@@ -3,6 +3,7 @@ package io.shardcache.query.internal;
 import io.shardcache.query.CacheBackendException;
 import io.shardcache.query.Region;
 import io.shardcache.query.spi.CacheBackend;
+import io.shardcache.query.spi.ReadTracer;
 import io.shardcache.query.spi.SkipReason;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -24,6 +25,7 @@ final class Regeneration {
     private final GenerationBumps bumps;
     private final InstantSource clock;
     private final Entries.Telemetries telemetry;
+    private final ReadTracer tracer;
     private final Lookups.OnFailure onFailure;
     /**
      * SQL texts whose results can never be served from the cache (a column type no cached result set
@@ -35,8 +37,9 @@ final class Regeneration {
     private static final Duration PASS_THROUGH_REMEMBERED = Duration.ofMinutes(10);
 
     Regeneration(CacheBackend backend, @Nullable NearCache near, GenerationBumps bumps, InstantSource clock,
-                 Entries.Telemetries telemetry, Lookups.OnFailure onFailure) {
+                 Entries.Telemetries telemetry, Lookups.OnFailure onFailure, ReadTracer tracer) {
         this.backend = backend;
+        this.tracer = tracer;
         this.near = near;
         this.bumps = bumps;
         this.clock = clock;
@@ -81,20 +84,26 @@ final class Regeneration {
 
     private Timed load(Lookup k, Loader loader) throws Exception {
         Telemetry t = telemetry.of(k.region().name());
+        ReadTracer.Span span = tracer.start(ReadTracer.REGENERATE, k.key());
         long start = System.nanoTime();
         Loaded loaded;
         try {
             loaded = loader.load();
         } catch (Uncacheable u) {
+            span.outcome("uncacheable");
+            span.end();
             // Not a failure: the caller runs the read itself and hands over the live result set.
             t.skipped(k.key(), u.reason);
             if (u.bySql && loader instanceof StatementLoader s)
                 passThrough.put(s.sql(), u.why);
             throw u;
         } catch (Exception | Error failure) {
+            span.failed(failure);
+            span.end();
             t.loadFailed(k.key(), failure);
             throw failure;
         }
+        span.end();
         long nanos = System.nanoTime() - start;
         t.regenerated(k.key(), Duration.ofNanos(nanos));
         return new Timed(loaded, nanos / 1000);
