@@ -4,6 +4,7 @@ import io.shardcache.query.CachingDSL;
 import io.shardcache.query.Regions;
 import io.shardcache.query.spi.CacheBackend;
 import io.shardcache.query.spi.CacheListener;
+import io.shardcache.query.spi.ReadTracer;
 import java.util.List;
 import org.jooq.Configuration;
 import org.jooq.DSLContext;
@@ -33,8 +34,9 @@ import org.springframework.util.ClassUtils;
  *     the class path; else in-process regions.</li>
  * <li>Spring transactions: a read inside one ({@code @Transactional}, {@code TransactionTemplate}) bypasses
  *     the cache; a write's generation bumps run after the commit; a rollback bumps nothing.</li>
- * <li>Every {@link CacheListener} bean hears the cache; {@link ShardcacheCustomizer} beans set what
- *     properties cannot.</li>
+ * <li>Every {@link CacheListener} bean hears the cache; a {@link ReadTracer} bean (Micrometer observations,
+ *     when the application has an {@code ObservationRegistry}) traces each read; {@link ShardcacheCustomizer}
+ *     beans set what properties cannot.</li>
  * </ul>
  *
  * <p>An application that defines its own {@code DSLContext} bean keeps it, and the {@code CachingDSL} wraps
@@ -68,7 +70,7 @@ public final class ShardcacheAutoConfiguration {
     @ConditionalOnMissingBean
     public CachingDSL cachingDSL(Configuration jooqConfiguration, ShardcacheProperties properties,
                                  ObjectProvider<CacheBackend> backend, ObjectProvider<ShardcacheCustomizer> customizers,
-                                 ShardcacheListeners relay) {
+                                 ObjectProvider<ReadTracer> tracer, ShardcacheListeners relay) {
         requireJooq(runtimeJooqVersion());
         List<ShardcacheCustomizer> all = customizers.orderedStream().toList();
         Regions regions = RegionsFromProperties.build(properties.getRegions(), all);
@@ -89,6 +91,9 @@ public final class ShardcacheAutoConfiguration {
             }
         }
         builder.listener(relay.listener());
+        ReadTracer t = tracer.getIfUnique();
+        if (t != null)
+            builder.tracer(t);
         for (ShardcacheCustomizer c : all)
             c.cachingDsl(builder);
         return builder.build();

@@ -2,6 +2,8 @@ package io.shardcache.examples.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
 import io.shardcache.query.CachingDSL;
 import io.shardcache.testing.EmbeddedRedisServer;
 import io.shardcache.testing.EmbeddedServices;
@@ -14,8 +16,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -25,7 +29,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Bean;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -50,6 +56,32 @@ class BootServiceIT {
 
     @Autowired
     private CachingDSL cached;
+
+    @Autowired
+    private Recorded recorded;
+
+    /** Every observation the application stops, as a tracer's handler would see them. */
+    static final class Recorded implements ObservationHandler<Observation.Context> {
+        final List<Observation.Context> stopped = new CopyOnWriteArrayList<>();
+
+        @Override
+        public boolean supportsContext(Observation.Context context) {
+            return true;
+        }
+
+        @Override
+        public void onStop(Observation.Context context) {
+            stopped.add(context);
+        }
+    }
+
+    @TestConfiguration
+    static class Observations {
+        @Bean
+        Recorded recorded() {
+            return new Recorded();
+        }
+    }
 
     @DynamicPropertySource
     static void services(DynamicPropertyRegistry registry) throws Exception {
@@ -136,6 +168,23 @@ class BootServiceIT {
 
     @Test
     @Order(5)
+    void aReadIsAnObservationUnderTheRequests_withItsRegionAndOutcome() throws Exception {
+        recorded.stopped.clear();
+        assertThat(get("/accounts/16").statusCode()).isEqualTo(200);
+        Observation.Context read = recorded.stopped.stream().filter(c -> c.getName().equals("shardcache.read"))
+            .findFirst().orElseThrow(() -> new AssertionError("no shardcache.read among " + recorded.stopped));
+        assertThat(read.getLowCardinalityKeyValue("shardcache.region").getValue()).isEqualTo("accounts");
+        assertThat(read.getLowCardinalityKeyValue("shardcache.outcome").getValue()).isEqualTo("miss");
+        assertThat(read.getLowCardinalityKeyValue("db.system.name").getValue()).isEqualTo("postgresql");
+        Observation.ContextView parent = read.getParentObservation() == null ? null : read.getParentObservation().getContextView();
+        assertThat(parent).as("the read under the HTTP request's observation").isNotNull();
+        assertThat(parent.getName()).isEqualTo("http.server.requests");
+        assertThat(recorded.stopped).extracting(Observation.Context::getName)
+            .contains("shardcache.lock.wait", "shardcache.regenerate");
+    }
+
+    @Test
+    @Order(6)
     void withRedisStoppedReadsStillAnswerFromPostgres_andHealthSaysDown() throws Exception {
         REDIS.close();
         assertThat(get("/branches/totals").body()).contains("\"3\":1000250");
