@@ -141,18 +141,40 @@ public final class LettuceClients implements AutoCloseable {
         Future<Boolean> unused = resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
 
+    /** Whether this Lettuce has maintenance notifications (7.0 and later), which must be turned off. */
+    private static final boolean MAINT_NOTIFICATIONS = present("io.lettuce.core.MaintNotificationsConfig");
+
+    private static boolean present(String name) {
+        try {
+            Class.forName(name, false, ClientOptions.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
+    }
+
     /** The settings of a cache rather than a queue; see the class comment. */
     private static ClientOptions.Builder options(ClientOptions.Builder b, Duration commandTimeout, int requestQueueSize,
                                                  @Nullable TrustManagerFactory trust) {
         if (trust != null)
             b.sslOptions(SslOptions.builder().jdkSslProvider().trustManager(trust).build());
-        return b.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+        b.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
             .autoReconnect(true)
             .requestQueueSize(requestQueueSize)
             .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
-            .socketOptions(SocketOptions.builder().connectTimeout(commandTimeout).build())
-            // Maintenance notifications are a Redis Enterprise/Cloud handshake; plain Redis has nothing to say.
-            .maintNotificationsConfig(MaintNotificationsConfig.disabled());
+            .socketOptions(SocketOptions.builder().connectTimeout(commandTimeout).build());
+        return MAINT_NOTIFICATIONS ? Lettuce7.noMaintNotifications(b) : b;
+    }
+
+    /**
+     * What only Lettuce 7 has, kept in a class of its own so that Lettuce 6.8 (what Spring Boot 4.0 manages)
+     * never loads it: this class is used only when its Lettuce type is there.
+     */
+    private static final class Lettuce7 {
+        /** Maintenance notifications are a Redis Enterprise/Cloud handshake; plain Redis has nothing to say. */
+        static ClientOptions.Builder noMaintNotifications(ClientOptions.Builder b) {
+            return b.maintNotificationsConfig(MaintNotificationsConfig.disabled());
+        }
     }
 
     /** One connection attempt: to the server, or to the cluster. */
