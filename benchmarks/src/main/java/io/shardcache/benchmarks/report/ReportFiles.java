@@ -97,8 +97,9 @@ final class ReportFiles {
         StringBuilder csv = new StringBuilder("scheme,callers,errors,db_executions,lock_attempts,query_ms,p50_ms,p90_ms,p99_ms,max_ms\n");
         summary.append("## Stampede\n\n").append(setup).append(" (`--jvms ").append(options.jvms()).append(" --threads ")
             .append(options.threads()).append(" --query ").append(options.query()).append("`); schemes: cached cold (`--mode cold`),"
-                + " cached stale (`--mode stale`, async refresh), naive cache-aside cold (`--scheme naive`). Query alone: the query"
-                + " run uncached, the median of a few runs before each stampede.\n\n")
+                + " cached stale (`--mode stale`, async refresh), naive cache-aside cold (`--scheme naive`), Spring Cache cold"
+                + " (`--scheme spring`: RedisCacheManager's defaults, read as `@Cacheable(sync = true)` reads). Query alone: the"
+                + " query run uncached, the median of a few runs before each stampede.\n\n")
             .append("![database executions and lock attempts](stampede-executions.svg)\n\n")
             .append("![caller latency per scheme](stampede-latency.svg)\n\n")
             .append("| scheme | callers | database executions | lock attempts | query alone ms | p50 ms | p90 ms | p99 ms | max ms |\n")

@@ -34,7 +34,7 @@ public record ReportOptions(Path out, int samples, int warmup, int jvms, int thr
         usage: java -jar shardcache-benchmarks.jar report [options]
 
         One run that measures every tier's hit latency side by side (interleaved call by call) and then
-        the stampede schemes (shardcache cold, shardcache stale, naive cache-aside cold), and writes
+        the stampede schemes (shardcache cold, shardcache stale, naive cache-aside cold, Spring Cache cold), and writes
         SVG plots, CSV files with every number plotted, and summary.md.
 
         options (each at most once; --name value or --name=value):
@@ -55,7 +55,8 @@ public record ReportOptions(Path out, int samples, int warmup, int jvms, int thr
     enum Scheme {
         CACHED_COLD("shardcache cold", "--mode", "cold"),
         CACHED_STALE("shardcache stale", "--mode", "stale"),
-        NAIVE_COLD("naive cold", "--mode", "cold", "--scheme", "naive");
+        NAIVE_COLD("naive cold", "--mode", "cold", "--scheme", "naive"),
+        SPRING_COLD("Spring Cache cold", "--mode", "cold", "--scheme", "spring");
 
         final String label;
         @SuppressWarnings("ImmutableEnumChecker")   // List.of: unmodifiable, though its type does not say so

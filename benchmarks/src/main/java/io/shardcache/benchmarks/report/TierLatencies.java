@@ -1,6 +1,7 @@
 package io.shardcache.benchmarks.report;
 
 import io.shardcache.benchmarks.RedisKeys;
+import io.shardcache.benchmarks.SpringCaches;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScanArgs;
@@ -29,6 +30,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -44,7 +46,8 @@ import org.jooq.impl.DSL;
  * table of {@value BenchDatabase#ROWS} rows) at every tier, timed call by call with
  * {@link System#nanoTime()}: PostgreSQL through HikariCP and jOOQ, a raw Lettuce {@code GET} of the
  * entry's bytes, a Redis-region hit ({@code fromCache} and {@code prepare}d), a near-cache hit (both
- * ways) and an in-process (Caffeine) hit.
+ * ways), an in-process (Caffeine) hit, and, for comparison, a hit of Spring's cache on Redis as
+ * {@code @Cacheable} reads it ({@link SpringCaches}: the row as a map, Spring's JDK serializer).
  *
  * <p>The tiers are interleaved: each round makes one call of every tier, in an order shuffled anew
  * each round, so the machine's noise (other processes, GC, frequency changes) falls on every tier
@@ -89,6 +92,7 @@ final class TierLatencies implements AutoCloseable {
     private final CachingDSL cached;
     private final CachingDSL local;
     private final RedisClient client;
+    private final SpringCaches spring;
     private final StatefulRedisConnection<String, byte[]> raw;
     private final List<Tier> tiers = new ArrayList<>();
     private final String environment;
@@ -151,6 +155,14 @@ final class TierLatencies implements AutoCloseable {
         tiers.add(new Tier("near cache: fromCache", () -> byId(fromNear).fetchOne(), theRow));
         tiers.add(new Tier("near cache: prepared", () -> nearPrepared.fetchOne(ID), theRow));
         tiers.add(new Tier("in-process (Caffeine): fromCache", () -> byId(fromLocal).fetchOne(), theRow));
+
+        // What a Boot user has: @Cacheable over the same query, the row cached as a map (a DTO's stand-in).
+        spring = SpringCaches.open(redis.uri(), prefix + "spring:", "rows", TTL);
+        Map<String, Object> row = live.intoMap();
+        java.util.concurrent.Callable<Map<String, Object>> load = () -> Objects.requireNonNull(byId(dsl).fetchOne()).intoMap();
+        if (!row.equals(spring.cache().get(ID, load)))
+            throw new IllegalStateException("Spring's cache did not answer the database's row " + row);
+        tiers.add(new Tier("Spring Cache on Redis: @Cacheable", () -> spring.cache().get(ID, load), row::equals));
     }
 
     /** The database and Redis servers, for the report. */
@@ -299,6 +311,7 @@ final class TierLatencies implements AutoCloseable {
             RedisKeys.deleteUnder(commands, prefix);
             raw.close();
             client.shutdown();
+            spring.close();
             cached.close();
             local.close();
             backend.close();

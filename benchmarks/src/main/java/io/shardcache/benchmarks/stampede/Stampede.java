@@ -267,7 +267,7 @@ public final class Stampede {
     }
 
     private StampedeResult report(List<ChildResult> results, long executions, double queryMs) {
-        boolean naive = options.scheme() == Scheme.NAIVE;
+        boolean naive = options.scheme() != Scheme.CACHED;   // naive or Spring: executions, hits, misses
         int callers = 0;
         int errors = 0;
         long lockAttempts = 0;
@@ -339,8 +339,9 @@ public final class Stampede {
         String verdict = "db_executions=1 " + (executions == 1 ? "met" : "MISSED (" + executions + ")") + "; "
             + limitText + " " + (p99 <= limit ? "met" : String.format(Locale.ROOT, "MISSED (%.1f)", p99));
         String which = stale ? "stale with async refresh" : "cold";
-        if (options.scheme() == Scheme.NAIVE)
-            return "# target (" + which + ", for the cached scheme; naive cache-aside is the comparison): " + verdict;
+        if (options.scheme() != Scheme.CACHED)
+            return "# target (" + which + ", for the cached scheme; " + StampedeOptions.lower(options.scheme())
+                + " is the comparison): " + verdict;
         return "# target (" + which + "): " + verdict;
     }
 

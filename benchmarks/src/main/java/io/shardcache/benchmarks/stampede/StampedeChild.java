@@ -112,6 +112,7 @@ public final class StampedeChild {
             LockWaits lockWaits = new LockWaits(trace);
             CachingDSL cached = null;
             NaiveCacheAside naive = null;
+            SpringCacheAside spring = null;
             Read stampede;
             WarmRead warm;
             Runnable makeHotEntryStale;
@@ -125,6 +126,12 @@ public final class StampedeChild {
                     if (!c.invalidateSoft(StampedeRegions.WARM, dsl.resultQuery(warmQuery.sql(), warmQuery.binds(warmHot))))
                         throw new IllegalStateException("warm-up: the warm entry " + warmHot + " was not in the cache");
                 };
+            } else if (spec.scheme() == Scheme.SPRING) {
+                SpringCacheAside sc = new SpringCacheAside(redisUrl, spec.redisPrefix() + "spring:", dsl, StampedeRegions.TTL);
+                spring = sc;
+                stampede = () -> sc.read(ChildSpec.counterKey(spec.run()), query.sql(), binds);
+                warm = (region, key) -> sc.read(region + ":" + key, warmQuery.sql(), warmQuery.binds(key));
+                makeHotEntryStale = () -> { };
             } else {
                 NaiveCacheAside n = new NaiveCacheAside(redis, dsl, StampedeRegions.TTL);
                 naive = n;
@@ -224,6 +231,8 @@ public final class StampedeChild {
             }
             if (naive != null)
                 naive.reset();
+            if (spring != null)
+                spring.reset();
             settle();
             System.out.println(ChildProcesses.READY);
             System.out.flush();
@@ -264,9 +273,14 @@ public final class StampedeChild {
                     s.staleServed() - before.staleServed(), s.misses() - before.misses(),
                     s.backendErrors() - before.backendErrors(), s.lockTimeouts() - before.lockTimeouts(),
                     startMax, drainUs, cpuUs, lockWaits.micros(), ok, trace.events());
+            } else if (spring != null) {
+                result = new ChildResult(spec.child(), threads, errors.size(), 0, 0, spring.executions(),
+                    spring.hits(), 0, spring.misses(), 0, 0, startMax, drainUs, cpuUs, new long[0], ok, trace.events());
+                spring.close();
             } else {
-                result = new ChildResult(spec.child(), threads, errors.size(), 0, 0, naive.executions(),
-                    naive.hits(), 0, naive.misses(), 0, 0, startMax, drainUs, cpuUs, new long[0], ok, trace.events());
+                NaiveCacheAside n = java.util.Objects.requireNonNull(naive, "naive scheme");
+                result = new ChildResult(spec.child(), threads, errors.size(), 0, 0, n.executions(),
+                    n.hits(), 0, n.misses(), 0, 0, startMax, drainUs, cpuUs, new long[0], ok, trace.events());
             }
             System.out.println(result.format());
             System.out.flush();

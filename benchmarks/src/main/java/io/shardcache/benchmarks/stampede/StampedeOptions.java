@@ -35,7 +35,9 @@ record StampedeOptions(int jvms, int threads, StampedeQuery query, Mode mode, Sc
         /** {@code CachingDSL} on Redis: single flight in each JVM, a Redisson lock across them. */
         CACHED,
         /** Plain cache-aside: backend get; on a miss run the query and put. No lock, no single flight. */
-        NAIVE
+        NAIVE,
+        /** Spring's cache abstraction on Redis, read as {@code @Cacheable(sync = true)}: single flight per JVM only. */
+        SPRING
     }
 
     static final int DEFAULT_JVMS = 4;
@@ -62,6 +64,7 @@ record StampedeOptions(int jvms, int threads, StampedeQuery query, Mode mode, Sc
                               stale  the entry exists but is stale (asyncRefresh region)
           --scheme S          cached shardcache's CachingDSL on Redis             default cached
                               naive  plain cache-aside: get, on a miss query and put (cold only)
+                              spring Spring's cache on Redis as @Cacheable(sync = true) reads it (cold only)
           --pool N            PostgreSQL connections per child JVM (1..200)       default %d
           --warmup N          warm-up reads per caller thread, on other keys      default %d
           --timeout SECONDS   limit for the children's run                        default %d
@@ -117,8 +120,8 @@ record StampedeOptions(int jvms, int threads, StampedeQuery query, Mode mode, Sc
                 default -> throw new IllegalArgumentException("unknown option " + name);
             }
         }
-        if (scheme == Scheme.NAIVE && mode == Mode.STALE)
-            throw new IllegalArgumentException("--scheme naive cannot run --mode stale: plain cache-aside has no stale entries,"
+        if (scheme != Scheme.CACHED && mode == Mode.STALE)
+            throw new IllegalArgumentException("--scheme " + lower(scheme) + " cannot run --mode stale: it has no stale entries,"
                 + " only hits and misses (an expired entry is a miss: use --mode cold)");
         return new StampedeOptions(jvms, threads, query, mode, scheme, pool, warmup, timeout, redis, pg, trace);
     }
@@ -142,8 +145,9 @@ record StampedeOptions(int jvms, int threads, StampedeQuery query, Mode mode, Sc
             if (lower(e).equals(value))
                 return e;
         StringBuilder known = new StringBuilder();
-        for (E e : type.getEnumConstants())
-            known.append(known.isEmpty() ? "" : " or ").append(lower(e));
+        E[] all = type.getEnumConstants();
+        for (int i = 0; i < all.length; i++)
+            known.append(i == 0 ? "" : i == all.length - 1 ? " or " : ", ").append(lower(all[i]));
         throw new IllegalArgumentException(name + " must be " + known + ", got '" + value + "'");
     }
 }

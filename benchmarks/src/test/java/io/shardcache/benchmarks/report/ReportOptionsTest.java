@@ -61,6 +61,6 @@ class ReportOptionsTest {
         assertThatThrownBy(() -> ReportOptions.parse("--samples", "100", "--help")).isInstanceOf(io.shardcache.benchmarks.CommandLine.HelpRequested.class);
         assertThat(ReportOptions.USAGE).contains("--samples N", "--no-stampede", "default 20000");
         assertThat(List.of(ReportOptions.Scheme.values())).extracting(s -> s.label)
-            .containsExactly("shardcache cold", "shardcache stale", "naive cold");
+            .containsExactly("shardcache cold", "shardcache stale", "naive cold", "Spring Cache cold");
     }
 }

@@ -64,7 +64,7 @@ class StampedeOptionsTest {
         assertThatThrownBy(() -> StampedeOptions.parse("--mode", "warm"))
             .hasMessage("--mode must be cold or stale, got 'warm'");
         assertThatThrownBy(() -> StampedeOptions.parse("--scheme", "Naive"))
-            .hasMessage("--scheme must be cached or naive, got 'Naive'");
+            .hasMessage("--scheme must be cached, naive or spring, got 'Naive'");
         assertThatThrownBy(() -> StampedeOptions.parse("--jvms"))
             .hasMessage("--jvms needs a value");
         assertThatThrownBy(() -> StampedeOptions.parse("--jvm", "4"))
