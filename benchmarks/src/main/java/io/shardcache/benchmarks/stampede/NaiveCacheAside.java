@@ -3,7 +3,6 @@ package io.shardcache.benchmarks.stampede;
 import io.shardcache.query.spi.CacheBackend;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.atomic.LongAdder;
 import org.jooq.DSLContext;
 import org.jooq.Result;
 
@@ -14,16 +13,13 @@ import org.jooq.Result;
  * (its {@code get}/{@code put}); rows are stored as jOOQ's JSON, which is enough for a comparison.
  * Thread-safe.
  */
-final class NaiveCacheAside {
+final class NaiveCacheAside extends CacheAside {
 
     private static final String REGION = "naive";
 
     private final CacheBackend backend;
     private final DSLContext dsl;
     private final Duration ttl;
-    private final LongAdder hits = new LongAdder();
-    private final LongAdder misses = new LongAdder();
-    private final LongAdder executions = new LongAdder();
 
     NaiveCacheAside(CacheBackend backend, DSLContext dsl, Duration ttl) {
         this.backend = backend;
@@ -31,6 +27,7 @@ final class NaiveCacheAside {
         this.ttl = ttl;
     }
 
+    @Override
     Result<?> read(String key, String sql, Object[] binds) {
         byte[] cached = backend.get(REGION, key);
         if (cached != null) {
@@ -44,22 +41,4 @@ final class NaiveCacheAside {
         return rows;
     }
 
-    /** Forgets the counts so far (the warm-up's). */
-    void reset() {
-        hits.reset();
-        misses.reset();
-        executions.reset();
-    }
-
-    long hits() {
-        return hits.sum();
-    }
-
-    long misses() {
-        return misses.sum();
-    }
-
-    long executions() {
-        return executions.sum();
-    }
 }

@@ -2,7 +2,6 @@ package io.shardcache.benchmarks.stampede;
 
 import io.shardcache.benchmarks.SpringCaches;
 import java.time.Duration;
-import java.util.concurrent.atomic.LongAdder;
 import org.jooq.DSLContext;
 import org.jooq.Result;
 import org.springframework.cache.Cache;
@@ -12,14 +11,11 @@ import org.springframework.cache.Cache;
  * {@code @Cacheable(sync = true)} reads, through {@link Cache#get(Object, java.util.concurrent.Callable)}. The
  * rows are cached as jOOQ's JSON text, as the naive scheme caches them. Thread-safe; close it.
  */
-final class SpringCacheAside implements AutoCloseable {
+final class SpringCacheAside extends CacheAside implements AutoCloseable {
 
     private final SpringCaches spring;
     private final Cache cache;
     private final DSLContext dsl;
-    private final LongAdder hits = new LongAdder();
-    private final LongAdder misses = new LongAdder();
-    private final LongAdder executions = new LongAdder();
 
     SpringCacheAside(String redisUrl, String keyPrefix, DSLContext dsl, Duration ttl) {
         this.spring = SpringCaches.open(redisUrl, keyPrefix, "stampede", ttl);
@@ -27,6 +23,7 @@ final class SpringCacheAside implements AutoCloseable {
         this.dsl = dsl;
     }
 
+    @Override
     Result<?> read(String key, String sql, Object[] binds) {
         boolean[] loaded = new boolean[1];
         String json = cache.get(key, () -> {
@@ -39,24 +36,6 @@ final class SpringCacheAside implements AutoCloseable {
         return dsl.fetchFromJSON(java.util.Objects.requireNonNull(json, "cached rows"));
     }
 
-    /** Forgets the counts so far (the warm-up's). */
-    void reset() {
-        hits.reset();
-        misses.reset();
-        executions.reset();
-    }
-
-    long hits() {
-        return hits.sum();
-    }
-
-    long misses() {
-        return misses.sum();
-    }
-
-    long executions() {
-        return executions.sum();
-    }
 
     @Override
     public void close() {

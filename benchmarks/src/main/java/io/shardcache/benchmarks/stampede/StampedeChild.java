@@ -111,7 +111,7 @@ public final class StampedeChild {
             CountingBackend counting = new CountingBackend(redis, StampedeRegions.STAMPEDE, trace);
             LockWaits lockWaits = new LockWaits(trace);
             CachingDSL cached = null;
-            NaiveCacheAside naive = null;
+            CacheAside aside = null;
             SpringCacheAside spring = null;
             Read stampede;
             WarmRead warm;
@@ -129,12 +129,13 @@ public final class StampedeChild {
             } else if (spec.scheme() == Scheme.SPRING) {
                 SpringCacheAside sc = new SpringCacheAside(redisUrl, spec.redisPrefix() + "spring:", dsl, StampedeRegions.TTL);
                 spring = sc;
+                aside = sc;
                 stampede = () -> sc.read(ChildSpec.counterKey(spec.run()), query.sql(), binds);
                 warm = (region, key) -> sc.read(region + ":" + key, warmQuery.sql(), warmQuery.binds(key));
                 makeHotEntryStale = () -> { };
             } else {
                 NaiveCacheAside n = new NaiveCacheAside(redis, dsl, StampedeRegions.TTL);
-                naive = n;
+                aside = n;
                 stampede = () -> n.read("naive:" + ChildSpec.counterKey(spec.run()), query.sql(), binds);
                 warm = (region, key) -> n.read("naive:" + region + ":" + key, warmQuery.sql(), warmQuery.binds(key));
                 makeHotEntryStale = () -> { };
@@ -229,10 +230,8 @@ public final class StampedeChild {
                     System.err.println("warm-up: " + all + " backend errors while it warmed up (Redis slower than the command"
                         + " timeout on this loaded machine), none in its last phase");
             }
-            if (naive != null)
-                naive.reset();
-            if (spring != null)
-                spring.reset();
+            if (aside != null)
+                aside.reset();
             settle();
             System.out.println(ChildProcesses.READY);
             System.out.flush();
@@ -273,14 +272,12 @@ public final class StampedeChild {
                     s.staleServed() - before.staleServed(), s.misses() - before.misses(),
                     s.backendErrors() - before.backendErrors(), s.lockTimeouts() - before.lockTimeouts(),
                     startMax, drainUs, cpuUs, lockWaits.micros(), ok, trace.events());
-            } else if (spring != null) {
-                result = new ChildResult(spec.child(), threads, errors.size(), 0, 0, spring.executions(),
-                    spring.hits(), 0, spring.misses(), 0, 0, startMax, drainUs, cpuUs, new long[0], ok, trace.events());
-                spring.close();
             } else {
-                NaiveCacheAside n = java.util.Objects.requireNonNull(naive, "naive scheme");
-                result = new ChildResult(spec.child(), threads, errors.size(), 0, 0, n.executions(),
-                    n.hits(), 0, n.misses(), 0, 0, startMax, drainUs, cpuUs, new long[0], ok, trace.events());
+                CacheAside a = java.util.Objects.requireNonNull(aside, "the comparison scheme");
+                result = new ChildResult(spec.child(), threads, errors.size(), 0, 0, a.executions(),
+                    a.hits(), 0, a.misses(), 0, 0, startMax, drainUs, cpuUs, new long[0], ok, trace.events());
+                if (spring != null)
+                    spring.close();
             }
             System.out.println(result.format());
             System.out.flush();

@@ -102,6 +102,14 @@ class ShardcacheAutoConfigurationIT {
         }
     }
 
+    /** What the transaction tests use, from a context that has a {@link CountingBumps} backend. */
+    private record Beans(CountingBumps backend, CachingDSL cached, DSLContext dsl, TransactionTemplate tx) {
+        static Beans of(org.springframework.context.ApplicationContext context) {
+            return new Beans((CountingBumps) context.getBean(CacheBackend.class), context.getBean(CachingDSL.class),
+                context.getBean(DSLContext.class), new TransactionTemplate(context.getBean(PlatformTransactionManager.class)));
+        }
+    }
+
     private static String read(DSLContext items, int id) {
         return items.select(NAME).from(ITEMS).where(ID.eq(id)).fetchOne(NAME);
     }
@@ -140,23 +148,21 @@ class ShardcacheAutoConfigurationIT {
     @Test
     void insideASpringTransactionReadsBypassTheCache_andAWriteBumpsOnlyAtCommit() {
         runner.withBean(CacheBackend.class, CountingBumps::new).run(context -> {
-            CountingBumps backend = (CountingBumps) context.getBean(CacheBackend.class);
-            CachingDSL cached = context.getBean(CachingDSL.class);
-            DSLContext dsl = context.getBean(DSLContext.class);
-            TransactionTemplate tx = new TransactionTemplate(context.getBean(PlatformTransactionManager.class));
+            Beans b = Beans.of(context);
+            CachingDSL cached = b.cached();
             DSLContext items = cached.fromCache("items");
             assertThat(read(items, 3)).isEqualTo("item 3");   // cached outside
 
-            String inside = tx.execute(status -> {
-                dsl.update(ITEMS).set(NAME, "in tx").where(ID.eq(3)).execute();
+            String inside = b.tx().execute(status -> {
+                b.dsl().update(ITEMS).set(NAME, "in tx").where(ID.eq(3)).execute();
                 String seen = read(items, 3);
-                assertThat(backend.bumps.get()).as("before the statement ran, none yet at the commit").isEqualTo(1);
+                assertThat(b.backend().bumps.get()).as("before the statement ran, none yet at the commit").isEqualTo(1);
                 assertThat(CompletableFuture.supplyAsync(() -> read(items, 3)).join())
                     .as("another thread, outside the transaction, gets the committed row").isEqualTo("item 3");
                 return seen;
             });
             assertThat(inside).as("the transaction reads its own write, not the cache").isEqualTo("in tx");
-            assertThat(backend.bumps.get()).as("and one more after the commit").isEqualTo(2);
+            assertThat(b.backend().bumps.get()).as("and one more after the commit").isEqualTo(2);
             assertThat(cached.stats("items").skippedTransaction()).isEqualTo(1);
             assertThat(read(items, 3)).as("after the commit").isEqualTo("in tx");
         });
@@ -165,17 +171,15 @@ class ShardcacheAutoConfigurationIT {
     @Test
     void aTransactionThatWritesThenThrowsLeavesNothingStaleAndNothingExtraCached() {
         runner.withBean(CacheBackend.class, CountingBumps::new).run(context -> {
-            CountingBumps backend = (CountingBumps) context.getBean(CacheBackend.class);
-            CachingDSL cached = context.getBean(CachingDSL.class);
-            DSLContext dsl = context.getBean(DSLContext.class);
-            TransactionTemplate tx = new TransactionTemplate(context.getBean(PlatformTransactionManager.class));
+            Beans b = Beans.of(context);
+            CachingDSL cached = b.cached();
             DSLContext items = cached.fromCache("items");
             assertThat(read(items, 4)).isEqualTo("item 4");
             long storedBefore = cached.stats("items").stored();
 
             try {
-                tx.executeWithoutResult(status -> {
-                    dsl.update(ITEMS).set(NAME, "rolled back").where(ID.eq(4)).execute();
+                b.tx().executeWithoutResult(status -> {
+                    b.dsl().update(ITEMS).set(NAME, "rolled back").where(ID.eq(4)).execute();
                     assertThat(read(items, 4)).isEqualTo("rolled back");
                     throw new IllegalStateException("boom");
                 });
@@ -189,7 +193,7 @@ class ShardcacheAutoConfigurationIT {
             // stale): the entry read before is a miss once, refilled from the committed row.
             assertThat(s.outdatedEntries()).isEqualTo(1);
             assertThat(s.stored()).isEqualTo(storedBefore + 1);
-            assertThat(backend.bumps.get()).as("the bump before the statement; none after the rollback").isEqualTo(1);
+            assertThat(b.backend().bumps.get()).as("the bump before the statement; none after the rollback").isEqualTo(1);
             assertThat(read(items, 4)).isEqualTo("item 4");
             assertThat(cached.stats("items").hits()).isEqualTo(1);
         });
