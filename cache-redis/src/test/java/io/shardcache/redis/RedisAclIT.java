@@ -1,7 +1,7 @@
 package io.shardcache.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static io.shardcache.redis.Eventually.awaitWorking;
+import static io.shardcache.testing.Eventually.awaitWorking;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lettuce.core.AclSetuserArgs;
@@ -55,7 +55,7 @@ class RedisAclIT {
             Recorder heard = new Recorder();
             b.watch(heard);
             awaitTrue(() -> heard.events().contains("live"), "b's subscription");
-            awaitWorking(() -> a.put("r", "r:0:k", new byte[] {7}, Duration.ofMinutes(1)));
+            awaitWorking("a's first put", Duration.ofSeconds(15), CacheBackendException.class, () -> a.put("r", "r:0:k", new byte[] {7}, Duration.ofMinutes(1)));
             assertThat(b.get("r", "r:0:k")).containsExactly(7);
 
             long value = a.incrementGenerations(List.of("table:items"))[0];

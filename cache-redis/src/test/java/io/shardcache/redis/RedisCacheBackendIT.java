@@ -1,6 +1,6 @@
 package io.shardcache.redis;
 
-import static io.shardcache.redis.Eventually.awaitWorking;
+import static io.shardcache.testing.Eventually.awaitWorking;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -324,9 +324,9 @@ class RedisCacheBackendIT {
                 .isInstanceOf(CacheBackendException.class);
 
             proxy.start();
-            awaitWorking(() -> backend.put("items", "items:0:k", new byte[] {9}, Duration.ofMinutes(1)));
+            awaitWorking("a put once the proxy is up", Duration.ofSeconds(15), CacheBackendException.class, () -> backend.put("items", "items:0:k", new byte[] {9}, Duration.ofMinutes(1)));
             assertThat(backend.get("items", "items:0:k")).containsExactly(9);
-            awaitWorking(() -> backend.locks().tryAcquire("items:0:k:lock", Duration.ofSeconds(5)).orElseThrow().release());
+            awaitWorking("a lock once the proxy is up", Duration.ofSeconds(15), CacheBackendException.class, () -> backend.locks().tryAcquire("items:0:k:lock", Duration.ofSeconds(5)).orElseThrow().release());
 
             proxy.stop();
             awaitFailing(() -> backend.get("items", "items:0:k"));
@@ -338,8 +338,8 @@ class RedisCacheBackendIT {
             awaitFailing(() -> backend.locks().tryAcquire("items:0:k:lock", Duration.ofSeconds(5)).orElseThrow().release());
 
             proxy.start();
-            awaitWorking(() -> assertThat(backend.get("items", "items:0:k")).containsExactly(9));
-            awaitWorking(() -> backend.locks().tryAcquire("items:0:k:lock", Duration.ofSeconds(5)).orElseThrow().release());
+            awaitWorking("a read once the proxy is back", Duration.ofSeconds(15), CacheBackendException.class, () -> assertThat(backend.get("items", "items:0:k")).containsExactly(9));
+            awaitWorking("a lock once the proxy is back", Duration.ofSeconds(15), CacheBackendException.class, () -> backend.locks().tryAcquire("items:0:k:lock", Duration.ofSeconds(5)).orElseThrow().release());
         }
     }
 
@@ -349,8 +349,8 @@ class RedisCacheBackendIT {
             proxy.start();
             String uri = new RedisService(redis.source(), "127.0.0.1", proxy.port(), redis.user(), redis.password()).uri();
             RedisCacheBackend backend = closeLater(RedisCacheBackend.builder(uri).keyPrefix(prefix).build());
-            awaitWorking(() -> backend.put("items", "items:0:slow", new byte[] {5}, Duration.ofMinutes(1)));
-            awaitWorking(() -> backend.locks().tryAcquire("items:0:slow:lock", Duration.ofSeconds(5)).orElseThrow().release());
+            awaitWorking("the backend's first put", Duration.ofSeconds(15), CacheBackendException.class, () -> backend.put("items", "items:0:slow", new byte[] {5}, Duration.ofMinutes(1)));
+            awaitWorking("the backend's first lock", Duration.ofSeconds(15), CacheBackendException.class, () -> backend.locks().tryAcquire("items:0:slow:lock", Duration.ofSeconds(5)).orElseThrow().release());
 
             proxy.pause();
             long start = System.nanoTime();
@@ -364,7 +364,7 @@ class RedisCacheBackendIT {
             assertThat(Duration.ofNanos(System.nanoTime() - start)).as("three calls to a stalled server").isLessThan(Duration.ofSeconds(5));
 
             proxy.resume();
-            awaitWorking(() -> assertThat(backend.get("items", "items:0:slow")).containsExactly(5));
+            awaitWorking("a read once the proxy resumes", Duration.ofSeconds(15), CacheBackendException.class, () -> assertThat(backend.get("items", "items:0:slow")).containsExactly(5));
         }
     }
 

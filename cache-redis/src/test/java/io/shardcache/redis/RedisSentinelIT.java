@@ -3,8 +3,10 @@ package io.shardcache.redis;
 import static io.shardcache.query.Items.ID;
 import static io.shardcache.query.Items.ITEMS;
 import static io.shardcache.query.Items.NAME;
+import static io.shardcache.testing.Eventually.awaitWorking;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.shardcache.query.CacheBackendException;
 import io.shardcache.query.CachingDSL;
 import io.shardcache.query.Db;
 import io.shardcache.query.Health;
@@ -92,8 +94,8 @@ class RedisSentinelIT {
     void whatAReplicatedBumpCosts() throws Exception {
         RedisCacheBackend plain = backend(b -> b);
         RedisCacheBackend replicated = backend(b -> b.replicatedBumps(2, Duration.ofMillis(100)));
-        Eventually.awaitWorking(() -> replicated.incrementGeneration("warm-up"));
-        Eventually.awaitWorking(() -> plain.incrementGeneration("warm-up"));
+        awaitWorking("the replicated backend's first bump", Duration.ofSeconds(15), CacheBackendException.class, () -> replicated.incrementGeneration("warm-up"));
+        awaitWorking("the plain backend's first bump", Duration.ofSeconds(15), CacheBackendException.class, () -> plain.incrementGeneration("warm-up"));
         long[] nanos = new long[2];
         for (int round = 0; round < 10; round++)
             for (int which = 0; which < 2; which++) {
@@ -144,8 +146,8 @@ class RedisSentinelIT {
         Queue<String> staleAfter = new ConcurrentLinkedQueue<>();
         Queue<long[]> staleReads = new ConcurrentLinkedQueue<>();   // of the region without a near cache: when each began and ended
         CachingDSL reader = jvm(readerBackend);
-        Eventually.awaitWorking(() -> writerBackend.incrementGeneration("warm-up"));
-        Eventually.awaitWorking(() -> readerBackend.generation("warm-up"));
+        awaitWorking("the writer's first bump", Duration.ofSeconds(15), CacheBackendException.class, () -> writerBackend.incrementGeneration("warm-up"));
+        awaitWorking("the reader's first read", Duration.ofSeconds(15), CacheBackendException.class, () -> readerBackend.generation("warm-up"));
         writer.dsl().update(ITEMS).set(NAME, "v0").where(ID.eq(ID_WRITTEN)).execute();
 
         AtomicLong nearWorstMillis = new AtomicLong();

@@ -1,6 +1,6 @@
 package io.shardcache.redis;
 
-import static io.shardcache.redis.Eventually.awaitWorking;
+import static io.shardcache.testing.Eventually.awaitWorking;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -102,7 +102,7 @@ class RedisTlsIT {
             assertThat(a.describe()).startsWith("rediss://");
             Recorder heard = new Recorder();
             b.watch(heard);
-            awaitWorking(() -> a.put("r", "r:0:k", new byte[] {3}, Duration.ofMinutes(1)));
+            awaitWorking("a's first put over TLS", Duration.ofSeconds(15), CacheBackendException.class, () -> a.put("r", "r:0:k", new byte[] {3}, Duration.ofMinutes(1)));
             assertThat(b.get("r", "r:0:k")).containsExactly(3);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (heard.events().stream().noneMatch(e -> e.startsWith("G ")) && System.nanoTime() < deadline) {   // until b's subscription is up and hears one
@@ -119,7 +119,7 @@ class RedisTlsIT {
 
     private static RegenerationLocks.Lease awaitLease(RegenerationLocks locks) throws Exception {
         AtomicReference<Optional<RegenerationLocks.Lease>> lease = new AtomicReference<>();
-        awaitWorking(() -> lease.set(locks.tryAcquire("r:0:k:lock", Duration.ofSeconds(10))));
+        awaitWorking("a lock over TLS", Duration.ofSeconds(15), CacheBackendException.class, () -> lease.set(locks.tryAcquire("r:0:k:lock", Duration.ofSeconds(10))));
         assertThat(lease.get()).as("a Redisson lock taken over TLS").isPresent();
         return lease.get().get();
     }
@@ -128,7 +128,7 @@ class RedisTlsIT {
     void aServerCertificateSignedByATrustedCaIsVerifiedByBothClients() throws Exception {
         try (RedisCacheBackend verified = RedisCacheBackend.builder("rediss://127.0.0.1:" + port).keyPrefix("tls:")
                 .commandTimeout(Duration.ofSeconds(1)).trustedCertificates(directory.resolve("ca.pem")).build()) {
-            awaitWorking(() -> verified.put("r", "r:0:v", new byte[] {5}, Duration.ofMinutes(1)));
+            awaitWorking("a verified put over TLS", Duration.ofSeconds(15), CacheBackendException.class, () -> verified.put("r", "r:0:v", new byte[] {5}, Duration.ofMinutes(1)));
             assertThat(verified.get("r", "r:0:v")).containsExactly(5);
             awaitLease(verified.locks()).release();   // Redisson verified the server too
         }
