@@ -2,6 +2,7 @@ package io.shardcache.query;
 
 import io.shardcache.query.spi.CacheBackend;
 import io.shardcache.query.spi.RegenerationLocks;
+import io.shardcache.testing.Eventually;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -199,12 +200,8 @@ final class CountingBackend implements CacheBackend {
 
     /** Waits (at most 10 s) until every lease granted through this backend is released. */
     void awaitLocksReleased() throws InterruptedException {
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-        while (leasesHeld.get() > 0) {
-            if (System.nanoTime() > deadline)
-                throw new AssertionError(leasesHeld.get() + " regeneration leases still held after 10 s");
-            Thread.sleep(2);
-        }
+        Eventually.await("every regeneration lease released", Duration.ofSeconds(10), () -> leasesHeld.get() == 0,
+            () -> leasesHeld.get() + " leases held");
     }
 
     @Override

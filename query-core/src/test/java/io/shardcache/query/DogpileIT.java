@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.shardcache.query.spi.CacheListener;
 import io.shardcache.query.spi.LockWaitOutcome;
+import io.shardcache.testing.Eventually;
 import io.shardcache.testing.Gate;
 import io.shardcache.testing.ServicesExtension;
 import io.shardcache.testing.TestSchema;
@@ -185,10 +186,13 @@ class DogpileIT {
             s.execute("select pg_advisory_lock(" + gate + ")");   // a's refresh blocks inside PostgreSQL
             int heldBefore = backend.waitsHeld.get();
             assertThat(read.apply(a)).isEqualTo("item 4");
-            awaitCount(backend.waitsHeld, heldBefore + 1);           // a holds the lock (asking is not enough: b could win)
+            // a holds the lock (asking is not enough: b could win)
+            Eventually.await("a's refresh holding the lock (waits that ended holding it)", Duration.ofSeconds(10),
+                backend.waitsHeld::get, held -> held >= heldBefore + 1);
             for (int i = 0; i < 20; i++)
                 assertThat(read.apply(b)).as("b is served stale").isEqualTo("item 4");
-            awaitCount(backend.lockAttempts, attemptsBefore + 2);
+            Eventually.await("b's refresh asking for the lock too (lock attempts)", Duration.ofSeconds(10),
+                backend.lockAttempts::get, attempts -> attempts >= attemptsBefore + 2);
             Thread.sleep(300);   // more than the old 100 ms give-up, so the old behaviour would ask again
             for (int i = 0; i < 20; i++)
                 assertThat(read.apply(b)).isEqualTo("item 4");
@@ -196,20 +200,9 @@ class DogpileIT {
             s.execute("select pg_advisory_unlock(" + gate + ")");
         }
         awaitStored(a, "reports", 2);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        String seen;
-        while (!(seen = read.apply(b)).equals("renamed") && System.nanoTime() < deadline)
-            Thread.sleep(10);
-        assertThat(seen).as("b reads a's refresh").isEqualTo("renamed");
+        Eventually.await("b reads a's refresh", Duration.ofSeconds(10), () -> read.apply(b), "renamed"::equals);
         assertThat(db.executions("loser")).as("the first fill and exactly one refresh").isEqualTo(2);
         assertThat(backend.lockAttempts.get() - attemptsBefore).isEqualTo(2);
-    }
-
-    private static void awaitCount(java.util.concurrent.atomic.AtomicInteger counter, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (counter.get() < n && System.nanoTime() < deadline)
-            Thread.sleep(5);
-        assertThat(counter.get()).isGreaterThanOrEqualTo(n);
     }
 
     @Test
@@ -323,7 +316,7 @@ class DogpileIT {
              var gateHolder = db.pool.getConnection(); var s = gateHolder.createStatement()) {
             s.execute("select pg_advisory_lock(" + gate + ")");
             Future<String> first = callers.submit(read);
-            awaitQueriesWaitingOnTheGate(1);
+            db.awaitBlockedOn(gate, 1);
             db.dsl.update(ITEMS).set(NAME, "renamed").where(ID.eq(9)).execute();   // another JVM's write, committed
             List<Future<String>> later = List.of(callers.submit(read), callers.submit(read));
             Thread.sleep(500);   // both join the running flight
@@ -333,15 +326,6 @@ class DogpileIT {
                 assertThat(f.get(10, TimeUnit.SECONDS)).as("a caller that began after the write committed").isEqualTo("renamed");
         }
         assertThat(db.executions("arrived")).as("the callers who arrived during the first query shared a second").isEqualTo(2);
-    }
-
-    private void awaitQueriesWaitingOnTheGate(int n) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (db.dsl.fetchOne("select count(*) from pg_stat_activity where wait_event_type = 'Lock' and query like '%touch_gated%'"
-                + " and pid <> pg_backend_pid()").get(0, Integer.class) < n) {
-            assertThat(System.nanoTime()).as("%s queries waiting on the gate", n).isLessThan(deadline);
-            Thread.sleep(5);
-        }
     }
 
     @Test
@@ -467,9 +451,9 @@ class DogpileIT {
         assertThat(db.executions("plain")).as("no early refresh without beta").isEqualTo(1);
     }
 
-    private static void awaitStored(CachingDSL cached, String region, long stored) throws InterruptedException {
-        for (int i = 0; i < 3000 && cached.stats(region).stored() < stored; i++)
-            Thread.sleep(10);
+    private static void awaitStored(CachingDSL cached, String region, long stored) throws Exception {
+        Eventually.await(stored + " entries stored in " + region, Duration.ofSeconds(30), () -> cached.stats(region).stored(),
+            n -> n >= stored);
         assertThat(cached.stats(region).stored()).isEqualTo(stored);
     }
 
