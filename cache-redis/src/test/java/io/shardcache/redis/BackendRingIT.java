@@ -11,6 +11,7 @@ import io.shardcache.query.BackendRing;
 import io.shardcache.query.CacheBackendException;
 import io.shardcache.query.CachingDSL;
 import io.shardcache.query.Db;
+import io.shardcache.query.Health;
 import io.shardcache.query.InProcessCacheBackend;
 import io.shardcache.query.RegionStats;
 import io.shardcache.query.Regions;
@@ -18,6 +19,7 @@ import io.shardcache.query.spi.CacheBackend.Read;
 import io.shardcache.query.spi.CacheBackend.ReadRequest;
 import io.shardcache.query.spi.CacheBackend;
 import io.shardcache.query.spi.ForwardingCacheBackend;
+import io.shardcache.testing.Eventually;
 import io.shardcache.testing.RedisService;
 import io.shardcache.testing.ServicesExtension;
 import io.shardcache.testing.TestSchema;
@@ -29,7 +31,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import org.jooq.Record2;
 import org.jooq.Result;
 import org.junit.jupiter.api.AfterAll;
@@ -233,24 +234,17 @@ class BackendRingIT {
     void aWriteInOneProcessReachesTheOthersNearCache() throws Exception {
         CachingDSL one = process(ring());
         CachingDSL two = process(ring());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while ((one.health().status() != io.shardcache.query.Health.Status.UP
-                || two.health().status() != io.shardcache.query.Health.Status.UP) && System.nanoTime() < deadline)
-            Thread.sleep(10);
-        assertThat(two.health().status()).as("every node's subscription live").isEqualTo(io.shardcache.query.Health.Status.UP);
+        Eventually.await("every node's subscription live, in both processes", Duration.ofSeconds(15),
+            () -> one.health().status() == Health.Status.UP && two.health().status() == Health.Status.UP,
+            () -> one.health() + "; " + two.health());
         assertThat(read(two, "near", 8, "w", 0).getValues(NAME)).containsExactly("item 8");
         assertThat(read(two, "near", 8, "w", 0).getValues(NAME)).containsExactly("item 8");
         assertThat(two.stats("near").nearHits()).as("the second read, from the near cache").isEqualTo(1);
         assertThat(db.executions("w")).isEqualTo(1);
 
         one.dsl().update(ITEMS).set(NAME, "renamed").where(ID.eq(8)).execute();
-        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        List<String> seen = read(two, "near", 8, "w", 0).getValues(NAME);
-        while (!seen.equals(List.of("renamed")) && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-            seen = read(two, "near", 8, "w", 0).getValues(NAME);
-        }
-        assertThat(seen).as("the write's generation message reached the other near cache").containsExactly("renamed");
+        Eventually.await("the write's generation message reached the other near cache", Duration.ofSeconds(10),
+            () -> read(two, "near", 8, "w", 0).getValues(NAME), List.of("renamed")::equals);
         assertThat(one.stats("near").backendErrors() + two.stats("near").backendErrors()).isZero();
     }
 

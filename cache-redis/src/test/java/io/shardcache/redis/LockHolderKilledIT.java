@@ -9,6 +9,7 @@ import io.shardcache.query.Db;
 import io.shardcache.query.CachingDSL;
 import io.shardcache.query.RegionStats;
 import io.shardcache.query.Regions;
+import io.shardcache.testing.Eventually;
 import io.shardcache.testing.RedisService;
 import io.shardcache.testing.ServicesExtension;
 import io.shardcache.testing.TestSchema;
@@ -172,10 +173,8 @@ class LockHolderKilledIT {
         assertThat(db.executions(counter)).as("executions: A's never completed, B's once").isEqualTo(1);
         // B's callers have their rows before B releases (the release, with its fill announcement, runs on
         // a background thread after the store), so give the release its round trips.
-        long releaseDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (raw.commands().exists(lockKey) != 0 && System.nanoTime() < releaseDeadline)
-            Thread.sleep(10);
-        assertThat(raw.commands().exists(lockKey)).as("B released the lock").isZero();
+        Eventually.await("B released the lock (keys named " + lockKey + ")", Duration.ofSeconds(5), () -> raw.commands().exists(lockKey),
+            n -> n == 0);
 
         assertThat(b.fromCache("items").fetch(gatedRead(db.dsl, counter)).getValues(NAME)).containsExactly("item 7");
         assertThat(b.stats("items").hits() - after.hits()).as("the next read is a hit").isEqualTo(1);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.shardcache.query.CacheBackendException;
 import io.shardcache.query.spi.RegenerationLocks.Lease;
+import io.shardcache.testing.Eventually;
 import io.shardcache.testing.RedisService;
 import io.shardcache.testing.ServicesExtension;
 import java.time.Duration;
@@ -369,22 +370,14 @@ class RedisCacheBackendIT {
     }
 
     /** Retries {@code call} until it throws CacheBackendException: noticing a dropped connection is asynchronous. */
-    private static void awaitFailing(ThrowingRunnable call) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (true) {
+    private static void awaitFailing(Eventually.Action<Exception> call) throws Exception {
+        Eventually.await("a call failing once Redis went away", Duration.ofSeconds(15), () -> {
             try {
                 call.run();
+                return false;
             } catch (CacheBackendException expected) {
-                return;
+                return true;
             }
-            if (System.nanoTime() > deadline)
-                throw new AssertionError("still working 15s after Redis went away");
-            Thread.sleep(50);
-        }
-    }
-
-    @FunctionalInterface
-    private interface ThrowingRunnable {
-        void run() throws Exception;
+        }, failed -> failed);
     }
 }

@@ -17,6 +17,7 @@ import io.shardcache.query.spi.CacheBackend;
 import io.shardcache.query.spi.CacheBackend.Read;
 import io.shardcache.query.spi.CacheBackend.ReadRequest;
 import io.shardcache.query.spi.ForwardingCacheBackend;
+import io.shardcache.testing.Eventually;
 import io.shardcache.testing.RedisService;
 import io.shardcache.testing.ServicesExtension;
 import io.shardcache.testing.TestSchema;
@@ -27,7 +28,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jooq.Record2;
 import org.jooq.Result;
@@ -192,10 +192,7 @@ class RedisClusterIT {
                 live.set(isLive);
             }
         });
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (!live.get() && System.nanoTime() < deadline)
-            Thread.sleep(10);
-        assertThat(live).as("subscribed").isTrue();
+        Eventually.await("subscribed", Duration.ofSeconds(15), live::get);
         awaitWorking("the writer's first read", Duration.ofSeconds(15), CacheBackendException.class, () -> writer.get("items", "items:0:probe"));
         List<String> counters = countersInOtherSlots(6, -1);   // six slots: every master holds some, most likely
         long[] values = writer.incrementGenerations(counters);
@@ -204,9 +201,8 @@ class RedisClusterIT {
         for (int i = 0; i < counters.size(); i++)
             expected.add(counters.get(i) + "=" + values[i]);
         expected.add("entry items:0:gone");
-        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (heard.size() < expected.size() && System.nanoTime() < deadline)
-            Thread.sleep(10);
+        Eventually.await(expected.size() + " messages heard", Duration.ofSeconds(10), () -> heard.size() >= expected.size(),
+            () -> heard);
         assertThat(heard).containsExactlyInAnyOrderElementsOf(expected);
     }
 

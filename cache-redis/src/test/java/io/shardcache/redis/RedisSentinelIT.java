@@ -13,6 +13,7 @@ import io.shardcache.query.Health;
 import io.shardcache.query.Region;
 import io.shardcache.query.Regions;
 import io.shardcache.query.spi.RegenerationLocks;
+import io.shardcache.testing.Eventually;
 import io.shardcache.testing.RedisService;
 import io.shardcache.testing.ServicesExtension;
 import io.shardcache.testing.TestSchema;
@@ -202,10 +203,7 @@ class RedisSentinelIT {
         long killedAt = System.nanoTime();
         phase.set(1);
         long deadline = killedAt + TimeUnit.SECONDS.toNanos(30);   // moved on if the Sentinels fail over again
-        while (redis.masterPort() == oldMaster) {
-            assertThat(System.nanoTime()).as("the Sentinels promote a replica").isLessThan(deadline);
-            Thread.sleep(50);
-        }
+        Eventually.await("the Sentinels promote a replica (the master's port)", left(deadline), redis::masterPort, port -> port != oldMaster);
         long promotedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
         // Settled: the writer's bumps reach the master, and the Sentinels still name it. Under load a
         // starved master can be failed over again (down-after 1 s); a replica that missed bumps is then
@@ -217,10 +215,8 @@ class RedisSentinelIT {
         List<long[]> settled = new ArrayList<>();
         long settledNanos = 0;
         while (settledNanos < TimeUnit.SECONDS.toNanos(3)) {
-            while (writer.health().status() != Health.Status.UP) {
-                assertThat(System.nanoTime()).as("the writer's bumps reach the new master: %s", writer.health()).isLessThan(deadline);
-                Thread.sleep(10);
-            }
+            Eventually.await("the writer's bumps reach the new master", left(deadline), writer::health,
+                h -> h.status() == Health.Status.UP);
             long start = System.nanoTime();
             if (writerBackMillis < 0)
                 writerBackMillis = TimeUnit.NANOSECONDS.toMillis(start - killedAt);
@@ -270,5 +266,9 @@ class RedisSentinelIT {
         System.out.printf("RedisSentinelIT: %d failover(s); stale reads in the %d settled window(s): %d%n", failovers, settled.size(),
             staleSettled);
         return new long[] {staleIn[0], staleIn[1], staleSettled};
+    }
+
+    private static Duration left(long deadline) {
+        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
     }
 }

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.shardcache.query.CacheBackendException;
 import io.shardcache.query.spi.RegenerationLocks;
 import io.shardcache.redis.internal.LazyConnection;
+import io.shardcache.testing.Eventually;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,13 +56,10 @@ class RedisTlsIT {
             "--tls-key-file", "key.pem", "--tls-ca-cert-file", "ca.pem", "--tls-auth-clients", "no", "--save", "",
             "--appendonly", "no", "--bind", "127.0.0.1")
             .directory(directory.toFile()).redirectErrorStream(true).redirectOutput(directory.resolve("redis.log").toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!Files.readString(directory.resolve("redis.log")).contains("Ready to accept connections")) {
+        Eventually.await("redis-server with TLS ready", Duration.ofSeconds(10), () -> {
             Assumptions.assumeTrue(server.isAlive(), () -> "redis-server without TLS support: " + log());
-            if (System.nanoTime() > deadline)
-                throw new AssertionError("redis-server with TLS did not start: " + log());
-            Thread.sleep(20);
-        }
+            return Files.readString(directory.resolve("redis.log"));
+        }, log -> log.contains("Ready to accept connections"));
     }
 
     @AfterEach
