@@ -78,7 +78,9 @@ class RedisAclIT {
     void aWrongOrMissingPasswordFailsWithoutShowingIt() throws Exception {
         for (String userInfo : List.of("app:wrong-" + PASSWORD + "@", "")) {
             try (RedisCacheBackend b = backend(userInfo)) {
-                Thread.sleep(200);   // the connection is made in the background
+                // The connection is made in the background: what fails must be that attempt, not the wait for it.
+                Eventually.await("the end of b's first connection attempt", Duration.ofSeconds(10),
+                    () -> failureOf(() -> b.get("r", "r:0:k")), failure -> !failure.contains("still connecting"));
                 assertThatThrownBy(() -> b.get("r", "r:0:k"))
                     .isInstanceOf(CacheBackendException.class)
                     .hasMessageContaining(host + ":" + port)
@@ -86,6 +88,16 @@ class RedisAclIT {
             } catch (RuntimeException e) {   // or refused at start-up, by Redisson's handshake
                 assertThat(messages(e)).doesNotContain(PASSWORD);
             }
+        }
+    }
+
+    /** What {@code call} threw, as {@link #messages}; "none" if it threw nothing. */
+    private static String failureOf(Runnable call) {
+        try {
+            call.run();
+            return "none";
+        } catch (CacheBackendException e) {
+            return messages(e);
         }
     }
 

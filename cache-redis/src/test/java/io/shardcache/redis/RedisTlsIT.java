@@ -102,12 +102,10 @@ class RedisTlsIT {
             b.watch(heard);
             awaitWorking("a's first put over TLS", Duration.ofSeconds(15), CacheBackendException.class, () -> a.put("r", "r:0:k", new byte[] {3}, Duration.ofMinutes(1)));
             assertThat(b.get("r", "r:0:k")).containsExactly(3);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (heard.events().stream().noneMatch(e -> e.startsWith("G ")) && System.nanoTime() < deadline) {   // until b's subscription is up and hears one
-                a.incrementGenerations(List.of("table:items"));
-                Thread.sleep(50);
-            }
-            assertThat(heard.events()).as("increments heard over TLS pub/sub").anyMatch(e -> e.startsWith("G table:items="));
+            Eventually.await("b's subscription over TLS", Duration.ofSeconds(10), () -> heard.events().contains("live"), heard::events);
+            long value = a.incrementGenerations(List.of("table:items"))[0];
+            Eventually.await("the increment heard over TLS pub/sub", Duration.ofSeconds(10),
+                () -> heard.events().contains("G table:items=" + value), heard::events);
 
             RegenerationLocks.Lease lease = awaitLease(a.locks());
             assertThat(b.locks().tryAcquire("r:0:k:lock", Duration.ofSeconds(10))).as("held over TLS: not granted twice").isEmpty();
