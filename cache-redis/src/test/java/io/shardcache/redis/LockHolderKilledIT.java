@@ -5,6 +5,7 @@ import static io.shardcache.query.Items.ITEMS;
 import static io.shardcache.query.Items.NAME;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.shardcache.query.CountingBackend;
 import io.shardcache.query.Db;
 import io.shardcache.query.CachingDSL;
 import io.shardcache.query.RegionStats;
@@ -162,12 +163,12 @@ class LockHolderKilledIT {
         Duration took = Duration.ofNanos(System.nanoTime() - killedAt);
         RegionStats after = b.stats("items");
         System.out.printf("LockHolderKilledIT: lease=%dms watchdog=%dms: B had all rows %d ms after the kill; B's lock attempts=%d, lockTimeouts=%d, regenerations=%d%n",
-            lease.toMillis(), watchdog.toMillis(), took.toMillis(), countingB.lockAttempts(hash),
+            lease.toMillis(), watchdog.toMillis(), took.toMillis(), countingB.lockAttemptsOn(hash),
             after.lockTimeouts() - before.lockTimeouts(), after.regenerations() - before.regenerations());
 
         assertThat(took).as("B regenerated within %s ms (+1 s) of the kill", freeAfter.toMillis()).isLessThanOrEqualTo(freeAfter.plusSeconds(1));
         assertThat(after.lockTimeouts() - before.lockTimeouts()).as("B got the lock rather than giving up on it").isZero();
-        assertThat(countingB.lockAttempts(hash)).as("B's lock attempts (8 threads, one flight)").isEqualTo(1);
+        assertThat(countingB.lockAttemptsOn(hash)).as("B's lock attempts (8 threads, one flight)").isEqualTo(1);
         assertThat(after.regenerations() - before.regenerations()).as("B's regenerations").isEqualTo(1);
         assertThat(after.stored() - before.stored()).as("B stored the entry").isEqualTo(1);
         assertThat(db.executions(counter)).as("executions: A's never completed, B's once").isEqualTo(1);

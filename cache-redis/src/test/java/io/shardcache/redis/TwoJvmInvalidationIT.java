@@ -11,6 +11,7 @@ import static org.jooq.impl.DSL.table;
 import static org.jooq.impl.DSL.val;
 
 import io.shardcache.query.CachingDSL;
+import io.shardcache.query.CountingBackend;
 import io.shardcache.query.Db;
 import io.shardcache.query.Region;
 import io.shardcache.query.RegionStats;
