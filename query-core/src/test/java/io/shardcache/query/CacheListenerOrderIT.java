@@ -39,13 +39,13 @@ class CacheListenerOrderIT {
 
     private Db db;
     private final TestClock clock = new TestClock();
-    private io.shardcache.query.spi.CacheBackend backend;
+    private CountingBackend backend;
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
 
     @BeforeEach
     void setUp(TestSchema schema) throws Exception {
         db = new Db(schema, 16);
-        backend = TestBackends.create(schema.name(), clock);
+        backend = new CountingBackend(TestBackends.create(schema.name(), clock));
     }
 
     @AfterEach
@@ -161,6 +161,9 @@ class CacheListenerOrderIT {
         DSLContext items = cached.fromCache("items");
         long gate = 0x0de4L;
         items.select(ID, Db.touchGated("order-stale", gate)).from(ITEMS).where(ID.eq(3)).fetch();
+        // The fill releases its lock in the background: a refresh that found it still held would rightly
+        // serve the stale rows, as if another process were refreshing, and never reach the gate.
+        backend.awaitLocksReleased();
         clock.advance(Duration.ofMinutes(2));
         r.clear();
 
