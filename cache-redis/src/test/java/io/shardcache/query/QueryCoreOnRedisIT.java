@@ -3,6 +3,7 @@ package io.shardcache.query;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shardcache.query.spi.CacheBackend;
+import io.shardcache.testing.Eventually;
 import java.time.Duration;
 import java.time.InstantSource;
 import org.junit.jupiter.api.Test;
@@ -19,17 +20,9 @@ class QueryCoreOnRedisIT {
         try (CacheBackend backend = TestBackends.create("QueryCoreOnRedisIT", InstantSource.system())) {
             boolean cluster = Boolean.getBoolean(io.shardcache.redis.RedisTestBackendFactory.CLUSTER);
             assertThat(backend.describe()).startsWith(cluster ? "cluster redis://" : "redis://");
-            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
-            while (true) {   // a backend connects in the background: its first calls may find it still connecting
-                try {
-                    backend.put("r", "r:0:probe", new byte[] {1, 2, 3}, Duration.ofMinutes(1));
-                    break;
-                } catch (CacheBackendException e) {
-                    if (System.nanoTime() > deadline)
-                        throw e;
-                    Thread.sleep(50);
-                }
-            }
+            // A backend connects in the background: its first calls may find it still connecting.
+            Eventually.awaitWorking("the backend's first put", Duration.ofSeconds(15), CacheBackendException.class,
+                () -> backend.put("r", "r:0:probe", new byte[] {1, 2, 3}, Duration.ofMinutes(1)));
             assertThat(backend.get("r", "r:0:probe")).containsExactly(1, 2, 3);
         }
     }

@@ -3,12 +3,15 @@ package io.shardcache.redis;
 import static io.shardcache.query.Items.ID;
 import static io.shardcache.query.Items.ITEMS;
 import static io.shardcache.query.Items.NAME;
+import static io.shardcache.testing.Eventually.awaitWorking;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.shardcache.query.BackendRing;
+import io.shardcache.query.CacheBackendException;
 import io.shardcache.query.CachingDSL;
 import io.shardcache.query.Db;
+import io.shardcache.query.Health;
 import io.shardcache.query.InProcessCacheBackend;
 import io.shardcache.query.RegionStats;
 import io.shardcache.query.Regions;
@@ -16,6 +19,7 @@ import io.shardcache.query.spi.CacheBackend.Read;
 import io.shardcache.query.spi.CacheBackend.ReadRequest;
 import io.shardcache.query.spi.CacheBackend;
 import io.shardcache.query.spi.ForwardingCacheBackend;
+import io.shardcache.testing.Eventually;
 import io.shardcache.testing.RedisService;
 import io.shardcache.testing.ServicesExtension;
 import io.shardcache.testing.TestSchema;
@@ -27,7 +31,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import org.jooq.Record2;
 import org.jooq.Result;
 import org.junit.jupiter.api.AfterAll;
@@ -98,6 +101,14 @@ class BackendRingIT {
         return ring;
     }
 
+    /** Until reads of 30 keys (spread over every node, most likely) work: each node connects in the background. */
+    private static void awaitAnswering(BackendRing ring) throws Exception {
+        awaitWorking("reads on every node of the ring", Duration.ofSeconds(15), CacheBackendException.class, () -> {
+            for (int i = 0; i < 30; i++)
+                ring.get("items", "items:0:probe" + i);
+        });
+    }
+
     private CachingDSL process(CacheBackend backend) {
         CachingDSL cached = CachingDSL.wrap(db.dsl, regions, backend);
         closeLater.add(cached);
@@ -130,10 +141,7 @@ class BackendRingIT {
     void keysSpreadOverEveryServerAndTwoRingsWithTheSameNamesAgree() throws Exception {
         BackendRing one = ring();
         BackendRing two = ring();
-        Eventually.awaitWorking(() -> {
-            for (int i = 0; i < 30; i++)
-                one.get("items", "items:0:probe" + i);
-        });
+        awaitAnswering(one);
         for (int i = 0; i < 300; i++)
             one.put("items", "items:0:k" + i, new byte[] {(byte) i}, Duration.ofMinutes(1));
         for (int i = 0; i < 300; i++)
@@ -176,10 +184,7 @@ class BackendRingIT {
     @Test
     void readsStoresAndIncrementsSpanNodes() throws Exception {
         BackendRing ring = ring();
-        Eventually.awaitWorking(() -> {
-            for (int i = 0; i < 30; i++)
-                ring.get("items", "items:0:probe" + i);
-        });
+        awaitAnswering(ring);
         String key = "items:0:spanning";
         String entryNode = ring.nodeOf(key);
         List<String> counters = new ArrayList<>();
@@ -229,24 +234,17 @@ class BackendRingIT {
     void aWriteInOneProcessReachesTheOthersNearCache() throws Exception {
         CachingDSL one = process(ring());
         CachingDSL two = process(ring());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while ((one.health().status() != io.shardcache.query.Health.Status.UP
-                || two.health().status() != io.shardcache.query.Health.Status.UP) && System.nanoTime() < deadline)
-            Thread.sleep(10);
-        assertThat(two.health().status()).as("every node's subscription live").isEqualTo(io.shardcache.query.Health.Status.UP);
+        Eventually.await("every node's subscription live, in both processes", Duration.ofSeconds(15),
+            () -> one.health().status() == Health.Status.UP && two.health().status() == Health.Status.UP,
+            () -> one.health() + "; " + two.health());
         assertThat(read(two, "near", 8, "w", 0).getValues(NAME)).containsExactly("item 8");
         assertThat(read(two, "near", 8, "w", 0).getValues(NAME)).containsExactly("item 8");
         assertThat(two.stats("near").nearHits()).as("the second read, from the near cache").isEqualTo(1);
         assertThat(db.executions("w")).isEqualTo(1);
 
         one.dsl().update(ITEMS).set(NAME, "renamed").where(ID.eq(8)).execute();
-        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        List<String> seen = read(two, "near", 8, "w", 0).getValues(NAME);
-        while (!seen.equals(List.of("renamed")) && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-            seen = read(two, "near", 8, "w", 0).getValues(NAME);
-        }
-        assertThat(seen).as("the write's generation message reached the other near cache").containsExactly("renamed");
+        Eventually.await("the write's generation message reached the other near cache", Duration.ofSeconds(10),
+            () -> read(two, "near", 8, "w", 0).getValues(NAME), List.of("renamed")::equals);
         assertThat(one.stats("near").backendErrors() + two.stats("near").backendErrors()).isZero();
     }
 
@@ -282,7 +280,7 @@ class BackendRingIT {
         String r = region;
         CachingDSL cached = CachingDSL.wrap(db.dsl, Regions.builder().region(r).build(), ring);
         closeLater.add(cached);
-        Eventually.awaitWorking(() -> ring.generation("region:" + r));
+        awaitWorking("the ring's first read", Duration.ofSeconds(15), CacheBackendException.class, () -> ring.generation("region:" + r));
         java.util.function.IntFunction<org.jooq.ResultQuery<Record2<String, Integer>>> query =
             id -> cached.fromCache(r).select(NAME, Db.touch("lost" + id)).from(ITEMS).where(ID.eq(id));
         int id = 0;
@@ -300,7 +298,7 @@ class BackendRingIT {
         KillableRedis server = servers.get(names.indexOf(victim));
         server.kill();
         server.launch();   // same port, empty: the counter the write bumped is gone
-        Eventually.awaitWorking(() -> ring.generation("table:|items"));
+        awaitWorking("a read of the restarted server", Duration.ofSeconds(15), CacheBackendException.class, () -> ring.generation("table:|items"));
         assertThat(query.apply(chosen).fetch().getValues(NAME)).as("read after the counter's server restarted empty")
             .containsExactly("renamed");
         assertThat(db.executions("lost" + chosen)).isEqualTo(2);
@@ -328,10 +326,7 @@ class BackendRingIT {
         closeLater.add(ring);
         assertThat(ring.breaksPerServer()).isTrue();
         CachingDSL cached = process(ring);
-        Eventually.awaitWorking(() -> {
-            for (int i = 0; i < 30; i++)
-                ring.get("items", "items:0:probe" + i);
-        });
+        awaitAnswering(ring);
         int keys = 40;
         for (int id = 1; id <= keys; id++)
             assertThat(read(cached, "items", id, "k" + id, 0).getValues(NAME)).containsExactly("item " + id);
@@ -393,10 +388,7 @@ class BackendRingIT {
                 }
             }).build();
         closeLater.add(cached);
-        Eventually.awaitWorking(() -> {
-            for (int i = 0; i < 30; i++)
-                ring.get("items", "items:0:probe" + i);
-        });
+        awaitAnswering(ring);
         int keys = 40;
         for (int id = 1; id <= keys; id++)
             assertThat(read(cached, "items", id, "k" + id, 0).getValues(NAME)).containsExactly("item " + id);

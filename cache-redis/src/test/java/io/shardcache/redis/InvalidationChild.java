@@ -6,6 +6,7 @@ import static io.shardcache.query.Items.NAME;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.shardcache.query.CachingDSL;
+import io.shardcache.query.CountingBackend;
 import java.time.Duration;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;

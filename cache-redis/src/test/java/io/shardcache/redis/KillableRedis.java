@@ -1,6 +1,7 @@
 package io.shardcache.redis;
 
 import io.shardcache.testing.EmbeddedServices;
+import io.shardcache.testing.Eventually;
 import io.shardcache.testing.RedisService;
 import io.shardcache.testing.ServiceSource;
 import java.io.BufferedReader;
@@ -12,6 +13,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import redis.embedded.core.ExecutableProvider;
@@ -114,12 +116,12 @@ final class KillableRedis implements AutoCloseable {
             .redirectErrorStream(true)
             .redirectOutput(directory.resolve("redis.out").toFile())
             .start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!answersPing()) {
-            if (!process.isAlive() || System.nanoTime() > deadline)
-                throw new IOException("redis-server (" + executable + ") on port " + port + " did not come up: " + log());
-            Thread.sleep(20);
-        }
+        Process started = process;
+        Eventually.await("redis-server (" + executable + ") on port " + port + " answering PING", Duration.ofSeconds(10), () -> {
+            if (!started.isAlive())
+                throw new IOException("redis-server (" + executable + ") on port " + port + " exited: " + log());
+            return answersPing();
+        }, answers -> answers);
     }
 
     /** SIGKILL, and waits until the process is gone. */

@@ -2,6 +2,7 @@ package io.shardcache.redis;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.shardcache.query.CachingDSL;
+import io.shardcache.query.CountingBackend;
 import io.shardcache.query.Regions;
 import java.time.Duration;
 import org.jooq.DSLContext;

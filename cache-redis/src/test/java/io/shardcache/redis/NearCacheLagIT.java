@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.shardcache.query.CachingDSL;
 import io.shardcache.query.Db;
 import io.shardcache.query.Regions;
+import io.shardcache.testing.Eventually;
 import io.shardcache.testing.RedisService;
 import io.shardcache.testing.ServicesExtension;
 import io.shardcache.testing.TestSchema;
@@ -103,6 +104,7 @@ class NearCacheLagIT {
         try {
             java.util.concurrent.CountDownLatch live = new java.util.concurrent.CountDownLatch(1);
             java.util.concurrent.atomic.AtomicLong caughtUp = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE);
+            java.util.concurrent.CountDownLatch caughtUpSaid = new java.util.concurrent.CountDownLatch(1);
             long registered = System.nanoTime();
             own.watch(new io.shardcache.query.spi.CacheBackend.Watcher() {
                 @Override
@@ -128,12 +130,11 @@ class NearCacheLagIT {
                 @Override
                 public void caughtUp(long askedAtNanos) {
                     caughtUp.compareAndSet(Long.MIN_VALUE, askedAtNanos);
+                    caughtUpSaid.countDown();
                 }
             });
             assertThat(live.await(10, TimeUnit.SECONDS)).as("subscribed").isTrue();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-            while (caughtUp.get() == Long.MIN_VALUE && System.nanoTime() < deadline)
-                Thread.onSpinWait();
+            caughtUpSaid.await(1, TimeUnit.SECONDS);   // whether it was said is asserted next
             assertThat(caughtUp.get()).as("a caught-up time though Redis stalled before any heartbeat")
                 .isNotEqualTo(Long.MIN_VALUE).isGreaterThanOrEqualTo(registered);
         } finally {
@@ -143,12 +144,12 @@ class NearCacheLagIT {
     }
 
     private void awaitNearHit(LongSupplier nearHits) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         long before = nearHits.getAsLong();
-        while (nearHits.getAsLong() == before) {
-            assertThat(System.nanoTime()).as("a near hit: %s", cached.stats("near")).isLessThan(deadline);
+        Eventually.await("a near hit", Duration.ofSeconds(15), () -> {
+            if (nearHits.getAsLong() != before)
+                return true;
             assertThat(read()).isEqualTo("item 3");
-            Thread.sleep(5);
-        }
+            return false;
+        }, () -> cached.stats("near"));
     }
 }

@@ -2,6 +2,8 @@ package io.shardcache.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.shardcache.testing.Eventually;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -47,12 +49,7 @@ final class Readers implements AutoCloseable {
     /** Waits (at most 60 s) until {@code more} further reads have completed. */
     void awaitMore(int more) throws InterruptedException {
         int atLeast = reads.get() + more;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (reads.get() < atLeast) {
-            if (System.nanoTime() > deadline)
-                throw new AssertionError("only " + reads.get() + " reads of " + atLeast + " within 60 s");
-            Thread.sleep(10);
-        }
+        Eventually.await(atLeast + " reads", Duration.ofSeconds(60), () -> reads.get() >= atLeast, () -> reads.get() + " reads");
     }
 
     @Override

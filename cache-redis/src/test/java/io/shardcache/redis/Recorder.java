@@ -1,9 +1,10 @@
 package io.shardcache.redis;
 
 import io.shardcache.query.spi.CacheBackend;
+import io.shardcache.testing.Eventually;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /** Writes down what a watcher hears, as text, in order: {@code G counter=value}, {@code E key}, {@code live}, {@code down}. */
 final class Recorder implements CacheBackend.Watcher {
@@ -30,11 +31,6 @@ final class Recorder implements CacheBackend.Watcher {
 
     /** Waits until at least {@code count} events were heard, at most 15 s. */
     void await(int count) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (events().size() < count) {
-            if (System.nanoTime() > deadline)
-                throw new AssertionError("heard " + events() + " in 15 s, expected " + count + " events");
-            Thread.sleep(10);
-        }
+        Eventually.await(count + " events heard", Duration.ofSeconds(15), () -> events().size() >= count, this::events);
     }
 }

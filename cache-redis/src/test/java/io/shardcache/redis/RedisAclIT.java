@@ -1,12 +1,12 @@
 package io.shardcache.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static io.shardcache.redis.Eventually.awaitWorking;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lettuce.core.AclSetuserArgs;
 import io.shardcache.query.CacheBackendException;
 import io.shardcache.query.spi.RegenerationLocks;
+import io.shardcache.testing.Eventually;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -54,12 +54,14 @@ class RedisAclIT {
         try (RedisCacheBackend a = backend("app:" + PASSWORD + "@"); RedisCacheBackend b = backend("app:" + PASSWORD + "@")) {
             Recorder heard = new Recorder();
             b.watch(heard);
-            awaitTrue(() -> heard.events().contains("live"), "b's subscription");
-            awaitWorking(() -> a.put("r", "r:0:k", new byte[] {7}, Duration.ofMinutes(1)));
+            Eventually.await("b's subscription", Duration.ofSeconds(10), () -> heard.events().contains("live"), heard::events);
+            Eventually.awaitWorking("a's first put", Duration.ofSeconds(15), CacheBackendException.class,
+                () -> a.put("r", "r:0:k", new byte[] {7}, Duration.ofMinutes(1)));
             assertThat(b.get("r", "r:0:k")).containsExactly(7);
 
             long value = a.incrementGenerations(List.of("table:items"))[0];
-            awaitTrue(() -> heard.events().contains("G table:items=" + value), "the increment's notification");
+            Eventually.await("the increment's notification", Duration.ofSeconds(10), () -> heard.events().contains("G table:items=" + value),
+                heard::events);
 
             RegenerationLocks locks = a.locks();
             Optional<RegenerationLocks.Lease> lease = locks.tryAcquire("r:0:k:lock", Duration.ofSeconds(10));
@@ -76,7 +78,9 @@ class RedisAclIT {
     void aWrongOrMissingPasswordFailsWithoutShowingIt() throws Exception {
         for (String userInfo : List.of("app:wrong-" + PASSWORD + "@", "")) {
             try (RedisCacheBackend b = backend(userInfo)) {
-                Thread.sleep(200);   // the connection is made in the background
+                // The connection is made in the background: what fails must be that attempt, not the wait for it.
+                Eventually.await("the end of b's first connection attempt", Duration.ofSeconds(10),
+                    () -> failureOf(() -> b.get("r", "r:0:k")), failure -> !failure.contains("still connecting"));
                 assertThatThrownBy(() -> b.get("r", "r:0:k"))
                     .isInstanceOf(CacheBackendException.class)
                     .hasMessageContaining(host + ":" + port)
@@ -87,19 +91,20 @@ class RedisAclIT {
         }
     }
 
+    /** What {@code call} threw, as {@link #messages}; "none" if it threw nothing. */
+    private static String failureOf(Runnable call) {
+        try {
+            call.run();
+            return "none";
+        } catch (CacheBackendException e) {
+            return messages(e);
+        }
+    }
+
     private static String messages(Throwable e) {
         StringBuilder all = new StringBuilder();
         for (Throwable t = e; t != null; t = t.getCause())
             all.append(t).append('\n');
         return all.toString();
-    }
-
-    private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline)
-                throw new AssertionError(what + ": not within 10 s");
-            Thread.sleep(10);
-        }
     }
 }

@@ -1,11 +1,12 @@
 package io.shardcache.redis;
 
-import static io.shardcache.redis.Eventually.awaitWorking;
+import static io.shardcache.testing.Eventually.awaitWorking;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.shardcache.query.CacheBackendException;
 import io.shardcache.query.spi.RegenerationLocks.Lease;
+import io.shardcache.testing.Eventually;
 import io.shardcache.testing.RedisService;
 import io.shardcache.testing.ServicesExtension;
 import java.time.Duration;
@@ -326,9 +327,9 @@ class RedisCacheBackendIT {
                 .isInstanceOf(CacheBackendException.class);
 
             proxy.start();
-            awaitWorking(() -> backend.put("items", "items:0:k", new byte[] {9}, Duration.ofMinutes(1)));
+            awaitWorking("a put once the proxy is up", Duration.ofSeconds(15), CacheBackendException.class, () -> backend.put("items", "items:0:k", new byte[] {9}, Duration.ofMinutes(1)));
             assertThat(backend.get("items", "items:0:k")).containsExactly(9);
-            awaitWorking(() -> backend.locks().tryAcquire("items:0:k:lock", Duration.ofSeconds(5)).orElseThrow().release());
+            awaitWorking("a lock once the proxy is up", Duration.ofSeconds(15), CacheBackendException.class, () -> backend.locks().tryAcquire("items:0:k:lock", Duration.ofSeconds(5)).orElseThrow().release());
 
             proxy.stop();
             awaitFailing(() -> backend.get("items", "items:0:k"));
@@ -340,8 +341,8 @@ class RedisCacheBackendIT {
             awaitFailing(() -> backend.locks().tryAcquire("items:0:k:lock", Duration.ofSeconds(5)).orElseThrow().release());
 
             proxy.start();
-            awaitWorking(() -> assertThat(backend.get("items", "items:0:k")).containsExactly(9));
-            awaitWorking(() -> backend.locks().tryAcquire("items:0:k:lock", Duration.ofSeconds(5)).orElseThrow().release());
+            awaitWorking("a read once the proxy is back", Duration.ofSeconds(15), CacheBackendException.class, () -> assertThat(backend.get("items", "items:0:k")).containsExactly(9));
+            awaitWorking("a lock once the proxy is back", Duration.ofSeconds(15), CacheBackendException.class, () -> backend.locks().tryAcquire("items:0:k:lock", Duration.ofSeconds(5)).orElseThrow().release());
         }
     }
 
@@ -351,8 +352,8 @@ class RedisCacheBackendIT {
             proxy.start();
             String uri = new RedisService(redis.source(), "127.0.0.1", proxy.port(), redis.user(), redis.password()).uri();
             RedisCacheBackend backend = closeLater(RedisCacheBackend.builder(uri).keyPrefix(prefix).build());
-            awaitWorking(() -> backend.put("items", "items:0:slow", new byte[] {5}, Duration.ofMinutes(1)));
-            awaitWorking(() -> backend.locks().tryAcquire("items:0:slow:lock", Duration.ofSeconds(5)).orElseThrow().release());
+            awaitWorking("the backend's first put", Duration.ofSeconds(15), CacheBackendException.class, () -> backend.put("items", "items:0:slow", new byte[] {5}, Duration.ofMinutes(1)));
+            awaitWorking("the backend's first lock", Duration.ofSeconds(15), CacheBackendException.class, () -> backend.locks().tryAcquire("items:0:slow:lock", Duration.ofSeconds(5)).orElseThrow().release());
 
             proxy.pause();
             long start = System.nanoTime();
@@ -366,27 +367,19 @@ class RedisCacheBackendIT {
             assertThat(Duration.ofNanos(System.nanoTime() - start)).as("three calls to a stalled server").isLessThan(Duration.ofSeconds(5));
 
             proxy.resume();
-            awaitWorking(() -> assertThat(backend.get("items", "items:0:slow")).containsExactly(5));
+            awaitWorking("a read once the proxy resumes", Duration.ofSeconds(15), CacheBackendException.class, () -> assertThat(backend.get("items", "items:0:slow")).containsExactly(5));
         }
     }
 
     /** Retries {@code call} until it throws CacheBackendException: noticing a dropped connection is asynchronous. */
-    private static void awaitFailing(ThrowingRunnable call) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (true) {
+    private static void awaitFailing(Eventually.Action<Exception> call) throws Exception {
+        Eventually.await("a call failing once Redis went away", Duration.ofSeconds(15), () -> {
             try {
                 call.run();
+                return false;
             } catch (CacheBackendException expected) {
-                return;
+                return true;
             }
-            if (System.nanoTime() > deadline)
-                throw new AssertionError("still working 15s after Redis went away");
-            Thread.sleep(50);
-        }
-    }
-
-    @FunctionalInterface
-    private interface ThrowingRunnable {
-        void run() throws Exception;
+        }, failed -> failed);
     }
 }

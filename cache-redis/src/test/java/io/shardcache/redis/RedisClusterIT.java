@@ -3,10 +3,12 @@ package io.shardcache.redis;
 import static io.shardcache.query.Items.ID;
 import static io.shardcache.query.Items.ITEMS;
 import static io.shardcache.query.Items.NAME;
+import static io.shardcache.testing.Eventually.awaitWorking;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lettuce.core.cluster.SlotHash;
+import io.shardcache.query.CacheBackendException;
 import io.shardcache.query.CachingDSL;
 import io.shardcache.query.Db;
 import io.shardcache.query.RegionStats;
@@ -15,6 +17,7 @@ import io.shardcache.query.spi.CacheBackend;
 import io.shardcache.query.spi.CacheBackend.Read;
 import io.shardcache.query.spi.CacheBackend.ReadRequest;
 import io.shardcache.query.spi.ForwardingCacheBackend;
+import io.shardcache.testing.Eventually;
 import io.shardcache.testing.RedisService;
 import io.shardcache.testing.ServicesExtension;
 import io.shardcache.testing.TestSchema;
@@ -25,7 +28,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jooq.Record2;
 import org.jooq.Result;
@@ -109,7 +111,7 @@ class RedisClusterIT {
     @Test
     void entriesAndCountersSpreadOverTheMastersAndEveryCallWorksAcrossSlots() throws Exception {
         RedisCacheBackend backend = backend(cluster);
-        Eventually.awaitWorking(() -> backend.get("items", "items:0:probe"));
+        awaitWorking("the backend's first read", Duration.ofSeconds(15), CacheBackendException.class, () -> backend.get("items", "items:0:probe"));
         List<ReadRequest> requests = new ArrayList<>();
         for (int i = 0; i < 300; i++) {   // more keys than one MGET takes, and over every master
             String key = "items:0:k" + i;
@@ -142,7 +144,7 @@ class RedisClusterIT {
     @Test
     void aCheckedStoreComparesCountersInTheEntrysSlotAndInOthers() throws Exception {
         RedisCacheBackend backend = backend(cluster);
-        Eventually.awaitWorking(() -> backend.get("items", "items:0:probe"));
+        awaitWorking("the backend's first read", Duration.ofSeconds(15), CacheBackendException.class, () -> backend.get("items", "items:0:probe"));
         String key = "items:0:checked";
         List<String> counters = countersInOtherSlots(3, SlotHash.getSlot(prefix + key));
         long[] zero = {0, 0, 0};
@@ -190,11 +192,8 @@ class RedisClusterIT {
                 live.set(isLive);
             }
         });
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (!live.get() && System.nanoTime() < deadline)
-            Thread.sleep(10);
-        assertThat(live).as("subscribed").isTrue();
-        Eventually.awaitWorking(() -> writer.get("items", "items:0:probe"));
+        Eventually.await("subscribed", Duration.ofSeconds(15), live::get);
+        awaitWorking("the writer's first read", Duration.ofSeconds(15), CacheBackendException.class, () -> writer.get("items", "items:0:probe"));
         List<String> counters = countersInOtherSlots(6, -1);   // six slots: every master holds some, most likely
         long[] values = writer.incrementGenerations(counters);
         writer.delete("items", "items:0:gone");
@@ -202,9 +201,8 @@ class RedisClusterIT {
         for (int i = 0; i < counters.size(); i++)
             expected.add(counters.get(i) + "=" + values[i]);
         expected.add("entry items:0:gone");
-        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (heard.size() < expected.size() && System.nanoTime() < deadline)
-            Thread.sleep(10);
+        Eventually.await(expected.size() + " messages heard", Duration.ofSeconds(10), () -> heard.size() >= expected.size(),
+            () -> heard);
         assertThat(heard).containsExactlyInAnyOrderElementsOf(expected);
     }
 

@@ -3,10 +3,11 @@ package io.shardcache.redis;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.shardcache.testing.Eventually;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A Redis Cluster of this test's own: {@code masters} {@code redis-server} processes on loopback, no
@@ -37,7 +38,7 @@ final class RedisClusterProcesses implements AutoCloseable {
                 int port = cluster.masters.get(i).port();
                 cluster.on(0, c -> c.clusterMeet("127.0.0.1", port));
             }
-            cluster.awaitState("ok", TimeUnit.SECONDS.toNanos(30));
+            cluster.awaitState("ok", Duration.ofSeconds(30));
             return cluster;
         } catch (Exception | AssertionError e) {
             cluster.close();
@@ -104,9 +105,8 @@ final class RedisClusterProcesses implements AutoCloseable {
         }
     }
 
-    private void awaitState(String state, long timeoutNanos) throws InterruptedException {
-        long deadline = System.nanoTime() + timeoutNanos;
-        while (true) {
+    private void awaitState(String state, Duration timeout) throws InterruptedException {
+        Eventually.await("every node at cluster_state:" + state, timeout, () -> {
             boolean all = true;
             for (int i = 0; i < masters.size(); i++) {
                 String info = on(i, RedisCommands::clusterInfo);
@@ -115,12 +115,8 @@ final class RedisClusterProcesses implements AutoCloseable {
                 all &= info.contains("cluster_state:" + state) && info.contains("cluster_known_nodes:" + masters.size())
                     && info.contains("cluster_slots_ok:" + SLOTS);
             }
-            if (all)
-                return;
-            if (System.nanoTime() > deadline)
-                throw new AssertionError("the cluster did not reach cluster_state:" + state + ": " + on(0, RedisCommands::clusterInfo));
-            Thread.sleep(50);
-        }
+            return all;
+        }, () -> on(0, RedisCommands::clusterInfo));
     }
 
     @Override

@@ -1,6 +1,6 @@
 package io.shardcache.redis;
 
-import static io.shardcache.redis.Eventually.awaitWorking;
+import static io.shardcache.testing.Eventually.awaitWorking;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -112,7 +112,7 @@ class RedisGenerationsIT {
         KillableRedis own = closeLater(KillableRedis.start());
         RawRedis ownRaw = closeLater(new RawRedis(own.service()));
         RedisCacheBackend backend = backend(own.uri(), prefix);
-        awaitWorking(() -> backend.get("items", "items:0:k"));
+        awaitWorking("the backend's first read", Duration.ofSeconds(15), CacheBackendException.class, () -> backend.get("items", "items:0:k"));
         // Counters that exist, as after their first read (a read that finds one missing creates it:
         // aCounterReadBeforeItExistsIsCreatedAtTheClockAndALostOneComesBackHigher).
         for (String c : List.of("region:items", "soft:items", "table:items", "table:other", "region:other", "soft:other"))
@@ -156,7 +156,7 @@ class RedisGenerationsIT {
         // A restart forgets every script (and key); the backend sends each again by itself.
         own.kill();
         own.launch();
-        awaitWorking(() -> backend.incrementGeneration("region:items"));
+        awaitWorking("an increment after the restart", Duration.ofSeconds(15), CacheBackendException.class, () -> backend.incrementGeneration("region:items"));
         long evalsAfterRestart = calls(ownRaw, "eval");
         assertThat(evalsAfterRestart).as("EVALs for the first increment after the restart").isEqualTo(1);
         long[] values = backend.incrementGenerations(List.of("region:items", "soft:items"));
@@ -283,7 +283,7 @@ class RedisGenerationsIT {
         KillableRedis own = closeLater(KillableRedis.start());
         RedisCacheBackend backend = backend(own.uri(), prefix);
         RawRedis ownRaw = closeLater(new RawRedis(own.service()));
-        awaitWorking(() -> backend.generation("table:t"));
+        awaitWorking("the backend's first read", Duration.ofSeconds(15), CacheBackendException.class, () -> backend.generation("table:t"));
         long first = backend.incrementGeneration("table:t");
         long last = first;
         for (int i = 0; i < 2_000; i++) {
@@ -300,7 +300,7 @@ class RedisGenerationsIT {
 
         own.kill();   // lost: an entry elsewhere (another server of a ring) may have recorded any value up to last
         own.launch();
-        awaitWorking(() -> backend.generation("table:t"));
+        awaitWorking("a read after the restart", Duration.ofSeconds(15), CacheBackendException.class, () -> backend.generation("table:t"));
         long recreated = backend.generation("table:t");
         assertThat(recreated).as("read after the loss: created again at the clock").isGreaterThan(last);
         assertThat(backend.incrementGeneration("table:t")).as("the first value after the loss").isGreaterThan(recreated);

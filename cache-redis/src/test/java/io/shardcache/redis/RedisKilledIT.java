@@ -9,6 +9,7 @@ import io.shardcache.query.Db;
 import io.shardcache.query.CachingDSL;
 import io.shardcache.query.RegionStats;
 import io.shardcache.query.Regions;
+import io.shardcache.testing.Eventually;
 import io.shardcache.testing.RedisService;
 import io.shardcache.testing.ServicesExtension;
 import io.shardcache.testing.TestSchema;
@@ -166,14 +167,9 @@ class RedisKilledIT {
     /** Waits until {@code value} reaches {@code target}, at most {@link #BOUND}; returns the ms it took. */
     private long awaitAtLeast(String what, LongSupplier value, long target) throws InterruptedException {
         long start = System.nanoTime();
-        long deadline = start + BOUND.toNanos();
-        while (value.getAsLong() < target) {
-            if (System.nanoTime() > deadline)
-                throw new AssertionError(what + ": " + value.getAsLong() + " after " + BOUND.toSeconds() + " s, expected " + target
-                    + "; stats " + cached.stats("items") + "; exceptions " + errors.size()
-                    + (errors.isEmpty() ? "" : ", first: " + errors.peek()));
-            Thread.sleep(10);
-        }
+        Eventually.await(what + ": " + target, BOUND, () -> value.getAsLong() >= target,
+            () -> value.getAsLong() + "; stats " + cached.stats("items") + "; exceptions " + errors.size()
+                + (errors.isEmpty() ? "" : ", first: " + errors.peek()));
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     }
 }

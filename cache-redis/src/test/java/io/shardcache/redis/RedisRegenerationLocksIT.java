@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.shardcache.query.spi.RegenerationLocks;
 import io.shardcache.query.spi.RegenerationLocks.Lease;
+import io.shardcache.testing.Eventually;
 import io.shardcache.testing.RedisService;
 import io.shardcache.testing.Gate;
 import io.shardcache.testing.ServicesExtension;
@@ -190,19 +191,15 @@ class RedisRegenerationLocksIT {
     /** Until a waiter is parked, the lock's release may reach it before the announcement does. */
     private static void awaitWaiting(RegenerationLocks locks, String lockKey, int waiters) throws InterruptedException {
         io.shardcache.redis.internal.RedissonLocks redisson = (io.shardcache.redis.internal.RedissonLocks) locks;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (redisson.parkedOn(lockKey) < waiters && System.nanoTime() < deadline)
-            Thread.sleep(5);
+        Eventually.await(waiters + " waits parked on " + lockKey, Duration.ofSeconds(10), () -> redisson.parkedOn(lockKey) >= waiters,
+            () -> redisson.parkedOn(lockKey) + " parked");
         assertThat(redisson.parkedOn(lockKey)).as("waits parked on %s", lockKey).isEqualTo(waiters);
     }
 
     /** Announcements are best effort until the subscription is up; this test is about what follows. */
     private static void awaitSubscribed(RegenerationLocks locks) throws InterruptedException {
         io.shardcache.redis.internal.RedissonLocks redisson = (io.shardcache.redis.internal.RedissonLocks) locks;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!redisson.hearsFillAnnouncements() && System.nanoTime() < deadline)
-            Thread.sleep(10);
-        assertThat(redisson.hearsFillAnnouncements()).as("subscribed to fill announcements within 10 s").isTrue();
+        Eventually.await("subscribed to fill announcements", Duration.ofSeconds(10), redisson::hearsFillAnnouncements);
     }
 
     @Test

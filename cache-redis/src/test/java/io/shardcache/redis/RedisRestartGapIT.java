@@ -6,18 +6,11 @@ import static io.shardcache.query.Items.NAME;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shardcache.query.CachingDSL;
-import io.shardcache.query.Db;
 import io.shardcache.query.Regions;
-import io.shardcache.testing.RedisService;
 import io.shardcache.testing.ServicesExtension;
 import io.shardcache.testing.TestSchema;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,36 +26,25 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(ServicesExtension.class)
 class RedisRestartGapIT {
 
-    private static final int ID_WRITTEN = 7;
-
-    private String prefix;
+    private OutageLoad load;
     private KillableRedis redis;
-    private Db db;
-    private final List<AutoCloseable> closing = new ArrayList<>();
 
     @BeforeEach
     void setUp(TestSchema schema, TestInfo test) throws Exception {
-        this.prefix = RedisService.uniquePrefix(getClass().getSimpleName() + "." + test.getTestMethod().orElseThrow().getName());
-        this.redis = KillableRedis.start();
-        this.db = new Db(schema, 8);
+        this.load = new OutageLoad(schema, test);
+        this.redis = load.closeLater(KillableRedis.start());
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        for (AutoCloseable c : closing.reversed())
-            c.close();
-        redis.close();
-        db.close();
+        load.close();
     }
 
     /** A JVM whose circuit stays open {@code openFor} after Redis failed three times in a row. */
     private CachingDSL jvm(Duration openFor) {
-        RedisCacheBackend backend = RedisCacheBackend.builder(redis.uri()).keyPrefix(prefix).build();
-        closing.add(backend);
-        CachingDSL dsl = CachingDSL.builder(db.dsl, Regions.builder().region("items").build()).backend(backend)
-            .circuitBreaker(3, openFor).build();
-        closing.add(dsl);
-        return dsl;
+        RedisCacheBackend backend = load.closeLater(RedisCacheBackend.builder(redis.uri()).keyPrefix(load.prefix).build());
+        return load.closeLater(CachingDSL.builder(load.db.dsl, Regions.builder().region("items").build()).backend(backend)
+            .circuitBreaker(3, openFor).build());
     }
 
     @Test
@@ -71,43 +53,30 @@ class RedisRestartGapIT {
         // retry its bumps would be refused for seconds while the reader is back on Redis.
         CachingDSL writer = jvm(Duration.ofSeconds(3));
         CachingDSL reader = jvm(Duration.ofSeconds(1));
-        writer.dsl().update(ITEMS).set(NAME, "v0").where(ID.eq(ID_WRITTEN)).execute();
-        AtomicBoolean stop = new AtomicBoolean();
         AtomicLong restartedAt = new AtomicLong(Long.MAX_VALUE);
         AtomicLong killedAt = new AtomicLong(Long.MAX_VALUE);
         AtomicLong staleBeforeRestart = new AtomicLong();
         AtomicLong staleAfterRestart = new AtomicLong();
         AtomicLong lastStaleAfterRestart = new AtomicLong(-1);
-        AtomicLong reads = new AtomicLong();
         AtomicLong hits = new AtomicLong();
-        Queue<Throwable> errors = new ConcurrentLinkedQueue<>();
-        List<Thread> threads = new ArrayList<>();
-        VersionedWriter versions = VersionedWriter.start(writer, ID_WRITTEN, 10, stop, errors);
-        threads.add(versions.thread());
+        VersionedWriter versions = load.startWriter(writer, 10);
         for (int r = 0; r < 2; r++)
-            threads.add(Thread.ofPlatform().name("reader-" + r).start(() -> {
-                while (!stop.get()) {
-                    long before = versions.committed();
-                    try {
-                        long hitsBefore = reader.stats("items").hits();
-                        String name = reader.fromCache("items").select(NAME).from(ITEMS).where(ID.eq(ID_WRITTEN)).fetchOne(NAME);
-                        long now = System.nanoTime();
-                        if (reader.stats("items").hits() > hitsBefore)
-                            hits.incrementAndGet();
-                        long version = VersionedWriter.version(name);
-                        if (version < before) {
-                            if (now > restartedAt.get()) {
-                                staleAfterRestart.incrementAndGet();
-                                lastStaleAfterRestart.accumulateAndGet(TimeUnit.NANOSECONDS.toMillis(now - restartedAt.get()), Math::max);
-                            } else
-                                staleBeforeRestart.incrementAndGet();
-                        }
-                    } catch (Throwable t) {
-                        errors.add(t);
-                    }
-                    reads.incrementAndGet();
+            load.startReader("reader-" + r, () -> {
+                long before = versions.committed();
+                long hitsBefore = reader.stats("items").hits();
+                String name = reader.fromCache("items").select(NAME).from(ITEMS).where(ID.eq(OutageLoad.ID_WRITTEN)).fetchOne(NAME);
+                long now = System.nanoTime();
+                if (reader.stats("items").hits() > hitsBefore)
+                    hits.incrementAndGet();
+                long version = VersionedWriter.version(name);
+                if (version < before) {
+                    if (now > restartedAt.get()) {
+                        staleAfterRestart.incrementAndGet();
+                        lastStaleAfterRestart.accumulateAndGet(TimeUnit.NANOSECONDS.toMillis(now - restartedAt.get()), Math::max);
+                    } else
+                        staleBeforeRestart.incrementAndGet();
                 }
-            }));
+            });
         Thread.sleep(1_000);
         redis.kill();
         killedAt.set(System.nanoTime());
@@ -116,16 +85,12 @@ class RedisRestartGapIT {
         restartedAt.set(System.nanoTime());
         long hitsAtRestart = hits.get();
         Thread.sleep(4_000);
-        stop.set(true);
-        for (Thread t : threads) {
-            t.join(TimeUnit.SECONDS.toMillis(15));
-            assertThat(t.isAlive()).as("%s still busy 15 s after being told to stop", t.getName()).isFalse();
-        }
+        load.stop();
         System.out.printf("RedisRestartGapIT: %d reads, %d writes, hits after the restart %d; stale reads before the restart %d,"
                 + " after it %d, the last %d ms after the restart; errors %d%n",
-            reads.get(), versions.committed(), hits.get() - hitsAtRestart, staleBeforeRestart.get(), staleAfterRestart.get(),
-            lastStaleAfterRestart.get(), errors.size());
-        assertThat(errors).as("exceptions that reached callers").isEmpty();
+            load.reads.get(), versions.committed(), hits.get() - hitsAtRestart, staleBeforeRestart.get(), staleAfterRestart.get(),
+            lastStaleAfterRestart.get(), load.errors.size());
+        assertThat(load.errors).as("exceptions that reached callers").isEmpty();
         assertThat(hits.get() - hitsAtRestart).as("hits after the restart: the reader uses Redis again").isPositive();
         assertThat(staleBeforeRestart.get()).as("stale reads before Redis was back").isZero();
         assertThat(lastStaleAfterRestart.get())

@@ -3,15 +3,16 @@ package io.shardcache.redis;
 import static io.shardcache.query.Items.ID;
 import static io.shardcache.query.Items.ITEMS;
 import static io.shardcache.query.Items.NAME;
+import static io.shardcache.testing.Eventually.awaitWorking;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.shardcache.query.CacheBackendException;
 import io.shardcache.query.CachingDSL;
-import io.shardcache.query.Db;
 import io.shardcache.query.Health;
 import io.shardcache.query.Region;
 import io.shardcache.query.Regions;
 import io.shardcache.query.spi.RegenerationLocks;
-import io.shardcache.testing.RedisService;
+import io.shardcache.testing.Eventually;
 import io.shardcache.testing.ServicesExtension;
 import io.shardcache.testing.TestSchema;
 import java.time.Duration;
@@ -20,7 +21,6 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
@@ -41,40 +41,28 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(ServicesExtension.class)
 class RedisSentinelIT {
 
-    private static final int ID_WRITTEN = 7;
-
-    private String prefix;
+    private OutageLoad load;
     private RedisSentinelProcesses redis;
-    private Db db;
-    private final List<AutoCloseable> closing = new ArrayList<>();
 
     @BeforeEach
     void setUp(TestSchema schema, TestInfo test) throws Exception {
-        this.prefix = RedisService.uniquePrefix(getClass().getSimpleName() + "." + test.getTestMethod().orElseThrow().getName());
-        this.redis = RedisSentinelProcesses.start();
-        this.db = new Db(schema, 8);
+        this.load = new OutageLoad(schema, test);
+        this.redis = load.closeLater(RedisSentinelProcesses.start());
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        for (AutoCloseable c : closing.reversed())
-            c.close();
-        redis.close();
-        db.close();
+        load.close();
     }
 
     private RedisCacheBackend backend(UnaryOperator<RedisCacheBackend.Builder> settings) {
-        RedisCacheBackend b = settings.apply(RedisCacheBackend.sentinelBuilder(RedisSentinelProcesses.MASTER_NAME, redis.sentinelUris())
-            .keyPrefix(prefix)).build();
-        closing.add(b);
-        return b;
+        return load.closeLater(settings.apply(RedisCacheBackend.sentinelBuilder(RedisSentinelProcesses.MASTER_NAME, redis.sentinelUris())
+            .keyPrefix(load.prefix)).build());
     }
 
     private CachingDSL jvm(io.shardcache.query.spi.CacheBackend backend) {
-        CachingDSL dsl = CachingDSL.wrap(db.dsl, Regions.builder().region("items")
-            .region("near", r -> r.nearCache(100, Duration.ofSeconds(30))).build(), backend);
-        closing.add(dsl);
-        return dsl;
+        return load.closeLater(CachingDSL.wrap(load.db.dsl, Regions.builder().region("items")
+            .region("near", r -> r.nearCache(100, Duration.ofSeconds(30))).build(), backend));
     }
 
     /** With every bump on a replica before it returns, a failover loses none: no stale read once the writer is back. */
@@ -92,8 +80,8 @@ class RedisSentinelIT {
     void whatAReplicatedBumpCosts() throws Exception {
         RedisCacheBackend plain = backend(b -> b);
         RedisCacheBackend replicated = backend(b -> b.replicatedBumps(2, Duration.ofMillis(100)));
-        Eventually.awaitWorking(() -> replicated.incrementGeneration("warm-up"));
-        Eventually.awaitWorking(() -> plain.incrementGeneration("warm-up"));
+        awaitWorking("the replicated backend's first bump", Duration.ofSeconds(15), CacheBackendException.class, () -> replicated.incrementGeneration("warm-up"));
+        awaitWorking("the plain backend's first bump", Duration.ofSeconds(15), CacheBackendException.class, () -> plain.incrementGeneration("warm-up"));
         long[] nanos = new long[2];
         for (int round = 0; round < 10; round++)
             for (int which = 0; which < 2; which++) {
@@ -144,55 +132,42 @@ class RedisSentinelIT {
         Queue<String> staleAfter = new ConcurrentLinkedQueue<>();
         Queue<long[]> staleReads = new ConcurrentLinkedQueue<>();   // of the region without a near cache: when each began and ended
         CachingDSL reader = jvm(readerBackend);
-        Eventually.awaitWorking(() -> writerBackend.incrementGeneration("warm-up"));
-        Eventually.awaitWorking(() -> readerBackend.generation("warm-up"));
-        writer.dsl().update(ITEMS).set(NAME, "v0").where(ID.eq(ID_WRITTEN)).execute();
+        awaitWorking("the writer's first bump", Duration.ofSeconds(15), CacheBackendException.class, () -> writerBackend.incrementGeneration("warm-up"));
+        awaitWorking("the reader's first read", Duration.ofSeconds(15), CacheBackendException.class, () -> readerBackend.generation("warm-up"));
 
         AtomicLong nearWorstMillis = new AtomicLong();
-        AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger phase = new AtomicInteger();          // 0 before the kill, 1 during the failover, 2 after
         long[] staleIn = new long[3];        // the region without a near cache
         long[] nearStaleIn = new long[3];    // the near cache may serve a copy until a bump's message arrives: reported
-        AtomicLong reads = new AtomicLong();
         AtomicLong hitsAfter = new AtomicLong();
-        Queue<Throwable> errors = new ConcurrentLinkedQueue<>();
-        List<Thread> threads = new ArrayList<>();
-        VersionedWriter versions = VersionedWriter.start(writer, ID_WRITTEN, 5, stop, errors);
-        threads.add(versions.thread());
+        VersionedWriter versions = load.startWriter(writer, 5);
         for (int r = 0; r < 2; r++) {
             String region = r == 0 ? "items" : "near";
-            threads.add(Thread.ofPlatform().name("reader-" + region).start(() -> {
-                while (!stop.get()) {
-                    long before = versions.committed();
-                    int at = phase.get();
-                    long started = System.nanoTime();
-                    try {
-                        long hits = reader.stats(region).hits() + reader.stats(region).nearHits();
-                        String name = reader.fromCache(region).select(NAME).from(ITEMS).where(ID.eq(ID_WRITTEN)).fetchOne(NAME);
-                        long version = VersionedWriter.version(name);
-                        if (version < before && region.equals("near")) {
-                            Long newer = versions.committedAt(version + 1);   // the first write it missed
-                            if (newer != null)
-                                nearWorstMillis.accumulateAndGet(TimeUnit.NANOSECONDS.toMillis(started - newer), Math::max);
-                        }
-                        if (version < before && region.equals("items"))
-                            staleReads.add(new long[] {started, System.nanoTime()});
-                        if (version < before) {
-                            synchronized (staleIn) {
-                                (region.equals("near") ? nearStaleIn : staleIn)[at]++;
-                            }
-                            if (at == 2 && !region.equals("near"))
-                                staleAfter.add(region + " +" + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - phase2At.get()) + " ms: "
-                                    + name + " < v" + before);
-                        }
-                        if (at == 2 && reader.stats(region).hits() + reader.stats(region).nearHits() > hits)
-                            hitsAfter.incrementAndGet();
-                    } catch (Throwable t) {
-                        errors.add(t);
-                    }
-                    reads.incrementAndGet();
+            load.startReader("reader-" + region, () -> {
+                long before = versions.committed();
+                int at = phase.get();
+                long started = System.nanoTime();
+                long hits = reader.stats(region).hits() + reader.stats(region).nearHits();
+                String name = reader.fromCache(region).select(NAME).from(ITEMS).where(ID.eq(OutageLoad.ID_WRITTEN)).fetchOne(NAME);
+                long version = VersionedWriter.version(name);
+                if (version < before && region.equals("near")) {
+                    Long newer = versions.committedAt(version + 1);   // the first write it missed
+                    if (newer != null)
+                        nearWorstMillis.accumulateAndGet(TimeUnit.NANOSECONDS.toMillis(started - newer), Math::max);
                 }
-            }));
+                if (version < before && region.equals("items"))
+                    staleReads.add(new long[] {started, System.nanoTime()});
+                if (version < before) {
+                    synchronized (staleIn) {
+                        (region.equals("near") ? nearStaleIn : staleIn)[at]++;
+                    }
+                    if (at == 2 && !region.equals("near"))
+                        staleAfter.add(region + " +" + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - phase2At.get()) + " ms: "
+                            + name + " < v" + before);
+                }
+                if (at == 2 && reader.stats(region).hits() + reader.stats(region).nearHits() > hits)
+                    hitsAfter.incrementAndGet();
+            });
         }
         Thread.sleep(1_000);
         int oldMaster = redis.master().port();
@@ -200,10 +175,7 @@ class RedisSentinelIT {
         long killedAt = System.nanoTime();
         phase.set(1);
         long deadline = killedAt + TimeUnit.SECONDS.toNanos(30);   // moved on if the Sentinels fail over again
-        while (redis.masterPort() == oldMaster) {
-            assertThat(System.nanoTime()).as("the Sentinels promote a replica").isLessThan(deadline);
-            Thread.sleep(50);
-        }
+        Eventually.await("the Sentinels promote a replica (the master's port)", left(deadline), redis::masterPort, port -> port != oldMaster);
         long promotedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
         // Settled: the writer's bumps reach the master, and the Sentinels still name it. Under load a
         // starved master can be failed over again (down-after 1 s); a replica that missed bumps is then
@@ -215,10 +187,8 @@ class RedisSentinelIT {
         List<long[]> settled = new ArrayList<>();
         long settledNanos = 0;
         while (settledNanos < TimeUnit.SECONDS.toNanos(3)) {
-            while (writer.health().status() != Health.Status.UP) {
-                assertThat(System.nanoTime()).as("the writer's bumps reach the new master: %s", writer.health()).isLessThan(deadline);
-                Thread.sleep(10);
-            }
+            Eventually.await("the writer's bumps reach the new master", left(deadline), writer::health,
+                h -> h.status() == Health.Status.UP);
             long start = System.nanoTime();
             if (writerBackMillis < 0)
                 writerBackMillis = TimeUnit.NANOSECONDS.toMillis(start - killedAt);
@@ -244,21 +214,17 @@ class RedisSentinelIT {
         }
         long staleSettled = staleReads.stream()
             .filter(r -> settled.stream().anyMatch(w -> r[0] >= w[0] && r[1] <= w[1])).count();
-        stop.set(true);
-        for (Thread t : threads) {
-            t.join(TimeUnit.SECONDS.toMillis(15));
-            assertThat(t.isAlive()).as("%s still busy 15 s after being told to stop", t.getName()).isFalse();
-        }
+        load.stop();
 
         RegenerationLocks locks = readerBackend.locks();
         assertThat(locks.tryAcquire("after-failover", Duration.ofSeconds(5))).as("a lock on the new master").isPresent();
         System.out.printf("RedisSentinelIT %s: %d reads, %d writes; new master named %d ms after the kill, the writer's bumps back"
                 + " %d ms after it; stale reads before the kill %d, during the failover %d, after %d (near cache: %d, %d, %d, the worst %d ms after the write it missed); hits after %d; errors %d%n",
-            writerBackend.describe(), reads.get(), versions.committed(), promotedMillis, writerBackMillis, staleIn[0], staleIn[1], staleIn[2],
-            nearStaleIn[0], nearStaleIn[1], nearStaleIn[2], nearWorstMillis.get(), hitsAfter.get(), errors.size());
+            writerBackend.describe(), load.reads.get(), versions.committed(), promotedMillis, writerBackMillis, staleIn[0], staleIn[1], staleIn[2],
+            nearStaleIn[0], nearStaleIn[1], nearStaleIn[2], nearWorstMillis.get(), hitsAfter.get(), load.errors.size());
         System.out.println("RedisSentinelIT: stale after: " + staleAfter.stream().limit(10).toList().toString().replace('<', '-') + "; bump failures after "
             + bumpFailures.stream().limit(5).toList());
-        assertThat(errors).as("exceptions that reached callers").isEmpty();
+        assertThat(load.errors).as("exceptions that reached callers").isEmpty();
         assertThat(staleIn[0]).as("stale reads before the kill").isZero();
         assertThat(nearWorstMillis.get()).as("ms from a write to a near hit that had not seen it: at most the region's lag (100 ms)"
             + " and two heartbeats").isLessThanOrEqualTo(Region.DEFAULT_NEAR_CACHE_MAX_LAG.toMillis() + 2 * io.shardcache.redis.internal.ChangeFeed.HEARTBEAT_MILLIS);
@@ -268,5 +234,9 @@ class RedisSentinelIT {
         System.out.printf("RedisSentinelIT: %d failover(s); stale reads in the %d settled window(s): %d%n", failovers, settled.size(),
             staleSettled);
         return new long[] {staleIn[0], staleIn[1], staleSettled};
+    }
+
+    private static Duration left(long deadline) {
+        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
     }
 }

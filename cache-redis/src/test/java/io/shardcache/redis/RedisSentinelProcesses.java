@@ -1,8 +1,10 @@
 package io.shardcache.redis;
 
+import io.shardcache.testing.Eventually;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -43,7 +45,7 @@ final class RedisSentinelProcesses implements AutoCloseable {
             RedisSentinelProcesses set = new RedisSentinelProcesses(master, replicas, sentinels);
             set.awaitReplicasSynced();
             return set;
-        } catch (IOException | InterruptedException | RuntimeException e) {
+        } catch (IOException | InterruptedException | RuntimeException | AssertionError e) {
             for (KillableRedis s : sentinels)
                 s.close();
             for (KillableRedis r : replicas)
@@ -77,24 +79,21 @@ final class RedisSentinelProcesses implements AutoCloseable {
     }
 
     private void awaitReplicasSynced() throws InterruptedException, IOException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);   // for all of them
         for (KillableRedis replica : replicas)
             try (RawRedis raw = new RawRedis(replica.service())) {
-                while (!raw.commands().info("replication").contains("master_link_status:up")) {
-                    if (System.nanoTime() > deadline)
-                        throw new IOException("the replica on port " + replica.port() + " did not sync with the master on " + master.port());
-                    Thread.sleep(20);
-                }
+                Eventually.await("the replica on port " + replica.port() + " in sync with the master on " + master.port(), left(deadline),
+                    () -> raw.commands().info("replication"), info -> info.contains("master_link_status:up"));
             }
         for (KillableRedis s : sentinels)
             try (RawRedis raw = new RawRedis(s.service())) {
-                while (!raw.commands().info("sentinel").contains("slaves=2,sentinels=3")) {
-                    if (System.nanoTime() > deadline)
-                        throw new IOException("Sentinel on port " + s.port() + " did not see the replicas and the other Sentinels: "
-                            + raw.commands().info("sentinel"));
-                    Thread.sleep(20);
-                }
+                Eventually.await("Sentinel on port " + s.port() + " seeing the replicas and the other Sentinels", left(deadline),
+                    () -> raw.commands().info("sentinel"), info -> info.contains("slaves=2,sentinels=3"));
             }
+    }
+
+    private static Duration left(long deadline) {
+        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
     }
 
     @Override

@@ -11,6 +11,7 @@ import io.shardcache.query.CachingDSL;
 import io.shardcache.query.Db;
 import io.shardcache.query.Regions;
 import io.shardcache.redis.internal.RedissonLocks;
+import io.shardcache.testing.Eventually;
 import io.shardcache.testing.RedisService;
 import io.shardcache.testing.ServicesExtension;
 import io.shardcache.testing.TestSchema;
@@ -150,12 +151,8 @@ class RedisStalledLocksIT {
             CompletableFuture<Result<Record3<Integer, String, Integer>>> waited = CompletableFuture.supplyAsync(() -> waiter.fromCache("items")
                 .select(ID, NAME, Db.touchGated("gated", gate)).from(ITEMS).where(ID.eq(7)).fetch(), callers);
             RedissonLocks locks = (RedissonLocks) waiterBackend.locks();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (locks.parkedOn(lockKey) == 0) {
-                assertThat(System.nanoTime()).as("the waiter parks on %s (its read: %s, its stats: %s)", lockKey, waited,
-                    waiter.stats("items")).isLessThan(deadline);
-                Thread.sleep(5);
-            }
+            Eventually.await("the waiter parks on " + lockKey, Duration.ofSeconds(10), () -> locks.parkedOn(lockKey) > 0,
+                () -> "its read: " + waited + ", its stats: " + waiter.stats("items"));
 
             redis.kill();
             long killedAt = System.nanoTime();
@@ -171,14 +168,9 @@ class RedisStalledLocksIT {
     }
 
     private String awaitLockKey() throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (true) {
-            List<String> locks = raw.keys(prefix + "items:").stream().filter(k -> k.endsWith(":lock")).toList();
-            if (!locks.isEmpty())
-                return locks.getFirst().substring(prefix.length());
-            assertThat(System.nanoTime()).as("the holder takes the lock").isLessThan(deadline);
-            Thread.sleep(5);
-        }
+        List<String> locks = Eventually.await("the holder takes the lock", Duration.ofSeconds(10),
+            () -> raw.keys(prefix + "items:").stream().filter(k -> k.endsWith(":lock")).toList(), keys -> !keys.isEmpty());
+        return locks.getFirst().substring(prefix.length());
     }
 
     /**

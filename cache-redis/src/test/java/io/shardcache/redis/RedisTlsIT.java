@@ -1,12 +1,13 @@
 package io.shardcache.redis;
 
-import static io.shardcache.redis.Eventually.awaitWorking;
+import static io.shardcache.testing.Eventually.awaitWorking;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.shardcache.query.CacheBackendException;
 import io.shardcache.query.spi.RegenerationLocks;
 import io.shardcache.redis.internal.LazyConnection;
+import io.shardcache.testing.Eventually;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,13 +56,10 @@ class RedisTlsIT {
             "--tls-key-file", "key.pem", "--tls-ca-cert-file", "ca.pem", "--tls-auth-clients", "no", "--save", "",
             "--appendonly", "no", "--bind", "127.0.0.1")
             .directory(directory.toFile()).redirectErrorStream(true).redirectOutput(directory.resolve("redis.log").toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!Files.readString(directory.resolve("redis.log")).contains("Ready to accept connections")) {
+        Eventually.await("redis-server with TLS ready", Duration.ofSeconds(10), () -> {
             Assumptions.assumeTrue(server.isAlive(), () -> "redis-server without TLS support: " + log());
-            if (System.nanoTime() > deadline)
-                throw new AssertionError("redis-server with TLS did not start: " + log());
-            Thread.sleep(20);
-        }
+            return Files.readString(directory.resolve("redis.log"));
+        }, log -> log.contains("Ready to accept connections"));
     }
 
     @AfterEach
@@ -102,14 +100,12 @@ class RedisTlsIT {
             assertThat(a.describe()).startsWith("rediss://");
             Recorder heard = new Recorder();
             b.watch(heard);
-            awaitWorking(() -> a.put("r", "r:0:k", new byte[] {3}, Duration.ofMinutes(1)));
+            awaitWorking("a's first put over TLS", Duration.ofSeconds(15), CacheBackendException.class, () -> a.put("r", "r:0:k", new byte[] {3}, Duration.ofMinutes(1)));
             assertThat(b.get("r", "r:0:k")).containsExactly(3);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (heard.events().stream().noneMatch(e -> e.startsWith("G ")) && System.nanoTime() < deadline) {   // until b's subscription is up and hears one
-                a.incrementGenerations(List.of("table:items"));
-                Thread.sleep(50);
-            }
-            assertThat(heard.events()).as("increments heard over TLS pub/sub").anyMatch(e -> e.startsWith("G table:items="));
+            Eventually.await("b's subscription over TLS", Duration.ofSeconds(10), () -> heard.events().contains("live"), heard::events);
+            long value = a.incrementGenerations(List.of("table:items"))[0];
+            Eventually.await("the increment heard over TLS pub/sub", Duration.ofSeconds(10),
+                () -> heard.events().contains("G table:items=" + value), heard::events);
 
             RegenerationLocks.Lease lease = awaitLease(a.locks());
             assertThat(b.locks().tryAcquire("r:0:k:lock", Duration.ofSeconds(10))).as("held over TLS: not granted twice").isEmpty();
@@ -119,7 +115,7 @@ class RedisTlsIT {
 
     private static RegenerationLocks.Lease awaitLease(RegenerationLocks locks) throws Exception {
         AtomicReference<Optional<RegenerationLocks.Lease>> lease = new AtomicReference<>();
-        awaitWorking(() -> lease.set(locks.tryAcquire("r:0:k:lock", Duration.ofSeconds(10))));
+        awaitWorking("a lock over TLS", Duration.ofSeconds(15), CacheBackendException.class, () -> lease.set(locks.tryAcquire("r:0:k:lock", Duration.ofSeconds(10))));
         assertThat(lease.get()).as("a Redisson lock taken over TLS").isPresent();
         return lease.get().get();
     }
@@ -128,7 +124,7 @@ class RedisTlsIT {
     void aServerCertificateSignedByATrustedCaIsVerifiedByBothClients() throws Exception {
         try (RedisCacheBackend verified = RedisCacheBackend.builder("rediss://127.0.0.1:" + port).keyPrefix("tls:")
                 .commandTimeout(Duration.ofSeconds(1)).trustedCertificates(directory.resolve("ca.pem")).build()) {
-            awaitWorking(() -> verified.put("r", "r:0:v", new byte[] {5}, Duration.ofMinutes(1)));
+            awaitWorking("a verified put over TLS", Duration.ofSeconds(15), CacheBackendException.class, () -> verified.put("r", "r:0:v", new byte[] {5}, Duration.ofMinutes(1)));
             assertThat(verified.get("r", "r:0:v")).containsExactly(5);
             awaitLease(verified.locks()).release();   // Redisson verified the server too
         }

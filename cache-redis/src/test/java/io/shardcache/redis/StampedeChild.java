@@ -4,6 +4,7 @@ import static io.shardcache.query.Items.ID;
 import static io.shardcache.query.Items.ITEMS;
 import static io.shardcache.query.Items.NAME;
 
+import io.shardcache.query.CountingBackend;
 import io.shardcache.query.Db;
 import com.zaxxer.hikari.HikariDataSource;
 import io.shardcache.query.CachingDSL;
@@ -129,7 +130,7 @@ public final class StampedeChild {
             callers.shutdownNow();
             RegionStats after = cached.stats("items");   // minus the warm-up
             ChildSide.say("RESULT correct=" + good + " wrong=" + wrong + " errors=" + errors + " hung=" + hung
-                + " lockAttempts=" + backend.lockAttempts(hash)
+                + " lockAttempts=" + backend.lockAttemptsOn(hash)
                 + " regenerations=" + (after.regenerations() - before.regenerations())
                 + " hits=" + (after.hits() - before.hits()) + " misses=" + (after.misses() - before.misses())
                 + " lockTimeouts=" + (after.lockTimeouts() - before.lockTimeouts())

@@ -11,10 +11,12 @@ import static org.jooq.impl.DSL.table;
 import static org.jooq.impl.DSL.val;
 
 import io.shardcache.query.CachingDSL;
+import io.shardcache.query.CountingBackend;
 import io.shardcache.query.Db;
 import io.shardcache.query.Region;
 import io.shardcache.query.RegionStats;
 import io.shardcache.query.Regions;
+import io.shardcache.testing.Eventually;
 import io.shardcache.testing.RedisService;
 import io.shardcache.testing.ServicesExtension;
 import io.shardcache.testing.TestSchema;
@@ -250,13 +252,13 @@ class TwoJvmInvalidationIT {
     void aNearCacheStopsServingAnotherJvmsOverwrittenRowWithinItsMaxAge() throws Exception {
         DSLContext near = b.fromCache("near");
         // The near cache serves nothing until B's pub/sub subscription is confirmed, which opens in the background.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (b.stats("near").nearHits() == 0) {
+        Eventually.await("a near hit", Duration.ofSeconds(10), () -> {
+            if (b.stats("near").nearHits() > 0)
+                return true;
             assertThat(nameOf(near, 2, "b")).isEqualTo("item 2");
             assertThat(steadyOf(near, "b-steady")).isEqualTo(STEADY_VALUE);
-            assertThat(System.nanoTime()).as("no near hit within 10 s").isLessThan(deadline);
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-        }
+            return false;
+        }, () -> b.stats("near"));
         RegionStats before = b.stats("near");
         long bound = NEAR_MAX_AGE.toNanos();
 
@@ -386,12 +388,8 @@ class TwoJvmInvalidationIT {
             // A write commits while A is paused: A's rows are now older than the table.
             assertThat(b.dsl().update(ITEMS).set(NAME, written).where(ID.eq(7)).execute()).isEqualTo(1);
             // A's lease runs out; A itself is still held at the gate.
-            long leaseDeadline = System.nanoTime() + GATED_LEASE.plusSeconds(5).toNanos();
-            while (raw.commands().exists(lockKey) != 0) {
-                assertThat(System.nanoTime()).as("A's lock %s still held %d ms after its lease", lockKey, GATED_LEASE.plusSeconds(5).toMillis())
-                    .isLessThan(leaseDeadline);
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
-            }
+            Eventually.await("A's lock " + lockKey + " gone once its lease ran out (keys named so)", GATED_LEASE.plusSeconds(5),
+                () -> raw.commands().exists(lockKey), n -> n == 0);
             PgSessions.await(schema, appA, "wait_event_type = 'Lock'", true, a::describe);
 
             // B takes the lock A lost, regenerates and stores the new rows.

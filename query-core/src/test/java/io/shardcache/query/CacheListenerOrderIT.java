@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.shardcache.query.spi.CacheListener;
 import io.shardcache.query.spi.LockWaitOutcome;
 import io.shardcache.query.spi.SkipReason;
+import io.shardcache.testing.Eventually;
 import io.shardcache.testing.ServicesExtension;
 import io.shardcache.testing.TestSchema;
 import java.sql.Connection;
@@ -38,13 +39,13 @@ class CacheListenerOrderIT {
 
     private Db db;
     private final TestClock clock = new TestClock();
-    private io.shardcache.query.spi.CacheBackend backend;
+    private CountingBackend backend;
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
 
     @BeforeEach
     void setUp(TestSchema schema) throws Exception {
         db = new Db(schema, 16);
-        backend = TestBackends.create(schema.name(), clock);
+        backend = new CountingBackend(TestBackends.create(schema.name(), clock));
     }
 
     @AfterEach
@@ -160,6 +161,9 @@ class CacheListenerOrderIT {
         DSLContext items = cached.fromCache("items");
         long gate = 0x0de4L;
         items.select(ID, Db.touchGated("order-stale", gate)).from(ITEMS).where(ID.eq(3)).fetch();
+        // The fill releases its lock in the background: a refresh that found it still held would rightly
+        // serve the stale rows, as if another process were refreshing, and never reach the gate.
+        backend.awaitLocksReleased();
         clock.advance(Duration.ofMinutes(2));
         r.clear();
 
@@ -169,7 +173,7 @@ class CacheListenerOrderIT {
                 items.select(ID, Db.touchGated("order-stale", gate)).from(ITEMS).where(ID.eq(3)).fetch();
                 return Thread.currentThread();
             });
-            awaitBlockedOn(gate);
+            db.awaitBlockedOn(gate, 1);
             Thread other = threads.submit(() -> {
                 items.select(ID, Db.touchGated("order-stale", gate)).from(ITEMS).where(ID.eq(3)).fetch();
                 return Thread.currentThread();
@@ -205,7 +209,8 @@ class CacheListenerOrderIT {
                 return Thread.currentThread();
             });
             assertThat(elsewhere.missed.await(10, TimeUnit.SECONDS)).isTrue();
-            awaitEvents(leader, 3);   // the first caller's miss and lockWaited, and the follower's miss
+            Eventually.await("the first caller's miss and lockWaited, and the follower's miss", Duration.ofSeconds(10),
+                leader::events, events -> events.size() >= 3);
             s.execute("select pg_advisory_unlock(" + gate + ")");
 
             assertThat(leader.on(first.get(10, TimeUnit.SECONDS))).containsExactly("miss", "lockWaited:ENDED", "regenerated");
@@ -215,28 +220,5 @@ class CacheListenerOrderIT {
                 .containsExactly("miss", "lockWaited:ENDED", "hit");
         }
         assertThat(db.executions("order-fill")).isEqualTo(1);
-    }
-
-    private static void awaitEvents(Recorder r, int atLeast) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (r.events().size() < atLeast && System.nanoTime() < deadline)
-            Thread.sleep(5);
-        assertThat(r.events()).as("events so far").hasSizeGreaterThanOrEqualTo(atLeast);
-    }
-
-    /** Waits until a statement waits on the advisory lock {@code gate}: it is running, blocked inside PostgreSQL. */
-    private void awaitBlockedOn(long gate) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            try (Connection c = db.pool.getConnection(); Statement s = c.createStatement();
-                 var rs = s.executeQuery("select count(*) from pg_locks where locktype = 'advisory' and not granted"
-                     + " and classid = 0 and objid = " + gate)) {
-                rs.next();
-                if (rs.getInt(1) > 0)
-                    return;
-            }
-            Thread.sleep(5);
-        }
-        throw new AssertionError("no statement waited on advisory lock " + gate + " within 10 s");
     }
 }

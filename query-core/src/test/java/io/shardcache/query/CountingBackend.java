@@ -2,21 +2,31 @@ package io.shardcache.query;
 
 import io.shardcache.query.spi.CacheBackend;
 import io.shardcache.query.spi.RegenerationLocks;
+import io.shardcache.testing.Eventually;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
- * A backend decorator for tests: counts lock attempts and puts, and can be switched to fail every
- * call the way an unreachable Redis would.
+ * A backend decorator for tests: counts lock attempts (in all, and per lock key), puts and other
+ * calls, tells {@code onAcquired} of every lock granted, and can be switched to fail every call the
+ * way an unreachable Redis would.
+ *
+ * <p>It forwards neither {@code breaksPerServer} nor {@code circuits}: the engine puts its own circuit
+ * breaker around it, which is what the tests that switch it {@link #down} count on. {@link #close()}
+ * closes the delegate. Public for cache-redis, whose tests and child JVMs use it through query-core's
+ * test jar.
  */
-final class CountingBackend implements CacheBackend {
+public final class CountingBackend implements CacheBackend {
 
     final CacheBackend delegate;
+    private final Consumer<String> onAcquired;
     final AtomicInteger lockAttempts = new AtomicInteger();
+    private final Map<String, AtomicInteger> lockAttemptsByKey = new ConcurrentHashMap<>();
     /** Waits for the lock ({@code acquire}) that ended holding it, and that ended with a fill announcement. */
     final AtomicInteger waitsHeld = new AtomicInteger();
     final AtomicInteger waitsFilled = new AtomicInteger();
@@ -29,8 +39,24 @@ final class CountingBackend implements CacheBackend {
     /** The size of the last entry put in each region. */
     final Map<String, Integer> lastPutBytes = new ConcurrentHashMap<>();
 
-    CountingBackend(CacheBackend delegate) {
+    public CountingBackend(CacheBackend delegate) {
+        this(delegate, lockKey -> { });
+    }
+
+    /** {@code onAcquired} hears each lock key the moment its lease is granted, on the thread that asked. */
+    public CountingBackend(CacheBackend delegate, Consumer<String> onAcquired) {
         this.delegate = delegate;
+        this.onAcquired = onAcquired;
+    }
+
+    /** Lock attempts ({@code tryAcquire} and {@code acquire}, granted or not) on lock keys that contain {@code fragment}. */
+    public int lockAttemptsOn(String fragment) {
+        return lockAttemptsByKey.entrySet().stream().filter(e -> e.getKey().contains(fragment)).mapToInt(e -> e.getValue().get()).sum();
+    }
+
+    private void countAttempt(String lockKey) {
+        lockAttempts.incrementAndGet();
+        lockAttemptsByKey.computeIfAbsent(lockKey, k -> new AtomicInteger()).incrementAndGet();
     }
 
     private void check() {
@@ -148,20 +174,24 @@ final class CountingBackend implements CacheBackend {
         return new RegenerationLocks() {
             @Override
             public Optional<Lease> tryAcquire(String lockKey, Duration lease) {
-                lockAttempts.incrementAndGet();
+                countAttempt(lockKey);
                 check();
                 if (locksBroken.get())
                     throw new IllegalStateException("lock client is shut down");
-                return locks.tryAcquire(lockKey, lease).map(CountingBackend.this::counted);
+                Optional<Lease> got = locks.tryAcquire(lockKey, lease).map(CountingBackend.this::counted);
+                if (got.isPresent())
+                    onAcquired.accept(lockKey);
+                return got;
             }
 
             @Override
             public Acquisition acquire(String lockKey, Duration wait, Duration lease) throws InterruptedException {
-                lockAttempts.incrementAndGet();
+                countAttempt(lockKey);
                 check();
                 Acquisition got = locks.acquire(lockKey, wait, lease);
                 if (got instanceof Acquisition.Held held) {
                     waitsHeld.incrementAndGet();
+                    onAcquired.accept(lockKey);
                     return new Acquisition.Held(counted(held.lease()));
                 }
                 else if (got == Acquisition.FILLED)
@@ -199,12 +229,8 @@ final class CountingBackend implements CacheBackend {
 
     /** Waits (at most 10 s) until every lease granted through this backend is released. */
     void awaitLocksReleased() throws InterruptedException {
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-        while (leasesHeld.get() > 0) {
-            if (System.nanoTime() > deadline)
-                throw new AssertionError(leasesHeld.get() + " regeneration leases still held after 10 s");
-            Thread.sleep(2);
-        }
+        Eventually.await("every regeneration lease released", Duration.ofSeconds(10), () -> leasesHeld.get() == 0,
+            () -> leasesHeld.get() + " leases held");
     }
 
     @Override

@@ -2,10 +2,12 @@ package io.shardcache.query;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.shardcache.testing.Eventually;
 import io.shardcache.testing.TestSchema;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.SQLDialect;
@@ -105,6 +107,25 @@ public final class Db implements AutoCloseable {
     public int executions(String key) throws SQLException {
         try (Connection c = pool.getConnection(); Statement s = c.createStatement();
              var rs = s.executeQuery("select coalesce((select n from calls where k = '" + key.replace("'", "''") + "'), 0)")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    /**
+     * Waits (at most 30 s) until {@code n} statements are held at {@code gate}: they run
+     * {@link #touchGated} while a session of the test holds {@code pg_advisory_lock(gate)}.
+     */
+    public void awaitBlockedOn(long gate, int n) throws Exception {
+        Eventually.await(n + " statement(s) held at advisory lock " + gate, Duration.ofSeconds(30), () -> blockedOn(gate),
+            blocked -> blocked >= n);
+    }
+
+    private int blockedOn(long gate) throws SQLException {
+        // A bigint key shows as its high half in classid, its low half in objid, and objsubid 1.
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement();
+             var rs = s.executeQuery("select count(*) from pg_locks where locktype = 'advisory' and not granted and objsubid = 1"
+                 + " and classid = '" + (gate >>> 32) + "'::oid and objid = '" + (gate & 0xffff_ffffL) + "'::oid")) {
             rs.next();
             return rs.getInt(1);
         }

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.shardcache.query.spi.CacheListener;
 import io.shardcache.query.spi.LockWaitOutcome;
+import io.shardcache.testing.Eventually;
 import io.shardcache.testing.Gate;
 import io.shardcache.testing.ServicesExtension;
 import io.shardcache.testing.TestSchema;
@@ -185,31 +186,25 @@ class DogpileIT {
             s.execute("select pg_advisory_lock(" + gate + ")");   // a's refresh blocks inside PostgreSQL
             int heldBefore = backend.waitsHeld.get();
             assertThat(read.apply(a)).isEqualTo("item 4");
-            awaitCount(backend.waitsHeld, heldBefore + 1);           // a holds the lock (asking is not enough: b could win)
+            // a holds the lock (asking is not enough: b could win)
+            Eventually.await("a's refresh holding the lock (waits that ended holding it)", Duration.ofSeconds(10),
+                backend.waitsHeld::get, held -> held >= heldBefore + 1);
             for (int i = 0; i < 20; i++)
                 assertThat(read.apply(b)).as("b is served stale").isEqualTo("item 4");
-            awaitCount(backend.lockAttempts, attemptsBefore + 2);
-            Thread.sleep(300);   // more than the old 100 ms give-up, so the old behaviour would ask again
+            Eventually.await("b's refresh asking for the lock too (lock attempts)", Duration.ofSeconds(10),
+                backend.lockAttempts::get, attempts -> attempts >= attemptsBefore + 2);
+            // A sleep on purpose: the test is that b asks no more while real time passes, longer than the
+            // 100 ms after which a refused refresh used to ask again (a timer no test clock moves).
+            Thread.sleep(300);
             for (int i = 0; i < 20; i++)
                 assertThat(read.apply(b)).isEqualTo("item 4");
             assertThat(backend.lockAttempts.get() - attemptsBefore).as("lock requests: one per JVM").isEqualTo(2);
             s.execute("select pg_advisory_unlock(" + gate + ")");
         }
         awaitStored(a, "reports", 2);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        String seen;
-        while (!(seen = read.apply(b)).equals("renamed") && System.nanoTime() < deadline)
-            Thread.sleep(10);
-        assertThat(seen).as("b reads a's refresh").isEqualTo("renamed");
+        Eventually.await("b reads a's refresh", Duration.ofSeconds(10), () -> read.apply(b), "renamed"::equals);
         assertThat(db.executions("loser")).as("the first fill and exactly one refresh").isEqualTo(2);
         assertThat(backend.lockAttempts.get() - attemptsBefore).isEqualTo(2);
-    }
-
-    private static void awaitCount(java.util.concurrent.atomic.AtomicInteger counter, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (counter.get() < n && System.nanoTime() < deadline)
-            Thread.sleep(5);
-        assertThat(counter.get()).isGreaterThanOrEqualTo(n);
     }
 
     @Test
@@ -238,26 +233,28 @@ class DogpileIT {
         List<Future<Object>> outcomes;
         try (Connection holder = db.pool.getConnection(); Statement s = holder.createStatement()) {
             s.execute("select pg_advisory_lock(" + gate + ")");
-            Thread releaser = Thread.ofVirtual().start(() -> {
-                try {
-                    while (cached.stats("items").misses() < 8)
-                        Thread.sleep(5);
-                    Thread.sleep(100);   // let the last caller that counted its miss join the flight
-                    s.execute("select pg_advisory_unlock(" + gate + ")");
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            outcomes = Gate.run(8, i -> {
-                try {
-                    return items.select(ID, Db.touchGated("g", gate), org.jooq.impl.DSL.field(
-                            "case when (select on_ from fail_switch) then 1 / (select count(*)::int - 100 from items) else 1 end", Integer.class))
-                        .from(ITEMS).where(ID.eq(2)).fetch();
-                } catch (DataAccessException e) {
-                    return e;
-                }
-            });
-            releaser.join();
+            try (ExecutorService background = Executors.newVirtualThreadPerTaskExecutor()) {
+                Future<?> releaser = background.submit(() -> {
+                    try {
+                        // The leader is held at the gate; the others must have joined its flight, not just counted their miss.
+                        Eventually.await("7 callers waiting on the leader's flight", Duration.ofSeconds(30),
+                            () -> waitingOnAFlight(Thread.getAllStackTraces().keySet()) >= 7, () -> cached.stats("items"));
+                    } finally {
+                        s.execute("select pg_advisory_unlock(" + gate + ")");
+                    }
+                    return null;
+                });
+                outcomes = Gate.run(8, i -> {
+                    try {
+                        return items.select(ID, Db.touchGated("g", gate), org.jooq.impl.DSL.field(
+                                "case when (select on_ from fail_switch) then 1 / (select count(*)::int - 100 from items) else 1 end", Integer.class))
+                            .from(ITEMS).where(ID.eq(2)).fetch();
+                    } catch (DataAccessException e) {
+                        return e;
+                    }
+                });
+                releaser.get();
+            }
         }
         for (Future<Object> f : outcomes)
             assertThat(f.get()).isInstanceOf(DataAccessException.class);
@@ -319,14 +316,21 @@ class DogpileIT {
         backend.down.set(true);
         long gate = java.util.concurrent.ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
         Callable<String> read = () -> items.select(NAME, Db.touchGated("arrived", gate)).from(ITEMS).where(ID.eq(9)).fetchOne(NAME);
-        try (var callers = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+        List<Thread> callerThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.ThreadFactory virtual = Thread.ofVirtual().factory();
+        try (var callers = Executors.newThreadPerTaskExecutor(r -> {
+                 Thread t = virtual.newThread(r);
+                 callerThreads.add(t);
+                 return t;
+             });
              var gateHolder = db.pool.getConnection(); var s = gateHolder.createStatement()) {
             s.execute("select pg_advisory_lock(" + gate + ")");
             Future<String> first = callers.submit(read);
-            awaitQueriesWaitingOnTheGate(1);
+            db.awaitBlockedOn(gate, 1);
             db.dsl.update(ITEMS).set(NAME, "renamed").where(ID.eq(9)).execute();   // another JVM's write, committed
             List<Future<String>> later = List.of(callers.submit(read), callers.submit(read));
-            Thread.sleep(500);   // both join the running flight
+            Eventually.await("both later callers waiting on the first one's flight", Duration.ofSeconds(10),
+                () -> waitingOnAFlight(callerThreads) == 2);
             s.execute("select pg_advisory_unlock(" + gate + ")");
             assertThat(first.get(10, TimeUnit.SECONDS)).as("the first caller began before the write").isEqualTo("item 9");
             for (Future<String> f : later)
@@ -335,13 +339,16 @@ class DogpileIT {
         assertThat(db.executions("arrived")).as("the callers who arrived during the first query shared a second").isEqualTo(2);
     }
 
-    private void awaitQueriesWaitingOnTheGate(int n) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (db.dsl.fetchOne("select count(*) from pg_stat_activity where wait_event_type = 'Lock' and query like '%touch_gated%'"
-                + " and pid <> pg_backend_pid()").get(0, Integer.class) < n) {
-            assertThat(System.nanoTime()).as("%s queries waiting on the gate", n).isLessThan(deadline);
-            Thread.sleep(5);
-        }
+    /**
+     * How many of {@code threads} wait for the outcome of a flight of this JVM ({@code Flights.await}).
+     * The engine tells no listener when a caller joins a flight (only its miss, which comes just before),
+     * so a test that must know every caller joined before the leader finishes looks at their stacks.
+     */
+    private static long waitingOnAFlight(java.util.Collection<Thread> threads) {
+        return threads.stream()
+            .filter(t -> java.util.Arrays.stream(t.getStackTrace())
+                .anyMatch(f -> f.getClassName().equals("io.shardcache.query.internal.Flights") && f.getMethodName().equals("await")))
+            .count();
     }
 
     @Test
@@ -467,9 +474,9 @@ class DogpileIT {
         assertThat(db.executions("plain")).as("no early refresh without beta").isEqualTo(1);
     }
 
-    private static void awaitStored(CachingDSL cached, String region, long stored) throws InterruptedException {
-        for (int i = 0; i < 3000 && cached.stats(region).stored() < stored; i++)
-            Thread.sleep(10);
+    private static void awaitStored(CachingDSL cached, String region, long stored) throws Exception {
+        Eventually.await(stored + " entries stored in " + region, Duration.ofSeconds(30), () -> cached.stats(region).stored(),
+            n -> n >= stored);
         assertThat(cached.stats(region).stored()).isEqualTo(stored);
     }
 

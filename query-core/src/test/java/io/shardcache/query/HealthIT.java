@@ -5,6 +5,7 @@ import static io.shardcache.query.Items.ITEMS;
 import static io.shardcache.query.Items.NAME;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.shardcache.testing.Eventually;
 import io.shardcache.testing.ServicesExtension;
 import io.shardcache.testing.TestSchema;
 import java.time.Duration;
@@ -31,7 +32,8 @@ class HealthIT {
                 .region("near", r -> r.nearCache(100, Duration.ofMinutes(1)))
                 .build())
             .backend(backend).circuitBreaker(3, Duration.ofMinutes(10)).clock(clock).build();
-        awaitUp();   // a Redis backend subscribes to change notifications in the background: DEGRADED until then
+        // A Redis backend subscribes to change notifications in the background: DEGRADED until then.
+        Eventually.await("UP", Duration.ofSeconds(10), cached::health, h -> h.status() == Health.Status.UP);
     }
 
     @AfterEach
@@ -126,14 +128,5 @@ class HealthIT {
         assertThat(h.reasons()).singleElement().asString().contains("near cache is bypassed");
         backend.watchers.getFirst().connectionChanged(true);
         assertThat(cached.health().status()).isEqualTo(Health.Status.UP);
-    }
-
-    private void awaitUp() throws InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (cached.health().status() != Health.Status.UP) {
-            if (System.nanoTime() > deadline)
-                throw new AssertionError("not UP after 10 s: " + cached.health());
-            Thread.sleep(10);
-        }
     }
 }

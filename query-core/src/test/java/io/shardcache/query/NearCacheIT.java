@@ -7,11 +7,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.jooq.impl.DSL.function;
 import static org.jooq.impl.DSL.val;
 
+import io.shardcache.testing.Eventually;
 import io.shardcache.testing.ServicesExtension;
 import io.shardcache.testing.TestSchema;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.jooq.DSLContext;
 import org.jooq.impl.SQLDataType;
 import org.junit.jupiter.api.AfterEach;
@@ -60,19 +59,10 @@ class NearCacheIT {
     /** Reads through {@code dsl} until one is a near hit: the notification connection may still be opening. */
     private static void untilNearHit(CachingDSL dsl, int id, String key) throws InterruptedException {
         long before = dsl.stats("near").nearHits();
-        await(() -> {
+        Eventually.await("a near hit", Duration.ofSeconds(10), () -> {
             nameOf(dsl.fromCache("near"), id, key);
             return dsl.stats("near").nearHits() > before;
-        }, "a near hit");
-    }
-
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline)
-                throw new AssertionError("no " + what + " within 10 s");
-            Thread.sleep(5);
-        }
+        });
     }
 
     @Test
@@ -95,7 +85,8 @@ class NearCacheIT {
     void aWriteByAnotherProcessEndsItsNearHitsOnceTheNotificationArrives() throws Exception {
         untilNearHit(b, 1, "n");
         a.dsl().update(ITEMS).set(NAME, "written by a").where(ID.eq(1)).execute();
-        await(() -> "written by a".equals(nameOf(b.fromCache("near"), 1, "n")), "new row on b");
+        Eventually.await("new row on b", Duration.ofSeconds(10),
+            () -> nameOf(b.fromCache("near"), 1, "n"), "written by a"::equals);
         assertThat(db.executions("n")).isEqualTo(2);
         untilNearHit(b, 1, "n");
         assertThat(nameOf(b.fromCache("near"), 1, "n")).isEqualTo("written by a");
@@ -114,16 +105,19 @@ class NearCacheIT {
         db.execute("update items set name = 'outside' where id = 3");
         a.invalidate("near", b.fromCache("near").select(NAME, function("touch", SQLDataType.INTEGER, val("inv")))
             .from(ITEMS).where(ID.eq(3)));
-        await(() -> "outside".equals(nameOf(b.fromCache("near"), 3, "inv")), "the deleted entry gone from b");
+        Eventually.await("the deleted entry gone from b", Duration.ofSeconds(10),
+            () -> nameOf(b.fromCache("near"), 3, "inv"), "outside"::equals);
 
         untilNearHit(b, 3, "inv");
         db.execute("update items set name = 'outside again' where id = 3");
         a.invalidate("near");
-        await(() -> "outside again".equals(nameOf(b.fromCache("near"), 3, "inv")), "the region's new generation on b");
+        Eventually.await("the region's new generation on b", Duration.ofSeconds(10),
+            () -> nameOf(b.fromCache("near"), 3, "inv"), "outside again"::equals);
 
         untilNearHit(b, 3, "inv");
         db.execute("update items set name = 'outside, third' where id = 3");
         a.invalidateTables(ITEMS);
-        await(() -> "outside, third".equals(nameOf(b.fromCache("near"), 3, "inv")), "the table's new generation on b");
+        Eventually.await("the table's new generation on b", Duration.ofSeconds(10),
+            () -> nameOf(b.fromCache("near"), 3, "inv"), "outside, third"::equals);
     }
 }

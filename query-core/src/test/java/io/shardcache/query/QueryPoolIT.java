@@ -9,6 +9,7 @@ import static org.jooq.impl.DSL.function;
 import static org.jooq.impl.DSL.val;
 
 import io.shardcache.query.internal.BatchLookup;
+import io.shardcache.testing.Eventually;
 import io.shardcache.testing.ServicesExtension;
 import io.shardcache.testing.TestSchema;
 import java.sql.Connection;
@@ -92,7 +93,7 @@ class QueryPoolIT {
         try (Connection holder = db.pool.getConnection(); Statement s = holder.createStatement()) {
             s.execute("select pg_advisory_lock(" + gate + ")");
             var batch = CompletableFuture.supplyAsync(() -> pool.fetchAll(queries));
-            awaitBlocked(gate, 3);   // three queries are held at the gate: the pool has no fourth permit
+            db.awaitBlockedOn(gate, 3);   // three queries are held at the gate: the pool has no fourth permit
             assertThat(inFlight.get()).isEqualTo(3);
             s.execute("select pg_advisory_unlock(" + gate + ")");
             List<QueryPool.Outcome<Record1<String>>> out = batch.get(30, TimeUnit.SECONDS);
@@ -101,20 +102,6 @@ class QueryPoolIT {
             assertThat(out).extracting(QueryPool.Outcome::index).containsExactly(0, 1, 2, 3, 4, 5, 6, 7);
         }
         assertThat(most.get()).as("queries on the database at once").isEqualTo(3);
-    }
-
-    private void awaitBlocked(long gate, int n) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            try (Connection c = db.pool.getConnection(); Statement s = c.createStatement();
-                 var rs = s.executeQuery("select count(*) from pg_locks where locktype = 'advisory' and not granted and objid = " + gate)) {
-                rs.next();
-                if (rs.getInt(1) >= n)
-                    return;
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError(n + " queries never reached the gate");
     }
 
     @Test
@@ -135,7 +122,7 @@ class QueryPoolIT {
                     thrown.complete(Thread.currentThread().isInterrupted() ? t : new AssertionError("interrupt status lost", t));
                 }
             });
-            awaitBlocked(gate, 2);
+            db.awaitBlockedOn(gate, 2);
             caller.interrupt();
             // The gate is still held: the call can only have returned by not waiting for its queries.
             assertThat(thrown.get(30, TimeUnit.SECONDS)).isInstanceOf(ShardcacheException.class)
@@ -264,10 +251,7 @@ class QueryPoolIT {
     @Test
     void nearCacheCopiesCostNoBackendCall() throws Exception {
         // A Redis backend subscribes to change messages in the background; copies are kept near only once it has.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (cached.health().status() != Health.Status.UP && System.nanoTime() < deadline)
-            Thread.sleep(10);
-        assertThat(cached.health().status()).isEqualTo(Health.Status.UP);
+        Eventually.await("UP", Duration.ofSeconds(10), cached::health, h -> h.status() == Health.Status.UP);
         List<ResultQuery<Record1<String>>> queries = names("near", 1, 4);
         fill(queries);
         QueryPool.of(4).fetchAll(queries);   // a first batch reads Redis and keeps the copies near

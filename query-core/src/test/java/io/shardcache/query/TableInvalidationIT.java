@@ -12,10 +12,12 @@ import static org.jooq.impl.DSL.select;
 import static org.jooq.impl.DSL.table;
 import static org.jooq.impl.DSL.val;
 
+import io.shardcache.testing.Eventually;
 import io.shardcache.testing.ServicesExtension;
 import io.shardcache.testing.TestSchema;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -246,7 +248,7 @@ class TableInvalidationIT {
             CompletableFuture<String> slow = CompletableFuture.supplyAsync(() ->
                 items.select(NAME, function("touch_gated", SQLDataType.INTEGER, val("slow"), val(gate))).from(ITEMS)
                     .where(ID.eq(1)).fetchOne(NAME));
-            waitUntilBlocked(gate);
+            db.awaitBlockedOn(gate, 1);
             cached.dsl().update(ITEMS).set(NAME, "written").where(ID.eq(1)).execute();
             s.execute("select pg_advisory_unlock(" + gate + ")");
             assertThat(slow.get(30, TimeUnit.SECONDS)).as("its snapshot predates the write").isEqualTo("item 1");
@@ -256,20 +258,6 @@ class TableInvalidationIT {
         assertThat(items.select(NAME, function("touch_gated", SQLDataType.INTEGER, val("slow"), val(gate))).from(ITEMS)
             .where(ID.eq(1)).fetchOne(NAME)).isEqualTo("written");
         assertThat(db.executions("slow")).isEqualTo(2);
-    }
-
-    private void waitUntilBlocked(long gate) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            try (Connection c = db.pool.getConnection(); Statement s = c.createStatement();
-                 var rs = s.executeQuery("select count(*) from pg_locks where locktype = 'advisory' and not granted and objid = " + gate)) {
-                rs.next();
-                if (rs.getInt(1) > 0)
-                    return;
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("the regeneration never reached the gate");
     }
 
     @Test
@@ -317,10 +305,10 @@ class TableInvalidationIT {
         backend.down.set(false);
         // Three failures opened the circuit: reads go to the database until it lets a call through,
         // and the first read that reaches the backend first lands the bump.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        do {
+        Eventually.await("the retried bump", Duration.ofSeconds(10), () -> {
             assertThat(nameOf(items, 1, "i")).as("the entry from before the write is never served").isEqualTo("while down");
-        } while (generationOf("items") == 0 && System.nanoTime() < deadline);
+            return generationOf("items");
+        }, generation -> generation != 0);
         assertThat(generationOf("items")).as("one retried bump, after the commit").isEqualTo(1);
         assertThat(nameOf(items, 1, "i")).isEqualTo("while down");
     }

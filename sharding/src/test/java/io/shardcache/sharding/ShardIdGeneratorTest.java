@@ -3,7 +3,9 @@ package io.shardcache.sharding;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.shardcache.testing.Eventually;
 import io.shardcache.testing.Gate;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Arrays;
@@ -191,13 +193,8 @@ class ShardIdGeneratorTest {
         /** Returns once the clock was read {@code count} more times; fails after 10 s. */
         void awaitReads(long count) throws InterruptedException {
             long target = reads.get() + count;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (reads.get() < target) {
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("clock read only " + reads.get() + " times, expected " + target);
-                }
-                Thread.sleep(1);
-            }
+            Eventually.await(target + " reads of the clock", Duration.ofSeconds(10), () -> reads.get() >= target,
+                () -> reads.get() + " reads");
         }
 
         @Override

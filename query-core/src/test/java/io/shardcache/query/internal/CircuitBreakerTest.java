@@ -8,6 +8,7 @@ import io.shardcache.query.InProcessCacheBackend;
 import io.shardcache.query.spi.CacheBackend;
 import io.shardcache.query.spi.CacheListener;
 import io.shardcache.query.spi.RegenerationLocks;
+import io.shardcache.testing.Eventually;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -126,8 +127,8 @@ class CircuitBreakerTest {
         now.addAndGet(1);
         flaky.hold = new CountDownLatch(1);
         CompletableFuture<byte[]> probe = CompletableFuture.supplyAsync(() -> breaker.get("r", "k"));
-        while (flaky.calls.get() < 4)
-            Thread.onSpinWait();
+        Eventually.await("the probe's call reaching the backend", Duration.ofSeconds(10), () -> flaky.calls.get() >= 4,
+            () -> flaky.calls.get() + " calls");
         assertThatThrownBy(() -> breaker.get("r", "k")).as("a second caller while the probe runs")
             .isInstanceOf(CacheBackendException.class).hasMessageContaining("circuit opened");
         flaky.hold.countDown();
