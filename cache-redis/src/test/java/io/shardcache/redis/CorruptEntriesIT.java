@@ -5,7 +5,6 @@ import static io.shardcache.query.Items.ITEMS;
 import static io.shardcache.query.Items.NAME;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.shardcache.query.Db;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -14,6 +13,7 @@ import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import io.shardcache.query.CachingDSL;
+import io.shardcache.query.Db;
 import io.shardcache.query.RegionStats;
 import io.shardcache.query.Regions;
 import io.shardcache.testing.RedisService;

@@ -2,8 +2,8 @@ package io.shardcache.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.shardcache.query.Db;
 import io.shardcache.query.CachingDSL;
+import io.shardcache.query.Db;
 import io.shardcache.query.Regions;
 import io.shardcache.testing.RedisService;
 import io.shardcache.testing.ServicesExtension;

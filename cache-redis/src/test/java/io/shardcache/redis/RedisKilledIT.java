@@ -5,8 +5,8 @@ import static io.shardcache.query.Items.ITEMS;
 import static io.shardcache.query.Items.NAME;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.shardcache.query.Db;
 import io.shardcache.query.CachingDSL;
+import io.shardcache.query.Db;
 import io.shardcache.query.RegionStats;
 import io.shardcache.query.Regions;
 import io.shardcache.testing.Eventually;

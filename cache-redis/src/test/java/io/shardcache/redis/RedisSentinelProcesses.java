@@ -2,8 +2,6 @@ package io.shardcache.redis;
 
 import io.shardcache.testing.Eventually;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

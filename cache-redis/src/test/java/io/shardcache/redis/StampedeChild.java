@@ -4,11 +4,11 @@ import static io.shardcache.query.Items.ID;
 import static io.shardcache.query.Items.ITEMS;
 import static io.shardcache.query.Items.NAME;
 
+import com.zaxxer.hikari.HikariDataSource;
+import io.shardcache.query.CacheKey;
+import io.shardcache.query.CachingDSL;
 import io.shardcache.query.CountingBackend;
 import io.shardcache.query.Db;
-import com.zaxxer.hikari.HikariDataSource;
-import io.shardcache.query.CachingDSL;
-import io.shardcache.query.CacheKey;
 import io.shardcache.query.RegionStats;
 import io.shardcache.query.Regions;
 import io.shardcache.query.spi.CacheListener;

@@ -1,7 +1,7 @@
 package io.shardcache.query;
 
-import java.lang.reflect.Method;
 import io.shardcache.query.internal.BatchLookup;
+import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;

@@ -3,7 +3,6 @@ package io.shardcache.query;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.shardcache.query.InProcessCacheBackend;
 import io.shardcache.query.spi.CacheBackend;
 import io.shardcache.query.spi.ForwardingCacheBackend;
 import java.util.ArrayList;

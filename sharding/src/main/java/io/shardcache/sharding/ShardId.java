@@ -1,7 +1,7 @@
 package io.shardcache.sharding;
 
-import java.util.Objects;
 import java.time.Instant;
+import java.util.Objects;
 
 /**
  * The parts of an ID in {@link ShardIdLayout}: when it was made (to the millisecond), the logical shard that

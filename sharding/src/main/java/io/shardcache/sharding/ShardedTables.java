@@ -12,7 +12,6 @@ import org.jooq.Field;
 import org.jooq.Table;
 import org.jooq.TableField;
 import org.jooq.impl.QOM;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Which tables are sharded, and by which column: what {@link QueryRouting} reads a query's shard from.

@@ -1,18 +1,15 @@
 package io.shardcache.benchmarks.report;
 
-import io.shardcache.benchmarks.RedisKeys;
-import io.shardcache.benchmarks.SpringCaches;
-import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.ScanArgs;
-import io.lettuce.core.ScanCursor;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import io.shardcache.benchmarks.BenchDatabase;
+import io.shardcache.benchmarks.RedisKeys;
 import io.shardcache.benchmarks.RowsTable;
+import io.shardcache.benchmarks.SpringCaches;
 import io.shardcache.query.CachedQuery;
 import io.shardcache.query.CachingDSL;
 import io.shardcache.query.RegionStats;

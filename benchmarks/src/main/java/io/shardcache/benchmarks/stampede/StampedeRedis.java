@@ -1,12 +1,8 @@
 package io.shardcache.benchmarks.stampede;
 
-import io.shardcache.benchmarks.RedisKeys;
-import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.ScanArgs;
-import io.lettuce.core.ScanCursor;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.shardcache.benchmarks.RedisKeys;
 import io.shardcache.query.CacheBackendException;
 import io.shardcache.query.spi.CacheBackend;
 import java.time.Duration;

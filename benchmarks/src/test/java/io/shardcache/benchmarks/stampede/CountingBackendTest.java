@@ -3,10 +3,7 @@ package io.shardcache.benchmarks.stampede;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shardcache.query.InProcessCacheBackend;
-import io.shardcache.query.spi.CacheBackend;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class CountingBackendTest {

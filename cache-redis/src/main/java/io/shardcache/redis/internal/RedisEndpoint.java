@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.redisson.config.Config;
 import org.redisson.config.SslVerificationMode;
-import org.jspecify.annotations.Nullable;
 
 /**
  * One Redis server, parsed once from the user's URI: Lettuce's {@link RedisURI} does the parsing

@@ -109,4 +109,3 @@ final class ByteSink {
         return Arrays.copyOf(buf, pos);
     }
 }
-

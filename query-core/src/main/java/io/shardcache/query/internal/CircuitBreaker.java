@@ -1,6 +1,5 @@
 package io.shardcache.query.internal;
 
-import io.shardcache.query.CacheBackendException;
 import io.shardcache.query.spi.CacheBackend;
 import io.shardcache.query.spi.CacheListener;
 import io.shardcache.query.spi.Circuit;

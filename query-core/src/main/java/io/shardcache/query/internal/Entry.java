@@ -6,7 +6,6 @@ import java.util.zip.CRC32C;
 import java.util.zip.DataFormatException;
 import java.util.zip.Deflater;
 import java.util.zip.Inflater;
-import org.jspecify.annotations.Nullable;
 
 /**
  * A stored cache entry: a fixed header, the encoded result, and a checksum. Redis and the

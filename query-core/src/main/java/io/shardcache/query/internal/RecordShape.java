@@ -4,7 +4,6 @@ import java.lang.reflect.Constructor;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import org.jooq.Configuration;
-import org.jooq.Converter;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Record;
@@ -12,7 +11,6 @@ import org.jooq.Result;
 import org.jooq.ResultQuery;
 import org.jooq.Select;
 import org.jooq.TableRecord;
-import org.jooq.impl.IdentityConverter;
 import org.jooq.exception.DataAccessException;
 import org.jspecify.annotations.Nullable;
 

@@ -1,5 +1,6 @@
 package io.shardcache.query.internal;
 
+import io.shardcache.query.spi.SkipReason;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -7,7 +8,6 @@ import java.sql.SQLException;
 import java.util.Objects;
 import org.jooq.ConnectionProvider;
 import org.jooq.Record;
-import io.shardcache.query.spi.SkipReason;
 import org.jooq.Result;
 
 /**

@@ -1,6 +1,5 @@
 package io.shardcache.sharding.internal;
 
-import io.shardcache.sharding.ShardingException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.IllegalFormatException;
