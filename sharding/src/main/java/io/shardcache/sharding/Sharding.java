@@ -100,6 +100,8 @@ public final class Sharding implements AutoCloseable {
     private final AtomicReferenceArray<DSLContext> replicas;
     private final ScheduledThreadPoolExecutor timer;
     private final FanOutRunner fanOut;
+    /** How long {@link #close()} waits for the shard tasks of earlier fan-outs still running. */
+    private static final java.time.Duration CLOSE_WAIT = java.time.Duration.ofSeconds(10);
     private volatile boolean closed;
 
     private Sharding(String name, ShardMap map, ShardRouter router, Settings baseSettings) {
@@ -351,11 +353,20 @@ public final class Sharding implements AutoCloseable {
         });
     }
 
-    /** Closes every pool and the fan-out timer. Idempotent; contexts handed out stop working. */
+    /**
+     * Closes every pool and the fan-out timer, after waiting (at most 10 s) for the shard tasks a
+     * fan-out left running (it stopped at a failure, or a shard timed out) to give their connections back.
+     * Idempotent; contexts handed out stop working.
+     */
     @Override
     public void close() {
         closed = true;
         timer.shutdownNow();
+        try {
+            fanOut.awaitIdle(CLOSE_WAIT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         for (ServerPools p : pools)
             p.close();
     }

@@ -135,6 +135,31 @@ class ShardingIT {
     }
 
     @Test
+    void closeWaitsForTheShardsAFailFastFanOutLeftRunning() {
+        Sharding own = Sharding.create(dbs.sixteenShards(a, b).schemaPattern("shard_%04d").applicationSchema(Items.APP_SCHEMA)
+            .build(), MODULO);
+        java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
+        try {
+            assertThatThrownBy(() -> own.onAll(ctx -> {
+                if (Sharding.shardNumber(ctx) == 0)
+                    throw new IllegalStateException("shard 0 fails first");
+                running.incrementAndGet();
+                try {
+                    long end = System.nanoTime() + Duration.ofMillis(300).toNanos();
+                    while (System.nanoTime() < end)
+                        Thread.onSpinWait();   // work that ignores the cancellation's interrupt
+                    return 1;
+                } finally {
+                    running.decrementAndGet();
+                }
+            })).isInstanceOf(FanOutException.class);
+        } finally {
+            own.close();
+        }
+        assertThat(running.get()).as("shard tasks still running once close() returned").isZero();
+    }
+
+    @Test
     void failFastNamesTheShardAndServerThatFailed() {
         assertThatThrownBy(() -> sharding.onAll(ctx -> Sharding.shardNumber(ctx) == 5
                 ? ctx.fetchCount(DSL.table(DSL.name(Items.APP_SCHEMA, "missing")))

@@ -13,7 +13,9 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -64,10 +66,40 @@ public final class FanOutRunner {
     private static final int MAX_LISTED_FAILURES = 10;
 
     private final ScheduledExecutorService timer;
+    /** The shard tasks still running, those a fan-out left behind (it stopped early or timed out) included. */
+    private final Set<Thread> running = ConcurrentHashMap.newKeySet();
 
     /** @param timer fires shard timeouts; should remove cancelled tasks, as most shards answer in time */
     public FanOutRunner(ScheduledExecutorService timer) {
         this.timer = timer;
+    }
+
+    private void start(String name, Runnable task) {
+        Thread t = Thread.ofVirtual().name(name).unstarted(() -> {
+            try {
+                task.run();
+            } finally {
+                running.remove(Thread.currentThread());
+            }
+        });
+        running.add(t);
+        t.start();
+    }
+
+    /**
+     * Waits, at most {@code max}, until no shard task runs: the pools must not be closed under a task a fan-out
+     * left behind (a shard that failed first, or timed out), whose connection then returns to a closed pool.
+     *
+     * @return whether every task ended in time
+     */
+    public boolean awaitIdle(Duration max) throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        for (Thread t : List.copyOf(running)) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || !t.join(Duration.ofNanos(left)))
+                return running.isEmpty();
+        }
+        return true;
     }
 
     public <T extends @Nullable Object> FanOutResult<T> run(String mapName, List<ServerTarget> servers, FanOut options,
@@ -115,12 +147,10 @@ public final class FanOutRunner {
         FanOutResult<T> execute() {
             for (ServerRun<T> s : servers) {
                 if (options.mode() == FanOutMode.CONNECTION_PER_SERVER)
-                    Thread.ofVirtual().name("shardcache-fanout-" + mapName + "-" + s.target.server().name())
-                        .start(() -> runServer(s));
+                    start("shardcache-fanout-" + mapName + "-" + s.target.server().name(), () -> runServer(s));
                 else
                     for (Slot<T> slot : s.slots)
-                        Thread.ofVirtual().name("shardcache-fanout-" + mapName + "-" + slot.target.shard())
-                            .start(() -> runShard(s, slot));
+                        start("shardcache-fanout-" + mapName + "-" + slot.target.shard(), () -> runShard(s, slot));
             }
             try {
                 CompletableFuture.allOf(slots.stream().map(s -> s.done).toArray(CompletableFuture[]::new)).get();
