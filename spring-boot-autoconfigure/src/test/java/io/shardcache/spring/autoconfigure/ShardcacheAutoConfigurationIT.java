@@ -232,6 +232,41 @@ class ShardcacheAutoConfigurationIT {
     }
 
     @Test
+    void aRingAClusterAndSentinelAreMadeFromTheirProperties_andTrustedCertificatesNeedTls() {
+        runner.withPropertyValues("shardcache.redis.ring.cache-1=redis://127.0.0.1:1",
+                "shardcache.redis.ring.cache-2=redis://127.0.0.1:2", "shardcache.redis.command-timeout=200ms")
+            .run(context -> {
+                assertThat(context).hasNotFailed();
+                CacheBackend ring = context.getBean(CacheBackend.class);
+                assertThat(ring).isInstanceOf(io.shardcache.query.BackendRing.class);
+                assertThat(ring.describe()).contains("cache-1").contains("127.0.0.1:1").contains("cache-2").contains("127.0.0.1:2");
+            });
+        runner.withPropertyValues("shardcache.redis.cluster-nodes=redis://127.0.0.1:7001,redis://127.0.0.1:7002",
+                "shardcache.redis.command-timeout=200ms")
+            .run(context -> {
+                assertThat(context).hasNotFailed();
+                assertThat(context.getBean(CacheBackend.class).describe()).contains("127.0.0.1:7001").contains("127.0.0.1:7002");
+            });
+        runner.withPropertyValues("shardcache.redis.sentinel-master=mymaster",
+                "shardcache.redis.sentinels=redis://127.0.0.1:26391", "shardcache.redis.command-timeout=200ms")
+            .run(context -> {
+                assertThat(context).hasNotFailed();
+                assertThat(context.getBean(CacheBackend.class).describe()).contains("mymaster").contains("26391");
+            });
+        runner.withPropertyValues("shardcache.redis.sentinel-master=mymaster").run(context -> {
+            assertThat(context).hasFailed();
+            assertThat(messages(context.getStartupFailure()))
+                .contains("shardcache.redis.sentinel-master and shardcache.redis.sentinels go together");
+        });
+        runner.withPropertyValues("shardcache.redis.uri=redis://127.0.0.1:1", "shardcache.redis.trusted-certificates=/no/such.pem")
+            .run(context -> {
+                assertThat(context).hasFailed();
+                assertThat(messages(context.getStartupFailure())).contains("shardcache.redis")
+                    .contains("trustedCertificates(/no/such.pem) is for TLS");
+            });
+    }
+
+    @Test
     void everyRegionPropertyReachesTheRegion() {
         runner.withPropertyValues(
                 "shardcache.regions.all.ttl=2m",
