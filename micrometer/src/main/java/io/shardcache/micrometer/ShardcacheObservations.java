@@ -19,15 +19,27 @@ import org.jspecify.annotations.Nullable;
  *     {@code uncacheable}, or {@code error} with the exception).</li>
  * </ul>
  * Low-cardinality keys: {@code shardcache.region}, {@code shardcache.outcome} and OpenTelemetry's
- * {@code db.system.name} ({@code postgresql}); high-cardinality: {@code shardcache.key}, the key's SHA-1.
+ * {@code db.system.name} ({@code postgresql}) and, when given, {@code db.namespace} (the database's name);
+ * high-cardinality: {@code shardcache.key}, the key's SHA-1.
  * Give it to {@code CachingDSL.Builder.tracer}. Thread-safe.
  */
 public final class ShardcacheObservations implements ReadTracer {
 
     private final ObservationRegistry registry;
+    private final @Nullable String dbNamespace;
 
+    /** Observations without {@code db.namespace}. */
     public ShardcacheObservations(ObservationRegistry registry) {
+        this(registry, null);
+    }
+
+    /**
+     * Observations that name the database the cached queries read ({@code db.namespace}, as OpenTelemetry's
+     * database conventions call PostgreSQL's database name), or none when {@code dbNamespace} is null.
+     */
+    public ShardcacheObservations(ObservationRegistry registry, @Nullable String dbNamespace) {
         this.registry = Objects.requireNonNull(registry, "registry");
+        this.dbNamespace = dbNamespace;
     }
 
     @Override
@@ -38,8 +50,10 @@ public final class ShardcacheObservations implements ReadTracer {
             .contextualName(name.replace('.', ' ') + " " + key.region())
             .lowCardinalityKeyValue("shardcache.region", key.region())
             .lowCardinalityKeyValue("db.system.name", "postgresql")
-            .highCardinalityKeyValue("shardcache.key", key.hash())
-            .start();
+            .highCardinalityKeyValue("shardcache.key", key.hash());
+        if (dbNamespace != null)
+            observation.lowCardinalityKeyValue("db.namespace", dbNamespace);
+        observation.start();
         return new Started(observation, observation.openScope());
     }
 

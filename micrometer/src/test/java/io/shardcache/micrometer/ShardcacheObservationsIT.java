@@ -109,11 +109,21 @@ class ShardcacheObservationsIT {
                     .isEqualTo(cached.keyOf("items", DSL.select(NAME).from(ITEMS).where(ID.eq(1))).hash());
             }
             assertThat(read.getContextualName()).isEqualTo("shardcache read items");
+            assertThat(read.getLowCardinalityKeyValue("db.namespace")).as("no database named: no key").isNull();
 
             stopped.clear();
             items.select(NAME).from(ITEMS).where(ID.eq(1)).fetchOne(NAME);
             assertThat(stopped).extracting(Observation.Context::getName).containsExactly("shardcache.read");
             assertThat(low(stopped.get(0), "shardcache.outcome")).isEqualTo("hit");
+        }
+    }
+
+    @Test
+    void aNamedDatabaseIsTheNamespaceOfEveryObservation() {
+        try (CachingDSL cached = CachingDSL.builder(dsl, Regions.builder().region("items").build())
+                 .tracer(new ShardcacheObservations(registry, "orders")).build()) {
+            cached.fromCache("items").select(NAME).from(ITEMS).where(ID.eq(2)).fetchOne(NAME);
+            assertThat(stopped).extracting(c -> low(c, "db.namespace")).containsExactly("orders", "orders", "orders");
         }
     }
 

@@ -176,6 +176,7 @@ class BootServiceIT {
         assertThat(read.getLowCardinalityKeyValue("shardcache.region").getValue()).isEqualTo("accounts");
         assertThat(read.getLowCardinalityKeyValue("shardcache.outcome").getValue()).isEqualTo("miss");
         assertThat(read.getLowCardinalityKeyValue("db.system.name").getValue()).isEqualTo("postgresql");
+        assertThat(read.getLowCardinalityKeyValue("db.namespace").getValue()).isEqualTo(TestServices.postgres().database());
         Observation.ContextView parent = read.getParentObservation() == null ? null : read.getParentObservation().getContextView();
         assertThat(parent).as("the read under the HTTP request's observation").isNotNull();
         assertThat(parent.getName()).isEqualTo("http.server.requests");
