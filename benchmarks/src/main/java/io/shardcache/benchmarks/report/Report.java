@@ -38,6 +38,8 @@ public final class Report {
 
     /** The tiers' order in each round is shuffled from this seed: the same orders in every run. */
     static final long SHUFFLE_SEED = 20_251_122;
+    /** Rounds of the write phase: write, then read through each cache. */
+    static final int WRITE_ROUNDS = 20;
 
     private Report() {
     }
@@ -61,14 +63,17 @@ public final class Report {
             Files.createDirectories(o.out());
             String environment;
             TierLatencies.Result tiers;
+            TierLatencies.Writes writes;
             try (TierLatencies t = TierLatencies.open()) {
                 environment = t.environment();
                 out.println("# tiers: " + environment);
                 tiers = t.sample(o.warmup(), o.samples(), new SplittableRandom(SHUFFLE_SEED), out);
+                writes = t.writes(WRITE_ROUNDS);
+                out.println("# writes: " + writes);
             }
             List<SchemeRun> stampedes = o.stampede() ? stampedes(o, out, err) : List.of();
             String command = ("java -jar benchmarks/target/shardcache-benchmarks.jar report " + String.join(" ", args)).strip();
-            Map<String, String> files = new ReportFiles(o, command, Instant.now(), machine(), environment).render(tiers, stampedes);
+            Map<String, String> files = new ReportFiles(o, command, Instant.now(), machine(), environment).render(tiers, stampedes, writes);
             for (Map.Entry<String, String> f : files.entrySet())
                 Files.writeString(o.out().resolve(f.getKey()), f.getValue());
             out.println("# wrote " + String.join(", ", files.keySet()) + " to " + o.out().toAbsolutePath());

@@ -90,6 +90,9 @@ final class TierLatencies implements AutoCloseable {
     private final CachingDSL local;
     private final RedisClient client;
     private final SpringCaches spring;
+    /** The reads the write phase compares: shardcache's Redis region and Spring's cache, and the row they read. */
+    private final Supplier<Object> shardcacheRead;
+    private final Supplier<Object> springRead;
     private final StatefulRedisConnection<String, byte[]> raw;
     private final List<Tier> tiers = new ArrayList<>();
     private final String environment;
@@ -160,6 +163,33 @@ final class TierLatencies implements AutoCloseable {
         if (!row.equals(spring.cache().get(ID, load)))
             throw new IllegalStateException("Spring's cache did not answer the database's row " + row);
         tiers.add(new Tier("Spring Cache on Redis: @Cacheable", () -> spring.cache().get(ID, load), row::equals));
+        shardcacheRead = () -> byId(fromRedis).fetchOne();
+        springRead = () -> spring.cache().get(ID, load);
+    }
+
+    /**
+     * What a write does to each cache: {@code rounds} times, renames the row through the caching DSL (as an
+     * application writes), then reads it once through shardcache's Redis region and once through Spring's
+     * cache, and counts the reads that still answered an earlier name. Run after {@link #sample}: it changes
+     * the row.
+     */
+    Writes writes(int rounds) {
+        int shardcacheStale = 0, springStale = 0;
+        for (int i = 0; i < rounds; i++) {
+            String name = "written " + i;
+            cached.dsl().update(rows).set(rows.NAME, name).where(rows.ID.eq(ID)).execute();
+            if (!name.equals(((Record) Objects.requireNonNull(shardcacheRead.get(), "shardcache's read")).get(rows.NAME)))
+                shardcacheStale++;
+            @SuppressWarnings("unchecked")
+            Map<String, Object> fromSpring = (Map<String, Object>) Objects.requireNonNull(springRead.get(), "Spring's read");
+            if (!name.equals(fromSpring.get(rows.NAME.getName())))
+                springStale++;
+        }
+        return new Writes(rounds, shardcacheStale, springStale);
+    }
+
+    /** {@link #writes}' counts: of {@code rounds} reads right after a write, how many answered an older row. */
+    record Writes(int rounds, int shardcacheStale, int springStale) {
     }
 
     /** The database and Redis servers, for the report. */

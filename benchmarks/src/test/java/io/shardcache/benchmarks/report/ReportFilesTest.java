@@ -138,4 +138,13 @@ class ReportFilesTest {
         assertThat(render(List.of())).containsOnlyKeys("hit-latency.svg", "hit-latency.csv", "summary.md");
         assertThat(render(List.of()).get("summary.md")).doesNotContain("## Stampede");
     }
+
+    @Test
+    void theWritePhaseIsATableOfStaleReadsPerCache() {
+        String md = files().render(tiers(), List.of(), new TierLatencies.Writes(20, 0, 19)).get("summary.md");
+        assertThat(md).contains("## What a write does")
+            .contains("| shardcache Redis region (`fromCache`) | 0 of 20 |")
+            .contains("| Spring Cache on Redis (`@Cacheable`, no `@CacheEvict`) | 19 of 20 |");
+        assertThat(files().render(tiers(), List.of()).get("summary.md")).doesNotContain("## What a write does");
+    }
 }
