@@ -223,8 +223,9 @@ class CorruptEntriesIT {
 
     /**
      * The tripwire works: deserializing its bytes is seen, so the zero above means something. The
-     * only {@code ObjectInputStream} in the project, on bytes this test made itself, never on
-     * anything read from a cache.
+     * only {@code ObjectInputStream} in shardcache's own code, on bytes this test made itself, never on
+     * anything read from a cache. (The benchmarks' comparison reads Spring's cache through Spring's
+     * JDK serializer, as a Boot application's would: that is the comparison, not shardcache.)
      */
     @Test
     void theTripwireFiresWhenItIsDeserialized() throws Exception {
