@@ -336,7 +336,10 @@ class DogpileIT {
             for (Future<String> f : later)
                 assertThat(f.get(10, TimeUnit.SECONDS)).as("a caller that began after the write committed").isEqualTo("renamed");
         }
-        assertThat(db.executions("arrived")).as("the callers who arrived during the first query shared a second").isEqualTo(2);
+        // The later callers share the second query when the one that did not lead it comes back while it
+        // still runs; on a busy machine it may come back after it ended, and run a third (see Flights.join).
+        assertThat(db.executions("arrived")).as("the first query, then at most one per caller who arrived during it")
+            .isBetween(2, 3);
     }
 
     /**

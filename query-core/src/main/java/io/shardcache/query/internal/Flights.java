@@ -47,7 +47,9 @@ final class Flights {
      * generations are unknown (the backend is down: another JVM's write would go unseen) are shared
      * only by callers who arrived before their query started: the others wait for that flight to end
      * and share the next one, which starts after they arrived. So a read never gets rows read before
-     * it began, and concurrent callers still make at most two queries, not one each. A caller that
+     * it began, and concurrent callers usually make two queries, not one each: a waiter that comes back
+     * only after the next flight has already ended (nothing is stored while the backend is down) runs a
+     * flight of its own. A caller that
      * may not share runs {@code own} (its own statement, on its own connection), storing nothing.
      */
     Result<Record> join(Lookup k, Work work, Work own) throws SQLException {
