@@ -214,9 +214,9 @@ public final class Sharding implements AutoCloseable {
      * A read-only context of logical shard {@code shard} that reads from its server's replicas.
      *
      * <p>Each statement (or transaction) takes a connection from the next replica in turn; when a replica
-     * cannot give one (SQLState class 08, or its pool times out), the next is tried, and the primary last.
-     * A replica that failed is tried after the others for a few seconds, so an outage costs one
-     * {@code connectionTimeout}, not one per read. A server without replicas reads from its primary. Every
+     * cannot give one (SQLState class 08, or its pool times out), the next is tried, then the primary.
+     * A replica that failed cools down for a few seconds: it is tried only after the others and the
+     * primary, so an outage costs one {@code connectionTimeout} per cool-down, not one per read. A server without replicas reads from its primary. Every
      * statement runs in a read-only transaction, which PostgreSQL enforces; jOOQ writes and DDL are
      * refused before they are sent, with a {@link ShardingException}. Replicas lag: read your own writes
      * through {@link #on(Object)}.

@@ -8,8 +8,11 @@ import static io.shardcache.sharding.Items.SHARD;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.metrics.IMetricsTracker;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.impl.DSL;
@@ -117,6 +120,27 @@ class ReplicaIT {
                 .hasStackTraceContaining("no server gave a connection to read logical shard 1 (schema shard_0001)"
                     + " of physical server gone: replica shardcache-default-gone-replica-0")
                 .hasStackTraceContaining("; primary shardcache-default-gone (jdbc:postgresql://127.0.0.1:");
+        }
+    }
+
+    @Test
+    void aServerWhoseOnlyReplicaIsDownPaysOneTimeoutPerCoolDownNotOnePerRead() throws Exception {
+        AtomicInteger replicaTimeouts = new AtomicInteger();
+        HikariConfig deadReplica = TestDatabases.dead("solo-dead-replica");
+        deadReplica.setMetricsTrackerFactory((pool, stats) -> new IMetricsTracker() {
+            @Override
+            public void recordConnectionTimeout() {
+                replicaTimeouts.incrementAndGet();
+            }
+        });
+        ShardMap map = ShardMap.builder().logicalShards(2).applicationSchema(Items.APP_SCHEMA)
+            .physical("solo", dbs.config(a, "solo-primary", 2), 0, 2)
+            .replica("solo", deadReplica)
+            .build();
+        try (Sharding solo = Sharding.builder(map, MODULO).name("solo").build()) {
+            assertThat(servedBy(solo.onReplicaShard(1), 6)).isEqualTo(Map.of("solo-primary", 6));
+            // The first read found the replica down; the next five, within the cool-down, went to the primary.
+            assertThat(replicaTimeouts).hasValue(1);
         }
     }
 }

@@ -18,9 +18,11 @@ import java.util.function.LongSupplier;
  * <p>{@link #acquire(int, String)} starts at the next replica in turn and walks the others, then the
  * primary, until one pool hands out a connection. Only a connection failure moves it on (SQLState class
  * 08, or HikariCP's timeout when the pool cannot reach its server); any other error is thrown at once. A
- * replica that failed is tried last (still before the primary) for {@link #DEFAULT_COOL_DOWN}, so an
- * outage costs the pool's {@code connectionTimeout} once per cool-down and not on every read. Failover
- * happens when a connection is acquired: a replica that dies in the middle of a query fails that query.
+ * replica that failed is cooling down for {@link #DEFAULT_COOL_DOWN}: it is tried after the primary, so
+ * only when the primary gives no connection either. An outage of every replica thus costs the pool's
+ * {@code connectionTimeout} once per cool-down, not on every read; reads go to the primary meanwhile.
+ * Failover happens when a connection is acquired: a replica that dies in the middle of a query fails that
+ * query.
  *
  * <p>Each connection is turned read-only with auto-commit off before it is handed out. With pgjdbc's
  * default {@code readOnlyMode=transaction} that makes every statement run in a {@code BEGIN READ ONLY}
@@ -75,8 +77,10 @@ public final class ReplicaSet {
             long until = downUntil.get(i);
             (until != 0 && now - until < 0 ? coolingDown : order).add(i);
         }
+        // The primary before a replica that is cooling down: trying that one again would cost its timeout
+        // on every read while it is down, which the cool-down is there to avoid.
+        order.add(-1);
         order.addAll(coolingDown);
-        order.add(-1);                      // the primary, last
         List<String> failures = new ArrayList<>();
         List<SQLException> causes = new ArrayList<>();
         for (int i : order) {
