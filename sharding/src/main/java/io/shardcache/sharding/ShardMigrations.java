@@ -38,6 +38,12 @@ import org.jspecify.annotations.Nullable;
  * {@link Builder#placeholder(String, String)}. Flyway's checksums are of the script text before replacement,
  * so one script serves every shard.
  *
+ * <p><b>Shards made from a template.</b> A shard schema that {@link Sharding#createShards(String)} made
+ * holds the template's tables but no Flyway history. Flyway would refuse such a non-empty schema; here it is
+ * baselined as version {@code 0} ("shard template") and every migration is applied on top, so the template
+ * and the migrations work together as written. If the template already holds what {@code V1} creates, set
+ * the baseline with {@code configureFlyway(c -> c.baselineVersion("1"))}.
+ *
  * <p><b>Order and parallelism.</b> Physical servers are migrated in parallel; on each, shards go in
  * ascending order, {@link #DEFAULT_PARALLELISM_PER_SERVER} at a time unless
  * {@link Builder#parallelismPerServer(int)} says otherwise. One at a time by default because migrations are
@@ -154,6 +160,9 @@ public final class ShardMigrations {
                 }
             }
         }
+        for (int shard = 0; shard < outcomes.length; shard++)      // a worker that died left its shards unreported
+            if (outcomes[shard] == null)
+                outcomes[shard] = new ShardMigration.NotRun(shard, map.serverOf(shard).name(), map.schemaOf(shard));
         MigrationReport report = new MigrationReport(List.of(outcomes), Duration.ofNanos(System.nanoTime() - start));
         if (interrupted)
             Thread.currentThread().interrupt();
@@ -198,7 +207,9 @@ public final class ShardMigrations {
                 r.toVersion(), Duration.ofNanos(System.nanoTime() - start));
             tell(() -> "shardMigrated(" + shard + ")", () -> listener.shardMigrated(shard, r.applied(), r.toVersion()));
             return done;
-        } catch (RuntimeException e) {   // FlywayException, or a pool that gave no connection
+        } catch (RuntimeException | Error e) {
+            // FlywayException, a pool that gave no connection, or an Error from a callback or a Java migration
+            // (an AssertionError, a NoClassDefFoundError): each is this shard's failure, reported with the rest.
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             ShardingException error = new ShardingException("migrations failed on logical shard " + shard
                 + " (schema " + schema + " on physical server " + server.name() + ") after " + took.toMillis()
