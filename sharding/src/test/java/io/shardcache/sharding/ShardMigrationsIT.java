@@ -14,6 +14,10 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import javax.sql.DataSource;
+import org.flywaydb.core.api.callback.Callback;
+import org.flywaydb.core.api.callback.Context;
+import org.flywaydb.core.api.callback.Event;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -181,6 +185,65 @@ class ShardMigrationsIT {
             .containsExactly("1");
         assertThatThrownBy(() -> migrations("10", MigrationPolicy.FAIL_FAST, MigrationListener.NONE).migrate(10))
             .isInstanceOf(ShardingException.class).hasMessageContaining("logical shard 10 (schema shard_0010 on physical server db2)");
+    }
+
+    @Test
+    void shardsMadeByATemplateWithTablesAreBaselinedAndMigratedAsWritten() throws Exception {
+        // The README's flow: createShards with a template that makes tables, then migrations for what comes later.
+        sharding.runOnEveryShard("create table %{name}.users (id bigint primary key, name text not null)");
+
+        MigrationReport report = migrations(NO_FAILURE, MigrationPolicy.FAIL_FAST, MigrationListener.NONE).migrateAll();
+
+        assertThat(report.isComplete()).isTrue();
+        assertThat(report.appliedCount()).isEqualTo(32);
+        for (int shard : new int[] {0, 15}) {
+            String db = shard < 8 ? a : b;
+            assertThat(history(db, sharding.schemaOf(shard))).containsExactly("1:0:t", "2:1:t", "3:2:t");
+            assertThat(dbs.query(db, "select description from \"" + sharding.schemaOf(shard)
+                + "\".flyway_schema_history where version = '0'")).containsExactly("shard template");
+            assertThat(dbs.query(db, "select count(*) from information_schema.tables where table_schema = '"
+                + sharding.schemaOf(shard) + "' and table_name in ('users', 'items')")).containsExactly("2");
+        }
+    }
+
+    @Test
+    void anErrorThrownInOneShardsMigrationFailsThatShardAndReportsTheRestAsNotRun() {
+        // An Error, not an exception: what a failed assertion in a callback or a missing class raises.
+        Callback failOnShard3 = new Callback() {
+            @Override
+            public boolean supports(Event event, Context context) {
+                return event == Event.BEFORE_MIGRATE;
+            }
+
+            @Override
+            public boolean canHandleInTransaction(Event event, Context context) {
+                return true;
+            }
+
+            @Override
+            public void handle(Event event, Context context) {
+                if ("shard_0003".equals(context.getConfiguration().getDefaultSchema()))
+                    throw new AssertionError("callback refuses shard_0003");
+            }
+
+            @Override
+            public String getCallbackName() {
+                return "failOnShard3";
+            }
+        };
+        ShardMigrations m = ShardMigrations.builder(sharding).locations(LOCATION).placeholder("fail_on_shard", NO_FAILURE)
+            .configureFlyway((FluentConfiguration c) -> c.callbacks(failOnShard3)).build();
+
+        assertThatThrownBy(m::migrateAll).isInstanceOfSatisfying(ShardMigrationException.class, e -> {
+            MigrationReport r = e.report();
+            assertThat(r.shards()).hasSize(16).doesNotContainNull();
+            assertThat(r.shards().subList(0, 3)).allMatch(s -> s instanceof ShardMigration.Migrated);
+            assertThat(r.shards().get(3)).isInstanceOfSatisfying(ShardMigration.Failed.class,
+                f -> assertThat(f.error()).hasMessageContaining("callback refuses shard_0003").hasCauseInstanceOf(AssertionError.class));
+            assertThat(r.shards().subList(4, 8)).allMatch(s -> s instanceof ShardMigration.NotRun);
+            assertThat(e.getMessage()).contains("logical shard 3 (schema shard_0003 on physical server db1)")
+                .contains("not run (FAIL_FAST)");
+        });
     }
 
     private ShardMigrations migrations(String failOnShard, MigrationPolicy policy, MigrationListener listener) {

@@ -38,7 +38,12 @@ public final class FlywayShard {
                                  Map<String, String> placeholders) {
         FluentConfiguration config = Flyway.configure(loader)
             // A misspelt location must fail, not migrate nothing and report the shard as up to date.
-            .failOnMissingLocations(true);
+            .failOnMissingLocations(true)
+            // A schema made by Sharding.createShards has tables but no history yet: record it as version 0,
+            // the template, and apply every migration on top. configureFlyway may choose another version.
+            .baselineOnMigrate(true)
+            .baselineVersion("0")
+            .baselineDescription("shard template");
         customizer.accept(config);
         Map<String, String> all = new HashMap<>(config.getPlaceholders());
         all.putAll(placeholders);
