@@ -3,6 +3,7 @@ package io.shardcache.testing;
 import io.shardcache.testing.internal.LocalPostgres;
 import io.shardcache.testing.internal.LocalRedis;
 import java.io.IOException;
+import java.util.Map;
 
 /**
  * Starts private PostgreSQL and Redis servers from binaries shipped in Maven artifacts, with no
@@ -26,8 +27,19 @@ public final class EmbeddedServices {
      * @throws TestServicesException with the failing program's output if it cannot start
      */
     public static EmbeddedPostgresServer startPostgres() {
+        return startPostgres(Map.of());
+    }
+
+    /**
+     * {@link #startPostgres()} with {@code settings} added to its {@code postgresql.conf}, such as
+     * {@code Map.of("wal_level", "logical")} for a server that publishes logical replication.
+     *
+     * @throws IllegalArgumentException if a name is not a setting's name
+     * @throws TestServicesException    with the failing program's output if it cannot start
+     */
+    public static EmbeddedPostgresServer startPostgres(Map<String, String> settings) {
         try {
-            return LocalPostgres.start();
+            return LocalPostgres.start(settings);
         } catch (IOException e) {
             throw new TestServicesException("embedded PostgreSQL did not start: " + e.getMessage(), e);
         } catch (InterruptedException e) {

@@ -15,6 +15,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -56,6 +57,17 @@ public final class LocalPostgres implements EmbeddedPostgresServer {
 
     /** Unpacks (once), initialises a fresh data directory, and starts a server on a free port. */
     public static LocalPostgres start() throws IOException, InterruptedException {
+        return start(Map.of());
+    }
+
+    /**
+     * {@link #start()} with {@code settings} added to {@code postgresql.conf} (such as {@code wal_level =
+     * logical}); names and values are written as given, so they must be PostgreSQL's own.
+     */
+    public static LocalPostgres start(Map<String, String> settings) throws IOException, InterruptedException {
+        for (var e : settings.entrySet())
+            if (!e.getKey().matches("[a-z_.]+") || e.getValue().contains("\n"))
+                throw new IllegalArgumentException("not a postgresql.conf setting: " + e.getKey() + " = " + e.getValue());
         RunAs runAs = RunAs.detect();
         Path base = workArea(runAs);
         Path installation = PostgresBinaries.install(base);
@@ -77,6 +89,10 @@ public final class LocalPostgres implements EmbeddedPostgresServer {
                     synchronous_commit = off
                     full_page_writes = off
                     """, StandardOpenOption.APPEND);
+            StringBuilder extra = new StringBuilder();
+            settings.forEach((name, value) -> extra.append(name).append(" = '").append(value.replace("'", "''"))
+                    .append("'\n"));
+            Files.writeString(data.resolve("postgresql.conf"), extra, StandardOpenOption.APPEND);
             int port = startServer(runAs, installation, directory);
             long pid = Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).getFirst().strip());
             return new LocalPostgres(runAs, installation, directory, port, pid);
