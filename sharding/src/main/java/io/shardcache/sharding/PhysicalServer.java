@@ -1,8 +1,10 @@
 package io.shardcache.sharding;
 
 /**
- * One physical server (a PostgreSQL database) of a {@link ShardMap} and the logical shards it holds:
- * the half-open range {@code [firstShard, endShard)}.
+ * One physical server (a PostgreSQL database) of a {@link ShardMap} and the logical shards the map declares
+ * on it: the half-open range {@code [firstShard, endShard)}, empty ({@code [0, 0)}) for a server declared
+ * without shards. This is where shards were created; after {@linkplain ShardMoves moves}, ask
+ * {@link Sharding#serverOf(int)} and {@link Sharding#shardsOn(String)} where they live now.
  *
  * <p>An immutable value, safe to share. The name is the server's identity across restarts: it is what
  * {@link Sharding#initialize()} records in the server's metadata table and checks on every later start,
@@ -17,18 +19,18 @@ package io.shardcache.sharding;
  */
 public record PhysicalServer(String name, int firstShard, int endShard, int replicas, String address) {
 
-    /** How many logical shards the server holds. */
+    /** How many logical shards the map declares on the server. */
     public int shardCount() {
         return endShard - firstShard;
     }
 
-    /** Whether logical shard {@code shard} lives on this server. */
+    /** Whether the map declares logical shard {@code shard} on this server. */
     public boolean holds(int shard) {
         return shard >= firstShard && shard < endShard;
     }
 
-    /** {@code db1 [0, 2048)}, the form errors use. */
+    /** {@code db1 [0, 2048)} or {@code db3 (no initial shards)}, the form errors use. */
     public String describe() {
-        return name + " [" + firstShard + ", " + endShard + ")";
+        return shardCount() == 0 ? name + " (no initial shards)" : name + " [" + firstShard + ", " + endShard + ")";
     }
 }

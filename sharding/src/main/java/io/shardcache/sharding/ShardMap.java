@@ -5,7 +5,6 @@ import io.shardcache.sharding.internal.Identifiers;
 import io.shardcache.sharding.internal.MetadataTable;
 import io.shardcache.sharding.internal.Options;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,7 +62,8 @@ public final class ShardMap {
     private final String applicationSchema;
     private final String[] schemas;
     private final List<PhysicalServer> servers;
-    private final int[] firstShards;
+    /** Index into {@link #servers} of each logical shard's initial server. */
+    private final int[] owners;
     private final Map<String, HikariConfig> primaryConfigs;
     private final Map<String, List<HikariConfig>> replicaConfigs;
 
@@ -75,7 +75,10 @@ public final class ShardMap {
         this.applicationSchema = applicationSchema;
         this.schemas = schemas;
         this.servers = servers;
-        this.firstShards = servers.stream().mapToInt(PhysicalServer::firstShard).toArray();
+        this.owners = new int[logicalShards];
+        for (int i = 0; i < servers.size(); i++)
+            for (int shard = servers.get(i).firstShard(); shard < servers.get(i).endShard(); shard++)
+                owners[shard] = i;
         this.primaryConfigs = primaryConfigs;
         this.replicaConfigs = replicaConfigs;
     }
@@ -99,7 +102,10 @@ public final class ShardMap {
         return applicationSchema;
     }
 
-    /** The physical servers, ordered by the first logical shard they hold. */
+    /**
+     * The physical servers, ordered by the first logical shard they are declared with; servers declared
+     * without shards ({@link Builder#physical(String, HikariConfig)}) come last.
+     */
     public List<PhysicalServer> servers() {
         return servers;
     }
@@ -115,15 +121,23 @@ public final class ShardMap {
     }
 
     /**
-     * The physical server that holds logical shard {@code shard}.
+     * The physical server this map declares for logical shard {@code shard}: where the shard was created.
+     * After {@linkplain ShardMoves moves} the shard may live elsewhere; {@link Sharding#serverOf(int)} says
+     * where it is now.
      *
      * @throws ShardingException if {@code shard} is not in {@code [0, logicalShards)}
      */
     public PhysicalServer serverOf(int shard) {
         checkShard(shard);
-        int i = Arrays.binarySearch(firstShards, shard);
-        // Not found: -(insertion point) - 1; the holder is the range that starts just before the shard.
-        return servers.get(i >= 0 ? i : -i - 2);
+        return servers.get(owners[shard]);
+    }
+
+    /** The index in {@link #servers()} of the server named {@code name}, or -1. */
+    int indexOf(String name) {
+        for (int i = 0; i < servers.size(); i++)
+            if (servers.get(i).name().equals(name))
+                return i;
+        return -1;
     }
 
     /**
@@ -194,7 +208,11 @@ public final class ShardMap {
 
         private record Declared(String name, HikariConfig config, int from, int to) {
             String describe() {
-                return name + " [" + from + ", " + to + ")";
+                return from == to ? name + " (no initial shards)" : name + " [" + from + ", " + to + ")";
+            }
+
+            boolean empty() {
+                return from == to;
             }
         }
 
@@ -262,6 +280,23 @@ public final class ShardMap {
         }
 
         /**
+         * Declares physical server {@code name}, reached through {@code config}, holding no logical shard at
+         * first: a server added to the fleet, which shards are then {@linkplain ShardMoves moved} to.
+         */
+        public Builder physical(String name, HikariConfig config) {
+            Objects.requireNonNull(config, () -> "HikariConfig of physical server " + name);
+            if (name == null || !SERVER_NAME.matcher(name).matches())
+                throw new IllegalArgumentException("physical server name " + (name == null ? "null" : "'" + name + "'")
+                    + " is not valid: use 1 to 63 letters, digits, '_', '.' or '-'");
+            Declared earlier = physicals.get(name);
+            if (earlier != null)
+                throw new IllegalArgumentException("physical server '" + name + "' is already declared as "
+                    + earlier.describe() + "; declare each server once");
+            physicals.put(name, new Declared(name, copy(config), 0, 0));
+            return this;
+        }
+
+        /**
          * Adds a read replica of physical server {@code physicalName}; a server may have any number. The
          * server may be declared before or after its replicas; an unknown name fails at {@link #build()}.
          */
@@ -286,7 +321,8 @@ public final class ShardMap {
                 throw new IllegalStateException("no physical server declared: declare at least one with physical(name, config, from, to)");
             int n = logicalShards;
             List<Declared> sorted = new ArrayList<>(physicals.values());
-            sorted.sort(Comparator.comparingInt(Declared::from).thenComparingInt(Declared::to));
+            // Servers without initial shards last: they take no part in the sweep of ranges below.
+            sorted.sort(Comparator.comparing(Declared::empty).thenComparingInt(Declared::from).thenComparingInt(Declared::to));
             List<String> problems = new ArrayList<>();
             for (Declared d : sorted)
                 if (d.to > n)
@@ -297,6 +333,8 @@ public final class ShardMap {
             int reach = 0;
             Declared reacher = null;
             for (Declared d : sorted) {
+                if (d.empty())
+                    continue;
                 int from = Math.min(d.from, n);
                 int to = Math.min(d.to, n);
                 if (from > reach)

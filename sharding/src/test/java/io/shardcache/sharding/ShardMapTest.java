@@ -176,4 +176,21 @@ class ShardMapTest {
         assertThatThrownBy(() -> map.serverOf(-1)).hasMessageContaining("logical shard -1 does not exist");
         assertThatThrownBy(() -> map.server("db9")).hasMessageContaining("unknown physical server 'db9': the map has [db1 [0, 16)]");
     }
+
+    @Test
+    void aServerDeclaredWithoutShardsHoldsNoneAndIsListedLast() {
+        ShardMap map = ShardMap.builder().logicalShards(4)
+            .physical("db3", config("c"))
+            .physical("db1", config("a"), 0, 4)
+            .build();
+        assertThat(map.servers()).extracting(PhysicalServer::name).containsExactly("db1", "db3");
+        assertThat(map.server("db3").shardCount()).isZero();
+        assertThat(map.server("db3").describe()).isEqualTo("db3 (no initial shards)");
+        for (int shard = 0; shard < 4; shard++)
+            assertThat(map.serverOf(shard).name()).isEqualTo("db1");
+        assertThatThrownBy(() -> ShardMap.builder().logicalShards(4).physical("db1", config("a"), 0, 4).physical("db1", config("b")))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'db1' is already declared as db1 [0, 4)");
+        assertThatThrownBy(() -> ShardMap.builder().logicalShards(4).physical("db3", config("c")).build())
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("logical shards [0, 4) belong to no physical server");
+    }
 }
