@@ -126,15 +126,19 @@ public final class ShardMigrations {
         ShardMigration[] outcomes = new ShardMigration[map.logicalShards()];
         AtomicBoolean stop = new AtomicBoolean();
         List<Thread> workers = new ArrayList<>();
+        sharding.learnFromReachableServers();   // Flyway creates a missing schema: never a moved shard's on its old server
+        Placement placement = sharding.placement();
         for (PhysicalServer server : map.servers()) {
             // One queue per server, taken in order by a fixed number of workers: with one worker the shards
             // of a server go strictly in ascending order, so FAIL_FAST stops at a predictable point.
-            AtomicInteger next = new AtomicInteger(server.firstShard());
-            int count = Math.min(parallelismPerServer, server.shardCount());
+            int[] held = placement.shardsOn(server);
+            AtomicInteger next = new AtomicInteger();
+            int count = Math.min(parallelismPerServer, held.length);
             for (int i = 0; i < count; i++)
                 workers.add(Thread.ofVirtual().name("shardcache-migrate-" + server.name() + "-" + i).start(() -> {
-                    int shard;
-                    while ((shard = next.getAndIncrement()) < server.endShard()) {
+                    int k;
+                    while ((k = next.getAndIncrement()) < held.length) {
+                        int shard = held[k];
                         if (stop.get()) {
                             outcomes[shard] = new ShardMigration.NotRun(shard, server.name(), map.schemaOf(shard));
                             int s = shard;
@@ -162,7 +166,7 @@ public final class ShardMigrations {
         }
         for (int shard = 0; shard < outcomes.length; shard++)      // a worker that died left its shards unreported
             if (outcomes[shard] == null)
-                outcomes[shard] = new ShardMigration.NotRun(shard, map.serverOf(shard).name(), map.schemaOf(shard));
+                outcomes[shard] = new ShardMigration.NotRun(shard, placement.serverOf(shard).name(), map.schemaOf(shard));
         MigrationReport report = new MigrationReport(List.of(outcomes), Duration.ofNanos(System.nanoTime() - start));
         if (interrupted)
             Thread.currentThread().interrupt();
@@ -178,6 +182,7 @@ public final class ShardMigrations {
      */
     public ShardMigration.Migrated migrate(int shard) {
         sharding.map().checkShard(shard);
+        sharding.learnFromReachableServers();
         return switch (migrateShard(shard)) {
             case ShardMigration.Migrated m -> m;
             case ShardMigration.Failed f -> throw f.error();
@@ -192,7 +197,11 @@ public final class ShardMigrations {
     }
 
     private ShardMigration migrateShard(int shard) {
-        PhysicalServer server = sharding.serverOf(shard);
+        return migrateShard(shard, sharding.serverOf(shard));
+    }
+
+    /** Migrates {@code shard}'s schema on {@code server}, where it may not live yet: a move's target. */
+    ShardMigration migrateShard(int shard, PhysicalServer server) {
         String schema = sharding.schemaOf(shard);
         tell(() -> "shardStarted(" + shard + ")", () -> listener.shardStarted(shard, server.name(), schema));
         long start = System.nanoTime();

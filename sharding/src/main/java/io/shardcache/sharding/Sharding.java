@@ -4,6 +4,7 @@ import io.shardcache.sharding.internal.FanOutRunner;
 import io.shardcache.sharding.internal.Identifiers;
 import io.shardcache.sharding.internal.MetadataTable;
 import io.shardcache.sharding.internal.Options;
+import io.shardcache.sharding.internal.PlacementTable;
 import io.shardcache.sharding.internal.ReadOnlyListener;
 import io.shardcache.sharding.internal.ReplicaConnectionProvider;
 import io.shardcache.sharding.internal.ServerPools;
@@ -12,6 +13,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -21,11 +23,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.jooq.Configuration;
+import org.jooq.ConnectionProvider;
 import org.jooq.DSLContext;
+import org.jooq.ExecuteContext;
+import org.jooq.ExecuteListener;
 import org.jooq.SQLDialect;
 import org.jooq.conf.MappedSchema;
 import org.jooq.conf.RenderMapping;
 import org.jooq.conf.Settings;
+import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DefaultConfiguration;
 import org.jspecify.annotations.Nullable;
 
@@ -103,6 +109,13 @@ public final class Sharding implements AutoCloseable {
     /** How long {@link #close()} waits for the shard tasks of earlier fan-outs still running. */
     private static final java.time.Duration CLOSE_WAIT = java.time.Duration.ofSeconds(10);
     private volatile boolean closed;
+    /** Where each shard lives now: the map, with the recorded moves applied. Replaced, never changed. */
+    private volatile Placement placement;
+    /** Retries of {@link #onRetryingMoves}: a shard moved twice in a row is rare, three times rarer still. */
+    private static final int MOVE_RETRIES = 3;
+    private static final String UNDEFINED_TABLE = "42P01";
+    private static final String INVALID_SCHEMA_NAME = "3F000";
+    private static final String PLACEMENT_SEEN = "io.shardcache.sharding.placementSeen";
 
     private Sharding(String name, ShardMap map, ShardRouter router, Settings baseSettings) {
         this.name = name;
@@ -118,6 +131,7 @@ public final class Sharding implements AutoCloseable {
             throw new ShardingException("could not create the pools of sharding '" + name + "': " + e.getMessage(), e);
         }
         this.pools = List.copyOf(opened);
+        this.placement = Placement.declared(map);
         this.primaries = new AtomicReferenceArray<>(map.logicalShards());
         this.replicas = new AtomicReferenceArray<>(map.logicalShards());
         // One daemon thread fires fan-out timeouts; cancelled timeouts (most of them) leave its queue at once.
@@ -181,9 +195,86 @@ public final class Sharding implements AutoCloseable {
         return map.schemaOf(shard);
     }
 
-    /** The physical server that holds logical shard {@code shard}. */
+    /**
+     * The physical server that holds logical shard {@code shard} now: where the map declares it, or where a
+     * {@linkplain ShardMoves move} this process has learnt of put it.
+     */
     public PhysicalServer serverOf(int shard) {
-        return map.serverOf(shard);
+        map.checkShard(shard);
+        return placement.serverOf(shard);
+    }
+
+    /**
+     * The logical shards physical server {@code server} holds now, ascending.
+     *
+     * @throws IllegalArgumentException listing the known servers if there is none by that name
+     */
+    public List<Integer> shardsOn(String server) {
+        return Arrays.stream(placement.shardsOn(map.server(server))).boxed().toList();
+    }
+
+    /**
+     * The version of the shard map this process routes by: 0 until a shard is moved, then the version of
+     * the latest move it has learnt of (at {@link #initialize()}, by {@link #reloadPlacement()}, or when a
+     * statement found a shard gone from its old server).
+     */
+    public long mapVersion() {
+        return placement.mapVersion();
+    }
+
+    /**
+     * Reads from every physical server where moved shards live and routes by it from now on. Not needed for
+     * correctness: a statement sent to a shard's old server is refused there and this sharding then learns
+     * of the move by itself (see {@link ShardMovedException}).
+     *
+     * @throws ShardingException naming a server that could not be read
+     */
+    public void reloadPlacement() {
+        checkOpen();
+        for (PhysicalServer s : map.servers()) {
+            try (Connection c = pools(s).primary().getConnection()) {
+                learn(PlacementTable.read(c, name));
+            } catch (SQLException e) {
+                throw new ShardingException("could not read where moved shards live from physical server " + s.name()
+                    + " (" + s.address() + "): " + e.getMessage(), -1, s.name(), e);
+            }
+        }
+    }
+
+    /**
+     * {@link #reloadPlacement()} from the servers that answer. Enough before DDL: a moved shard's old server
+     * always records the move (in the transaction that renamed its copy), so if that server is up, the move
+     * is learnt here, and if it is down, no statement reaches it.
+     */
+    void learnFromReachableServers() {
+        checkOpen();
+        for (PhysicalServer s : map.servers()) {
+            try (Connection c = pools(s).primary().getConnection()) {
+                learn(PlacementTable.read(c, name));
+            } catch (SQLException e) {
+                // down: see above
+            }
+        }
+    }
+
+    /**
+     * Runs {@code fn} with {@code key}'s shard context, and again (up to 3 times) if the shard turned out to
+     * have moved: {@link ShardMovedException} means nothing was applied on the old server, so running the
+     * same work again on the new one is safe. {@code fn} should be one statement or one transaction
+     * ({@code ctx.transactionResult(...)}), so that a retry repeats all of it.
+     */
+    public <T extends @Nullable Object> T onRetryingMoves(Object key, Function<? super DSLContext, ? extends T> fn) {
+        Objects.requireNonNull(fn, "fn");
+        DSLContext ctx = on(key);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return fn.apply(ctx);
+            } catch (RuntimeException e) {
+                ShardMovedException moved = movedIn(e);
+                if (moved == null || attempt > MOVE_RETRIES)
+                    throw e;
+            }
+        }
     }
 
     /** The context of {@code key}'s logical shard, on its server's primary pool. */
@@ -263,10 +354,12 @@ public final class Sharding implements AutoCloseable {
         Objects.requireNonNull(fn, "fn");
         checkOpen();
         List<FanOutRunner.ServerTarget> targets = new ArrayList<>(pools.size());
+        Placement now = placement;
         for (ServerPools p : pools) {
             PhysicalServer s = p.server();
-            List<FanOutRunner.ShardTarget> shards = new ArrayList<>(s.shardCount());
-            for (int shard = s.firstShard(); shard < s.endShard(); shard++)
+            int[] held = now.shardsOn(s);
+            List<FanOutRunner.ShardTarget> shards = new ArrayList<>(held.length);
+            for (int shard : held)
                 shards.add(new FanOutRunner.ShardTarget(shard, map.schemaOf(shard), onShard(shard)));
             targets.add(new FanOutRunner.ServerTarget(s, p.fanOutPermits(), p.primary(), shards));
         }
@@ -306,6 +399,7 @@ public final class Sharding implements AutoCloseable {
     public void initialize() {
         checkOpen();
         MetadataTable.verifyAndRecord(name, map, server -> pools(map.server(server)).primary());
+        reloadPlacement();
     }
 
     /**
@@ -328,12 +422,13 @@ public final class Sharding implements AutoCloseable {
     public void createShard(int shard, String template) {
         map.checkShard(shard);
         String sql = expand(template, shard);
-        try (Connection c = pools(map.serverOf(shard)).primary().getConnection()) {
+        learnFromReachableServers();   // never make a moved shard's schema again on its old server
+        PhysicalServer server = serverOf(shard);
+        try (Connection c = pools(server).primary().getConnection()) {
             Transactions.runInTransaction(c, sql);
         } catch (SQLException e) {
             throw new ShardingException("template failed on logical shard " + shard + " (schema " + map.schemaOf(shard)
-                + " on physical server " + map.serverOf(shard).name() + "): " + e.getMessage(), shard,
-                map.serverOf(shard).name(), e);
+                + " on physical server " + server.name() + "): " + e.getMessage(), shard, server.name(), e);
         }
     }
 
@@ -345,6 +440,7 @@ public final class Sharding implements AutoCloseable {
      */
     public void runOnEveryShard(String template) {
         checkTemplate(template);
+        learnFromReachableServers();   // never make a moved shard's schema again on its old server
         FanOut options = FanOut.builder().policy(FanOutPolicy.REQUIRE_ALL).shardTimeout(DEFAULT_DDL_TIMEOUT).build();
         this.<@Nullable Void>onAll(options, ctx -> {
             String sql = expand(template, shardNumber(ctx));
@@ -378,8 +474,6 @@ public final class Sharding implements AutoCloseable {
 
     private DSLContext created(AtomicReferenceArray<DSLContext> cache, int shard, boolean replica) {
         checkOpen();
-        PhysicalServer server = map.serverOf(shard);
-        ServerPools p = pools(server);
         String schema = map.schemaOf(shard);
         Settings settings = (Settings) baseSettings.clone();
         settings.setRenderMapping(new RenderMapping().withSchemata(
@@ -387,12 +481,14 @@ public final class Sharding implements AutoCloseable {
         DefaultConfiguration c = new DefaultConfiguration();
         c.set(SQLDialect.POSTGRES);
         c.set(settings);
+        // The providers ask where the shard lives on every acquire, so a context stays valid across moves.
         if (replica) {
-            c.set(new ReplicaConnectionProvider(p.replicaSet(), shard, schema));
-            c.set(new ReadOnlyListener(shard, server.name(), schema));
+            c.set(new ReplicaConnectionProvider(() -> pools(placement.serverOf(shard)).replicaSet(), shard, schema));
+            c.set(new ReadOnlyListener(shard, () -> placement.serverOf(shard).name(), schema), new MoveDetector(shard));
             c.data(CACHE_REPLICA_DATA_KEY, true);
         } else {
-            c.set(p.primaryProvider());
+            c.set(new PrimaryConnections(shard));
+            c.set(new MoveDetector(shard));
         }
         c.data(SHARD_DATA_KEY, shard);
         c.data(CACHE_SCOPE_DATA_KEY, name + "/" + shard);
@@ -401,7 +497,99 @@ public final class Sharding implements AutoCloseable {
         return cache.compareAndSet(shard, null, dsl) ? dsl : cache.get(shard);
     }
 
-    private ServerPools pools(PhysicalServer server) {
+    Placement placement() {
+        return placement;
+    }
+
+    /** Applies recorded moves newer than what this process routes by; returns the placement now in force. */
+    Placement learn(List<PlacementTable.Row> rows) {
+        synchronized (this) {
+            Placement next = placement.with(rows);
+            placement = next;
+            return next;
+        }
+    }
+
+    /** What {@code server} records about {@code shard}, applied; the current placement if it cannot be read. */
+    private Placement relearn(int shard, PhysicalServer server) {
+        try (Connection c = pools(server).primary().getConnection()) {
+            return learn(PlacementTable.read(c, name, shard));
+        } catch (SQLException | RuntimeException e) {
+            return placement;
+        }
+    }
+
+    private static @Nullable ShardMovedException movedIn(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause())
+            if (t instanceof ShardMovedException m)
+                return m;
+        return null;
+    }
+
+    /** The primary pool of the server a shard lives on, asked on every acquire. */
+    private final class PrimaryConnections implements ConnectionProvider {
+        private final int shard;
+
+        PrimaryConnections(int shard) {
+            this.shard = shard;
+        }
+
+        @Override
+        public Connection acquire() {
+            PhysicalServer server = placement.serverOf(shard);
+            try {
+                return pools(server).primary().getConnection();
+            } catch (SQLException e) {
+                throw new DataAccessException("could not get a connection to logical shard " + shard + " (schema "
+                    + map.schemaOf(shard) + ") from physical server " + server.name() + " (" + server.address() + "): "
+                    + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public void release(Connection connection) {
+            try {
+                connection.close();
+            } catch (SQLException e) {
+                throw new DataAccessException("could not return a connection of logical shard " + shard + ": "
+                    + e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
+     * Turns "the shard's schema is not there" on the server a statement was routed to into a
+     * {@link ShardMovedException} when that server records that the shard moved: the cheap check of a stale
+     * route, paid only when a statement failed that way.
+     */
+    private final class MoveDetector implements ExecuteListener {
+        private final int shard;
+
+        MoveDetector(int shard) {
+            this.shard = shard;
+        }
+
+        @Override
+        public void start(ExecuteContext ctx) {
+            ctx.data(PLACEMENT_SEEN, placement);
+        }
+
+        @Override
+        public void exception(ExecuteContext ctx) {
+            SQLException e = ctx.sqlException();
+            if (e == null || !(UNDEFINED_TABLE.equals(e.getSQLState()) || INVALID_SCHEMA_NAME.equals(e.getSQLState())))
+                return;
+            Placement seen = ctx.data(PLACEMENT_SEEN) instanceof Placement p ? p : placement;
+            PhysicalServer from = seen.serverOf(shard);
+            Placement now = placement.versionOf(shard) > seen.versionOf(shard) ? placement : relearn(shard, from);
+            PhysicalServer to = now.serverOf(shard);
+            if (!to.name().equals(from.name()))
+                ctx.exception(new ShardMovedException(shard, map.schemaOf(shard), from.name(), to.name(),
+                    now.versionOf(shard), e));
+        }
+    }
+
+    ServerPools pools(PhysicalServer server) {
         for (ServerPools p : pools)
             if (p.server().equals(server))
                 return p;
@@ -413,7 +601,7 @@ public final class Sharding implements AutoCloseable {
             throw new IllegalStateException("sharding '" + name + "' is closed; its pools are shut down");
     }
 
-    private String expand(String template, int shard) {
+    String expand(String template, int shard) {
         checkTemplate(template);
         Matcher m = PLACEHOLDER.matcher(template);
         StringBuilder out = new StringBuilder(template.length() + 32);

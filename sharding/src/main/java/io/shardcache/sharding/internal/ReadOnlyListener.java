@@ -1,6 +1,7 @@
 package io.shardcache.sharding.internal;
 
 import io.shardcache.sharding.ShardingException;
+import java.util.function.Supplier;
 import org.jooq.ExecuteContext;
 import org.jooq.ExecuteListener;
 import org.jooq.ExecuteType;
@@ -11,14 +12,14 @@ import org.jooq.ExecuteType;
  * data-modifying {@code WITH}, a function that writes) still fails on the server, whose read-only
  * transaction refuses it ("cannot execute ... in a read-only transaction").
  */
-public record ReadOnlyListener(int shard, String server, String schema) implements ExecuteListener {
+public record ReadOnlyListener(int shard, Supplier<String> server, String schema) implements ExecuteListener {
 
     @Override
     public void start(ExecuteContext ctx) {
         ExecuteType type = ctx.type();
         if (type == ExecuteType.WRITE || type == ExecuteType.DDL || type == ExecuteType.BATCH)
             throw new ShardingException("refused a " + type + " statement on the read-only replica context of logical shard "
-                + shard + " (schema " + schema + " on physical server " + server
-                + "); write through Sharding.on(key) or onShard(n): " + ctx.query(), shard, server, null);
+                + shard + " (schema " + schema + " on physical server " + server.get()
+                + "); write through Sharding.on(key) or onShard(n): " + ctx.query(), shard, server.get(), null);
     }
 }

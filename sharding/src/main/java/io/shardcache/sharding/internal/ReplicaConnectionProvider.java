@@ -2,19 +2,21 @@ package io.shardcache.sharding.internal;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.function.Supplier;
 import org.jooq.ConnectionProvider;
 import org.jooq.exception.DataAccessException;
 
 /**
  * The jOOQ face of a {@link ReplicaSet} for one logical shard: jOOQ calls {@link #acquire()} for each
  * statement (or transaction), which fails over between the server's replicas and its primary.
- * Thread-safe and stateless; one per logical shard so failures name the shard.
+ * Thread-safe and stateless; one per logical shard so failures name the shard. The replica set is asked
+ * for on each acquire, so a shard that moved reads from its new server's replicas.
  */
-public record ReplicaConnectionProvider(ReplicaSet replicas, int shard, String schema) implements ConnectionProvider {
+public record ReplicaConnectionProvider(Supplier<ReplicaSet> replicas, int shard, String schema) implements ConnectionProvider {
 
     @Override
     public Connection acquire() {
-        return replicas.acquire(shard, schema);
+        return replicas.get().acquire(shard, schema);
     }
 
     @Override

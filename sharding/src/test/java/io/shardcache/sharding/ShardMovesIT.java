@@ -1,0 +1,383 @@
+package io.shardcache.sharding;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.zaxxer.hikari.HikariConfig;
+import io.shardcache.testing.EmbeddedPostgresServer;
+import io.shardcache.testing.EmbeddedServices;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.sql.DataSource;
+import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.Record;
+import org.jooq.Table;
+import org.jooq.impl.DSL;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Shard moves between two real PostgreSQL servers started here with {@code wal_level = logical} (db1 holds
+ * the 8 logical shards, db2 is added empty), and a third server, a database on the shared test server,
+ * whose {@code wal_level} is {@code replica}. Each test makes its shards afresh.
+ */
+class ShardMovesIT {
+
+    static final Table<Record> ROWS = DSL.table(DSL.name(Items.APP_SCHEMA, "rows"));
+    static final Field<Long> ID = DSL.field(DSL.name("id"), Long.class);
+    static final Field<Long> KEY = DSL.field(DSL.name("k"), Long.class);
+    static final Field<String> VAL = DSL.field(DSL.name("v"), String.class);
+
+    /** A sequence-numbered table, so that the move must carry the sequence across too. */
+    static final String TEMPLATE = """
+        create schema if not exists %{name};
+        create table if not exists %{name}.rows (id bigserial primary key, k bigint not null, v text not null)""";
+
+    static EmbeddedPostgresServer pg1;
+    static EmbeddedPostgresServer pg2;
+    static TestDatabases shared;
+    static String replicaLevelDb;
+
+    Sharding sharding;
+    ShardMap map;
+
+    @BeforeAll
+    static void startServers() throws Exception {
+        pg1 = EmbeddedServices.startPostgres(Map.of("wal_level", "logical"));
+        pg2 = EmbeddedServices.startPostgres(Map.of("wal_level", "logical"));
+        shared = new TestDatabases();
+        replicaLevelDb = shared.create("moves_db3");
+    }
+
+    @AfterAll
+    static void stopServers() throws Exception {
+        if (shared != null)
+            shared.close();
+        if (pg1 != null)
+            pg1.close();
+        if (pg2 != null)
+            pg2.close();
+    }
+
+    @BeforeEach
+    void createShards() throws Exception {
+        for (EmbeddedPostgresServer pg : List.of(pg1, pg2))
+            execute(pg.dataSource(), "drop schema if exists shardcache cascade;"
+                + " do $$ declare s record; begin for s in select nspname from pg_namespace where nspname like 'shard_%'"
+                + " loop execute format('drop schema %I cascade', s.nspname); end loop;"
+                + " for s in select subname from pg_subscription loop execute format('alter subscription %I disable', s.subname);"
+                + " execute format('alter subscription %I set (slot_name = none)', s.subname);"
+                + " execute format('drop subscription %I', s.subname); end loop;"
+                + " for s in select pubname from pg_publication loop execute format('drop publication %I', s.pubname); end loop;"
+                + " end $$; select pg_drop_replication_slot(slot_name) from pg_replication_slots");
+        execute(shared.postgres.withDatabase(replicaLevelDb).dataSource(), "drop schema if exists shardcache cascade");
+        map = newMap();
+        sharding = Sharding.create(map, Items.MODULO);
+        sharding.createShards(TEMPLATE);
+    }
+
+    @AfterEach
+    void closeSharding() {
+        if (sharding != null)
+            sharding.close();
+    }
+
+    static ShardMap newMap() {
+        return ShardMap.builder().logicalShards(8).applicationSchema(Items.APP_SCHEMA)
+            .physical("db1", config(pg1.jdbcUrl(), "db1"), 0, 8)
+            .physical("db2", config(pg2.jdbcUrl(), "db2"))
+            .physical("db3", shared.config(replicaLevelDb, "db3", 2))
+            .build();
+    }
+
+    static HikariConfig config(String url, String name) {
+        HikariConfig c = new HikariConfig();
+        c.setJdbcUrl(url);
+        c.setMaximumPoolSize(8);
+        c.setMinimumIdle(0);
+        c.setConnectionTimeout(5_000);
+        c.addDataSourceProperty("ApplicationName", name);
+        return c;
+    }
+
+    ShardMoves moves(MoveListener listener) {
+        return ShardMoves.builder(sharding).template(TEMPLATE).listener(listener).fenceTimeout(Duration.ofSeconds(2)).build();
+    }
+
+    @Test
+    void aShardMovesUnderReadsAndWritesWithNoLostOrDuplicatedWriteAndOtherShardsNeverPaused() throws Exception {
+        // Keys k with k mod 8 = 3 live on shard 3, the one that moves; k mod 8 = 5 on shard 5, which stays.
+        for (long k = 3; k < 3 + 8 * 200; k += 8)
+            sharding.on(k).insertInto(ROWS, KEY, VAL).values(k, "before").execute();
+        AtomicBoolean stop = new AtomicBoolean();
+        Map<Long, Set<Long>> acknowledged = new ConcurrentHashMap<>();   // shard -> ids the database returned
+        AtomicLong longestWrite3 = new AtomicLong();
+        AtomicLong longestWrite5 = new AtomicLong();
+        AtomicInteger moved = new AtomicInteger();
+        AtomicInteger wrongReads = new AtomicInteger();
+        Queue<Throwable> errors = new ConcurrentLinkedQueue<>();
+        List<Thread> load = new ArrayList<>();
+        for (int w = 0; w < 4; w++) {
+            long shard = w % 2 == 0 ? 3 : 5;
+            AtomicLong longest = shard == 3 ? longestWrite3 : longestWrite5;
+            load.add(Thread.ofPlatform().start(() -> {
+                for (long n = 0; !stop.get(); n++) {
+                    long k = shard + 8 * (1000 + n);
+                    long began = System.nanoTime();
+                    try {
+                        Long id = sharding.onRetryingMoves(k, ctx -> {
+                            try {
+                                return ctx.insertInto(ROWS, KEY, VAL).values(k, "during").returning(ID).fetchOne(ID);
+                            } catch (RuntimeException e) {
+                                if (e instanceof ShardMovedException || e.getCause() instanceof ShardMovedException)
+                                    moved.incrementAndGet();
+                                throw e;
+                            }
+                        });
+                        acknowledged.computeIfAbsent(shard, s -> ConcurrentHashMap.newKeySet()).add(id);
+                    } catch (RuntimeException e) {
+                        errors.add(e);
+                    }
+                    longest.accumulateAndGet(System.nanoTime() - began, Math::max);
+                }
+            }));
+        }
+        for (int r = 0; r < 2; r++)
+            load.add(Thread.ofPlatform().start(() -> {
+                while (!stop.get()) {
+                    try {
+                        // Every row of shard 3 says which key it holds: a read from the wrong place would not.
+                        List<Long> keys = sharding.onRetryingMoves(3L, ctx -> ctx.select(KEY).from(ROWS).fetch(KEY));
+                        if (keys.size() < 200 || keys.stream().anyMatch(k -> k % 8 != 3))
+                            wrongReads.incrementAndGet();
+                    } catch (RuntimeException e) {
+                        errors.add(e);
+                    }
+                }
+            }));
+        Thread.sleep(300);
+        List<String> steps = new ArrayList<>();
+        MoveReport report = moves((shard, from, to, step, detail) -> steps.add(step + ": " + detail)).move(3, "db2");
+        Thread.sleep(300);
+        stop.set(true);
+        for (Thread t : load)
+            t.join();
+
+        System.out.println(report + "; longest write on shard 3: " + longestWrite3.get() / 1_000_000 + " ms, on shard 5: "
+            + longestWrite5.get() / 1_000_000 + " ms; writes refused at the old place and retried: " + moved.get());
+        steps.forEach(s -> System.out.println("  " + s));
+        assertThat(errors).isEmpty();
+        assertThat(wrongReads).hasValue(0);
+        assertThat(report.from()).isEqualTo("db1");
+        assertThat(report.to()).isEqualTo("db2");
+        assertThat(sharding.serverOf(3).name()).isEqualTo("db2");
+        assertThat(sharding.shardsOn("db2")).containsExactly(3);
+        assertThat(sharding.mapVersion()).isEqualTo(report.version());
+
+        // Every acknowledged write is on db2, once; nothing else is, and the old copy holds nothing written after.
+        List<Long> onTarget = longs(pg2.dataSource(), "select id from shard_0003.rows where v = 'during'");
+        assertThat(new HashSet<>(onTarget)).hasSize(onTarget.size()).isEqualTo(acknowledged.get(3L));
+        assertThat(longs(pg2.dataSource(), "select count(*) from shard_0003.rows where v = 'before'")).containsExactly(200L);
+        List<Long> onOld = longs(pg1.dataSource(), "select id from \"shard_0003_moved_v" + report.version() + "\".rows where v = 'during'");
+        assertThat(acknowledged.get(3L)).containsAll(onOld);
+        assertThat(longs(pg1.dataSource(), "select count(*) from pg_namespace where nspname = 'shard_0003'")).containsExactly(0L);
+        assertThat(acknowledged.get(5L)).isNotEmpty();
+        assertThat(longs(pg1.dataSource(), "select count(*) from shard_0005.rows")).containsExactly((long) acknowledged.get(5L).size());
+
+        // The sequence came across: a new row on db2 takes an id above every id the source handed out.
+        long maxId = longs(pg2.dataSource(), "select max(id) from shard_0003.rows").getFirst();
+        long next = sharding.on(3L).insertInto(ROWS, KEY, VAL).values(3L, "after").returning(ID).fetchOne(ID);
+        assertThat(next).isGreaterThan(maxId);
+
+        // Replication is gone from both servers; the old copy waits for cleanup.
+        assertThat(longs(pg2.dataSource(), "select count(*) from pg_subscription")).containsExactly(0L);
+        assertThat(longs(pg1.dataSource(), "select count(*) from pg_replication_slots")).containsExactly(0L);
+        assertThat(longs(pg1.dataSource(), "select count(*) from pg_publication")).containsExactly(0L);
+        ShardMoves moves = moves(MoveListener.NONE);
+        assertThat(moves.cleanup(Duration.ofHours(1))).isEmpty();
+        assertThat(moves.cleanup(Duration.ZERO)).containsExactly("db1.shard_0003_moved_v" + report.version());
+        assertThat(longs(pg1.dataSource(), "select count(*) from pg_namespace where nspname like 'shard_0003%'")).containsExactly(0L);
+    }
+
+    @Test
+    void aProcessWithTheOldMapIsRefusedAtTheOldPlaceLearnsTheMoveAndWritesOnTheNewServer() throws Exception {
+        try (Sharding stale = Sharding.create(newMap(), Items.MODULO)) {
+            DSLContext shard3 = stale.on(3L);
+            for (int i = 0; i < 10; i++)       // enough for pgjdbc to prepare the statement on the server
+                shard3.insertInto(ROWS, KEY, VAL).values(3L, "stale-before").execute();
+
+            MoveReport report = moves(MoveListener.NONE).move(3, "db2");
+
+            assertThat(stale.serverOf(3).name()).isEqualTo("db1");      // it has not heard of the move
+            assertThatThrownBy(() -> shard3.insertInto(ROWS, KEY, VAL).values(3L, "refused").execute())
+                .isInstanceOfSatisfying(ShardMovedException.class, e -> {
+                    assertThat(e.from()).isEqualTo("db1");
+                    assertThat(e.to()).isEqualTo("db2");
+                    assertThat(e.getMessage()).contains("logical shard 3 (schema shard_0003) moved from physical server db1"
+                        + " to db2 (map version " + report.version() + ")").contains("nothing was applied");
+                });
+            assertThat(stale.serverOf(3).name()).isEqualTo("db2");
+            assertThat(stale.mapVersion()).isEqualTo(report.version());
+            shard3.insertInto(ROWS, KEY, VAL).values(3L, "stale-after").execute();    // the same context, now on db2
+
+            assertThat(longs(pg2.dataSource(), "select count(*) from shard_0003.rows where v = 'stale-before'")).containsExactly(10L);
+            assertThat(longs(pg2.dataSource(), "select count(*) from shard_0003.rows where v = 'stale-after'")).containsExactly(1L);
+            assertThat(longs(pg1.dataSource(), "select count(*) from \"shard_0003_moved_v" + report.version()
+                + "\".rows where v in ('refused', 'stale-after')")).containsExactly(0L);
+
+            // A process started after the move routes there from initialize() on.
+            try (Sharding fresh = Sharding.create(newMap(), Items.MODULO)) {
+                fresh.initialize();
+                assertThat(fresh.serverOf(3).name()).isEqualTo("db2");
+                assertThat(fresh.on(3L).fetchCount(ROWS)).isEqualTo(11);
+                assertThat(fresh.onAll(ctx -> ctx.fetchCount(ROWS)).values()).hasSize(8);
+            }
+        }
+    }
+
+    @Test
+    void aShardCanMoveBackAndMigrationsFollowIt() throws Exception {
+        ShardMoves moves = moves(MoveListener.NONE);
+        sharding.on(6L).insertInto(ROWS, KEY, VAL).values(6L, "x").execute();
+        MoveReport there = moves.move(6, "db2");
+        MoveReport back = moves.move(6, "db1");
+        assertThat(back.version()).isGreaterThan(there.version());
+        assertThat(sharding.serverOf(6).name()).isEqualTo("db1");
+        assertThat(sharding.on(6L).fetchCount(ROWS)).isEqualTo(1);
+        assertThat(longs(pg2.dataSource(), "select count(*) from pg_namespace where nspname = 'shard_0006'")).containsExactly(0L);
+        sharding.runOnEveryShard("alter table %{name}.rows add column if not exists note text");
+        assertThat(longs(pg1.dataSource(), "select count(*) from information_schema.columns where column_name = 'note'"
+            + " and table_schema like 'shard_000_'")).containsExactly(8L);
+    }
+
+    @Test
+    void badMovesAreRefusedUpFrontNamingTheProblem() throws Exception {
+        ShardMoves moves = moves(MoveListener.NONE);
+        assertThatThrownBy(() -> moves.move(1, "db9")).isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("unknown physical server 'db9'");
+        assertThatThrownBy(() -> moves.move(1, "db1")).isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("logical shard 1 already lives on physical server db1");
+        assertThatThrownBy(() -> moves.move(8, "db2")).isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("logical shard 8 does not exist");
+        assertThatThrownBy(() -> moves.move(1, "db3")).isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("physical server db3").hasMessageContaining("wal_level = replica")
+            .hasMessageContaining("needs wal_level = logical");
+        execute(pg1.dataSource(), "create table shard_0002.audit (at timestamptz, what text)");
+        assertThatThrownBy(() -> moves.move(2, "db2")).isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("table shard_0002.audit on db1 has no primary key and no replica identity");
+        assertThat(sharding.serverOf(2).name()).isEqualTo("db1");
+        assertThat(longs(pg2.dataSource(), "select count(*) from pg_namespace where nspname = 'shard_0002'")).containsExactly(0L);
+
+        // Mid-move: a mover held at COPYING; another target, and a second mover, are refused.
+        CountDownLatch copying = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ShardMoves held = moves((shard, from, to, step, detail) -> {
+            if (step == MoveStep.COPYING) {
+                copying.countDown();
+                await(release);
+            }
+        });
+        Thread mover = Thread.ofPlatform().start(() -> held.move(4, "db2"));
+        assertThat(copying.await(60, TimeUnit.SECONDS)).isTrue();
+        assertThatThrownBy(() -> moves.move(4, "db3")).isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("logical shard 4 is mid-move from db1 to db2");
+        assertThatThrownBy(() -> moves.move(4, "db2")).isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("logical shard 4 is being moved by another process");
+        release.countDown();
+        mover.join();
+        assertThat(sharding.serverOf(4).name()).isEqualTo("db2");
+        assertThatThrownBy(() -> ShardMoves.builder(sharding).build()).isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("template(...) is required");
+    }
+
+    @Test
+    void aMoverKilledAtEachStepIsFinishedByRunningTheMoveAgainWithTheSourcesData() throws Exception {
+        MoveStep[] steps = {MoveStep.STARTED, MoveStep.TARGET_CREATED, MoveStep.COPYING, MoveStep.COPIED,
+            MoveStep.CAUGHT_UP, MoveStep.FENCED, MoveStep.FLIPPED};
+        for (int shard = 0; shard < steps.length; shard++)
+            for (int i = 0; i < 50; i++)
+                sharding.onShard(shard).insertInto(ROWS, KEY, VAL).values((long) shard + 8L * i, "row " + i).execute();
+        ShardMoves moves = moves(MoveListener.NONE);
+        for (int shard = 0; shard < steps.length; shard++) {
+            List<String> before = rows(pg1.dataSource(), "shard_000" + shard);
+            String java = ProcessHandle.current().info().command().orElse("java");
+            String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+            Process child = new ProcessBuilder(java, "-cp", cp, MoveChild.class.getName(), pg1.jdbcUrl(), pg2.jdbcUrl(),
+                shared.postgres.jdbcUrl(replicaLevelDb), Integer.toString(shard), steps[shard].name())
+                .redirectErrorStream(true).start();
+            try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream()))) {
+                String line;
+                List<String> seen = new ArrayList<>();
+                while ((line = out.readLine()) != null && !line.equals("AT " + steps[shard]))
+                    seen.add(line);
+                assertThat(line).as("the child reached %s; it said %s", steps[shard], seen).isNotNull();
+                child.destroyForcibly();
+                assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            }
+
+            MoveReport r = moves.move(shard, "db2");
+
+            assertThat(r.resumed()).as("killed at %s", steps[shard]).isEqualTo(steps[shard] == MoveStep.FLIPPED);
+            assertThat(sharding.serverOf(shard).name()).isEqualTo("db2");
+            assertThat(rows(pg2.dataSource(), "shard_000" + shard)).as("killed at %s", steps[shard]).isEqualTo(before);
+            assertThat(sharding.onShard(shard).fetchCount(ROWS)).isEqualTo(50);
+            assertThat(longs(pg2.dataSource(), "select count(*) from pg_subscription")).containsExactly(0L);
+            assertThat(longs(pg1.dataSource(), "select count(*) from pg_replication_slots")).containsExactly(0L);
+            assertThat(longs(pg1.dataSource(), "select count(*) from pg_publication")).containsExactly(0L);
+        }
+        assertThat(longs(pg1.dataSource(), "select count(*) from shardcache.shard_move where state = 'ROLLED_BACK'"))
+            .as("every move killed before the flip was rolled back once").containsExactly(6L);
+    }
+
+    private static List<String> rows(DataSource ds, String schema) throws Exception {
+        List<String> out = new ArrayList<>();
+        try (Connection c = ds.getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("select id, k, v from " + schema + ".rows order by id")) {
+            while (rs.next())
+                out.add(rs.getLong(1) + "," + rs.getLong(2) + "," + rs.getString(3));
+        }
+        return out;
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static void execute(DataSource ds, String sql) throws Exception {
+        try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    static List<Long> longs(DataSource ds, String sql) throws Exception {
+        List<Long> out = new ArrayList<>();
+        try (Connection c = ds.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next())
+                out.add(rs.getLong(1));
+        }
+        return out;
+    }
+}
