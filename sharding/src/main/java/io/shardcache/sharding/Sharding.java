@@ -66,9 +66,14 @@ import org.jspecify.annotations.Nullable;
  * {@link ShardingException} naming it; a {@code null} key, or a context this module did not make, is an
  * {@link IllegalArgumentException}.
  *
- * <p><b>Lifecycle.</b> {@link #initialize()} records the map in each server and refuses a map that
- * contradicts what was recorded (a changed shard count, a moved shard); {@link #createShards(String)}
- * also creates the schemas from a template. {@link #close()} closes every pool.
+ * <p><b>Lifecycle.</b> {@link #initialize()} records the map in each server, refuses a map that
+ * contradicts what was recorded (a changed shard count, edited ranges), and learns where
+ * {@linkplain ShardMoves moved} shards live; {@link #createShards(String)} also creates the schemas from a
+ * template. {@link #close()} closes every pool.
+ *
+ * <p><b>Moves.</b> Contexts ask where their shard lives on every connection they take, so they stay valid
+ * when a shard moves. A statement that reaches a shard's old server is refused there and becomes a
+ * retryable {@link ShardMovedException}; see {@link #onRetryingMoves(Object, Function)}.
  */
 public final class Sharding implements AutoCloseable {
 

@@ -79,7 +79,7 @@ class ShardMapRecordIT {
     @Test
     void movingShardsToAnotherServerIsRefused() throws Exception {
         assertThatThrownBy(() -> initialize(map(16, "shard_%04d", "db1", a, 0, 4, "db2", b, 4, 16)))
-            .hasMessageContaining("logical shards [4, 8) were recorded on server db1 but the map puts them on db2; move them explicitly")
+            .hasMessageContaining("logical shards [4, 8) were recorded on server db1 but the map puts them on db2; move them with ShardMoves instead of editing the ranges")
             .hasMessageContaining("the map puts logical shards [4, 8) on server db2, which recorded only [8, 16)");
         assertThat(dbs.query(b, ROW)).containsExactly("db2,16,shard_%04d,8,16");
     }

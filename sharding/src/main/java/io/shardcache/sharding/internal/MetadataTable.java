@@ -134,13 +134,13 @@ public final class MetadataTable {
                 int to = Math.min(lost[1], now.endShard());
                 if (from < to)
                     problems.add("logical shards [" + from + ", " + to + ") were recorded on server " + server.name()
-                        + " but the map puts them on " + now.name() + "; move them explicitly");
+                        + " but the map puts them on " + now.name() + "; move them with ShardMoves instead of editing the ranges");
             }
         // Shards the map gives the server that it never recorded: their data lives elsewhere.
         for (int[] gained : minus(server.firstShard(), server.endShard(), recorded.firstShard(), recorded.endShard()))
             problems.add("the map puts logical shards [" + gained[0] + ", " + gained[1] + ") on server " + server.name()
                 + ", which recorded only [" + recorded.firstShard() + ", " + recorded.endShard()
-                + "); their data is on another server; move them explicitly");
+                + "); their data is on another server; move them with ShardMoves instead of editing the ranges");
         return problems;
     }
 
