@@ -264,14 +264,7 @@ public final class ShardMap {
          * {@code [from, to)}. The config is copied now; the pool is created by {@link Sharding}.
          */
         public Builder physical(String name, HikariConfig config, int from, int to) {
-            Objects.requireNonNull(config, () -> "HikariConfig of physical server " + name);
-            if (name == null || !SERVER_NAME.matcher(name).matches())
-                throw new IllegalArgumentException("physical server name " + (name == null ? "null" : "'" + name + "'")
-                    + " is not valid: use 1 to 63 letters, digits, '_', '.' or '-'");
-            Declared earlier = physicals.get(name);
-            if (earlier != null)
-                throw new IllegalArgumentException("physical server '" + name + "' is already declared with logical shards ["
-                    + earlier.from + ", " + earlier.to + "); declare each server once");
+            checkNew(name, config);
             if (from < 0 || to <= from)
                 throw new IllegalArgumentException("physical server '" + name + "' has the empty or negative range ["
                     + from + ", " + to + "): a range is [from, to) with 0 <= from < to");
@@ -284,6 +277,12 @@ public final class ShardMap {
          * first: a server added to the fleet, which shards are then {@linkplain ShardMoves moved} to.
          */
         public Builder physical(String name, HikariConfig config) {
+            checkNew(name, config);
+            physicals.put(name, new Declared(name, copy(config), 0, 0));
+            return this;
+        }
+
+        private void checkNew(@Nullable String name, HikariConfig config) {
             Objects.requireNonNull(config, () -> "HikariConfig of physical server " + name);
             if (name == null || !SERVER_NAME.matcher(name).matches())
                 throw new IllegalArgumentException("physical server name " + (name == null ? "null" : "'" + name + "'")
@@ -292,8 +291,6 @@ public final class ShardMap {
             if (earlier != null)
                 throw new IllegalArgumentException("physical server '" + name + "' is already declared as "
                     + earlier.describe() + "; declare each server once");
-            physicals.put(name, new Declared(name, copy(config), 0, 0));
-            return this;
         }
 
         /**

@@ -83,7 +83,7 @@ class ShardMapTest {
     void duplicateServerNameIsRefused() {
         assertThatThrownBy(() -> ShardMap.builder().physical("db1", config("a"), 0, 8).physical("db1", config("b"), 8, 16))
             .isInstanceOf(IllegalArgumentException.class)
-            .hasMessageContaining("physical server 'db1' is already declared with logical shards [0, 8)");
+            .hasMessageContaining("physical server 'db1' is already declared as db1 [0, 8)");
     }
 
     @Test

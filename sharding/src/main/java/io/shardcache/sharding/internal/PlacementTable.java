@@ -59,18 +59,7 @@ public final class PlacementTable {
 
     /** Creates the tables if they are missing; safe from many processes at once. */
     public static void prepare(Connection c) throws SQLException {
-        boolean autoCommit = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try (Statement s = c.createStatement()) {
-            s.execute(LOCK);
-            s.execute(DDL);
-            c.commit();
-        } catch (SQLException | RuntimeException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(autoCommit);
-        }
+        Transactions.runInTransaction(c, LOCK + ";\n" + DDL);
     }
 
     /** Every moved shard of {@code mapName} this server knows of; none if the table does not exist yet. */
