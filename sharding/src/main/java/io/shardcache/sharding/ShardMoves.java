@@ -600,7 +600,7 @@ public final class ShardMoves {
     // ---- journal and helpers -------------------------------------------------------------------------
 
     /** One move as the source records it. */
-    private static final class Journal {
+    private final class Journal {
         final int shard;
         final long version;
         final String from;
@@ -615,8 +615,9 @@ public final class ShardMoves {
             this.state = state;
         }
 
+        /** Names this move's replication objects; the map's name is in it, as two maps may share servers. */
         String id() {
-            return "s" + shard + "v" + version;
+            return String.format(java.util.Locale.ROOT, "%08x", sharding.name().hashCode()) + "_s" + shard + "v" + version;
         }
 
         String publication() {
