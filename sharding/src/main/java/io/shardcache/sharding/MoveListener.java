@@ -15,4 +15,11 @@ public interface MoveListener {
      * {@code detail} says more (rows copied, the fence's length), in words for a log.
      */
     void step(int shard, String from, String to, MoveStep step, String detail);
+
+    /**
+     * {@link ShardMoves#run(MovePlan)} is about to make move {@code index} (from 1) of {@code total}; its steps
+     * follow through {@link #step}. Does nothing unless overridden.
+     */
+    default void planned(int index, int total, MovePlan.Move move) {
+    }
 }

@@ -191,6 +191,92 @@ public final class ShardMoves {
     }
 
     /**
+     * Proposes moves that even out the shards over the servers, by {@code by}; prints well with
+     * {@link MovePlan#toString()}. Reads where every shard lives now from the servers, and for
+     * {@link MovePlan.Balance#SIZE} (and to prefer small shards by count) each shard's size with
+     * {@code pg_total_relation_size}. Moves nothing.
+     *
+     * @throws ShardingException naming a server that could not be read
+     */
+    public MovePlan plan(MovePlan.Balance by) {
+        Objects.requireNonNull(by, "by");
+        sharding.reloadPlacement();
+        List<PhysicalServer> servers = sharding.map().servers();
+        int[] owners = new int[sharding.map().logicalShards()];
+        long[] bytes = new long[owners.length];
+        for (int i = 0; i < servers.size(); i++) {
+            PhysicalServer s = servers.get(i);
+            List<Integer> shards = sharding.shardsOn(s.name());
+            Map<String, Integer> bySchema = new LinkedHashMap<>();
+            for (int shard : shards) {
+                owners[shard] = i;
+                bySchema.put(sharding.schemaOf(shard), shard);
+            }
+            if (bySchema.isEmpty())
+                continue;
+            try (Connection c = pool(s).getConnection(); PreparedStatement ps = c.prepareStatement("select n.nspname,"
+                + " coalesce(sum(pg_total_relation_size(c.oid)), 0) from pg_namespace n left join pg_class c"
+                + " on c.relnamespace = n.oid and c.relkind in ('r', 'm') where n.nspname = any(?) group by n.nspname")) {
+                ps.setArray(1, c.createArrayOf("text", bySchema.keySet().toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next())
+                        bytes[Objects.requireNonNull(bySchema.get(rs.getString(1)))] = rs.getLong(2);
+                }
+            } catch (SQLException e) {
+                throw new ShardingException("could not measure the shards on physical server " + s.name() + ": "
+                    + e.getMessage(), -1, s.name(), e);
+            }
+        }
+        return MovePlanner.plan(sharding.name(), by, servers.stream().map(PhysicalServer::name).toList(), owners, bytes);
+    }
+
+    /**
+     * Makes the moves of {@code plan}, one at a time, in order, telling the listener
+     * ({@link MoveListener#planned}) before each and logging each at INFO. A move the plan names that has
+     * been made already (a plan run again after it stopped) is skipped; an unfinished one is finished.
+     *
+     * @return the report of each move made, in order
+     * @throws IllegalArgumentException if the plan was made for another {@code Sharding}
+     * @throws IllegalStateException    if a shard no longer lives where the plan found it (the plan is out of
+     *                                  date: make a new one), before moving that shard; the moves before it
+     *                                  are made and stay made
+     * @throws ShardingException        if a move fails; see {@link #move(int, String)}
+     */
+    public List<MoveReport> run(MovePlan plan) {
+        Objects.requireNonNull(plan, "plan");
+        if (!plan.sharding().equals(sharding.name()))
+            throw new IllegalArgumentException("this plan was made for sharding '" + plan.sharding() + "', not '"
+                + sharding.name() + "'");
+        List<MoveReport> reports = new ArrayList<>();
+        int total = plan.moves().size();
+        for (int i = 0; i < total; i++) {
+            MovePlan.Move m = plan.moves().get(i);
+            sharding.reloadPlacement();
+            String now = sharding.serverOf(m.shard()).name();
+            Journal unfinished = findJournal(m.shard());
+            boolean ours = unfinished != null && unfinished.to.equals(m.to());
+            if (now.equals(m.to()) && unfinished == null) {
+                LOG.log(System.Logger.Level.INFO, "plan move " + (i + 1) + " of " + total + ": " + m + " was made"
+                    + " already; skipped");
+                continue;
+            }
+            if (!now.equals(m.from()) && !ours)
+                throw new IllegalStateException("the plan is out of date: it moves logical shard " + m.shard() + " from "
+                    + m.from() + " to " + m.to() + ", but the shard lives on " + now + (unfinished != null
+                    ? " and is mid-move to " + unfinished.to : "") + ". " + reports.size() + " of its " + total
+                    + " moves were made before it; make a new plan");
+            LOG.log(System.Logger.Level.INFO, "plan move " + (i + 1) + " of " + total + ": " + m);
+            try {
+                listener.planned(i + 1, total, m);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "move listener " + listener + " threw; ignored", e);
+            }
+            reports.add(move(m.shard(), m.to()));
+        }
+        return reports;
+    }
+
+    /**
      * Drops the old copies that finished moves left on their source servers ({@code <schema>_moved_v<n>}),
      * for moves finished more than {@code grace} ago.
      *

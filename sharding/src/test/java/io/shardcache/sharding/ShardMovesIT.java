@@ -82,7 +82,7 @@ class ShardMovesIT {
     void createShards() throws Exception {
         for (EmbeddedPostgresServer pg : List.of(pg1, pg2))
             execute(pg.dataSource(), "drop schema if exists shardcache cascade;"
-                + " do $$ declare s record; begin for s in select nspname from pg_namespace where nspname like 'shard_%'"
+                + " do $$ declare s record; begin for s in select nspname from pg_namespace where nspname like 'shard_%' or nspname like 'plan_%'"
                 + " loop execute format('drop schema %I cascade', s.nspname); end loop;"
                 + " for s in select subname from pg_subscription loop execute format('alter subscription %I disable', s.subname);"
                 + " execute format('alter subscription %I set (slot_name = none)', s.subname);"
@@ -346,6 +346,82 @@ class ShardMovesIT {
         }
         assertThat(longs(pg1.dataSource(), "select count(*) from shardcache.shard_move where state = 'ROLLED_BACK'"))
             .as("every move killed before the flip was rolled back once").containsExactly(6L);
+    }
+
+    /**
+     * A second map on the same servers (db1 with every shard, db2 empty) whose shards differ in size: a plan by
+     * size, run with progress; a plan run again skips what is made; a plan that no longer matches is refused.
+     */
+    @Test
+    void aPlanBySizeIsPrintedAndRunOneMoveAtATimeWithProgress() throws Exception {
+        ShardMap twoServers = ShardMap.builder().logicalShards(8).applicationSchema(Items.APP_SCHEMA)
+            .schemaPattern("plan_%04d")
+            .physical("db1", config(pg1.jdbcUrl(), "plan-db1"), 0, 8)
+            .physical("db2", config(pg2.jdbcUrl(), "plan-db2"))
+            .build();
+        try (Sharding plans = Sharding.builder(twoServers, Items.MODULO).name("plans").build()) {
+            plans.createShards(TEMPLATE);
+            for (int shard = 0; shard < 8; shard++)    // shard n holds (n + 1) * 400 rows of 200 bytes
+                execute(pg1.dataSource(), "insert into plan_000" + shard + ".rows (k, v) select " + shard
+                    + " + 8 * g, repeat('x', 200) from generate_series(1, " + (shard + 1) * 400 + ") g");
+            Map<Integer, List<String>> before = new java.util.HashMap<>();
+            for (int shard = 0; shard < 8; shard++)
+                before.put(shard, rows(pg1.dataSource(), "plan_000" + shard));
+            List<String> progress = new ArrayList<>();
+            ShardMoves moves = ShardMoves.builder(plans).template(TEMPLATE).listener(new MoveListener() {
+                @Override
+                public void step(int shard, String from, String to, MoveStep step, String detail) {
+                    if (step == MoveStep.DONE)
+                        progress.add("done " + shard);
+                }
+
+                @Override
+                public void planned(int index, int total, MovePlan.Move move) {
+                    progress.add(index + "/" + total + " " + move.shard());
+                }
+            }).build();
+
+            MovePlan plan = moves.plan(MovePlan.Balance.SIZE);
+            System.out.println(plan);
+
+            assertThat(plan.moves()).isNotEmpty().allMatch(m -> m.from().equals("db1") && m.to().equals("db2"));
+            long beforeGap = plan.before().get(0).bytes() - plan.before().get(1).bytes();
+            long afterGap = Math.abs(plan.after().get(0).bytes() - plan.after().get(1).bytes());
+            assertThat(afterGap).isLessThan(beforeGap / 4);
+            assertThat(moves.plan(MovePlan.Balance.SHARD_COUNT).moves()).extracting(MovePlan.Move::shard)
+                .as("by count, the four smallest").containsExactly(0, 1, 2, 3);
+
+            List<MoveReport> reports = moves.run(plan);
+
+            List<String> expected = new ArrayList<>();
+            for (int i = 0; i < plan.moves().size(); i++)
+                expected.addAll(List.of((i + 1) + "/" + plan.moves().size() + " " + plan.moves().get(i).shard(),
+                    "done " + plan.moves().get(i).shard()));
+            assertThat(progress).isEqualTo(expected);
+            assertThat(reports).extracting(MoveReport::shard)
+                .isEqualTo(plan.moves().stream().map(MovePlan.Move::shard).toList());
+            for (MovePlan.Load load : plan.after())
+                assertThat(plans.shardsOn(load.server())).as(load.server()).hasSize(load.shards());
+            for (int shard = 0; shard < 8; shard++)
+                assertThat(rows(plans.serverOf(shard).name().equals("db1") ? pg1.dataSource() : pg2.dataSource(),
+                    "plan_000" + shard)).as("shard %d", shard).isEqualTo(before.get(shard));
+
+            progress.clear();
+            assertThat(moves.run(plan)).as("a plan run again moves nothing").isEmpty();
+            assertThat(progress).isEmpty();
+            int stays = plans.shardsOn("db1").getFirst();
+            MovePlan stale = new MovePlan("plans", MovePlan.Balance.SIZE,
+                List.of(new MovePlan.Move(stays, "db2", "db1", 0)), plan.before(), plan.after());
+            assertThat(moves.run(stale)).as("already on db1: made").isEmpty();
+            MovePlan elsewhere = new MovePlan("plans", MovePlan.Balance.SIZE,
+                List.of(new MovePlan.Move(stays, "db3", "db2", 0)), plan.before(), plan.after());
+            assertThatThrownBy(() -> moves.run(elsewhere)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("the plan is out of date: it moves logical shard " + stays + " from db3 to db2,"
+                    + " but the shard lives on db1");
+            MovePlan other = new MovePlan("app", MovePlan.Balance.SIZE, List.of(), plan.before(), plan.after());
+            assertThatThrownBy(() -> moves.run(other)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("made for sharding 'app'");
+        }
     }
 
     private static List<String> rows(DataSource ds, String schema) throws Exception {
