@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariConfig;
+import io.shardcache.query.CachingDSL;
+import io.shardcache.query.Regions;
 import io.shardcache.testing.EmbeddedPostgresServer;
 import io.shardcache.testing.EmbeddedServices;
 import java.sql.Connection;
@@ -23,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
 import org.jooq.Field;
@@ -346,6 +349,42 @@ class ShardMovesIT {
         }
         assertThat(longs(pg1.dataSource(), "select count(*) from shardcache.shard_move where state = 'ROLLED_BACK'"))
             .as("every move killed before the flip was rolled back once").containsExactly(6L);
+    }
+
+    /**
+     * The cache's keys and table generations are per logical shard, not per server: an entry stored before the
+     * flip is served after it (the rows are the same), and a write after the flip, on the new server, makes the
+     * entry stored before it outdated, so the counter it bumped is the one the entry was stored under.
+     */
+    @Test
+    void cachedRowsStayRightAcrossTheFlipAndAWriteAfterItOutdatesEntriesStoredBeforeIt() throws Exception {
+        for (long k = 3; k < 3 + 8 * 50; k += 8)
+            sharding.on(k).insertInto(ROWS, KEY, VAL).values(k, "before").execute();
+        try (CachingDSL cached = CachingDSL.wrap(sharding.onShard(0), Regions.builder().region("rows").build())) {
+            Supplier<List<String>> viaCache = () -> cached.on(sharding.onShard(3)).fromCache("rows")
+                .select(ID, KEY, VAL).from(ROWS).orderBy(ID).fetch(r -> r.value1() + "," + r.value2() + "," + r.value3());
+            Supplier<List<String>> live = () -> sharding.onShard(3)
+                .select(ID, KEY, VAL).from(ROWS).orderBy(ID).fetch(r -> r.value1() + "," + r.value2() + "," + r.value3());
+            assertThat(viaCache.get()).hasSize(50).isEqualTo(live.get());
+            assertThat(viaCache.get()).isEqualTo(live.get());
+            assertThat(cached.stats("rows").hits()).isEqualTo(1);
+
+            moves(MoveListener.NONE).move(3, "db2");
+
+            assertThat(viaCache.get()).as("the entry stored before the flip, served after it").isEqualTo(live.get());
+            assertThat(cached.stats("rows").hits()).isEqualTo(2);
+            assertThat(cached.stats("rows").misses()).isEqualTo(1);
+
+            cached.on(sharding.onShard(3)).dsl().insertInto(ROWS, KEY, VAL).values(3L, "after the flip").execute();
+            assertThat(longs(pg2.dataSource(), "select count(*) from shard_0003.rows where v = 'after the flip'"))
+                .containsExactly(1L);
+            List<String> after = viaCache.get();
+            assertThat(after).hasSize(51).isEqualTo(live.get());
+            assertThat(cached.stats("rows").outdatedEntries()).as("the write bumped the counter of the entry").isEqualTo(1);
+            assertThat(cached.stats("rows").misses()).isEqualTo(2);
+            assertThat(viaCache.get()).isEqualTo(after);
+            assertThat(cached.stats("rows").hits()).isEqualTo(3);
+        }
     }
 
     /**
