@@ -14,6 +14,7 @@ import java.util.Arrays;
  * java -jar benchmarks/target/shardcache-benchmarks.jar jmh CacheHitBenchmark -f 1 -wi 5 -i 10
  * java -jar benchmarks/target/shardcache-benchmarks.jar stampede --jvms 4 --threads 50 --query sleep:200 --mode cold
  * java -jar benchmarks/target/shardcache-benchmarks.jar report
+ * java -jar benchmarks/target/shardcache-benchmarks.jar move --rows 1000000
  * </pre>
  *
  * No subcommand, or an unknown one, prints the usage and exits with status 2.
@@ -30,6 +31,7 @@ public final class Main {
             case "jmh" -> org.openjdk.jmh.Main.main(rest);
             case "stampede" -> System.exit(Stampede.run(rest, System.out, System.err));
             case "report" -> System.exit(Report.run(rest, System.out, System.err));
+            case "move" -> System.exit(MoveBenchmark.run(rest, System.out, System.err));
             case "help", "-h", "--help" -> usage(System.out);
             default -> {
                 if (!command.isEmpty())
@@ -62,6 +64,11 @@ public final class Main {
                                                                              stampedes of 2 JVMs x 25 threads
                                     report --samples 50000 --jvms 4 --threads 50 --out /tmp/report
                                     report --help                            its options
+              move [options]      move a logical shard of 1,000,000 rows to another server while writes go on,
+                                  on two PostgreSQL servers it starts; report total time, rows/s, and the
+                                  longest write pause. For example
+                                    move --rows 1000000 --writers 4 --rate 200
+                                    move --help                              its options
               help                this text
 
             PostgreSQL comes from SHARDCACHE_PG_URL, else 127.0.0.1:5432 (user postgres), else an
