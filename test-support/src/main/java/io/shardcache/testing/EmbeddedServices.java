@@ -11,11 +11,14 @@ import java.util.Map;
  * example to stop it).
  *
  * <p>Each call starts a new server on a free port of 127.0.0.1 and returns its handle; the caller closes it
- * (a shutdown hook closes forgotten ones). PostgreSQL 14 comes from {@code io.zonky.test.postgres} binaries,
+ * (a shutdown hook closes forgotten ones). PostgreSQL 18 comes from {@code io.zonky.test.postgres} binaries,
  * unpacked once per machine under {@code java.io.tmpdir}; the first start takes a few seconds, later ones
  * about one (initdb). PostgreSQL refuses to run as root, so when the JVM is root its programs run as an
  * unprivileged account ({@code nobody}) through {@code setpriv} or {@code runuser}. Redis 6.2 comes from
  * {@code com.github.codemonstur:embedded-redis}. Safe to call from many threads.
+ *
+ * <p>A PostgreSQL server started here can have streaming-replication standbys:
+ * {@link EmbeddedPostgresServer#startStandby()}.
  */
 public final class EmbeddedServices {
     private EmbeddedServices() {

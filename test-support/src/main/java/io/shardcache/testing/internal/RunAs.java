@@ -74,11 +74,11 @@ record RunAs(List<String> prefix, String account, int uid, int gid) {
         return uid >= 0;
     }
 
-    /** Gives a directory this JVM created to the account, so the programs may write in it. */
-    void handOver(Path directory) throws IOException {
+    /** Gives a directory (or file) this JVM created to the account, so the programs may write in it. */
+    void handOver(Path path) throws IOException {
         if (dropsPrivileges()) {
-            Files.setAttribute(directory, "unix:uid", uid);
-            Files.setAttribute(directory, "unix:gid", gid);
+            Files.setAttribute(path, "unix:uid", uid);
+            Files.setAttribute(path, "unix:gid", gid);
         }
     }
 

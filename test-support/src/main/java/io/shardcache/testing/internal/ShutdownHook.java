@@ -17,6 +17,11 @@ final class ShutdownHook {
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
+    /** Whether {@link #close()} has been called, by the owner or by the hook. */
+    boolean isClosed() {
+        return closed.get();
+    }
+
     /** True for the first caller only; unregisters the hook unless it is the hook that is closing. */
     boolean close() {
         if (!closed.compareAndSet(false, true))
