@@ -8,6 +8,7 @@ import io.shardcache.query.CachingDSL;
 import io.shardcache.query.Regions;
 import io.shardcache.testing.EmbeddedPostgresServer;
 import io.shardcache.testing.EmbeddedServices;
+import io.shardcache.testing.Eventually;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -57,6 +58,8 @@ class ShardMovesIT {
 
     static EmbeddedPostgresServer pg1;
     static EmbeddedPostgresServer pg2;
+    /** A hot standby of db2, by PostgreSQL's physical streaming replication: db2's replica in the map. */
+    static EmbeddedPostgresServer pg2Standby;
     static TestDatabases shared;
     static String replicaLevelDb;
 
@@ -67,6 +70,7 @@ class ShardMovesIT {
     static void startServers() throws Exception {
         pg1 = EmbeddedServices.startPostgres(Map.of("wal_level", "logical"));
         pg2 = EmbeddedServices.startPostgres(Map.of("wal_level", "logical"));
+        pg2Standby = pg2.startStandby();
         shared = new TestDatabases();
         replicaLevelDb = shared.create("moves_db3");
     }
@@ -77,6 +81,8 @@ class ShardMovesIT {
             shared.close();
         if (pg1 != null)
             pg1.close();
+        if (pg2Standby != null)
+            pg2Standby.close();
         if (pg2 != null)
             pg2.close();
     }
@@ -91,7 +97,7 @@ class ShardMovesIT {
                 + " execute format('alter subscription %I set (slot_name = none)', s.subname);"
                 + " execute format('drop subscription %I', s.subname); end loop;"
                 + " for s in select pubname from pg_publication loop execute format('drop publication %I', s.pubname); end loop;"
-                + " end $$; select pg_drop_replication_slot(slot_name) from pg_replication_slots");
+                + " end $$; select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_type = 'logical'");
         execute(shared.postgres.withDatabase(replicaLevelDb).dataSource(), "drop schema if exists shardcache cascade");
         map = newMap();
         sharding = Sharding.create(map, Items.MODULO);
@@ -109,6 +115,7 @@ class ShardMovesIT {
             .physical("db1", config(pg1.jdbcUrl(), "db1"), 0, 8)
             .physical("db2", config(pg2.jdbcUrl(), "db2"))
             .physical("db3", shared.config(replicaLevelDb, "db3", 2))
+            .replica("db2", config(pg2Standby.jdbcUrl(), "db2-standby"))
             .build();
     }
 
@@ -385,6 +392,37 @@ class ShardMovesIT {
             assertThat(viaCache.get()).isEqualTo(after);
             assertThat(cached.stats("rows").hits()).isEqualTo(3);
         }
+    }
+
+    /**
+     * db1 has no replica, so before the move a replica read of shard 3 goes to db1's primary; after it, to
+     * db2's standby, which received the shard by its own physical replication of db2.
+     */
+    @Test
+    void afterTheFlipReplicaReadsGoToTheNewServersStandbyWhichReceivedTheShard() throws Exception {
+        for (long k = 3; k < 3 + 8 * 20; k += 8)
+            sharding.on(k).insertInto(ROWS, KEY, VAL).values(k, "before").execute();
+        assertThat(sharding.onReplica(3L).fetchValue(DSL.field("inet_server_port()", Integer.class)))
+            .as("db1 has no replica: its primary answers").isEqualTo(pg1.service().port());
+
+        moves(MoveListener.NONE).move(3, "db2");
+        sharding.on(3L).insertInto(ROWS, KEY, VAL).values(3L, "after").execute();
+        List<Long> onPrimary = sharding.on(3L).select(ID).from(ROWS).orderBy(ID).fetch(ID);
+        Eventually.await("the standby of db2 has every row of shard 3", Duration.ofSeconds(30),
+            () -> {
+                try {
+                    return longs(pg2Standby.dataSource(), "select id from shard_0003.rows order by id");
+                } catch (java.sql.SQLException notReplayedYet) {   // 42P01 until the standby replayed the schema
+                    return List.of();
+                }
+            }, onPrimary::equals);
+
+        DSLContext replica = sharding.onReplica(3L);
+        assertThat(replica.fetchValue(DSL.field("inet_server_port()", Integer.class))).isEqualTo(pg2Standby.service().port());
+        assertThat(replica.fetchValue(DSL.field("pg_is_in_recovery()", Boolean.class))).isTrue();
+        assertThat(replica.select(ID).from(ROWS).orderBy(ID).fetch(ID)).isEqualTo(onPrimary);
+        assertThat(sharding.onReplica(5L).fetchValue(DSL.field("inet_server_port()", Integer.class)))
+            .as("shard 5 stayed on db1").isEqualTo(pg1.service().port());
     }
 
     /**
