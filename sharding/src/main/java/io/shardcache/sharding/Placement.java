@@ -56,6 +56,11 @@ final class Placement {
         return map.servers().get(owners[shard]);
     }
 
+    /** The index in {@link ShardMap#servers()} of the server {@code shard} lives on. */
+    int serverIndexOf(int shard) {
+        return owners[shard];
+    }
+
     /** The version of the move that put {@code shard} where it is; 0 if it never moved. */
     long versionOf(int shard) {
         return versions[shard];
