@@ -395,6 +395,110 @@ class ShardMovesIT {
     }
 
     /**
+     * Generated work of every statement kind (single inserts with {@code returning}, updates, deletes, a batch
+     * in a transaction, a transaction of several statements, reads) on the moving shard and on one that stays,
+     * by three threads each on keys of its own, while the shard moves. Each thread keeps a model of its keys;
+     * every read must equal the model, and at the end each shard's rows must equal the models: no write lost,
+     * none applied twice, none half-applied.
+     */
+    @Test
+    void generatedStatementsOfEveryKindAgreeWithAModelAcrossTheFlip() throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        Queue<Throwable> errors = new ConcurrentLinkedQueue<>();
+        Map<Long, String> model = new ConcurrentHashMap<>();   // key -> value; each thread writes its own keys
+        AtomicInteger operations = new AtomicInteger();
+        AtomicInteger wrongReads = new AtomicInteger();
+        List<Thread> threads = new ArrayList<>();
+        CountDownLatch warmedUp = new CountDownLatch(3);
+        for (int t = 0; t < 3; t++) {
+            long seed = 1000 + t;
+            long shard = t < 2 ? 3 : 5;
+            long firstKey = shard + 8L * 100_000 * (t + 1);
+            threads.add(Thread.ofPlatform().start(() -> {
+                java.util.Random random = new java.util.Random(seed);
+                for (int n = 0; !stop.get() || n < 600; n++) {
+                    if (n == 100)
+                        warmedUp.countDown();
+                    long k = firstKey + 8L * random.nextInt(40);
+                    long k2 = firstKey + 8L * random.nextInt(40);
+                    String v = "v" + n;
+                    try {
+                        switch (random.nextInt(6)) {
+                            case 0 -> {   // insert ... returning, or update if present
+                                if (model.containsKey(k)) {
+                                    sharding.onRetryingMoves(k, ctx -> ctx.update(ROWS).set(VAL, v).where(KEY.eq(k)).execute());
+                                } else {
+                                    Long id = sharding.onRetryingMoves(k, ctx -> ctx.insertInto(ROWS, KEY, VAL).values(k, v)
+                                        .returning(ID).fetchOne(ID));
+                                    if (id == null)
+                                        errors.add(new AssertionError("no id returned for " + k));
+                                }
+                                model.put(k, v);
+                            }
+                            case 1 -> {
+                                sharding.onRetryingMoves(k, ctx -> ctx.deleteFrom(ROWS).where(KEY.eq(k)).execute());
+                                model.remove(k);
+                            }
+                            case 2 -> {   // a batch of inserts of absent keys, in one transaction
+                                List<Long> absent = java.util.stream.LongStream.range(0, 40).map(i -> firstKey + 8 * i)
+                                    .filter(x -> !model.containsKey(x)).limit(3).boxed().toList();
+                                if (absent.isEmpty())
+                                    break;
+                                sharding.onRetryingMoves(k, ctx -> ctx.transactionResult(c -> DSL.using(c).batch(absent.stream()
+                                    .map(x -> DSL.using(c).insertInto(ROWS, KEY, VAL).values(x, v)).toList()).execute()));
+                                absent.forEach(x -> model.put(x, v));
+                            }
+                            case 3 -> {   // two statements in one transaction: move a value from k2 to k
+                                if (k == k2 || !model.containsKey(k2))
+                                    break;
+                                String moved = model.get(k2);
+                                sharding.onRetryingMoves(k, ctx -> ctx.transactionResult(c -> {
+                                    DSL.using(c).deleteFrom(ROWS).where(KEY.eq(k)).execute();
+                                    DSL.using(c).insertInto(ROWS, KEY, VAL).values(k, moved).execute();
+                                    return DSL.using(c).deleteFrom(ROWS).where(KEY.eq(k2)).execute();
+                                }));
+                                model.put(k, moved);
+                                model.remove(k2);
+                            }
+                            default -> {
+                                List<String> read = sharding.onRetryingMoves(k, ctx -> ctx.select(VAL).from(ROWS)
+                                    .where(KEY.eq(k)).fetch(VAL));
+                                String want = model.get(k);
+                                if (!read.equals(want == null ? List.of() : List.of(want)))
+                                    wrongReads.incrementAndGet();
+                            }
+                        }
+                        operations.incrementAndGet();
+                    } catch (RuntimeException e) {
+                        errors.add(e);
+                        return;
+                    }
+                }
+            }));
+        }
+        assertThat(warmedUp.await(60, TimeUnit.SECONDS)).isTrue();
+        MoveReport report = moves(MoveListener.NONE).move(3, "db2");
+        stop.set(true);
+        for (Thread t : threads)
+            t.join();
+
+        System.out.println(report + "; " + operations.get() + " generated operations");
+        assertThat(errors).isEmpty();
+        assertThat(wrongReads).hasValue(0);
+        for (long shard : new long[] {3, 5}) {
+            Map<Long, String> want = new java.util.TreeMap<>();
+            model.forEach((k, v) -> {
+                if (k % 8 == shard)
+                    want.put(k, v);
+            });
+            Map<Long, String> have = new java.util.TreeMap<>();
+            for (Record r : sharding.on(shard).select(KEY, VAL).from(ROWS).fetch())
+                assertThat(have.put(r.get(KEY), r.get(VAL))).as("key %d once", r.get(KEY)).isNull();
+            assertThat(have).as("shard %d", shard).isEqualTo(want);
+        }
+    }
+
+    /**
      * db1 has no replica, so before the move a replica read of shard 3 goes to db1's primary; after it, to
      * db2's standby, which received the shard by its own physical replication of db2.
      */
