@@ -442,10 +442,16 @@ public final class ShardMoves {
         String token = UUID.randomUUID().toString();
         try (Connection c = pool(source).getConnection();
              PreparedStatement ps = c.prepareStatement("insert into shardcache.move_sync (move, token) values (?, ?)")) {
-            c.setAutoCommit(true);
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement()) {
+                // WAL goes to the subscriber once flushed: with synchronous_commit = off on the server, the marker
+                // would wait for the WAL writer (wal_writer_delay, 200 ms by default), and the fence with it.
+                s.execute("set local synchronous_commit = on");
+            }
             ps.setString(1, j.id());
             ps.setString(2, token);
             ps.executeUpdate();
+            c.commit();
         }
         long deadline = start + timeout.toNanos();
         try (Connection c = pool(target).getConnection();
