@@ -7,6 +7,7 @@ import io.shardcache.sharding.internal.Options;
 import io.shardcache.sharding.internal.PlacementTable;
 import io.shardcache.sharding.internal.ReadOnlyListener;
 import io.shardcache.sharding.internal.ReplicaConnectionProvider;
+import io.shardcache.sharding.internal.RoutedConnection;
 import io.shardcache.sharding.internal.ServerPools;
 import io.shardcache.sharding.internal.Transactions;
 import java.sql.Connection;
@@ -121,7 +122,6 @@ public final class Sharding implements AutoCloseable {
     private static final int MOVE_RETRIES = 3;
     private static final String UNDEFINED_TABLE = "42P01";
     private static final String INVALID_SCHEMA_NAME = "3F000";
-    private static final String PLACEMENT_SEEN = "io.shardcache.sharding.placementSeen";
 
     private Sharding(String name, ShardMap map, ShardRouter router, Settings baseSettings) {
         this.name = name;
@@ -489,7 +489,7 @@ public final class Sharding implements AutoCloseable {
         c.set(settings);
         // The providers ask where the shard lives on every acquire, so a context stays valid across moves.
         if (replica) {
-            c.set(new ReplicaConnectionProvider(() -> poolsOf(shard).replicaSet(), shard, schema));
+            c.set(new ReplicaConnectionProvider(() -> placement.serverIndexOf(shard), i -> pools.get(i).replicaSet(), shard, schema));
             c.set(new ReadOnlyListener(shard, () -> placement.serverOf(shard).name(), schema), new MoveDetector(shard));
             c.data(CACHE_REPLICA_DATA_KEY, true);
         } else {
@@ -542,11 +542,11 @@ public final class Sharding implements AutoCloseable {
 
         @Override
         public Connection acquire() {
-            ServerPools p = poolsOf(shard);
+            int index = placement.serverIndexOf(shard);
             try {
-                return p.primary().getConnection();
+                return new RoutedConnection(pools.get(index).primary().getConnection(), index);
             } catch (SQLException e) {
-                PhysicalServer server = p.server();
+                PhysicalServer server = map.servers().get(index);
                 throw new DataAccessException("could not get a connection to logical shard " + shard + " (schema "
                     + map.schemaOf(shard) + ") from physical server " + server.name() + " (" + server.address() + "): "
                     + e.getMessage(), e);
@@ -567,7 +567,8 @@ public final class Sharding implements AutoCloseable {
     /**
      * Turns "the shard's schema is not there" on the server a statement was routed to into a
      * {@link ShardMovedException} when that server records that the shard moved: the cheap check of a stale
-     * route, paid only when a statement failed that way.
+     * route, paid only when a statement failed that way. The server is the one the statement's connection
+     * came from ({@link RoutedConnection}), which in a transaction may be older than this process's placement.
      */
     private final class MoveDetector implements ExecuteListener {
         private final int shard;
@@ -577,18 +578,17 @@ public final class Sharding implements AutoCloseable {
         }
 
         @Override
-        public void start(ExecuteContext ctx) {
-            ctx.data(PLACEMENT_SEEN, placement);
-        }
-
-        @Override
         public void exception(ExecuteContext ctx) {
             SQLException e = ctx.sqlException();
             if (e == null || !(UNDEFINED_TABLE.equals(e.getSQLState()) || INVALID_SCHEMA_NAME.equals(e.getSQLState())))
                 return;
-            Placement seen = ctx.data(PLACEMENT_SEEN) instanceof Placement p ? p : placement;
-            PhysicalServer from = seen.serverOf(shard);
-            Placement now = placement.versionOf(shard) > seen.versionOf(shard) ? placement : relearn(shard, from);
+            Connection c = ctx.connection();
+            int used = c != null ? RoutedConnection.serverOf(c) : -1;
+            Placement known = placement;
+            if (used < 0)
+                used = known.serverIndexOf(shard);
+            PhysicalServer from = map.servers().get(used);
+            Placement now = known.serverIndexOf(shard) != used ? known : relearn(shard, from);
             PhysicalServer to = now.serverOf(shard);
             if (!to.name().equals(from.name()))
                 ctx.exception(new ShardMovedException(shard, map.schemaOf(shard), from.name(), to.name(),
@@ -603,10 +603,7 @@ public final class Sharding implements AutoCloseable {
         return pools.get(index);
     }
 
-    /** The pools of the server {@code shard} lives on now: two array reads, on every acquire of a shard context. */
-    private ServerPools poolsOf(int shard) {
-        return pools.get(placement.serverIndexOf(shard));
-    }
+
 
     private void checkOpen() {
         if (closed)

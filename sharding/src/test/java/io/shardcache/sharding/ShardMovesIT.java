@@ -264,6 +264,48 @@ class ShardMovesIT {
         }
     }
 
+    /**
+     * A transaction of a process that has not heard of the move holds a connection to the old server; while
+     * it is open the shard moves and another thread of that process learns it. The transaction's next
+     * statement is refused at the old server: it must be a {@link ShardMovedException} naming that server,
+     * though the process's placement already says db2 when the statement starts.
+     */
+    @Test
+    void aTransactionOpenedOnTheOldServerBeforeAnotherThreadLearntTheMoveIsRefusedAsMoved() throws Exception {
+        try (Sharding stale = Sharding.create(newMap(), Items.MODULO)) {
+            CountDownLatch open = new CountDownLatch(1);
+            CountDownLatch learnt = new CountDownLatch(1);
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread tx = Thread.ofPlatform().start(() -> {
+                try {
+                    stale.on(3L).transaction(c -> {
+                        DSL.using(c).selectOne().fetch();   // the connection to db1 is taken; no lock on the shard
+                        open.countDown();
+                        await(learnt);
+                        DSL.using(c).insertInto(ROWS, KEY, VAL).values(3L, "in the old transaction").execute();
+                    });
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            });
+            assertThat(open.await(30, TimeUnit.SECONDS)).isTrue();
+            moves(MoveListener.NONE).move(3, "db2");
+            assertThatThrownBy(() -> stale.on(3L).fetchCount(ROWS)).isInstanceOf(ShardMovedException.class);
+            assertThat(stale.serverOf(3).name()).as("another thread learnt the move").isEqualTo("db2");
+            learnt.countDown();
+            tx.join();
+
+            assertThat(failure.get()).isNotNull();
+            ShardMovedException moved = null;
+            for (Throwable t = failure.get(); t != null && moved == null; t = t.getCause())
+                moved = t instanceof ShardMovedException m ? m : null;
+            assertThat(moved).as("%s", failure.get()).isNotNull();
+            assertThat(moved.from()).isEqualTo("db1");
+            assertThat(moved.to()).isEqualTo("db2");
+            assertThat(longs(pg2.dataSource(), "select count(*) from shard_0003.rows")).containsExactly(0L);
+        }
+    }
+
     @Test
     void aShardCanMoveBackAndMigrationsFollowIt() throws Exception {
         ShardMoves moves = moves(MoveListener.NONE);

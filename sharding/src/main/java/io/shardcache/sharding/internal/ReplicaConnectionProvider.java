@@ -2,7 +2,8 @@ package io.shardcache.sharding.internal;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.function.Supplier;
+import java.util.function.IntFunction;
+import java.util.function.IntSupplier;
 import org.jooq.ConnectionProvider;
 import org.jooq.exception.DataAccessException;
 
@@ -12,11 +13,14 @@ import org.jooq.exception.DataAccessException;
  * Thread-safe and stateless; one per logical shard so failures name the shard. The replica set is asked
  * for on each acquire, so a shard that moved reads from its new server's replicas.
  */
-public record ReplicaConnectionProvider(Supplier<ReplicaSet> replicas, int shard, String schema) implements ConnectionProvider {
+public record ReplicaConnectionProvider(IntSupplier server, IntFunction<ReplicaSet> replicasOf, int shard, String schema)
+    implements ConnectionProvider {
 
+    /** A connection of the shard's current server's replica set, remembering that server. */
     @Override
     public Connection acquire() {
-        return replicas.get().acquire(shard, schema);
+        int s = server.getAsInt();
+        return new RoutedConnection(replicasOf.apply(s).acquire(shard, schema), s);
     }
 
     @Override
