@@ -289,6 +289,12 @@ public final class BackendRing implements CacheBackend {
         return breakers;
     }
 
+    /** True if any node's calls leave the process. */
+    @Override
+    public boolean isRemote() {
+        return owned.stream().anyMatch(CacheBackend::isRemote);
+    }
+
     /** Each server's circuit, by the server's description; empty if built without them. */
     @Override
     public Map<String, io.shardcache.query.spi.Circuit.State> circuits() {

@@ -61,7 +61,13 @@ public final class RegionStats {
          * Reads that ran on the database because their connection's session differed from the one the keys
          * name (see {@link io.shardcache.query.spi.SkipReason#SESSION}).
          */
-        SKIPPED_SESSION("skippedSession");
+        SKIPPED_SESSION("skippedSession"),
+        /**
+         * Reads of a remote backend that shared a call another caller of this JVM sent for the same entry,
+         * after this one began, instead of making their own (read coalescing: a hot key's concurrent readers
+         * send about two calls, not one each).
+         */
+        COALESCED_READS("coalescedReads");
 
         private final String label;
 
@@ -199,6 +205,11 @@ public final class RegionStats {
     /** See {@link Count#SKIPPED_SESSION}. */
     public long skippedSession() {
         return count(Count.SKIPPED_SESSION);
+    }
+
+    /** See {@link Count#COALESCED_READS}. */
+    public long coalescedReads() {
+        return count(Count.COALESCED_READS);
     }
 
     @Override

@@ -130,6 +130,11 @@ public final class CircuitBreaker implements CacheBackend {
     }
 
     @Override
+    public boolean isRemote() {
+        return delegate.isRemote();
+    }
+
+    @Override
     public String describe() {
         return delegate.describe();
     }

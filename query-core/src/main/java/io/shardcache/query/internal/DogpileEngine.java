@@ -165,7 +165,8 @@ public final class DogpileEngine {
         this.near = n;
         this.bumps = new GenerationBumps(backend, near, releases);
         this.flights = new Flights(bumps);
-        this.lookups = new Lookups(List.copyOf(regions.all()), backend, near, bumps, this::onBackendFailure);
+        this.lookups = new Lookups(List.copyOf(regions.all()), backend, near, bumps, this::onBackendFailure,
+            (region, key) -> telemetryOf(region.name()).coalesced(key));
         this.entries = new Entries(backend, this::telemetryOf);
         this.regeneration = new Regeneration(backend, near, bumps, clock, this::telemetryOf, this::onBackendFailure, tracer);
         this.health = new BackendHealth(backend, bumps, near);

@@ -27,12 +27,24 @@ final class Lookups {
         void met(Region region, CacheKey key, CacheBackendException failure);
     }
 
+    /** What the engine does when a lookup shared another caller's backend read: count it. */
+    interface OnCoalesced {
+        void shared(Region region, CacheKey key);
+    }
+
+    /** The identity of a backend read: the entry and the counters read with it. */
+    private record ReadKey(String entry, List<String> counters) {
+    }
+
     private static final long[] NO_GENERATIONS = {};
 
     private final CacheBackend backend;
     private final @Nullable NearCache near;
     private final GenerationBumps bumps;
     private final OnFailure onFailure;
+    private final OnCoalesced onCoalesced;
+    /** Concurrent reads of one entry share a backend call; null for an in-process backend. */
+    private final @Nullable ReadCoalescer<ReadKey, CacheBackend.Read> coalescer;
     /** Each region's two counter names, built once: a hit reads both. */
     private final Map<String, Counters> counters;
     /**
@@ -43,11 +55,14 @@ final class Lookups {
     @SuppressWarnings("ThreadLocalUsage")
     private final ThreadLocal<@Nullable Prefetched> offered = new ThreadLocal<>();
 
-    Lookups(List<Region> regions, CacheBackend backend, @Nullable NearCache near, GenerationBumps bumps, OnFailure onFailure) {
+    Lookups(List<Region> regions, CacheBackend backend, @Nullable NearCache near, GenerationBumps bumps, OnFailure onFailure,
+            OnCoalesced onCoalesced) {
         this.backend = backend;
         this.near = near;
         this.bumps = bumps;
         this.onFailure = onFailure;
+        this.onCoalesced = onCoalesced;
+        this.coalescer = backend.isRemote() ? new ReadCoalescer<>() : null;
         Map<String, Counters> c = new HashMap<>();
         for (Region r : regions)
             c.put(r.name(), new Counters(regionCounter(r.name()), softCounter(r.name())));
@@ -130,13 +145,18 @@ final class Lookups {
         try {
             if (!bumps.flushBeforeRead())
                 throw new CacheBackendException("generation bumps of earlier writes could not reach the backend yet");
+            // After the flush: a read shared with this caller must have been sent after this JVM's writes' bumps landed.
+            long started = coalescer != null ? coalescer.start() : 0;
             Counters names = countersOf(region.name());
             List<String> all = names.with(tables.counters());
             Lookup nearby = fromNear(region, key, naming, fingerprint, tables, all);
             if (nearby != null)
                 return nearby;
             Pending p = pending(region, key, naming, fingerprint, tables, all);
-            CacheBackend.Read read = backend.read(region.name(), p.entryName(), all);
+            String entryName = p.entryName();
+            CacheBackend.Read read = coalescer == null ? backend.read(region.name(), entryName, all)
+                : coalescer.read(new ReadKey(entryName, all), started, () -> backend.read(region.name(), entryName, all),
+                    () -> onCoalesced.shared(region, key));
             byte[] entry = read.entry();
             if (read.generations()[0] != p.guess())
                 entry = backend.get(region.name(), p.renamed(read.generations()[0]));

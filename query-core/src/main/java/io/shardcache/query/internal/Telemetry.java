@@ -107,6 +107,11 @@ final class Telemetry {
         count(Count.NEAR_HITS);
     }
 
+    void coalesced(CacheKey key) {
+        count(Count.COALESCED_READS);
+        if (listening) guard(key, () -> listener.coalesced(key));
+    }
+
     /** An entry whose tables were written after it was computed: a miss. */
     void outdated(CacheKey key) {
         count(Count.OUTDATED_ENTRIES);

@@ -165,6 +165,16 @@ public interface CacheBackend extends AutoCloseable {
     }
 
     /**
+     * Whether a call leaves this process: a network round trip to a server. For such a backend, concurrent
+     * reads of one entry in one JVM share one call (read coalescing, counted as
+     * {@link io.shardcache.query.RegionStats#coalescedReads()}); an in-process backend answers faster than
+     * callers could be joined, and is read by each. The default is true.
+     */
+    default boolean isRemote() {
+        return true;
+    }
+
+    /**
      * True if this backend keeps a circuit breaker per server of its own (as {@code BackendRing} and
      * a {@code RedisCacheBackend} on a cluster do, each a {@link Circuit}), so that a server down
      * costs only its own keys: a {@code CachingDSL} then puts none around the whole backend. The

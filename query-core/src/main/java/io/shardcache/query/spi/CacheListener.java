@@ -53,6 +53,13 @@ public interface CacheListener {
     default void lockWaited(CacheKey key, Duration waited, LockWaitOutcome outcome) {
     }
 
+    /**
+     * A read of the backend for this key shared a call another caller of this JVM sent after it began,
+     * instead of making its own ({@link io.shardcache.query.RegionStats#coalescedReads()}).
+     */
+    default void coalesced(CacheKey key) {
+    }
+
     /** A result was not stored, or the cache was not consulted, for {@code reason}. */
     default void skipped(CacheKey key, SkipReason reason) {
     }

@@ -83,6 +83,11 @@ public abstract class ForwardingCacheBackend implements CacheBackend {
     }
 
     @Override
+    public boolean isRemote() {
+        return delegate.isRemote();
+    }
+
+    @Override
     public java.util.Map<String, Circuit.State> circuits() {
         return delegate.circuits();
     }
