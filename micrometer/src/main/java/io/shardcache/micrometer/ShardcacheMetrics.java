@@ -37,6 +37,8 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code shardcache.cache.gets} (counter), tag {@code result}: {@code hit}, {@code miss},
  *       {@code stale} (a stale entry served while it is refreshed);</li>
  *   <li>{@code shardcache.cache.regenerations} (timer): the query run on the database for a key;</li>
+ *   <li>{@code shardcache.cache.reads.coalesced} (counter): reads of a remote backend that shared the call
+ *       another caller of this JVM sent for the same entry (read coalescing);</li>
  *   <li>{@code shardcache.cache.lock.waits} (timer), tag {@code outcome}: a miss waiting for another
  *       caller's regeneration;</li>
  *   <li>{@code shardcache.cache.skipped} (counter), tag {@code reason}: rows not stored or the cache
@@ -118,6 +120,11 @@ public final class ShardcacheMetrics implements CacheListener {
     }
 
     @Override
+    public void coalesced(CacheKey key) {
+        of(key).coalesced.increment();
+    }
+
+    @Override
     public void regenerated(CacheKey key, Duration took) {
         of(key).regenerations.record(took);
     }
@@ -167,7 +174,7 @@ public final class ShardcacheMetrics implements CacheListener {
     /** The meters of one region (and shard). */
     private final class RegionMeters {
         private final Tags tags;
-        private final Counter hits, misses, stale, backendErrors, queryErrors;
+        private final Counter hits, misses, stale, backendErrors, queryErrors, coalesced;
         private final Timer regenerations;
         /** By ordinal: every reason and outcome registered up front, then only read, without a lock. */
         private final Counter[] skipped = new Counter[SkipReason.values().length];
@@ -181,6 +188,9 @@ public final class ShardcacheMetrics implements CacheListener {
             stale = gets("stale");
             backendErrors = errors("backend");
             queryErrors = errors("query");
+            coalesced = Counter.builder("shardcache.cache.reads.coalesced")
+                .description("backend reads shared with another caller of this JVM instead of made again")
+                .tags(tags).register(registry);
             regenerations = Timer.builder("shardcache.cache.regenerations").description("queries run on the database to fill an entry")
                 .tags(tags).register(registry);
             for (SkipReason r : SkipReason.values())

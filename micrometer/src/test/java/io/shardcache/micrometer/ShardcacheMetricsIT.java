@@ -142,6 +142,40 @@ class ShardcacheMetricsIT {
         }
     }
 
+    /** Readers of one key share Redis reads (each read slowed to 20 ms so that they overlap); each share is counted. */
+    @Test
+    void readsSharedWithAnotherCallerAreCountedAsCoalesced(RedisService redis) throws Exception {
+        ShardcacheMetrics metrics = ShardcacheMetrics.builder(registry).build();
+        String prefix = RedisService.uniquePrefix("metrics-coalesced");
+        try (RedisCacheBackend backend = RedisCacheBackend.builder(redis.uri()).keyPrefix(prefix).build();
+             CachingDSL cached = CachingDSL.builder(dsl, Regions.builder().region("items").build())
+                 .backend(new io.shardcache.query.spi.ForwardingCacheBackend(backend) {
+                     @Override
+                     public Read read(String region, String key, List<String> counters) {
+                         try {
+                             Thread.sleep(20);
+                         } catch (InterruptedException e) {
+                             Thread.currentThread().interrupt();
+                         }
+                         return super.read(region, key, counters);
+                     }
+                 }).listener(metrics).build()) {
+            nameOf(cached.fromCache("items"), 1);
+            for (var f : io.shardcache.testing.Gate.run(16, i -> nameOf(cached.fromCache("items"), 1)))
+                assertThat(f.get()).isEqualTo("item 1");
+
+            long shared = cached.stats("items").coalescedReads();
+            assertThat(shared).isPositive();
+            assertThat(count("shardcache.cache.reads.coalesced", "region", "items")).isEqualTo(shared);
+        } finally {
+            try (var raw = io.lettuce.core.RedisClient.create(redis.uri()); var c = raw.connect()) {
+                var keys = c.sync().keys(prefix + "*");
+                if (!keys.isEmpty())
+                    c.sync().del(keys.toArray(String[]::new));
+            }
+        }
+    }
+
     @Test
     void lettuceCommandLatenciesReachTheRegistryGivenToTheBackend(RedisService redis) {
         try (RedisCacheBackend backend = RedisCacheBackend.builder(redis.uri()).keyPrefix(RedisService.uniquePrefix("metrics"))
