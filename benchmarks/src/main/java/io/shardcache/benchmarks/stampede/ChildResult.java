@@ -14,6 +14,8 @@ import java.util.stream.Collectors;
  * @param acquires      {@code RegenerationLocks.acquire} calls for the stampede's key (miss path)
  * @param regenerations the engine's own count of queries it ran for the region (its listener); for the
  *                      naive scheme, the callers that ran the query
+ * @param backendReads  calls that read the stampede's entry from the backend (each {@code MGET}-like read)
+ * @param coalesced     reads that shared another caller's backend read instead (read coalescing)
  * @param startMaxUs    how long after reading GO the last caller thread started
  * @param drainUs       how long closing the caching DSL took (it waits for background refreshes)
  * @param cpuUs         CPU time the child JVM used (all its threads, JIT and GC included) from GO until its last caller finished
@@ -23,7 +25,7 @@ import java.util.stream.Collectors;
  */
 record ChildResult(int child, int callers, int errors, long tryAcquires, long acquires, long regenerations,
                    long hits, long staleServed, long misses, long backendErrors, long lockTimeouts,
-                   long startMaxUs, long drainUs, long cpuUs, long[] lockWaitsUs, long[] latenciesUs, List<Trace.Event> events) {
+                   long backendReads, long coalesced, long startMaxUs, long drainUs, long cpuUs, long[] lockWaitsUs, long[] latenciesUs, List<Trace.Event> events) {
 
     static final String TAG = "RESULT";
 
@@ -36,6 +38,7 @@ record ChildResult(int child, int callers, int errors, long tryAcquires, long ac
             + " try_acquire=" + tryAcquires + " acquire=" + acquires + " regenerations=" + regenerations
             + " hits=" + hits + " stale_served=" + staleServed + " misses=" + misses
             + " backend_errors=" + backendErrors + " lock_timeouts=" + lockTimeouts
+            + " backend_reads=" + backendReads + " coalesced=" + coalesced
             + " start_max_us=" + startMaxUs + " drain_us=" + drainUs + " cpu_us=" + cpuUs
             + " lock_waits_us=" + join(lockWaitsUs) + " latencies_us=" + join(latenciesUs)
             + " events=" + events.stream().map(Trace.Event::format).collect(Collectors.joining(","));
@@ -57,7 +60,7 @@ record ChildResult(int child, int callers, int errors, long tryAcquires, long ac
         try {
             ChildResult r = new ChildResult(i(f, "child"), i(f, "callers"), i(f, "errors"), l(f, "try_acquire"),
                 l(f, "acquire"), l(f, "regenerations"), l(f, "hits"), l(f, "stale_served"), l(f, "misses"),
-                l(f, "backend_errors"), l(f, "lock_timeouts"), l(f, "start_max_us"), l(f, "drain_us"), l(f, "cpu_us"),
+                l(f, "backend_errors"), l(f, "lock_timeouts"), l(f, "backend_reads"), l(f, "coalesced"), l(f, "start_max_us"), l(f, "drain_us"), l(f, "cpu_us"),
                 list(f, "lock_waits_us"), list(f, "latencies_us"), events(field(f, "events")));
             if (r.latenciesUs.length != r.callers - r.errors)
                 throw new IllegalArgumentException("child " + r.child + " reports " + r.callers + " callers and " + r.errors

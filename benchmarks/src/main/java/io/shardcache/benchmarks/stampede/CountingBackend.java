@@ -19,6 +19,7 @@ final class CountingBackend extends ForwardingCacheBackend {
     private final String lockKeyPrefix;
     private final LongAdder tryAcquires = new LongAdder();
     private final LongAdder acquires = new LongAdder();
+    private final LongAdder reads = new LongAdder();
     private final RegenerationLocks locks;
     private final String region;
     private final Trace trace;
@@ -84,6 +85,27 @@ final class CountingBackend extends ForwardingCacheBackend {
     void reset() {
         tryAcquires.reset();
         acquires.reset();
+        reads.reset();
+    }
+
+    /** Calls that read the region's entries with their counters ({@code read}, and each request of {@code readAll}). */
+    long reads() {
+        return reads.sum();
+    }
+
+    @Override
+    public Read read(String region, String key, java.util.List<String> counters) {
+        if (region.equals(this.region))
+            reads.increment();
+        return super.read(region, key, counters);
+    }
+
+    @Override
+    public java.util.List<Read> readAll(java.util.List<ReadRequest> requests) {
+        for (ReadRequest r : requests)
+            if (r.region().equals(this.region))
+                reads.increment();
+        return super.readAll(requests);
     }
 
     long tryAcquires() {

@@ -293,7 +293,8 @@ public final class Stampede {
                          : " lock_attempts=" + r.lockAttempts() + " (acquire=" + r.acquires() + " try_acquire=" + r.tryAcquires()
                            + ") regenerations=" + r.regenerations() + " hits=" + r.hits() + " stale_served=" + r.staleServed()
                            + " misses=" + r.misses() + " backend_errors=" + r.backendErrors()
-                           + " lock_timeouts=" + r.lockTimeouts() + " lock_wait_ms=[" + waits + "]")
+                           + " lock_timeouts=" + r.lockTimeouts() + " lock_wait_ms=[" + waits + "]"
+                           + " backend_reads=" + r.backendReads() + " coalesced=" + r.coalesced())
                 + " p50_ms=" + Latencies.ms(own.percentileMicros(0.5)) + " max_ms=" + Latencies.ms(own.maxMicros())
                 + " last_start_ms=" + Latencies.ms(r.startMaxUs()) + " cpu_ms=" + Latencies.ms(r.cpuUs())
                 + (naive ? "" : " close_ms=" + Latencies.ms(r.drainUs())));

@@ -271,11 +271,11 @@ public final class StampedeChild {
                     s.regenerations() - before.regenerations(), s.hits() - before.hits(),
                     s.staleServed() - before.staleServed(), s.misses() - before.misses(),
                     s.backendErrors() - before.backendErrors(), s.lockTimeouts() - before.lockTimeouts(),
-                    startMax, drainUs, cpuUs, lockWaits.micros(), ok, trace.events());
+                    counting.reads(), s.coalescedReads() - before.coalescedReads(), startMax, drainUs, cpuUs, lockWaits.micros(), ok, trace.events());
             } else {
                 CacheAside a = java.util.Objects.requireNonNull(aside, "the comparison scheme");
                 result = new ChildResult(spec.child(), threads, errors.size(), 0, 0, a.executions(),
-                    a.hits(), 0, a.misses(), 0, 0, startMax, drainUs, cpuUs, new long[0], ok, trace.events());
+                    a.hits(), 0, a.misses(), 0, 0, 0, 0, startMax, drainUs, cpuUs, new long[0], ok, trace.events());
                 if (spring != null)
                     spring.close();
             }

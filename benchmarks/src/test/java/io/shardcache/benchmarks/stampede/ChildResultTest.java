@@ -9,7 +9,7 @@ class ChildResultTest {
 
     @Test
     void aResultLineRoundTrips() {
-        ChildResult r = new ChildResult(3, 4, 1, 1, 2, 1, 5, 6, 7, 0, 0, 1500, 210_000, 95_000,
+        ChildResult r = new ChildResult(3, 4, 1, 1, 2, 1, 5, 6, 7, 0, 0, 3, 4, 1500, 210_000, 95_000,
             new long[] {201_000}, new long[] {203_100, 203_200, 204_000},
             java.util.List.of(new Trace.Event("go", 1_700_000_000_000_000L), new Trace.Event("acquire:got", 1_700_000_000_001_000L)));
 
@@ -21,14 +21,14 @@ class ChildResultTest {
 
     @Test
     void emptyListsRoundTrip() {
-        ChildResult r = new ChildResult(0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, new long[0], new long[0], java.util.List.of());
+        ChildResult r = new ChildResult(0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, new long[0], new long[0], java.util.List.of());
 
         assertThat(ChildResult.parse(r.format()).latenciesUs()).isEmpty();
     }
 
     @Test
     void aTruncatedLineIsRejected() {
-        String line = new ChildResult(0, 2, 0, 0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, new long[0], new long[] {1, 2}, java.util.List.of()).format();
+        String line = new ChildResult(0, 2, 0, 0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, new long[0], new long[] {1, 2}, java.util.List.of()).format();
 
         assertThatThrownBy(() -> ChildResult.parse(line.substring(0, line.indexOf(" latencies_us"))))
             .hasMessage("result line has no latencies_us=");
