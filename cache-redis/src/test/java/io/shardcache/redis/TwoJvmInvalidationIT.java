@@ -103,12 +103,16 @@ class TwoJvmInvalidationIT {
     private String appA;
     private final Set<String> lockedByB = ConcurrentHashMap.newKeySet();
 
-    /** The regions both JVMs use; only A's lease in {@code gated} differs from the default. */
+    /**
+     * The regions both JVMs use; only A's lease in {@code gated} differs from the default. The churn bypass is
+     * off: these tests write as fast as they read, to check the entries the cache must refuse, and a bypass would
+     * send those reads to the database instead.
+     */
     static Regions regions(Duration gatedLease) {
         return Regions.builder()
-            .region("items")
-            .region("near", r -> r.nearCache(1_000, NEAR_MAX_AGE))
-            .region("gated", r -> r.lockLease(gatedLease))
+            .region("items", r -> r.churnBypass(false))
+            .region("near", r -> r.nearCache(1_000, NEAR_MAX_AGE).churnBypass(false))
+            .region("gated", r -> r.lockLease(gatedLease).churnBypass(false))
             .build();
     }
 

@@ -62,12 +62,13 @@ public final class Region {
     private final Duration nearCacheMaxAge;
     private final Duration nearCacheMaxLag;
     private final boolean tableGenerations;
+    private final boolean churnBypass;
 
     private Region(String name, Duration ttl, Duration staleFor, boolean asyncRefresh, Duration lockWait,
             Duration lockLease, double earlyRefresh, int maxEntryBytes, int compressAbove,
             OnLockTimeout onLockTimeout, OnBackendFailure onBackendFailure, OnRefreshFailure onRefreshFailure,
             Predicate<? super Result<Record>> cacheIf, int nearCacheEntries, Duration nearCacheMaxAge,
-            Duration nearCacheMaxLag, boolean tableGenerations) {
+            Duration nearCacheMaxLag, boolean tableGenerations, boolean churnBypass) {
         this.name = Objects.requireNonNull(name, "name");
         this.ttl = Objects.requireNonNull(ttl, "ttl");
         this.staleFor = Objects.requireNonNull(staleFor, "staleFor");
@@ -85,6 +86,7 @@ public final class Region {
         this.nearCacheMaxAge = Objects.requireNonNull(nearCacheMaxAge, "nearCacheMaxAge");
         this.nearCacheMaxLag = Objects.requireNonNull(nearCacheMaxLag, "nearCacheMaxLag");
         this.tableGenerations = tableGenerations;
+        this.churnBypass = churnBypass;
     }
 
     /** The region's name, used in keys and errors. */
@@ -193,6 +195,15 @@ public final class Region {
         return tableGenerations;
     }
 
+    /**
+     * Whether a key whose entries keep being outdated by writes before they are read again, and whose query is
+     * cheap, reads the database directly for a while instead of paying for the cache; default true (see
+     * {@link Builder#churnBypass}).
+     */
+    public boolean churnBypass() {
+        return churnBypass;
+    }
+
     @Override
     public String toString() {
         return "Region[name=" + name + ", ttl=" + ttl + ", staleFor=" + staleFor + ", asyncRefresh=" + asyncRefresh
@@ -200,7 +211,8 @@ public final class Region {
             + ", maxEntryBytes=" + maxEntryBytes + ", compressAbove=" + compressAbove + ", onLockTimeout=" + onLockTimeout
             + ", onBackendFailure=" + onBackendFailure + ", onRefreshFailure=" + onRefreshFailure
             + ", nearCacheEntries=" + nearCacheEntries + ", nearCacheMaxAge=" + nearCacheMaxAge
-            + ", nearCacheMaxLag=" + nearCacheMaxLag + ", tableGenerations=" + tableGenerations + "]";
+            + ", nearCacheMaxLag=" + nearCacheMaxLag + ", tableGenerations=" + tableGenerations
+            + ", churnBypass=" + churnBypass + "]";
     }
 
     /** Fresh time plus stale time: when the backend forgets an entry. */
@@ -236,9 +248,26 @@ public final class Region {
         private @Nullable Duration nearCacheMaxAge;
         private @Nullable Duration nearCacheMaxLag;
         private @Nullable Boolean tableGenerations;
+        private @Nullable Boolean churnBypass;
 
         Builder(String name) {
             this.name = name;
+        }
+
+        /**
+         * Whether a churning key reads the database directly for a while; default true. A key churns when its
+         * entries are outdated by writes to their tables (or their fill refused because a table was written while
+         * the query ran) more often than they are served: each outdated entry counts 1, each hit takes away 0.5,
+         * and at 3 the key is read directly, without lock, backend read or store ({@code skippedChurn}), first for
+         * 100 ms, then twice as long each time it churns again, up to 5 s; then the cache is tried again. Only
+         * keys whose last query took under 20 ms are bypassed: for a costly query one shared regeneration still
+         * beats many callers each running it. Turn it off for a region whose reads must always go through its
+         * cache's single flight.
+         */
+        public Builder churnBypass(boolean churnBypass) {
+            once("churnBypass", this.churnBypass);
+            this.churnBypass = churnBypass;
+            return this;
         }
 
         /** How long an entry is fresh; must be positive. */
@@ -411,7 +440,8 @@ public final class Region {
                 nearCacheEntries != null ? nearCacheEntries : 0,
                 nearCacheMaxAge != null ? nearCacheMaxAge : Duration.ZERO,
                 nearCacheMaxLag != null ? nearCacheMaxLag : DEFAULT_NEAR_CACHE_MAX_LAG,
-                tableGenerations == null || tableGenerations);
+                tableGenerations == null || tableGenerations,
+                churnBypass == null || churnBypass);
         }
 
         private void once(String option, @Nullable Object current) {

@@ -67,7 +67,9 @@ public final class RegionStats {
          * after this one began, instead of making their own (read coalescing: a hot key's concurrent readers
          * send about two calls, not one each).
          */
-        COALESCED_READS("coalescedReads");
+        COALESCED_READS("coalescedReads"),
+        /** Reads of a churning key run on the database without the cache (see {@link io.shardcache.query.spi.SkipReason#CHURN}). */
+        SKIPPED_CHURN("skippedChurn");
 
         private final String label;
 
@@ -210,6 +212,11 @@ public final class RegionStats {
     /** See {@link Count#COALESCED_READS}. */
     public long coalescedReads() {
         return count(Count.COALESCED_READS);
+    }
+
+    /** See {@link Count#SKIPPED_CHURN}. */
+    public long skippedChurn() {
+        return count(Count.SKIPPED_CHURN);
     }
 
     @Override

@@ -41,7 +41,7 @@ class RegionStatsTest {
     @Test
     void toStringNamesEveryCountByItsLabel() {
         String text = RegionStats.of(Map.of(Count.STALE_SERVED, 2L)).toString();
-        assertThat(text).startsWith("RegionStats[hits=0, staleServed=2, misses=0,").endsWith("skippedSession=0, coalescedReads=0]");
+        assertThat(text).startsWith("RegionStats[hits=0, staleServed=2, misses=0,").endsWith("coalescedReads=0, skippedChurn=0]");
         for (Count c : Count.values())
             assertThat(text).contains(c.label() + "=");
     }

@@ -68,6 +68,8 @@ final class CachingExecutor {
         // The caller's own connection may have changed its session since the keys' inputs were read.
         if (context.singleConnection() && !context.keyContext().session().matches(delegate.get()))
             return skipped(context, statement, SkipReason.SESSION, live);
+        if (engine.churning(context.region(), context.naming(statement)))
+            return skipped(context, statement, SkipReason.CHURN, live);
         Lookup k = engine.lookupAndRead(context.region(), context.naming(statement), statement,
             context.tablesOf(sql, WriteTracker.executing(sql)));
         Result<Record> rows;

@@ -142,6 +142,7 @@ public final class DogpileEngine {
     private final Regeneration regeneration;
     private final ReadTracer tracer;
     private final BackendHealth health;
+    private final ChurnTracker churn;
     private static final System.Logger LOG = System.getLogger(DogpileEngine.class.getName());
 
     public DogpileEngine(Regions regions, CacheBackend backend, CacheListener listener, InstantSource clock,
@@ -151,9 +152,10 @@ public final class DogpileEngine {
         this.clock = clock;
         this.random = random;
         this.refresher = refresher;
+        this.churn = new ChurnTracker(() -> clock.millis() * 1_000_000L);
         Map<String, Telemetry> t = new HashMap<>();
         for (Region r : regions.all())
-            t.put(r.name(), new Telemetry(listener));
+            t.put(r.name(), new Telemetry(listener, r.churnBypass() ? churn : null));
         this.telemetry = Map.copyOf(t);
         List<Region> withNear = regions.all().stream().filter(r -> r.nearCacheEntries() > 0).toList();
         NearCache n = withNear.isEmpty() ? null : new NearCache(withNear);
@@ -292,6 +294,15 @@ public final class DogpileEngine {
     /** Why reads of {@code sql} always pass through uncached, or null when they may be cached. */
     @Nullable String passesThrough(String sql) {
         return regeneration.passesThrough(sql);
+    }
+
+    /**
+     * Whether a read of {@code naming} in {@code region} should skip the cache now because the key churns
+     * ({@link io.shardcache.query.spi.SkipReason#CHURN}); the caller then runs it on the database and reports
+     * {@link #skipped}.
+     */
+    public boolean churning(Region region, KeyMaterial naming) {
+        return region.churnBypass() && churn.bypassing(region.name(), naming.scope(), naming.sha1Hex());
     }
 
     /** Telemetry for reads that never reach {@link #fetch}, such as those inside a transaction. */

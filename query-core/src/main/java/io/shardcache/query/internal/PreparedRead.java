@@ -204,6 +204,8 @@ public final class PreparedRead<R extends Record> {
         try {
             Result<Record> rows;
             SkipReason bypass = bypass();
+            if (bypass == null && engine.churning(context.region(), key))
+                bypass = SkipReason.CHURN;
             if (bypass != null) {
                 engine.skipped(engine.keyOf(context.region(), key, key), bypass);
                 rows = loader.live();

@@ -25,9 +25,16 @@ final class Telemetry {
     /** False for {@link CacheListener#NONE}: then no event builds a lambda for it, not even a hit. */
     private final boolean listening;
     private final LongAdder[] counts = new LongAdder[Count.values().length];
+    /** Told which keys' entries are served and which are outdated; null when the region does not bypass churn. */
+    private final @Nullable ChurnTracker churn;
 
     Telemetry(CacheListener listener) {
+        this(listener, null);
+    }
+
+    Telemetry(CacheListener listener, @Nullable ChurnTracker churn) {
         this.listener = listener;
+        this.churn = churn;
         // NONE is a sentinel: any other listener is called, even one that overrides nothing.
         @SuppressWarnings("ReferenceEquality")
         boolean none = listener == CacheListener.NONE;
@@ -49,11 +56,15 @@ final class Telemetry {
 
     void hit(CacheKey key) {
         count(Count.HITS);
+        if (churn != null)
+            churn.served(key);
         if (listening) guard(key, () -> listener.hit(key));
     }
 
     void staleServed(CacheKey key) {
         count(Count.STALE_SERVED);
+        if (churn != null)
+            churn.served(key);
         if (listening) guard(key, () -> listener.staleServed(key));
     }
 
@@ -64,6 +75,8 @@ final class Telemetry {
 
     void regenerated(CacheKey key, Duration took) {
         count(Count.REGENERATIONS);
+        if (churn != null)
+            churn.queried(key, took);
         if (listening) guard(key, () -> listener.regenerated(key, took));
     }
 
@@ -84,9 +97,14 @@ final class Telemetry {
             case DECLINED -> count(Count.SKIPPED_DECLINED);
             case TRANSACTION -> count(Count.SKIPPED_TRANSACTION);
             case BACKEND_UNAVAILABLE -> { }   // counted as backendErrors where it happened
-            case TABLE_WRITTEN -> count(Count.SKIPPED_TABLE_WRITTEN);
+            case TABLE_WRITTEN -> {
+                count(Count.SKIPPED_TABLE_WRITTEN);
+                if (churn != null)
+                    churn.outdated(key);
+            }
             case REPLICA -> count(Count.SKIPPED_REPLICA);
             case SESSION -> count(Count.SKIPPED_SESSION);
+            case CHURN -> count(Count.SKIPPED_CHURN);
         }
         if (listening) guard(key, () -> listener.skipped(key, reason));
     }
@@ -115,6 +133,8 @@ final class Telemetry {
     /** An entry whose tables were written after it was computed: a miss. */
     void outdated(CacheKey key) {
         count(Count.OUTDATED_ENTRIES);
+        if (churn != null)
+            churn.outdated(key);
     }
 
     /** An entry that was read but cannot be used (corrupt, other version, other query): a miss. */

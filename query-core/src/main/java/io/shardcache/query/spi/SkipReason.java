@@ -32,5 +32,11 @@ public enum SkipReason {
      * time zone, the search path or another setting that changes answers): its reads run on the
      * database and nothing is stored. See {@code CachingDSL} on what a key holds.
      */
-    SESSION
+    SESSION,
+    /**
+     * The key churns: its entries were outdated by writes more often than they were served, and its query is
+     * cheap, so for a while it is read from the database without consulting the cache (no lock, no backend
+     * read, nothing stored); see {@code Region.Builder#churnBypass}.
+     */
+    CHURN
 }

@@ -61,6 +61,7 @@ final class RegionsFromProperties {
         }
         if (p.getNearCacheMaxLag() != null) r.nearCacheMaxLag(p.getNearCacheMaxLag());
         if (p.getTableGenerations() != null) r.tableGenerations(p.getTableGenerations());
+        if (p.getChurnBypass() != null) r.churnBypass(p.getChurnBypass());
     }
 
     private static int bytes(String property, DataSize size) {

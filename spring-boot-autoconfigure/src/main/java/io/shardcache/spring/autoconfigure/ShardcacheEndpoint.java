@@ -92,6 +92,7 @@ public class ShardcacheEndpoint {
         out.put("lockWait", r.lockWait().toString());
         out.put("nearCacheEntries", r.nearCacheEntries());
         out.put("tableGenerations", r.tableGenerations());
+        out.put("churnBypass", r.churnBypass());
         Map<String, Long> counts = new LinkedHashMap<>();
         cached.stats(r.name()).asMap().forEach((count, value) -> counts.put(count.label(), value));
         out.put("stats", counts);

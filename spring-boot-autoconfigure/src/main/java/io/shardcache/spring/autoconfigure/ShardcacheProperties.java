@@ -200,6 +200,9 @@ public class ShardcacheProperties {
         /** Whether writes to the tables a query reads make its entries misses. */
         private @Nullable Boolean tableGenerations;
 
+        /** Whether a key whose entries writes outdate faster than they are read runs on the database for a while. */
+        private @Nullable Boolean churnBypass;
+
         public @Nullable Duration getTtl() {
             return ttl;
         }
@@ -318,6 +321,14 @@ public class ShardcacheProperties {
 
         public void setTableGenerations(@Nullable Boolean tableGenerations) {
             this.tableGenerations = tableGenerations;
+        }
+
+        public @Nullable Boolean getChurnBypass() {
+            return churnBypass;
+        }
+
+        public void setChurnBypass(@Nullable Boolean churnBypass) {
+            this.churnBypass = churnBypass;
         }
     }
 
