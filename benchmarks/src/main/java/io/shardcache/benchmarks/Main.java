@@ -15,6 +15,7 @@ import java.util.Arrays;
  * java -jar benchmarks/target/shardcache-benchmarks.jar stampede --jvms 4 --threads 50 --query sleep:200 --mode cold
  * java -jar benchmarks/target/shardcache-benchmarks.jar report
  * java -jar benchmarks/target/shardcache-benchmarks.jar move --rows 1000000
+ * java -jar benchmarks/target/shardcache-benchmarks.jar churn
  * </pre>
  *
  * No subcommand, or an unknown one, prints the usage and exits with status 2.
@@ -32,6 +33,7 @@ public final class Main {
             case "stampede" -> System.exit(Stampede.run(rest, System.out, System.err));
             case "report" -> System.exit(Report.run(rest, System.out, System.err));
             case "move" -> System.exit(MoveBenchmark.run(rest, System.out, System.err));
+            case "churn" -> System.exit(ChurnBenchmark.run(rest, System.out, System.err));
             case "help", "-h", "--help" -> usage(System.out);
             default -> {
                 if (!command.isEmpty())
@@ -69,6 +71,9 @@ public final class Main {
                                   longest write pause. For example
                                     move --rows 1000000 --writers 4 --rate 200
                                     move --help                              its options
+              churn [options]     reads per second on a table written every 100 ms: Redis regions with and
+                                  without the churn bypass, next to the database alone. For example
+                                    churn --keys 50 --readers 8 --write-ms 100 --seconds 5
               help                this text
 
             PostgreSQL comes from SHARDCACHE_PG_URL, else 127.0.0.1:5432 (user postgres), else an
