@@ -257,12 +257,13 @@ public final class Region {
         /**
          * Whether a churning key reads the database directly for a while; default true. A key churns when its
          * entries are outdated by writes to their tables (or their fill refused because a table was written while
-         * the query ran) more often than they are served: each outdated entry counts 1, each hit takes away 0.5,
-         * and at 3 the key is read directly, without lock, backend read or store ({@code skippedChurn}), first for
-         * 100 ms, then twice as long each time it churns again, up to 5 s; then the cache is tried again. Only
-         * keys whose last query took under 20 ms are bypassed: for a costly query one shared regeneration still
-         * beats many callers each running it. Turn it off for a region whose reads must always go through its
-         * cache's single flight.
+         * the query ran) more often than one in five reads: each outdated entry counts 1, each hit takes away
+         * 0.2, and at 2 the key is read directly, without lock, backend read or store ({@code skippedChurn}),
+         * first for 500 ms, then twice as long each time it churns again, up to 5 s; then the cache is tried
+         * again. Only keys whose last query took under 20 ms, and whose reads through the cache took longer on
+         * average than that query, are bypassed: for a costly query one shared regeneration still beats many
+         * callers each running it. Turn it off for a region whose reads must always go through its cache's
+         * single flight.
          */
         public Builder churnBypass(boolean churnBypass) {
             once("churnBypass", this.churnBypass);

@@ -70,6 +70,7 @@ final class CachingExecutor {
             return skipped(context, statement, SkipReason.SESSION, live);
         if (engine.churning(context.region(), context.naming(statement)))
             return skipped(context, statement, SkipReason.CHURN, live);
+        long began = System.nanoTime();
         Lookup k = engine.lookupAndRead(context.region(), context.naming(statement), statement,
             context.tablesOf(sql, WriteTracker.executing(sql)));
         Result<Record> rows;
@@ -79,6 +80,7 @@ final class CachingExecutor {
         } catch (Uncacheable u) {
             return live.run();   // counted by the engine
         }
+        engine.read(context.region(), k.key(), System.nanoTime() - began);
         return new PgTextResultSet(rows);
     }
 

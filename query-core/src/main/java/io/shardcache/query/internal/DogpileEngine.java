@@ -305,6 +305,12 @@ public final class DogpileEngine {
         return region.churnBypass() && churn.bypassing(region.name(), naming.scope(), naming.sha1Hex());
     }
 
+    /** A read of {@code key} through the cache took {@code nanos}, whatever its outcome: for the churn bypass. */
+    public void read(Region region, CacheKey key, long nanos) {
+        if (region.churnBypass())
+            churn.read(key, nanos);
+    }
+
     /** Telemetry for reads that never reach {@link #fetch}, such as those inside a transaction. */
     public void skipped(CacheKey key, SkipReason reason) {
         telemetryOf(key.region()).skipped(key, reason);

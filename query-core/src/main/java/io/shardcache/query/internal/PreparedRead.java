@@ -211,7 +211,10 @@ public final class PreparedRead<R extends Record> {
                 rows = loader.live();
             } else {
                 try {
-                    rows = engine.fetch(engine.lookupAndRead(context.region(), key, key, tables), loader, shape::records);
+                    long began = System.nanoTime();
+                    Lookup k = engine.lookupAndRead(context.region(), key, key, tables);
+                    rows = engine.fetch(k, loader, shape::records);
+                    engine.read(context.region(), k.key(), System.nanoTime() - began);
                 } catch (Uncacheable u) {
                     rows = loader.live();   // counted by the engine
                 }
