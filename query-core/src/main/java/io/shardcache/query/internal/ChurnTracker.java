@@ -14,7 +14,7 @@ import org.jspecify.annotations.Nullable;
  * on average (a moving average of the last few) than that query: first
  * {@link #FIRST_BYPASS}, doubling each time it churns again, up to {@link #LONGEST_BYPASS}. A key is held from
  * its first regeneration or outdated entry until a hit leaves its score at 0, at most {@link #MAX_KEYS} at once
- * (beyond that new keys are not tracked, and so never bypassed). Thread-safe.
+ * (beyond that new keys are not tracked, and so never bypassed). One per region. Thread-safe.
  */
 final class ChurnTracker {
 
@@ -29,9 +29,6 @@ final class ChurnTracker {
     static final Duration LONGEST_BYPASS = Duration.ofSeconds(5);
     static final int MAX_KEYS = 100_000;
 
-    private record Key(String region, String scope, String hash) {
-    }
-
     private static final class State {
         double score;
         long bypassUntil;
@@ -41,7 +38,8 @@ final class ChurnTracker {
         double readNanos;                       // moving average of reads through the cache; 0 until one is seen
     }
 
-    private final ConcurrentHashMap<Key, State> keys = new ConcurrentHashMap<>();
+    /** By the key's hash: its SHA-1 covers its scope, and there is one tracker per region. */
+    private final ConcurrentHashMap<String, State> keys = new ConcurrentHashMap<>();
     private final LongSupplier nanos;
 
     ChurnTracker(LongSupplier nanos) {
@@ -49,10 +47,10 @@ final class ChurnTracker {
     }
 
     /** Whether reads of the key should skip the cache now. */
-    boolean bypassing(String region, String scope, String hash) {
+    boolean bypassing(String hash) {
         if (keys.isEmpty())
             return false;
-        State s = keys.get(new Key(region, scope, hash));
+        State s = keys.get(hash);
         if (s == null)
             return false;
         synchronized (s) {
@@ -88,10 +86,9 @@ final class ChurnTracker {
 
     /** The key's state, made if it has none; null if {@link #MAX_KEYS} are held already. */
     private @Nullable State state(CacheKey key) {
-        Key k = new Key(key.region(), key.scope(), key.hash());
-        State s = keys.get(k);
+        State s = keys.get(key.hash());
         if (s == null && keys.size() < MAX_KEYS)
-            s = keys.computeIfAbsent(k, x -> new State());
+            s = keys.computeIfAbsent(key.hash(), x -> new State());
         return s;
     }
 
@@ -99,7 +96,7 @@ final class ChurnTracker {
     void read(CacheKey key, long nanos) {
         if (keys.isEmpty())
             return;
-        State s = keys.get(new Key(key.region(), key.scope(), key.hash()));
+        State s = keys.get(key.hash());
         if (s != null)
             synchronized (s) {
                 s.readNanos = s.readNanos == 0 ? nanos : s.readNanos + RECENT * (nanos - s.readNanos);
@@ -110,7 +107,7 @@ final class ChurnTracker {
     void served(CacheKey key) {
         if (keys.isEmpty())
             return;
-        Key k = new Key(key.region(), key.scope(), key.hash());
+        String k = key.hash();
         State s = keys.get(k);
         if (s == null)
             return;

@@ -142,7 +142,8 @@ public final class DogpileEngine {
     private final Regeneration regeneration;
     private final ReadTracer tracer;
     private final BackendHealth health;
-    private final ChurnTracker churn;
+    /** Each region's churn tracker; none for a region without the churn bypass. */
+    private final Map<String, ChurnTracker> churn;
     private static final System.Logger LOG = System.getLogger(DogpileEngine.class.getName());
 
     public DogpileEngine(Regions regions, CacheBackend backend, CacheListener listener, InstantSource clock,
@@ -152,10 +153,15 @@ public final class DogpileEngine {
         this.clock = clock;
         this.random = random;
         this.refresher = refresher;
-        this.churn = new ChurnTracker(() -> clock.millis() * 1_000_000L);
         Map<String, Telemetry> t = new HashMap<>();
-        for (Region r : regions.all())
-            t.put(r.name(), new Telemetry(listener, r.churnBypass() ? churn : null));
+        Map<String, ChurnTracker> c = new HashMap<>();
+        for (Region r : regions.all()) {
+            ChurnTracker tracker = r.churnBypass() ? new ChurnTracker(() -> clock.millis() * 1_000_000L) : null;
+            if (tracker != null)
+                c.put(r.name(), tracker);
+            t.put(r.name(), new Telemetry(listener, tracker));
+        }
+        this.churn = Map.copyOf(c);
         this.telemetry = Map.copyOf(t);
         List<Region> withNear = regions.all().stream().filter(r -> r.nearCacheEntries() > 0).toList();
         NearCache n = withNear.isEmpty() ? null : new NearCache(withNear);
@@ -302,13 +308,15 @@ public final class DogpileEngine {
      * {@link #skipped}.
      */
     public boolean churning(Region region, KeyMaterial naming) {
-        return region.churnBypass() && churn.bypassing(region.name(), naming.scope(), naming.sha1Hex());
+        ChurnTracker tracker = region.churnBypass() ? churn.get(region.name()) : null;
+        return tracker != null && tracker.bypassing(naming.sha1Hex());
     }
 
     /** A read of {@code key} through the cache took {@code nanos}, whatever its outcome: for the churn bypass. */
     public void read(Region region, CacheKey key, long nanos) {
-        if (region.churnBypass())
-            churn.read(key, nanos);
+        ChurnTracker tracker = region.churnBypass() ? churn.get(region.name()) : null;
+        if (tracker != null)
+            tracker.read(key, nanos);
     }
 
     /** Telemetry for reads that never reach {@link #fetch}, such as those inside a transaction. */

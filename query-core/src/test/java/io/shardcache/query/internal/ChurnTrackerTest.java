@@ -14,7 +14,7 @@ class ChurnTrackerTest {
     final CacheKey key = new EngineKey("r", "", "abc", new byte[0], () -> "k");
 
     private boolean bypassing() {
-        return churn.bypassing("r", "", "abc");
+        return churn.bypassing("abc");
     }
 
     private void advance(Duration d) {
@@ -107,8 +107,7 @@ class ChurnTrackerTest {
         for (int i = 0; i < 5; i++)
             churn.outdated(key);
         assertThat(bypassing()).isTrue();
-        assertThat(churn.bypassing("r", "", "other")).isFalse();
-        assertThat(churn.bypassing("r", "users/5", "abc")).isFalse();
-        assertThat(churn.bypassing("s", "", "abc")).isFalse();
+        assertThat(churn.bypassing("other")).isFalse();
+        assertThat(new ChurnTracker(now::get).bypassing("abc")).as("another region's tracker").isFalse();
     }
 }
