@@ -34,6 +34,7 @@ public final class Main {
             case "report" -> System.exit(Report.run(rest, System.out, System.err));
             case "move" -> System.exit(MoveBenchmark.run(rest, System.out, System.err));
             case "churn" -> System.exit(ChurnBenchmark.run(rest, System.out, System.err));
+            case "throughput" -> System.exit(ThroughputBenchmark.run(rest, System.out, System.err));
             case "help", "-h", "--help" -> usage(System.out);
             default -> {
                 if (!command.isEmpty())
@@ -74,6 +75,9 @@ public final class Main {
               churn [options]     reads per second on a table written every 100 ms: Redis regions with and
                                   without the churn bypass, next to the database alone. For example
                                     churn --keys 50 --readers 8 --write-ms 100 --seconds 5
+              throughput [options] Redis-region hits per second at 1, 8, 64 and 512 callers (platform and
+                                  virtual threads) next to redis-benchmark -t get at the same concurrency
+                                    throughput --seconds 3
               help                this text
 
             PostgreSQL comes from SHARDCACHE_PG_URL, else 127.0.0.1:5432 (user postgres), else an
