@@ -153,10 +153,8 @@ final class Lookups {
             if (nearby != null)
                 return nearby;
             Pending p = pending(region, key, naming, fingerprint, tables, all);
-            String entryName = p.entryName();
-            CacheBackend.Read read = coalescer == null ? backend.read(region.name(), entryName, all)
-                : coalescer.read(new ReadKey(entryName, all), started, () -> backend.read(region.name(), entryName, all),
-                    () -> onCoalesced.shared(region, key));
+            CacheBackend.Read read = coalescer == null ? p.run()
+                : coalescer.read(new ReadKey(p.entryName(), all), started, p, p);
             byte[] entry = read.entry();
             if (read.generations()[0] != p.guess())
                 entry = backend.get(region.name(), p.renamed(read.generations()[0]));
@@ -303,7 +301,8 @@ final class Lookups {
             nearby != null ? nearby.epoch() : Lookup.NOT_NEAR, nearby != null ? nearby.ticket(all) : null);
     }
 
-    private final class Pending {
+    /** A read about to ask the backend; it is also the read a {@link ReadCoalescer} sends, and its counter. */
+    private final class Pending implements ReadCoalescer.Read<CacheBackend.Read>, ReadCoalescer.Counter {
         private final Region region;
         private final CacheKey key;
         private final KeyMaterial naming;
@@ -331,6 +330,17 @@ final class Lookups {
 
         long guess() {
             return guess;
+        }
+
+        /** The backend read of the entry, under the name guessed, with every counter. */
+        @Override
+        public CacheBackend.Read run() {
+            return backend.read(region.name(), entryName, all);
+        }
+
+        @Override
+        public void coalesced() {
+            onCoalesced.shared(region, key);
         }
 
         String entryName() {
