@@ -57,8 +57,6 @@ public final class ChurnBenchmark {
             err.println(e.getMessage());
             return 2;
         }
-        System.setProperty("org.jooq.no-logo", "true");
-        System.setProperty("org.jooq.no-tips", "true");
         RedisService redis = TestServices.redis();
         try (BenchDatabase db = new BenchDatabase(2 * readers + 2)) {
             out.println(db.describeServer());

@@ -26,6 +26,9 @@ public final class Main {
     }
 
     public static void main(String[] args) throws Exception {
+        // For the subcommands that run jOOQ in this JVM (move, churn, throughput); JMH forks set them on their own.
+        System.setProperty("org.jooq.no-logo", "true");
+        System.setProperty("org.jooq.no-tips", "true");
         String command = args.length == 0 ? "" : args[0];
         String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
         switch (command) {

@@ -56,8 +56,6 @@ public final class MoveBenchmark {
     }
 
     public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
-        System.setProperty("org.jooq.no-logo", "true");
-        System.setProperty("org.jooq.no-tips", "true");
         int rows = 1_000_000;
         int writers = 4;
         int rate = 200;

@@ -51,8 +51,6 @@ public final class ThroughputBenchmark {
             err.println(e.getMessage());
             return 2;
         }
-        System.setProperty("org.jooq.no-logo", "true");
-        System.setProperty("org.jooq.no-tips", "true");
         RedisService redis = TestServices.redis();
         String prefix = RedisService.uniquePrefix("throughput");
         try (BenchDatabase db = new BenchDatabase(4);
