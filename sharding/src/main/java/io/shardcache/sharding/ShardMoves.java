@@ -35,6 +35,9 @@ import org.jspecify.annotations.Nullable;
  *     .build();
  * MoveReport r = moves.move(42, "db3");
  * moves.cleanup(Duration.ofDays(1));           // later: drop the old copies
+ *
+ * MovePlan plan = moves.plan(MovePlan.Balance.SIZE);   // or SHARD_COUNT: moves that even out the servers
+ * moves.run(plan);                                     // one move at a time, with progress
  * }</pre>
  *
  * <p><b>How a move goes</b> (each step is recorded in the source server's {@code shardcache.shard_move}):
