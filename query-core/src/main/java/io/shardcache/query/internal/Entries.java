@@ -1,6 +1,7 @@
 package io.shardcache.query.internal;
 
 import io.shardcache.query.spi.CacheBackend;
+import java.util.Arrays;
 import org.jooq.Record;
 import org.jooq.Result;
 import org.jspecify.annotations.Nullable;
@@ -8,7 +9,13 @@ import org.jspecify.annotations.Nullable;
 /**
  * Reading entries: an entry is used only after its envelope checksum and the statement's fingerprint
  * were verified (a damaged or foreign entry is a miss, reported once, and is overwritten by the
- * regeneration), and its rows are decoded once per entry array. Thread-safe.
+ * regeneration), and its rows are decoded once per entry. Thread-safe.
+ *
+ * <p>A remote backend hands out a new array for every read, so "once per entry" needs more than the
+ * array's identity: the last entry verified under each storage key is kept with its bytes, and bytes
+ * equal to those are that entry again (an entry is a pure function of its bytes), already verified,
+ * decoded and converted. A hot key read from Redis then costs a comparison of its bytes, not a
+ * checksum, a decode and a record build per read.
  */
 final class Entries {
 
@@ -27,6 +34,17 @@ final class Entries {
      */
     private final IdentityMemo<byte[], Result<Record>> decoded = new IdentityMemo<>(256);
     private static final int MEMO_MAX_BYTES = 16 << 10;
+
+    /** An entry verified before, with the bytes it was read from (which its {@link Entry#bytes()} is). */
+    private record Seen(byte[] bytes, Entry entry) {
+    }
+
+    /**
+     * The last entry of up to {@link #MEMO_MAX_BYTES} seen in the slot its storage key picks: direct
+     * mapped, so a lookup is an array read and a comparison of bytes; a slot is one immutable pair
+     * written in one store, so readers see a whole pair, and a lost update costs one decode.
+     */
+    private final @Nullable Seen[] seen = new Seen[256];
 
     Entries(CacheBackend backend, Telemetries telemetry) {
         this.backend = backend;
@@ -50,7 +68,7 @@ final class Entries {
             return null;
         Telemetry t = telemetry.of(k.region().name());
         try {
-            Entry e = Entry.decode(bytes);
+            Entry e = seenBefore(k.storageKey(), bytes);
             if (!e.fingerprintMatches(k.fingerprint())) {
                 if (report)
                     t.rejected(k.key(), "fingerprint belongs to another query");
@@ -62,6 +80,19 @@ final class Entries {
                 t.rejected(k.key(), ex.getMessage());
             return null;
         }
+    }
+
+    /** The entry {@code bytes} hold: the one seen before under {@code storageKey} if they are equal to its bytes. */
+    private Entry seenBefore(String storageKey, byte[] bytes) throws MalformedEntryException {
+        int h = storageKey.hashCode();
+        int i = (h ^ (h >>> 16)) & (seen.length - 1);
+        Seen s = seen[i];
+        if (s != null && Arrays.equals(s.bytes(), bytes))
+            return s.entry();
+        Entry e = Entry.decode(bytes);
+        if (bytes.length <= MEMO_MAX_BYTES)
+            seen[i] = new Seen(bytes, e);
+        return e;
     }
 
     @Nullable Result<Record> decode(Lookup k, Entry e) {
