@@ -9,11 +9,13 @@ import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import io.shardcache.query.CachedQuery;
 import io.shardcache.query.CachingDSL;
+import io.shardcache.query.InProcessCacheBackend;
 import io.shardcache.query.RegionStats;
 import io.shardcache.query.Regions;
 import io.shardcache.redis.RedisCacheBackend;
 import io.shardcache.testing.RedisService;
 import io.shardcache.testing.TestServices;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -35,6 +37,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
+import redis.clients.jedis.Jedis;
 
 /**
  * What a Redis-region hit costs next to the Redis read it cannot avoid, in one run:
@@ -46,7 +49,14 @@ import org.openjdk.jmh.infra.Blackhole;
  *   <li>{@code redisHitPrepared}: {@code cached.prepare("r", …).fetchOne(id)} on a
  *       {@link RedisCacheBackend}: the key digest, that one command, the envelope checks and the
  *       record;</li>
- *   <li>{@code redisHit}: the same read as a new jOOQ query per call through {@code fromCache("r")}.</li>
+ *   <li>{@code redisHit}: the same read as a new jOOQ query per call through {@code fromCache("r")};</li>
+ *   <li>{@code rawMgetThenInProcessHit}, {@code rawMgetThenInProcessPrepared}: the raw {@code MGET}
+ *       followed by the same hit on an in-process region: what a Redis hit would cost if it were its
+ *       round trip plus the in-process work and nothing else. Unlike a back-to-back {@code MGET}, the
+ *       work between two commands lets Lettuce's event loop go back to sleep, so the next command
+ *       pays for waking it, as every hit does;</li>
+ *   <li>{@code jedisGet}, {@code jedisMget}: the same commands on Jedis, a blocking client whose
+ *       caller writes and reads the socket itself, with no event loop to hand the command to.</li>
  * </ul>
  * One key throughout; setup proves a hit returns the database's row, teardown fails the run if any
  * read missed.
@@ -76,6 +86,12 @@ public class RedisHitBenchmark {
     private RedisClient client;
     private StatefulRedisConnection<String, byte[]> raw;
     private RedisCommands<String, byte[]> commands;
+    private CachingDSL inProcess;
+    private DSLContext inProcessFromCache;
+    private CachedQuery<Record> inProcessPrepared;
+    private Jedis jedis;
+    private byte[] entryKeyBytes;
+    private byte[][] hitKeyBytes;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
@@ -110,6 +126,26 @@ public class RedisHitBenchmark {
         if (!Arrays.equals(mget.get(2).getValueOrElse(null), bytes))
             throw new IllegalStateException("MGET " + List.of(hitKeys) + " does not return the entry");
         System.out.println("# entry " + entryKey + ", " + bytes.length + " bytes");
+
+        inProcess = CachingDSL.wrap(dsl, Regions.builder().region(REGION, r -> r.ttl(Duration.ofHours(1))).build(),
+            InProcessCacheBackend.create());
+        inProcessFromCache = inProcess.fromCache(REGION);
+        inProcessPrepared = inProcess.prepare(REGION, dsl.selectFrom(rows).where(rows.ID.eq(DSL.param("id", Long.class))));
+        query(inProcessFromCache).fetchOne();
+        if (!live.equals(inProcessPrepared.fetchOne(ID)) || inProcess.stats(REGION).hits() != 1)
+            throw new IllegalStateException("the in-process region does not serve the row as a hit: " + inProcess.stats(REGION));
+
+        jedis = new Jedis(redis.host(), redis.port());
+        if (!redis.password().isEmpty()) {
+            if (redis.user().isEmpty())
+                jedis.auth(redis.password());
+            else
+                jedis.auth(redis.user(), redis.password());
+        }
+        entryKeyBytes = entryKey.getBytes(StandardCharsets.UTF_8);
+        hitKeyBytes = Arrays.stream(hitKeys).map(k -> k.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
+        if (!Arrays.equals(jedis.get(entryKeyBytes), bytes) || !Arrays.equals(jedis.mget(hitKeyBytes).get(2), bytes))
+            throw new IllegalStateException("Jedis does not read the entry's bytes");
     }
 
     @TearDown(Level.Trial)
@@ -119,6 +155,8 @@ public class RedisHitBenchmark {
         try {
             for (String key : commands.keys(prefix + "*"))
                 commands.del(key);
+            jedis.close();
+            inProcess.close();
             raw.close();
             client.shutdown();
             cached.close();
@@ -126,8 +164,9 @@ public class RedisHitBenchmark {
         } finally {
             db.close();
         }
-        if (stats.misses() != 1)
-            throw new IllegalStateException("reads through the cache missed during the trial: " + stats);
+        if (stats.misses() != 1 || inProcess.stats(REGION).misses() != 1)
+            throw new IllegalStateException("reads through the cache missed during the trial: " + stats + ", in-process "
+                + inProcess.stats(REGION));
     }
 
     private ResultQuery<Record> query(DSLContext ctx) {
@@ -152,5 +191,27 @@ public class RedisHitBenchmark {
     @Benchmark
     public void redisHit(Blackhole bh) {
         bh.consume(query(fromCache).fetchOne());
+    }
+
+    @Benchmark
+    public void rawMgetThenInProcessHit(Blackhole bh) {
+        bh.consume(commands.mget(hitKeys));
+        bh.consume(query(inProcessFromCache).fetchOne());
+    }
+
+    @Benchmark
+    public void rawMgetThenInProcessPrepared(Blackhole bh) {
+        bh.consume(commands.mget(hitKeys));
+        bh.consume(inProcessPrepared.fetchOne(ID));
+    }
+
+    @Benchmark
+    public void jedisGet(Blackhole bh) {
+        bh.consume(jedis.get(entryKeyBytes));
+    }
+
+    @Benchmark
+    public void jedisMget(Blackhole bh) {
+        bh.consume(jedis.mget(hitKeyBytes));
     }
 }
