@@ -10,11 +10,14 @@ import io.shardcache.testing.TestServices;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
@@ -28,6 +31,12 @@ import org.jooq.impl.DSL;
  * virtual threads, next to {@code redis-benchmark -t get} at the same concurrency and payload when it is on the
  * PATH. The callers read random rows of 1,000 (so that read coalescing, which would serve a single hot key
  * without Redis, does not flatter the figure) through one prepared read of a {@link RedisCacheBackend}.
+ *
+ * <p>Each line also gives the CPU each hit cost this JVM (all its threads, JIT and GC included) and the Redis
+ * server, and the same for the Redis server under {@code redis-benchmark}: on a machine with few cores, hits per
+ * second times CPU per hit shows whether the cores, not Redis or the connection, set the ceiling.
+ * {@code --connections 1,2} runs the table once per count: the callers are spread over that many backends,
+ * each with its own Lettuce connection (and event loop thread), on the same entries.
  */
 public final class ThroughputBenchmark {
 
@@ -38,14 +47,25 @@ public final class ThroughputBenchmark {
 
     public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
         int seconds = 3;
+        List<Integer> connections = List.of(1);
         try {
-            for (CommandLine.Option o : CommandLine.options(args, Set.of(), "--seconds 3")) {
-                if (!o.name().equals("--seconds"))
-                    throw new IllegalArgumentException("unknown option " + o.name() + "; see --help");
-                seconds = CommandLine.intIn(o.name(), o.value(), 1, 600);
+            for (CommandLine.Option o : CommandLine.options(args, Set.of(), "--seconds 3 --connections 1,2")) {
+                switch (o.name()) {
+                    case "--seconds" -> seconds = CommandLine.intIn(o.name(), o.value(), 1, 600);
+                    case "--connections" -> {
+                        List<Integer> counts = new ArrayList<>();
+                        for (String c : o.value().split(",", -1))
+                            counts.add(CommandLine.intIn(o.name(), c.trim(), 1, 16));
+                        connections = counts;
+                    }
+                    default -> throw new IllegalArgumentException("unknown option " + o.name() + "; see --help");
+                }
             }
         } catch (CommandLine.HelpRequested h) {
-            out.println("usage: throughput [--seconds N]   (measured seconds per concurrency and thread kind; default 3)");
+            out.println("usage: throughput [--seconds N] [--connections N[,N...]]");
+            out.println("  --seconds N          measured seconds per concurrency and thread kind (1..600); default 3");
+            out.println("  --connections LIST   run the table once per count of backends, each with its own Redis");
+            out.println("                       connection, the callers spread over them (1..16 each); default 1");
             return 0;
         } catch (IllegalArgumentException e) {
             err.println(e.getMessage());
@@ -53,34 +73,57 @@ public final class ThroughputBenchmark {
         }
         RedisService redis = TestServices.redis();
         String prefix = RedisService.uniquePrefix("throughput");
-        try (BenchDatabase db = new BenchDatabase(4);
-             RedisCacheBackend backend = RedisCacheBackend.builder(redis.uri()).keyPrefix(prefix).build();
-             CachingDSL cached = CachingDSL.wrap(db.dsl(), Regions.builder().region("r", r -> r.ttl(Duration.ofHours(1))).build(),
-                 backend)) {
+        try (BenchDatabase db = new BenchDatabase(4)) {
             RowsTable rows = db.rows();
-            CachedQuery<Record> byId = cached.prepare("r", db.dsl().selectFrom(rows).where(rows.ID.eq(DSL.param("id", Long.class))));
-            for (long id = 1; id <= KEYS; id++)
-                byId.fetchOne(id);   // stored
-            int payload = entryBytes(redis, prefix);
-            out.println(db.describeServer() + "; Redis " + redis.address() + "; " + KEYS + " entries of " + payload + " bytes");
-            out.println("callers  threads   hits/s  shared | redis-benchmark -t get -d " + payload + " requests/s | ratio"
-                + "   (shared: hits that shared another caller's Redis read)");
-            RegionStats before = cached.stats("r");
-            for (int callers : new int[] {1, 8, 64, 512})
-                for (boolean virtual : new boolean[] {false, true}) {
-                    measure(byId, callers, virtual, 1);   // warm-up
-                    RegionStats at = cached.stats("r");
-                    double hits = measure(byId, callers, virtual, seconds);
-                    RegionStats then = cached.stats("r");
-                    double shared = (then.coalescedReads() - at.coalescedReads()) / (double) Math.max(1, then.hits() - at.hits());
-                    Double reference = virtual ? null : redisBenchmark(redis, callers, payload, hits, seconds, err);
-                    out.printf(Locale.ROOT, "%7d  %-8s %9.0f  %5.1f%% | %s%n", callers, virtual ? "virtual" : "platform", hits,
-                        100 * shared, reference == null ? (virtual ? "" : "(redis-benchmark not run)")
-                            : String.format(Locale.ROOT, "%9.0f | %.2f", reference, hits / reference));
+            Map<Integer, Reference> references = new HashMap<>();   // by callers: redis-benchmark runs for the first table only
+            for (int count : connections) {
+                List<RedisCacheBackend> backends = new ArrayList<>();
+                List<CachingDSL> dsls = new ArrayList<>();
+                try {
+                    List<CachedQuery<Record>> reads = new ArrayList<>();
+                    for (int c = 0; c < count; c++) {
+                        RedisCacheBackend backend = RedisCacheBackend.builder(redis.uri()).keyPrefix(prefix).build();
+                        backends.add(backend);
+                        CachingDSL cached = CachingDSL.wrap(db.dsl(),
+                            Regions.builder().region("r", r -> r.ttl(Duration.ofHours(1))).build(), backend);
+                        dsls.add(cached);
+                        reads.add(cached.prepare("r", db.dsl().selectFrom(rows).where(rows.ID.eq(DSL.param("id", Long.class)))));
+                    }
+                    for (CachedQuery<Record> read : reads)
+                        for (long id = 1; id <= KEYS; id++)
+                            read.fetchOne(id);   // stored by the first, a hit in the others
+                    int payload = entryBytes(redis, prefix);
+                    out.println(db.describeServer() + "; Redis " + redis.address() + "; " + KEYS + " entries of " + payload
+                        + " bytes; " + count + " connection" + (count == 1 ? "" : "s"));
+                    out.println("callers  threads   hits/s  shared  cpu/hit: jvm  redis | redis-benchmark -t get -d " + payload
+                        + " requests/s  redis cpu/request | ratio");
+                    Totals before = Totals.of(dsls);
+                    int measured = seconds;
+                    for (int callers : new int[] {1, 8, 64, 512})
+                        for (boolean virtual : new boolean[] {false, true}) {
+                            measure(reads, callers, virtual, 1);   // warm-up
+                            Totals at = Totals.of(dsls);
+                            Cpu cpu = Cpu.now();
+                            double hitsPerSecond = measure(reads, callers, virtual, seconds);
+                            Totals then = Totals.of(dsls);
+                            Cpu.PerOp used = cpu.perOp(then.hits() - at.hits());
+                            double shared = (then.coalesced() - at.coalesced()) / (double) Math.max(1, then.hits() - at.hits());
+                            Reference reference = references.computeIfAbsent(callers,
+                                c -> redisBenchmark(redis, c, payload, hitsPerSecond, measured, err));
+                            out.printf(Locale.ROOT, "%7d  %-8s %9.0f  %5.1f%%  %6.1f µs %5.1f µs | %s%n", callers,
+                                virtual ? "virtual" : "platform", hitsPerSecond, 100 * shared, used.jvmMicros(), used.redisMicros(),
+                                reference.describe(hitsPerSecond));
+                        }
+                    Totals after = Totals.of(dsls);
+                    out.println("misses during the runs: " + (after.misses() - before.misses()) + "; coalesced: "
+                        + (after.coalesced() - before.coalesced()));
+                } finally {
+                    for (CachingDSL d : dsls)
+                        d.close();
+                    for (RedisCacheBackend b : backends)
+                        b.close();
                 }
-            RegionStats after = cached.stats("r");
-            out.println("misses during the runs: " + (after.misses() - before.misses()) + "; coalesced: "
-                + (after.coalescedReads() - before.coalescedReads()));
+            }
         } finally {
             try (RawKeys raw = new RawKeys(redis)) {
                 raw.deleteAll(prefix);
@@ -89,14 +132,50 @@ public final class ThroughputBenchmark {
         return 0;
     }
 
+    /** Region "r"'s counters summed over the backends' DSLs. */
+    private record Totals(long hits, long misses, long coalesced) {
+        static Totals of(List<CachingDSL> dsls) {
+            long hits = 0;
+            long misses = 0;
+            long coalesced = 0;
+            for (CachingDSL d : dsls) {
+                RegionStats s = d.stats("r");
+                hits += s.hits();
+                misses += s.misses();
+                coalesced += s.coalescedReads();
+            }
+            return new Totals(hits, misses, coalesced);
+        }
+    }
+
+    /** This JVM's CPU and the Redis server's at one instant. */
+    private record Cpu(long jvmNanos, long redisMicros) {
+        record PerOp(double jvmMicros, double redisMicros) {
+        }
+
+        static Cpu now() {
+            return new Cpu(((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime(),
+                CpuProfiler.redisCpuMicros());
+        }
+
+        /** The CPU used since this instant, per one of {@code ops} operations; Redis' is NaN if it could not be read. */
+        PerOp perOp(long ops) {
+            Cpu then = now();
+            double n = Math.max(1, ops);
+            return new PerOp((then.jvmNanos - jvmNanos) / 1_000.0 / n,
+                redisMicros < 0 || then.redisMicros < 0 ? Double.NaN : (then.redisMicros - redisMicros) / n);
+        }
+    }
+
     /** Hits per second of {@code callers} threads reading random rows for {@code seconds}. */
-    private static double measure(CachedQuery<Record> byId, int callers, boolean virtual, int seconds) throws Exception {
+    private static double measure(List<CachedQuery<Record>> byBackend, int callers, boolean virtual, int seconds) throws Exception {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong reads = new AtomicLong();
         CountDownLatch started = new CountDownLatch(callers);
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < callers; i++) {
             SplittableRandom random = new SplittableRandom(i);
+            CachedQuery<Record> byId = byBackend.get(i % byBackend.size());
             Runnable loop = () -> {
                 started.countDown();
                 long n = 0;
@@ -124,9 +203,28 @@ public final class ThroughputBenchmark {
      * {@code redis-benchmark -t get} at {@code callers} connections with {@code payload}-byte values, about as many
      * requests as the cache served in {@code seconds}; null if it is not on the PATH or fails.
      */
-    private static Double redisBenchmark(RedisService redis, int callers, int payload, double hitsPerSecond, int seconds,
-                                         PrintStream err) {
+    /** What {@code redis-benchmark} achieved at one concurrency: requests per second and the server's CPU per request. */
+    private record Reference(double requestsPerSecond, double redisMicros) {
+        static final Reference NOT_RUN = new Reference(Double.NaN, Double.NaN);
+
+        String describe(double hitsPerSecond) {
+            return Double.isNaN(requestsPerSecond) ? "(redis-benchmark not run)"
+                : String.format(Locale.ROOT, "%9.0f  %5.1f µs | %.2f", requestsPerSecond, redisMicros, hitsPerSecond / requestsPerSecond);
+        }
+    }
+
+    private static Reference redisBenchmark(RedisService redis, int callers, int payload, double hitsPerSecond, int seconds,
+                                            PrintStream err) {
         long requests = Math.max(10_000, (long) (hitsPerSecond * seconds));
+        long redisBefore = CpuProfiler.redisCpuMicros();
+        Double requestsPerSecond = redisBenchmarkRate(redis, callers, payload, requests, err);
+        long redisAfter = CpuProfiler.redisCpuMicros();
+        if (requestsPerSecond == null)
+            return Reference.NOT_RUN;
+        return new Reference(requestsPerSecond, redisBefore < 0 || redisAfter < 0 ? Double.NaN : (redisAfter - redisBefore) / (double) requests);
+    }
+
+    private static Double redisBenchmarkRate(RedisService redis, int callers, int payload, long requests, PrintStream err) {
         List<String> command = List.of("redis-benchmark", "-h", redis.host(), "-p", Integer.toString(redis.port()), "-t", "get",
             "-c", Integer.toString(callers), "-n", Long.toString(requests), "-d", Integer.toString(payload), "--csv");
         try {
