@@ -129,6 +129,12 @@ public final class RedisCacheBackend implements CacheBackend {
     /** How many commands may wait to be sent before new ones are refused. */
     public static final int DEFAULT_REQUEST_QUEUE_SIZE = 1024;
 
+    /** How many connections reads are spread over: see {@link Builder#readConnections(int)}. */
+    public static final int DEFAULT_READ_CONNECTIONS = 1;
+
+    /** The most {@link Builder#readConnections(int)} accepts. */
+    public static final int MAX_READ_CONNECTIONS = 64;
+
     /**
      * How soon a regeneration lock whose holder died is free again when its lease is longer than
      * this: see {@link Builder#lockWatchdogTimeout(Duration)}.
@@ -144,6 +150,12 @@ public final class RedisCacheBackend implements CacheBackend {
     /** The Lettuce clients and their threads. */
     private final LettuceClients clients;
     private final LazyConnection connection;
+    /**
+     * The connections reads ({@code MGET}, {@code GET}) are spread over, the first being {@link #connection};
+     * writes stay on that one. A write returns only once Redis answered it, so a read sent after it on any
+     * connection sees it.
+     */
+    private final LazyConnection[] readers;
     /**
      * Where generation bumps go when they must reach replicas: a connection of their own, since
      * {@code WAIT} holds its connection, and every read multiplexed on it, until the replicas answer.
@@ -168,7 +180,7 @@ public final class RedisCacheBackend implements CacheBackend {
     }
 
     private RedisCacheBackend(RedisServers servers, String keyPrefix, Duration commandTimeout, int requestQueueSize,
-                              Duration lockWatchdogTimeout, @Nullable Object meterRegistry, @Nullable TrustManagerFactory trust,
+                              int readConnections, Duration lockWatchdogTimeout, @Nullable Object meterRegistry, @Nullable TrustManagerFactory trust,
                               @Nullable Replication replication, @Nullable CircuitSettings breakers) {
         this.servers = servers;
         this.replication = replication;
@@ -176,7 +188,7 @@ public final class RedisCacheBackend implements CacheBackend {
         this.channel = keyPrefix + CHANNEL;
         this.channelBytes = channel.getBytes(StandardCharsets.UTF_8);
         this.failures = new Failures(servers, commandTimeout);
-        this.clients = LettuceClients.create(servers, commandTimeout, requestQueueSize, meterRegistry, trust);
+        this.clients = LettuceClients.create(servers, commandTimeout, requestQueueSize, readConnections, meterRegistry, trust);
         try {
             this.locks = new RedissonLocks(servers, keyPrefix, commandTimeout, lockWatchdogTimeout, failures, trust);
         } catch (RuntimeException e) {
@@ -185,6 +197,12 @@ public final class RedisCacheBackend implements CacheBackend {
         }
         this.connection = clients.lazyConnection(failures);
         connection.connectInBackground();
+        this.readers = new LazyConnection[readConnections];
+        readers[0] = connection;
+        for (int i = 1; i < readConnections; i++) {
+            readers[i] = clients.lazyConnection(failures);
+            readers[i].connectInBackground();
+        }
         this.bumps = replication == null ? null : clients.lazyConnection(failures);
         if (bumps != null)
             bumps.connectInBackground();
@@ -199,7 +217,7 @@ public final class RedisCacheBackend implements CacheBackend {
             this.circuits = null;
             this.calledLocks = locks;
         }
-        this.calls = new RedisCalls(connection, failures, commandTimeout, circuits, closed::get);
+        this.calls = new RedisCalls(failures, commandTimeout, circuits, closed::get);
     }
 
     /**
@@ -256,7 +274,7 @@ public final class RedisCacheBackend implements CacheBackend {
     @Override
     public byte @Nullable [] get(String region, String key) {
         String k = entryKey(key);
-        return call("GET", k, c -> c.get(k));
+        return calls.call(reader(), "GET", k, k, false, c -> c.get(k));
     }
 
     /** One {@code MGET} of every counter and then the entry: a hit, generation checks included, costs one round trip. */
@@ -267,7 +285,7 @@ public final class RedisCacheBackend implements CacheBackend {
         for (int i = 0; i < counters.size(); i++)
             keys[i] = counterKey(counters.get(i));
         keys[counters.size()] = k;
-        List<KeyValue<String, byte[]>> values = calls.mget(keys);
+        List<KeyValue<String, byte[]>> values = calls.mget(reader(), keys);
         long[] generations = generations(keys, values, counters.size(), null);
         return new Read(generations, values.get(counters.size()).getValueOrElse(null));
     }
@@ -300,7 +318,7 @@ public final class RedisCacheBackend implements CacheBackend {
         List<KeyValue<String, byte[]>> values = new ArrayList<>(keys.length);
         for (int from = 0; from < keys.length; from += MGET_KEYS) {
             String[] chunk = Arrays.copyOfRange(keys, from, Math.min(keys.length, from + MGET_KEYS));
-            values.addAll(calls.mget(chunk));
+            values.addAll(calls.mget(reader(), chunk));
         }
         boolean[] isCounter = new boolean[keys.length];
         for (int[] js : counterSlots)
@@ -436,7 +454,7 @@ public final class RedisCacheBackend implements CacheBackend {
         }
         if (!elsewhere.isEmpty()) {
             String[] others = elsewhere.toArray(String[]::new);
-            List<KeyValue<String, byte[]>> now = calls.mget(others);
+            List<KeyValue<String, byte[]>> now = calls.mget(connection, others);
             for (int i = 0; i < others.length; i++)
                 if (!now.get(i).hasValue() || RedisScripts.integer(now.get(i).getValue()) != elsewhereExpected.get(i))
                     return false;   // moved, lost or damaged since it was read
@@ -615,7 +633,8 @@ public final class RedisCacheBackend implements CacheBackend {
     public void close() {
         if (!closed.compareAndSet(false, true))
             return;
-        CloseAll.run(List.of(locks::close, feed::close, connection::close,
+        CloseAll.run(List.of(locks::close, feed::close,
+            () -> CloseAll.run(java.util.Arrays.stream(readers).<Runnable>map(r -> r::close).toList()),
             () -> {
                 if (bumps != null)
                     bumps.close();
@@ -634,6 +653,11 @@ public final class RedisCacheBackend implements CacheBackend {
 
     private String counterKey(String counter) {
         return keyPrefix + GENERATION_PREFIX + Objects.requireNonNull(counter, "counter");
+    }
+
+    /** The connection for the next read: any of {@link #readers}, at random, so that concurrent reads spread evenly. */
+    private LazyConnection reader() {
+        return readers.length == 1 ? connection : readers[java.util.concurrent.ThreadLocalRandom.current().nextInt(readers.length)];
     }
 
     /** {@code command} on one key, {@code key}. */
@@ -658,6 +682,7 @@ public final class RedisCacheBackend implements CacheBackend {
         private final RedisServers servers;
         private @Nullable String keyPrefix;
         private @Nullable Duration commandTimeout;
+        private @Nullable Integer readConnections;
         private @Nullable Integer requestQueueSize;
         private @Nullable Duration lockWatchdogTimeout;
         /** A Micrometer MeterRegistry, kept as an Object so that this class loads without Micrometer. */
@@ -713,6 +738,25 @@ public final class RedisCacheBackend implements CacheBackend {
             if (requestQueueSize < 1)
                 throw new IllegalArgumentException("requestQueueSize must be at least 1, got " + requestQueueSize);
             this.requestQueueSize = requestQueueSize;
+            return this;
+        }
+
+        /**
+         * How many connections to Redis reads are spread over, each with an I/O thread of its own: the
+         * {@code MGET} of every hit and {@code GET}s. Writes (stores, bumps, scripts, change messages)
+         * stay on the first; each returns only once Redis answered it, so a read sent after it on any of
+         * them sees it. One connection carries every concurrent read of a JVM through one event loop
+         * thread; with many concurrent callers and cores to spare, that thread can be the ceiling of
+         * hits per second (see the project's benchmarks, {@code throughput --connections 1,2}). Between
+         * 1 and {@link #MAX_READ_CONNECTIONS}; default {@link #DEFAULT_READ_CONNECTIONS}.
+         */
+        public Builder readConnections(int readConnections) {
+            if (this.readConnections != null)
+                throw new IllegalStateException("readConnections is already set to " + this.readConnections);
+            if (readConnections < 1 || readConnections > MAX_READ_CONNECTIONS)
+                throw new IllegalArgumentException("readConnections must be between 1 and " + MAX_READ_CONNECTIONS + ", got "
+                    + readConnections);
+            this.readConnections = readConnections;
             return this;
         }
 
@@ -854,7 +898,8 @@ public final class RedisCacheBackend implements CacheBackend {
                 throw new IllegalArgumentException("replicatedBumps timeout " + replication.timeout().toMillis()
                     + "ms is not shorter than commandTimeout " + timeout.toMillis() + "ms: the WAIT would time out as a command first");
             return new RedisCacheBackend(servers, keyPrefix != null ? keyPrefix : DEFAULT_KEY_PREFIX, timeout,
-                requestQueueSize != null ? requestQueueSize : DEFAULT_REQUEST_QUEUE_SIZE, watchdog, meterRegistry, trust, replication,
+                requestQueueSize != null ? requestQueueSize : DEFAULT_REQUEST_QUEUE_SIZE,
+                readConnections != null ? readConnections : DEFAULT_READ_CONNECTIONS, watchdog, meterRegistry, trust, replication,
                 servers.cluster() ? breakers : null);
         }
     }

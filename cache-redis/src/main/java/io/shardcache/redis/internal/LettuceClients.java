@@ -66,10 +66,11 @@ public final class LettuceClients implements AutoCloseable {
      *
      * @param meterRegistry a Micrometer {@code MeterRegistry} to record command latencies in, or null
      */
-    public static LettuceClients create(RedisServers servers, Duration commandTimeout, int requestQueueSize,
+    public static LettuceClients create(RedisServers servers, Duration commandTimeout, int requestQueueSize, int readConnections,
                                         @Nullable Object meterRegistry, @Nullable TrustManagerFactory trust) {
         ClientResources.Builder r = ClientResources.builder()
-            .ioThreadPoolSize(2)            // one connection needs one I/O thread; 2 is Lettuce's minimum
+            // An I/O thread per read connection, one more for the change feed's; 2 is Lettuce's minimum.
+            .ioThreadPoolSize(Math.max(2, readConnections + 1))
             .computationThreadPoolSize(2)
             .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofMillis(RECONNECT_DELAY_CAP_MILLIS), 2,
                 TimeUnit.MILLISECONDS));

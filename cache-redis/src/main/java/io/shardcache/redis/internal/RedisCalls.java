@@ -31,20 +31,16 @@ import org.jspecify.annotations.Nullable;
  */
 public final class RedisCalls {
 
-    private final LazyConnection connection;
     private final Failures failures;
     private final Duration commandTimeout;
     private final @Nullable MasterCircuits circuits;
     private final BooleanSupplier closed;
 
     /**
-     * @param connection the values connection, for {@link #mget}
-     * @param circuits   a circuit per master of a cluster, or null for none
-     * @param closed     true once the backend is closed: calls then fail without touching the network
+     * @param circuits a circuit per master of a cluster, or null for none
+     * @param closed   true once the backend is closed: calls then fail without touching the network
      */
-    public RedisCalls(LazyConnection connection, Failures failures, Duration commandTimeout, @Nullable MasterCircuits circuits,
-                      BooleanSupplier closed) {
-        this.connection = connection;
+    public RedisCalls(Failures failures, Duration commandTimeout, @Nullable MasterCircuits circuits, BooleanSupplier closed) {
         this.failures = failures;
         this.commandTimeout = commandTimeout;
         this.circuits = circuits;
@@ -80,14 +76,14 @@ public final class RedisCalls {
     }
 
     /**
-     * The values of {@code keys}, in order: one {@code MGET} on one server. On a cluster with a
+     * The values of {@code keys}, in order, read on {@code on}: one {@code MGET} on one server. On a cluster with a
      * circuit per master, one per hash slot (as Lettuce would split it), all sent at once, each
      * admitted by its master's circuit and reported to it, so that a master down fails (and opens)
      * only its own circuit; a read that needs a master whose circuit is open fails at once.
      */
-    public List<KeyValue<String, byte[]>> mget(String[] keys) {
+    public List<KeyValue<String, byte[]>> mget(LazyConnection on, String[] keys) {
         if (circuits == null || keys.length == 1) {
-            List<KeyValue<String, byte[]>> got = call(connection, "MGET", keys[0], keys[0], false, c -> c.mget(keys));
+            List<KeyValue<String, byte[]>> got = call(on, "MGET", keys[0], keys[0], false, c -> c.mget(keys));
             if (got.size() != keys.length)
                 throw failures.of("MGET", keys[0], "expected " + keys.length + " values, got " + got.size());
             return got;
@@ -96,7 +92,7 @@ public final class RedisCalls {
             throw failures.of("MGET", keys[0], "the backend is closed");
         @SuppressWarnings("unchecked")
         RedisAdvancedClusterAsyncCommands<String, byte[]> async =
-            ((StatefulRedisClusterConnection<String, byte[]>) connection.connection("MGET", keys[0])).async();
+            ((StatefulRedisClusterConnection<String, byte[]>) on.connection("MGET", keys[0])).async();
         Map<Integer, List<Integer>> bySlot = new LinkedHashMap<>();
         for (int i = 0; i < keys.length; i++)
             bySlot.computeIfAbsent(SlotHash.getSlot(keys[i]), x -> new ArrayList<>(2)).add(i);
