@@ -48,6 +48,7 @@ final class RedisBackends {
         if (p.getKeyPrefix() != null) b.keyPrefix(p.getKeyPrefix());
         if (p.getCommandTimeout() != null) b.commandTimeout(p.getCommandTimeout());
         if (p.getTrustedCertificates() != null) b.trustedCertificates(p.getTrustedCertificates());
+        if (p.getReadConnections() != null) b.readConnections(p.getReadConnections());
         return b;
     }
 }

@@ -83,6 +83,17 @@ public class ShardcacheProperties {
         /** A PEM file of the certificates to trust for rediss://, instead of the JDK's. */
         private @Nullable Path trustedCertificates;
 
+        /** How many connections to Redis reads are spread over, each with an I/O thread of its own (1 to 64). */
+        private @Nullable Integer readConnections;
+
+        public @Nullable Integer getReadConnections() {
+            return readConnections;
+        }
+
+        public void setReadConnections(@Nullable Integer readConnections) {
+            this.readConnections = readConnections;
+        }
+
         public @Nullable String getUri() {
             return uri;
         }

@@ -204,7 +204,7 @@ class ShardcacheAutoConfigurationIT {
         RedisService redis = TestServices.redis();
         runner.withPropertyValues("shardcache.redis.uri=" + redis.uri(),
                 "shardcache.redis.key-prefix=" + RedisService.uniquePrefix("boot"),
-                "shardcache.redis.command-timeout=2s")
+                "shardcache.redis.command-timeout=2s", "shardcache.redis.read-connections=2")
             .run(context -> {
                 assertThat(context).hasNotFailed().hasSingleBean(RedisCacheBackend.class);
                 CachingDSL cached = context.getBean(CachingDSL.class);
@@ -263,6 +263,12 @@ class ShardcacheAutoConfigurationIT {
                 assertThat(context).hasFailed();
                 assertThat(messages(context.getStartupFailure())).contains("shardcache.redis")
                     .contains("trustedCertificates(/no/such.pem) is for TLS");
+            });
+        runner.withPropertyValues("shardcache.redis.uri=redis://127.0.0.1:1", "shardcache.redis.read-connections=0")
+            .run(context -> {
+                assertThat(context).hasFailed();
+                assertThat(messages(context.getStartupFailure())).contains("shardcache.redis")
+                    .contains("readConnections must be between 1 and 64, got 0");
             });
     }
 
