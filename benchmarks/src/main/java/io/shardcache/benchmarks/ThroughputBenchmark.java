@@ -35,8 +35,8 @@ import org.jooq.impl.DSL;
  * <p>Each line also gives the CPU each hit cost this JVM (all its threads, JIT and GC included) and the Redis
  * server, and the same for the Redis server under {@code redis-benchmark}: on a machine with few cores, hits per
  * second times CPU per hit shows whether the cores, not Redis or the connection, set the ceiling.
- * {@code --connections 1,2} runs the table once per count: the callers are spread over that many backends,
- * each with its own Lettuce connection (and event loop thread), on the same entries.
+ * {@code --connections 1,2} runs the table once per count of {@link RedisCacheBackend.Builder#readConnections}:
+ * the connections (each with its own event loop thread) the hits are spread over.
  */
 public final class ThroughputBenchmark {
 
@@ -64,8 +64,8 @@ public final class ThroughputBenchmark {
         } catch (CommandLine.HelpRequested h) {
             out.println("usage: throughput [--seconds N] [--connections N[,N...]]");
             out.println("  --seconds N          measured seconds per concurrency and thread kind (1..600); default 3");
-            out.println("  --connections LIST   run the table once per count of backends, each with its own Redis");
-            out.println("                       connection, the callers spread over them (1..16 each); default 1");
+            out.println("  --connections LIST   run the table once per count of read connections of the backend");
+            out.println("                       (RedisCacheBackend.Builder.readConnections, 1..16 each); default 1");
             return 0;
         } catch (IllegalArgumentException e) {
             err.println(e.getMessage());
@@ -77,35 +77,26 @@ public final class ThroughputBenchmark {
             RowsTable rows = db.rows();
             Map<Integer, Reference> references = new HashMap<>();   // by callers: redis-benchmark runs for the first table only
             for (int count : connections) {
-                List<RedisCacheBackend> backends = new ArrayList<>();
-                List<CachingDSL> dsls = new ArrayList<>();
-                try {
-                    List<CachedQuery<Record>> reads = new ArrayList<>();
-                    for (int c = 0; c < count; c++) {
-                        RedisCacheBackend backend = RedisCacheBackend.builder(redis.uri()).keyPrefix(prefix).build();
-                        backends.add(backend);
-                        CachingDSL cached = CachingDSL.wrap(db.dsl(),
-                            Regions.builder().region("r", r -> r.ttl(Duration.ofHours(1))).build(), backend);
-                        dsls.add(cached);
-                        reads.add(cached.prepare("r", db.dsl().selectFrom(rows).where(rows.ID.eq(DSL.param("id", Long.class)))));
-                    }
-                    for (CachedQuery<Record> read : reads)
-                        for (long id = 1; id <= KEYS; id++)
-                            read.fetchOne(id);   // stored by the first, a hit in the others
+                try (RedisCacheBackend backend = RedisCacheBackend.builder(redis.uri()).keyPrefix(prefix).readConnections(count).build();
+                     CachingDSL cached = CachingDSL.wrap(db.dsl(), Regions.builder().region("r", r -> r.ttl(Duration.ofHours(1))).build(),
+                         backend)) {
+                    CachedQuery<Record> byId = cached.prepare("r", db.dsl().selectFrom(rows).where(rows.ID.eq(DSL.param("id", Long.class))));
+                    for (long id = 1; id <= KEYS; id++)
+                        byId.fetchOne(id);   // stored, or a hit left by the previous table
                     int payload = entryBytes(redis, prefix);
                     out.println(db.describeServer() + "; Redis " + redis.address() + "; " + KEYS + " entries of " + payload
-                        + " bytes; " + count + " connection" + (count == 1 ? "" : "s"));
+                        + " bytes; " + count + " read connection" + (count == 1 ? "" : "s"));
                     out.println("callers  threads   hits/s  shared  cpu/hit: jvm  redis | redis-benchmark -t get -d " + payload
                         + " requests/s  redis cpu/request | ratio");
-                    Totals before = Totals.of(dsls);
+                    Totals before = Totals.of(cached);
                     int measured = seconds;
                     for (int callers : new int[] {1, 8, 64, 512})
                         for (boolean virtual : new boolean[] {false, true}) {
-                            measure(reads, callers, virtual, 1);   // warm-up
-                            Totals at = Totals.of(dsls);
+                            measure(byId, callers, virtual, 1);   // warm-up
+                            Totals at = Totals.of(cached);
                             Cpu cpu = Cpu.now();
-                            double hitsPerSecond = measure(reads, callers, virtual, seconds);
-                            Totals then = Totals.of(dsls);
+                            double hitsPerSecond = measure(byId, callers, virtual, seconds);
+                            Totals then = Totals.of(cached);
                             Cpu.PerOp used = cpu.perOp(then.hits() - at.hits());
                             double shared = (then.coalesced() - at.coalesced()) / (double) Math.max(1, then.hits() - at.hits());
                             Reference reference = references.computeIfAbsent(callers,
@@ -114,14 +105,9 @@ public final class ThroughputBenchmark {
                                 virtual ? "virtual" : "platform", hitsPerSecond, 100 * shared, used.jvmMicros(), used.redisMicros(),
                                 reference.describe(hitsPerSecond));
                         }
-                    Totals after = Totals.of(dsls);
+                    Totals after = Totals.of(cached);
                     out.println("misses during the runs: " + (after.misses() - before.misses()) + "; coalesced: "
                         + (after.coalesced() - before.coalesced()));
-                } finally {
-                    for (CachingDSL d : dsls)
-                        d.close();
-                    for (RedisCacheBackend b : backends)
-                        b.close();
                 }
             }
         } finally {
@@ -132,19 +118,11 @@ public final class ThroughputBenchmark {
         return 0;
     }
 
-    /** Region "r"'s counters summed over the backends' DSLs. */
+    /** Region "r"'s counters. */
     private record Totals(long hits, long misses, long coalesced) {
-        static Totals of(List<CachingDSL> dsls) {
-            long hits = 0;
-            long misses = 0;
-            long coalesced = 0;
-            for (CachingDSL d : dsls) {
-                RegionStats s = d.stats("r");
-                hits += s.hits();
-                misses += s.misses();
-                coalesced += s.coalescedReads();
-            }
-            return new Totals(hits, misses, coalesced);
+        static Totals of(CachingDSL cached) {
+            RegionStats s = cached.stats("r");
+            return new Totals(s.hits(), s.misses(), s.coalescedReads());
         }
     }
 
@@ -168,14 +146,13 @@ public final class ThroughputBenchmark {
     }
 
     /** Hits per second of {@code callers} threads reading random rows for {@code seconds}. */
-    private static double measure(List<CachedQuery<Record>> byBackend, int callers, boolean virtual, int seconds) throws Exception {
+    private static double measure(CachedQuery<Record> byId, int callers, boolean virtual, int seconds) throws Exception {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong reads = new AtomicLong();
         CountDownLatch started = new CountDownLatch(callers);
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < callers; i++) {
             SplittableRandom random = new SplittableRandom(i);
-            CachedQuery<Record> byId = byBackend.get(i % byBackend.size());
             Runnable loop = () -> {
                 started.countDown();
                 long n = 0;
