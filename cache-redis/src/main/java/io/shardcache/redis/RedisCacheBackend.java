@@ -655,9 +655,13 @@ public final class RedisCacheBackend implements CacheBackend {
         return keyPrefix + GENERATION_PREFIX + Objects.requireNonNull(counter, "counter");
     }
 
-    /** The connection for the next read: any of {@link #readers}, at random, so that concurrent reads spread evenly. */
+    /**
+     * The connection for the calling thread's read: the same one for every read of a thread, so that many
+     * threads spread over {@link #readers} evenly. Picking one at random per read instead gained far less (see
+     * the {@code throughput} benchmark in the project's benchmarks/README).
+     */
     private LazyConnection reader() {
-        return readers.length == 1 ? connection : readers[java.util.concurrent.ThreadLocalRandom.current().nextInt(readers.length)];
+        return readers.length == 1 ? connection : readers[(int) Math.floorMod(Thread.currentThread().threadId(), (long) readers.length)];
     }
 
     /** {@code command} on one key, {@code key}. */
@@ -743,7 +747,7 @@ public final class RedisCacheBackend implements CacheBackend {
 
         /**
          * How many connections to Redis reads are spread over, each with an I/O thread of its own: the
-         * {@code MGET} of every hit and {@code GET}s. Writes (stores, bumps, scripts, change messages)
+         * {@code MGET} of every hit and {@code GET}s, each thread's reads on one of them. Writes (stores, bumps, scripts, change messages)
          * stay on the first; each returns only once Redis answered it, so a read sent after it on any of
          * them sees it. One connection carries every concurrent read of a JVM through one event loop
          * thread; with many concurrent callers and cores to spare, that thread can be the ceiling of

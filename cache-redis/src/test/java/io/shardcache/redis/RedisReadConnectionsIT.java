@@ -8,13 +8,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.shardcache.query.CachingDSL;
 import io.shardcache.query.Db;
+import io.shardcache.query.RegionStats;
 import io.shardcache.query.Regions;
 import io.shardcache.testing.RedisService;
 import io.shardcache.testing.ServicesExtension;
 import io.shardcache.testing.TestSchema;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
@@ -85,22 +88,54 @@ class RedisReadConnectionsIT {
         return out;
     }
 
+    /** Platform threads, not started, that run {@code work}: {@code perResidue} of each thread id modulo {@code n} in {@code residues}. */
+    private static List<Thread> threads(Set<Long> residues, int n, int perResidue, Runnable work) {
+        Map<Long, Integer> made = new HashMap<>();
+        List<Thread> out = new ArrayList<>();
+        while (residues.stream().anyMatch(r -> made.getOrDefault(r, 0) < perResidue)) {
+            Thread t = Thread.ofPlatform().unstarted(work);
+            long r = t.threadId() % n;
+            if (residues.contains(r) && made.getOrDefault(r, 0) < perResidue) {
+                made.merge(r, 1, Integer::sum);
+                out.add(t);
+            }
+        }
+        return out;
+    }
+
+    private static void runAll(List<Thread> threads) throws InterruptedException {
+        for (Thread t : threads)
+            t.start();
+        for (Thread t : threads)
+            t.join();
+    }
+
     @Test
-    void hitsAreSpreadOverEveryReadConnection() {
+    void eachThreadsReadsKeepToOneConnectionAndThreadsSpreadOverAll() throws Exception {
         Set<Long> before = clientIds();
         try (RedisCacheBackend backend = RedisCacheBackend.builder(redis.uri()).keyPrefix(prefix).readConnections(CONNECTIONS).build();
              CachingDSL cached = CachingDSL.wrap(db.dsl, Regions.builder().region("items").build(), backend)) {
-            assertThat(cached.fromCache("items").select(NAME).from(ITEMS).where(ID.eq(7)).fetchOne(NAME)).isEqualTo("item 7");
-            for (int i = 0; i < 300; i++)
-                assertThat(cached.fromCache("items").select(NAME).from(ITEMS).where(ID.eq(7)).fetchOne(NAME)).isEqualTo("item 7");
+            Runnable reads = () -> {
+                for (int i = 0; i < 30; i++)
+                    assertThat(cached.fromCache("items").select(NAME).from(ITEMS).where(ID.eq(7)).fetchOne(NAME)).isEqualTo("item 7");
+            };
+            // Threads whose ids are all 1 modulo 3: their reads (the miss's included) go to one connection; the
+            // store and its announcement go to the first; the third runs nothing after its handshake.
+            runAll(threads(Set.of(1L), CONNECTIONS, 4, reads));
             Set<Long> mine = clientIds();
             mine.removeAll(before);
+            Set<Long> oneResidue = connectionsLastRunning("mget", mine);
+            // Then threads of every residue: every read connection runs MGETs.
+            runAll(threads(Set.of(0L, 1L, 2L), CONNECTIONS, 2, reads));
+            Set<Long> everyResidue = connectionsLastRunning("mget", mine);
 
-            Set<Long> reading = connectionsLastRunning("mget", mine);
-            System.out.println("backend's connections " + mine + ", last ran MGET: " + reading);
-            assertThat(cached.stats("items").hits()).isEqualTo(300);
-            // 300 reads picked at random among 3 connections miss one with probability 3 x (2/3)^300.
-            assertThat(reading).hasSize(CONNECTIONS);
+            System.out.println("backend's connections " + mine + "; last ran MGET after threads of one residue " + oneResidue
+                + ", after threads of each " + everyResidue + "; " + cached.stats("items"));
+            assertThat(oneResidue).hasSize(1);
+            assertThat(everyResidue).hasSize(CONNECTIONS);
+            RegionStats stats = cached.stats("items");
+            assertThat(stats.hits() + stats.misses()).isEqualTo(30L * (4 + 6));
+            assertThat(stats.regenerations()).isEqualTo(1);
         }
     }
 
