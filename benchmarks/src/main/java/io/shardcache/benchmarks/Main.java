@@ -81,6 +81,7 @@ public final class Main {
               throughput [options] Redis-region hits per second at 1, 8, 64 and 512 callers (platform and
                                   virtual threads) next to redis-benchmark -t get at the same concurrency
                                     throughput --seconds 3
+                                    throughput --connections 1,2            once per count of read connections
               help                this text
 
             PostgreSQL comes from SHARDCACHE_PG_URL, else 127.0.0.1:5432 (user postgres), else an
