@@ -732,7 +732,7 @@ public final class RedisCacheBackend implements CacheBackend {
         }
 
         /**
-         * How many commands may wait to be sent on the connection; further commands are refused at
+         * How many commands may wait to be sent on each connection; further commands are refused at
          * once with {@link CacheBackendException} rather than queued behind a slow server.
          * Default {@link #DEFAULT_REQUEST_QUEUE_SIZE}.
          */

@@ -13,7 +13,7 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The one Lettuce connection of a backend (to a server, or a cluster's connection that routes each
+ * One Lettuce connection of a backend (to a server, or a cluster's connection that routes each
  * key to its node), opened on first use rather than at construction, so a
  * backend can be created while Redis is down.
  *
